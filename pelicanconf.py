@@ -1,0 +1,132 @@
+"""Pelican settings for the 云澜市公安局 station chiefs' site (development build)."""
+
+from __future__ import annotations
+
+import os
+
+AUTHOR = "云澜市公安局"
+SITENAME = "云澜市派出所所长在线"
+SITEURL = ""
+TIMEZONE = "Asia/Shanghai"
+DEFAULT_LANG = "zh-CN"
+DEFAULT_DATE_FORMAT = "%Y年%m月%d日"
+
+PATH = "content"
+OUTPUT_PATH = "output"
+THEME = "theme"
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["citymodel", "stationpages", "guides", "sitemapxml"]
+
+# Posts live under content/posts/<station>/<module>/; guides and stations are
+# read by our plugins, never as Pelican articles or pages.
+ARTICLE_PATHS = ["posts"]
+ARTICLE_EXCLUDES: list[str] = []
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images", "forms", "static-root"]
+EXTRA_PATH_METADATA = {
+    "static-root/robots.txt": {"path": "robots.txt"},
+}
+
+# Chinese names never become slugs: modules, stations and guide categories have
+# explicit ASCII slugs, and Pelican's own category/tag/author pages are off.
+SLUGIFY_SOURCE = "basename"
+USE_FOLDER_AS_CATEGORY = False
+DEFAULT_CATEGORY = "posts"
+ARTICLE_URL = "stations/{station}/{module}/{slug}/"
+ARTICLE_SAVE_AS = "stations/{station}/{module}/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+CATEGORY_SAVE_AS = ""
+CATEGORIES_SAVE_AS = ""
+TAG_SAVE_AS = ""
+TAGS_SAVE_AS = ""
+AUTHOR_SAVE_AS = ""
+AUTHORS_SAVE_AS = ""
+ARCHIVES_SAVE_AS = ""
+YEAR_ARCHIVE_SAVE_AS = ""
+MONTH_ARCHIVE_SAVE_AS = ""
+DAY_ARCHIVE_SAVE_AS = ""
+DRAFT_SAVE_AS = ""
+ARTICLE_TRANSLATION_ID = None
+PAGE_TRANSLATION_ID = None
+DIRECT_TEMPLATES = ["index", "404"]
+INDEX_SAVE_AS = "index.html"
+PAGINATED_TEMPLATES = {"module": None, "warnings": None}
+DEFAULT_PAGINATION = 20
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/{number}/", "{base_name}/{number}/index.html"),
+)
+
+FEED_DOMAIN = "https://yunlan-police.example"
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = None
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+FEED_MAX_ITEMS = 30
+RSS_FEED_SUMMARY_ONLY = True
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.meta": {},
+        "markdown.extensions.sane_lists": {},
+    },
+    "output_format": "html5",
+}
+TYPOGRIFY = False
+READERS = {"html": None, "htm": None}
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False
+DELETE_OUTPUT_DIRECTORY = False
+
+# Where the site's forms post to (the relay). Overridden by publishconf.py and
+# by the RELAY_URL environment variable.
+RELAY_URL = os.environ.get("RELAY_URL", "http://127.0.0.1:8001")
+
+# The city: the one place that names districts, modules and guide categories.
+CITY = {
+    "name": "云澜市",
+    "bureau": "云澜市公安局",
+    "emergency": "110",
+    "emergency_sms": "12110",
+    "hotline": "0417-12345",
+    "districts": ["东城区", "西湖区", "江北区", "新港区"],
+    "modules": {
+        "worklog": "工作记实",
+        "warning": "预警提示",
+        "qa": "疑难解答",
+        "help": "群众求助",
+        "disclosure": "警务公开",
+    },
+    "optional_modules": {
+        "prevention": "防范知识",
+        "community": "社区动态",
+        "lost-found": "失物招领",
+        "traffic": "交通安全",
+        "campus": "校园安全",
+        "volunteer": "平安志愿者",
+    },
+    "guide_categories": {
+        "id-card": "居民身份证",
+        "hukou": "户口登记",
+        "residence": "居住证",
+        "exit-entry": "出入境",
+        "vehicle": "机动车与驾驶证",
+        "certificate": "证明开具",
+        "public-order": "治安管理",
+    },
+    "warning_levels": {
+        "蓝色": "一般",
+        "黄色": "较重",
+        "橙色": "严重",
+        "红色": "特别严重",
+    },
+    # Build time used for "active" warnings; None means now. Tests pin it.
+    "today": os.environ.get("CITY_TODAY") or None,
+}
+
+# Fail the build on a template typo instead of rendering an empty string.
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "undefined": __import__("jinja2").StrictUndefined}

@@ -1,0 +1,184 @@
+"""Stations, posts, warnings and guides as read from ``content/``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .problems import Problem
+
+FIXED_MODULES = ("worklog", "warning", "qa", "help", "disclosure")
+RELAY_MODULES = ("qa", "help")
+
+
+@dataclass
+class Station:
+    slug: str
+    name: str
+    district: str
+    address: str
+    hours: str
+    phone: str
+    report_phone: str
+    email: str
+    jurisdiction: str
+    modules: list[str]
+    chief: str
+    chief_rank: str
+    chief_badge: str
+    chief_born: int | None
+    chief_photo: str
+    chief_since: dt.date
+    source_path: str
+    body: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"stations/{self.slug}/"
+
+    def chief_age(self, today: dt.date) -> int | None:
+        return today.year - self.chief_born if self.chief_born else None
+
+    def public_fields(self, city: City) -> dict[str, Any]:
+        """What ``api/stations.json`` says of this station (no e-mail)."""
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "district": self.district,
+            "address": self.address,
+            "hours": self.hours,
+            "phone": self.phone,
+            "report_phone": self.report_phone,
+            "jurisdiction": self.jurisdiction,
+            "modules": {slug: city.module_name(slug) for slug in city.modules_of(self)},
+            "chief": {
+                "name": self.chief,
+                "rank": self.chief_rank,
+                "badge": self.chief_badge,
+                "photo": self.chief_photo,
+                "since": self.chief_since.isoformat(),
+            },
+            "url": self.url,
+        }
+
+
+@dataclass
+class WarningInfo:
+    level: str
+    area: str
+    effective: dt.datetime
+    expires: dt.datetime
+    official: bool = False
+
+    def is_active(self, now: dt.datetime) -> bool:
+        return self.effective <= now < self.expires
+
+    def is_expired(self, now: dt.datetime) -> bool:
+        return now >= self.expires
+
+
+@dataclass
+class Post:
+    slug: str
+    title: str
+    date: dt.datetime
+    station: str
+    module: str
+    summary: str
+    source_path: str
+    warning: WarningInfo | None = None
+
+
+@dataclass
+class Guide:
+    slug: str
+    title: str
+    category: str
+    fee: str
+    source_path: str
+    content_path: str
+    forms: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"guides/{self.slug}/"
+
+
+@dataclass
+class City:
+    """Everything the build knows about the city's content, checked."""
+
+    settings: Mapping[str, Any]
+    stations: dict[str, Station] = field(default_factory=dict)
+    posts: dict[str, Post] = field(default_factory=dict)
+    guides: dict[str, Guide] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    tag_slugs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        city: Mapping[str, Any] = self.settings["CITY"]
+        return city
+
+    def module_name(self, slug: str) -> str:
+        names = {**self.config["modules"], **self.config["optional_modules"]}
+        return str(names.get(slug, slug))
+
+    def modules_of(self, station: Station) -> list[str]:
+        return [*FIXED_MODULES, *station.modules]
+
+    def stations_by_district(self) -> list[tuple[str, list[Station]]]:
+        groups = []
+        for district in self.config["districts"]:
+            members = [s for s in self.stations.values() if s.district == district]
+            if members:
+                groups.append((district, sorted(members, key=lambda s: s.slug)))
+        return groups
+
+    def now(self) -> dt.datetime:
+        """The build's notion of now (``CITY["today"]`` pins it for tests)."""
+        pinned = self.config.get("today")
+        if pinned:
+            return dt.datetime.fromisoformat(str(pinned))
+        return dt.datetime.now()
+
+    def latest(self, station: str, module: str) -> Post | None:
+        posts = [
+            p for p in self.posts.values() if p.station == station and p.module == module
+        ]
+        return max(posts, key=lambda p: p.date, default=None)
+
+
+MARKDOWN_SUFFIXES = {".md", ".markdown", ".mkd", ".mdown"}
+
+
+def markdown_files(folder: Path) -> list[Path]:
+    """The files Pelican's Markdown reader would read, in a stable order."""
+    return sorted(p for p in folder.rglob("*") if p.suffix in MARKDOWN_SUFFIXES and p.is_file())
+
+
+def load_city(settings: Mapping[str, Any]) -> City:
+    """Read and check every station, post and guide under ``settings["PATH"]``."""
+    from .rules import check_guide, check_post, check_station
+
+    city = City(settings=settings)
+    content = Path(settings["PATH"])
+    for path in markdown_files(content / "stations"):
+        check_station(city, path)
+    for path in markdown_files(content / "posts"):
+        check_post(city, path)
+    for path in markdown_files(content / "guides"):
+        check_guide(city, path)
+    if not city.stations:
+        city.problems.append(
+            Problem(
+                str(content / "stations"),
+                1,
+                "no station profiles found",
+                "add one Markdown file per station (see docs/content.md)",
+            )
+        )
+    return city

@@ -1,0 +1,287 @@
+"""The checks on each kind of content file, one function per kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+from pathlib import Path
+
+from pelican.utils import slugify
+
+from . import frontmatter
+from .model import RELAY_MODULES, City, Guide, Post, Station, WarningInfo
+from .problems import Problem
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
+STEPS_HEADING = re.compile(r"^##\s*办理流程\s*$", re.MULTILINE)
+ORDERED_ITEM = re.compile(r"^\s{0,3}\d+[.、]\s+\S", re.MULTILINE)
+NEXT_HEADING = re.compile(r"^#{1,2}\s", re.MULTILINE)
+
+STATION_KEYS = {
+    "slug", "name", "district", "address", "hours", "phone", "report_phone",
+    "email", "jurisdiction", "chief", "chief_rank", "chief_badge",
+    "chief_photo", "chief_since",
+}  # fmt: skip
+STATION_OPTIONAL = {"modules", "chief_born"}
+POST_KEYS = {"title", "date", "slug", "station", "module", "summary"}
+POST_OPTIONAL = {"image", "image_alt", "tags", "modified"}
+WARNING_KEYS = {"level", "area", "effective", "expires"}
+WARNING_OPTIONAL = {"official"}
+GUIDE_KEYS = {
+    "title", "slug", "category", "summary", "for", "time_limit", "fee", "where",
+    "hours", "phone", "complaints_phone", "reviewed",
+}  # fmt: skip
+GUIDE_OPTIONAL = {"directions", "form", "online"}
+MISSING_FIXES = {
+    "fee": "add 'Fee: …' with the fee, or 'Fee: 不收费' when free; never leave it blank",
+    "slug": "add 'Slug: …' in lower-case ASCII (pinyin is fine); 'invoke new' makes one",
+    "date": "add 'Date: YYYY-MM-DD HH:MM'",
+}
+
+
+class FileCheck:
+    """Collects the problems of one source file."""
+
+    def __init__(self, city: City, path: Path) -> None:
+        self.city = city
+        self.path = path
+        self.shown = display_path(path)
+        self.meta = frontmatter.parse(path.read_text(encoding="utf-8"))
+
+    def report(self, line: int, problem: str, fix: str) -> None:
+        self.city.problems.append(Problem(self.shown, line, problem, fix))
+
+    def require(self, required: set[str], optional: set[str]) -> bool:
+        """Report missing and unknown keys; True when all required are set."""
+        for line, text in self.meta.stray_lines:
+            self.report(line, f"full-width colon in {text.strip()!r}", "write the key as 'Key: value' with an ASCII colon")
+        known = required | optional
+        for key, fields in self.meta.fields.items():
+            if key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                hint = f"did you mean '{close[0].title()}'?" if close else f"remove it; allowed keys: {', '.join(sorted(known))}"
+                self.report(fields[0].line, f"unknown key '{fields[0].key}'", hint)
+        complete = True
+        for key in sorted(required):
+            if not self.meta.value(key):
+                complete = False
+                fix = MISSING_FIXES.get(key, f"add a line '{key.title()}: …' to the front matter (see docs/content.md)")
+                self.report(self.meta.end_line, f"missing '{key.title()}'", fix)
+        return complete
+
+    def date(self, key: str) -> dt.datetime | None:
+        text = self.meta.value(key)
+        if not text:
+            return None
+        for fmt in DATE_FORMATS:
+            try:
+                return dt.datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+        self.report(self.meta.line_of(key), f"bad {key.title()} '{text}'", "write the date as YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2026-11-20 09:30")
+        return None
+
+    def slug(self) -> str:
+        slug = self.meta.value("slug")
+        line = self.meta.line_of("slug")
+        if not slug:
+            return ""
+        if not SLUG.match(slug):
+            suggestion = slugify(slug, regex_subs=self.city.settings.get("SLUG_REGEX_SUBSTITUTIONS", []))
+            fix = f"use lower-case ASCII letters, digits and hyphens, e.g. '{suggestion}'" if SLUG.match(suggestion or "") else "use lower-case ASCII letters, digits and hyphens (pinyin is fine), e.g. 'dongshan-worklog-2026-11-20'"
+            self.report(line, f"slug '{slug}' is not lower-case ASCII", fix)
+            return ""
+        owner = self.city.posts.get(slug) or self.city.guides.get(slug)
+        if owner:
+            self.report(line, f"duplicate slug '{slug}' (also used by {owner.source_path})", "choose a slug no other post or guide uses")
+            return ""
+        return slug
+
+    def file_exists(self, key: str, relative: str, line: int) -> bool:
+        target = Path(self.city.settings["PATH"]) / relative
+        if relative.startswith(("/", "\\")) or ".." in Path(relative).parts or not target.is_file():
+            self.report(line, f"{key.title()} file '{relative}' does not exist", f"put the file at content/{relative.lstrip('/')} or correct the path (relative to content/)")
+            return False
+        return True
+
+
+def display_path(path: Path) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def check_station(city: City, path: Path) -> None:
+    check = FileCheck(city, path)
+    meta = check.meta
+    complete = check.require(STATION_KEYS, STATION_OPTIONAL)
+    slug = meta.value("slug")
+    if slug and not SLUG.match(slug):
+        check.report(meta.line_of("slug"), f"station slug '{slug}' is not lower-case ASCII", "use the pinyin of the name, e.g. 'dongshan'")
+    elif slug and slug != path.stem:
+        check.report(meta.line_of("slug"), f"slug '{slug}' differs from the file name '{path.name}'", f"rename the file to {slug}.md or set 'Slug: {path.stem}'")
+    elif slug in city.stations:
+        check.report(meta.line_of("slug"), f"duplicate station '{slug}'", "each station has exactly one profile")
+    district = meta.value("district")
+    districts = list(city.config["districts"])
+    if district and district not in districts:
+        check.report(meta.line_of("district"), f"unknown district '{district}'", f"use one of {'、'.join(districts)} (CITY['districts'] in pelicanconf.py)")
+    modules = [m.strip() for m in re.split(r"[,，、\s]+", meta.value("modules")) if m.strip()]
+    optional = city.config["optional_modules"]
+    for module in modules:
+        if module not in optional:
+            check.report(meta.line_of("modules"), f"unknown optional module '{module}'", f"choose from {', '.join(optional)}")
+    if len(modules) > 3:
+        check.report(meta.line_of("modules"), f"{len(modules)} optional modules chosen", "a station chooses at most three")
+    badge = meta.value("chief_badge")
+    if badge and not re.fullmatch(r"\d{6}", badge):
+        check.report(meta.line_of("chief_badge"), f"badge number '{badge}' is not six digits", "write the 警号 as six digits, e.g. 031107")
+    born_text = meta.value("chief_born")
+    born = int(born_text) if born_text.isdigit() and len(born_text) == 4 else None
+    if born_text and born is None:
+        check.report(meta.line_of("chief_born"), f"bad Chief_Born '{born_text}'", "write the year of birth as four digits, e.g. 1978")
+    photo = meta.value("chief_photo")
+    if photo:
+        check.file_exists("chief_photo", photo, meta.line_of("chief_photo"))
+    since = check.date("chief_since")
+    if not complete or since is None or not slug or not SLUG.match(slug):
+        return
+    city.stations[slug] = Station(
+        slug=slug,
+        name=meta.value("name"),
+        district=district,
+        address=meta.value("address"),
+        hours=meta.value("hours"),
+        phone=meta.value("phone"),
+        report_phone=meta.value("report_phone"),
+        email=meta.value("email"),
+        jurisdiction=meta.value("jurisdiction"),
+        modules=[m for m in modules if m in optional],
+        chief=meta.value("chief"),
+        chief_rank=meta.value("chief_rank"),
+        chief_badge=badge,
+        chief_born=born,
+        chief_photo=photo,
+        chief_since=since.date(),
+        source_path=check.shown,
+        body=meta.body,
+    )
+
+
+def check_post(city: City, path: Path) -> None:
+    check = FileCheck(city, path)
+    meta = check.meta
+    module = meta.value("module")
+    is_warning = module == "warning"
+    required = POST_KEYS | (WARNING_KEYS if is_warning else set())
+    optional = POST_OPTIONAL | (WARNING_OPTIONAL if is_warning else set())
+    complete = check.require(required, optional)
+    date = check.date("date")
+    slug = check.slug()
+    station_slug = meta.value("station")
+    station = city.stations.get(station_slug)
+    if station_slug and station is None:
+        close = difflib.get_close_matches(station_slug, sorted(city.stations), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"use a slug from content/stations/ ({', '.join(sorted(city.stations))})"
+        check.report(meta.line_of("station"), f"unknown station '{station_slug}'", hint)
+    all_modules = {**city.config["modules"], **city.config["optional_modules"]}
+    if module and module not in all_modules:
+        check.report(meta.line_of("module"), f"unknown module '{module}'", f"use one of {', '.join(all_modules)}")
+    elif module in RELAY_MODULES:
+        check.report(meta.line_of("module"), f"module '{module}' is filled by the relay's published answers", "write work logs, warnings, disclosures or an optional module instead")
+    elif module in city.config["optional_modules"] and station and module not in station.modules:
+        check.report(meta.line_of("module"), f"station '{station_slug}' has not chosen the module '{module}'", f"add it to 'Modules:' in {station.source_path} or use one of {', '.join(city.modules_of(station))}")
+    if station and module and path.parent.parts[-2:] != (station_slug, module):
+        check.report(meta.line_of("station"), f"file is in the folder '{path.parent.name}' but says Station: {station_slug}, Module: {module}", f"move it to content/posts/{station_slug}/{module}/")
+    image = meta.value("image")
+    if image:
+        check.file_exists("image", image, meta.line_of("image"))
+        if not meta.value("image_alt"):
+            check.report(meta.line_of("image"), "image without 'Image_Alt'", "add 'Image_Alt: …' saying what the picture shows")
+    check_tags(check)
+    warning = check_warning(check) if is_warning else None
+    if not complete or date is None or not slug or station is None or module not in all_modules:
+        return
+    city.posts[slug] = Post(
+        slug=slug,
+        title=meta.value("title"),
+        date=date,
+        station=station_slug,
+        module=module,
+        summary=meta.value("summary"),
+        source_path=check.shown,
+        warning=warning,
+    )
+
+
+def check_warning(check: FileCheck) -> WarningInfo | None:
+    meta = check.meta
+    levels = check.city.config["warning_levels"]
+    level = meta.value("level")
+    if level and level not in levels:
+        check.report(meta.line_of("level"), f"unknown warning level '{level}'", f"use one of {'、'.join(levels)}")
+    effective = check.date("effective")
+    expires = check.date("expires")
+    if effective and expires and expires <= effective:
+        check.report(meta.line_of("expires"), f"warning expires ({expires:%Y-%m-%d %H:%M}) before it starts ({effective:%Y-%m-%d %H:%M})", "set Expires after Effective")
+        return None
+    official = meta.value("official").lower()
+    if official not in ("", "yes", "no"):
+        check.report(meta.line_of("official"), f"bad Official '{official}'", "write 'Official: yes' or leave the line out")
+    if not (level in levels and effective and expires and meta.value("area")):
+        return None
+    return WarningInfo(level, meta.value("area"), effective, expires, official == "yes")
+
+
+def check_tags(check: FileCheck) -> None:
+    """Pelican merges tags whose slugs collide (e.g. 公安/攻岸 → gong-an)."""
+    field = check.meta.get("tags")
+    if not field:
+        return
+    seen = check.city.tag_slugs
+    subs = check.city.settings.get("TAG_REGEX_SUBSTITUTIONS") or check.city.settings.get("SLUG_REGEX_SUBSTITUTIONS", [])
+    for name in (t.strip() for t in re.split(r"[,，]", field.value) if t.strip()):
+        tag_slug = slugify(name, regex_subs=subs)
+        other = seen.setdefault(tag_slug, name)
+        if other != name:
+            check.report(field.line, f"tag '{name}' has the same slug '{tag_slug}' as tag '{other}'", "Pelican would merge them: rename one of the tags")
+
+
+def check_guide(city: City, path: Path) -> None:
+    check = FileCheck(city, path)
+    meta = check.meta
+    complete = check.require(GUIDE_KEYS, GUIDE_OPTIONAL)
+    slug = check.slug()
+    category = meta.value("category")
+    categories = city.config["guide_categories"]
+    if category and category not in categories:
+        check.report(meta.line_of("category"), f"unknown guide category '{category}'", f"use one of {', '.join(categories)}")
+    elif category and path.parent.name != category:
+        check.report(meta.line_of("category"), f"file is in the folder '{path.parent.name}' but says Category: {category}", f"move it to content/guides/{category}/")
+    check.date("reviewed")
+    forms = []
+    for form in meta.all("form"):
+        name, _, target = (part.strip() for part in form.value.partition("|"))
+        if not name or not target:
+            check.report(form.line, f"bad Form line '{form.value}'", "write 'Form: 表格名称 | forms/file.pdf'")
+        elif check.file_exists("form", target, form.line):
+            forms.append((name, target))
+    heading = STEPS_HEADING.search(meta.body)
+    steps_text = ""
+    if heading:
+        rest = meta.body[heading.end():]
+        following = NEXT_HEADING.search(rest)
+        steps_text = rest[: following.start()] if following else rest
+    if not heading or not ORDERED_ITEM.search(steps_text):
+        line = meta.body_line + meta.body[: heading.start()].count("\n") if heading else meta.body_line
+        check.report(line, "guide without steps", "add a section '## 办理流程' with a numbered list (1. … 2. …)")
+        complete = False
+    if not complete or not slug or category not in categories:
+        return
+    content_path = os.path.relpath(path, city.settings["PATH"])
+    city.guides[slug] = Guide(slug, meta.value("title"), category, meta.value("fee"), check.shown, content_path, forms)

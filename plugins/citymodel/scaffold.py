@@ -1,0 +1,62 @@
+"""``invoke new``: start a post with correct front matter and a unique slug."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from pypinyin import lazy_pinyin
+
+from .model import RELAY_MODULES, City
+
+MAX_SLUG_WORDS = 8
+
+
+class ScaffoldError(ValueError):
+    """The request cannot make a valid post; the message says why."""
+
+
+def make_slug(station: str, module: str, title: str, taken: set[str]) -> str:
+    """An ASCII slug from the title's pinyin, unique among ``taken``."""
+    words = [w.lower() for w in lazy_pinyin(title, errors="ignore")]
+    words = [re.sub(r"[^a-z0-9]+", "-", w).strip("-") for w in words]
+    words = [w for w in words if w][:MAX_SLUG_WORDS]
+    base = "-".join([station, module, *words]) if words else f"{station}-{module}"
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+def new_post(city: City, station: str, module: str, title: str, now: dt.datetime | None = None) -> Path:
+    """Write ``content/posts/<station>/<module>/<date>-<slug>.md`` and return its path."""
+    if station not in city.stations:
+        raise ScaffoldError(f"unknown station '{station}': use one of {', '.join(sorted(city.stations))}")
+    profile = city.stations[station]
+    allowed = [m for m in city.modules_of(profile) if m not in RELAY_MODULES]
+    if module not in allowed:
+        raise ScaffoldError(f"station '{station}' cannot post in '{module}': use one of {', '.join(allowed)}")
+    if not title.strip() or "\n" in title:
+        raise ScaffoldError("the title must be one non-empty line")
+    now = (now or dt.datetime.now()).replace(second=0, microsecond=0)
+    slug = make_slug(station, module, title, set(city.posts) | set(city.guides))
+    lines = [
+        f"Title: {title.strip()}",
+        f"Date: {now:%Y-%m-%d %H:%M}",
+        f"Slug: {slug}",
+        f"Station: {station}",
+        f"Module: {module}",
+        "Summary: 请用一两句话概括本文。",
+    ]
+    if module == "warning":
+        lines += [
+            "Level: 蓝色",
+            f"Area: {profile.jurisdiction}",
+            f"Effective: {now:%Y-%m-%d %H:%M}",
+            f"Expires: {now + dt.timedelta(days=30):%Y-%m-%d %H:%M}",
+        ]
+    path = Path(city.settings["PATH"]) / "posts" / station / module / f"{now:%Y-%m-%d}-{slug}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n\n正文从这里开始。\n", encoding="utf-8")
+    return path

@@ -1,0 +1,115 @@
+"""The generator behind the station pages."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any
+
+from pelican import signals
+from pelican.contents import Article, Page
+from pelican.generators import Generator
+
+from citymodel import City, Station
+
+log = logging.getLogger(__name__)
+
+MODULE_PREVIEW = 3
+
+
+class StationPagesGenerator(Generator):
+    """Writes everything under ``stations/``, ``warnings/`` and ``feeds/``."""
+
+    def generate_context(self) -> None:
+        self.city: City = self.settings["CITY_MODEL"]
+        now = self.city.now()
+        articles: list[Article] = self.context.get("articles", [])
+        self.by_station: dict[str, dict[str, list[Article]]] = defaultdict(lambda: defaultdict(list))
+        for article in articles:
+            self.by_station[article.station][article.module].append(article)
+        warnings = [a for a in articles if getattr(a, "warning", None)]
+        active = [a for a in warnings if a.warning.is_active(now)]
+        active.sort(key=lambda a: (-level_rank(self.city, a.warning.level), -a.date.timestamp()))
+        self.context["ACTIVE_WARNINGS"] = active
+        self.context["EXPIRED_WARNINGS"] = [a for a in warnings if a.warning.is_expired(now)]
+        self.context["STATIONS_BY_DISTRICT"] = self.city.stations_by_district()
+        self.context["STATION_INTROS"] = {
+            slug: self.render_intro(station) for slug, station in self.city.stations.items()
+        }
+
+    def render_intro(self, station: Station) -> str:
+        page = self.readers.read_file(
+            base_path=self.path,
+            path=f"stations/{station.slug}.md",
+            content_class=Page,
+            context=self.context,
+        )
+        return str(page.content)
+
+    def generate_output(self, writer: Any) -> None:
+        city = self.city
+        now = city.now()
+        write = writer.write_file
+        write("stations/index.html", self.get_template("stations"), self.context, url="stations/", page_name="stations")
+        write(
+            "warnings/index.html",
+            self.get_template("warnings"),
+            self.context,
+            paginated={"articles": self.context["EXPIRED_WARNINGS"]},
+            template_name="warnings",
+            url="warnings/",
+            page_name="warnings",
+        )
+        for station in city.stations.values():
+            modules = self.by_station[station.slug]
+            station_articles = sorted(
+                (a for posts in modules.values() for a in posts), key=lambda a: a.date, reverse=True
+            )
+            active = [a for a in modules.get("warning", []) if a.warning.is_active(now)]
+            write(
+                f"stations/{station.slug}/index.html",
+                self.get_template("station"),
+                self.context,
+                url=station.url,
+                station=station,
+                station_modules=[(m, city.module_name(m), modules.get(m, [])[:MODULE_PREVIEW], len(modules.get(m, []))) for m in city.modules_of(station)],
+                station_warnings=active,
+                page_name=f"stations/{station.slug}",
+            )
+            for module in city.modules_of(station):
+                url = f"{station.url}{module}/"
+                write(
+                    f"{url}index.html",
+                    self.get_template("module"),
+                    self.context,
+                    paginated={"articles": modules.get(module, [])},
+                    template_name="module",
+                    url=url,
+                    station=station,
+                    module=module,
+                    module_name=city.module_name(module),
+                    articles=modules.get(module, []),
+                    page_name=url.rstrip("/"),
+                )
+                self.write_feed(writer, modules.get(module, []), f"feeds/stations/{station.slug}/{module}.atom.xml", f"{station.name} · {city.module_name(module)}")
+            self.write_feed(writer, station_articles, f"feeds/stations/{station.slug}.atom.xml", station.name)
+        all_articles: list[Article] = self.context.get("articles", [])
+        for module in [*city.config["modules"], *city.config["optional_modules"]]:
+            posts = [a for a in all_articles if a.module == module]
+            self.write_feed(writer, posts, f"feeds/{module}.atom.xml", f"{city.config['name']} · {city.module_name(module)}")
+
+    def write_feed(self, writer: Any, articles: list[Article], path: str, title: str) -> None:
+        writer.write_feed(articles, self.context, path, path, feed_title=f"{title} · {self.settings['SITENAME']}")
+
+
+def level_rank(city: City, level: str) -> int:
+    levels = list(city.config["warning_levels"])
+    return levels.index(level) if level in levels else 0
+
+
+def get_generators(pelican: Any) -> type[Generator]:
+    return StationPagesGenerator
+
+
+def register() -> None:
+    signals.get_generators.connect(get_generators)

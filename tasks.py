@@ -1,0 +1,123 @@
+"""Everyday commands: ``invoke --list`` shows them, ``invoke --help NAME`` explains one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+from invoke import Context, task
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "plugins"))
+
+SETTINGS_FILE = ROOT / "pelicanconf.py"
+PUBLISH_FILE = ROOT / "publishconf.py"
+
+
+def pelican_settings(settings_file: Path = SETTINGS_FILE, **overrides: object) -> dict:
+    from pelican.settings import read_settings
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        return dict(read_settings(str(settings_file), override=overrides or None))
+    finally:
+        os.chdir(cwd)
+
+
+def run_build(settings: dict) -> None:
+    """One Pelican build; content problems are printed as ``path:line: …`` and exit 1."""
+    from citymodel import ContentError
+    from pelican import Pelican
+
+    try:
+        Pelican(settings).run()
+    except ContentError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+@task(help={"publish": "use publishconf.py (absolute URLs, clean output)", "output": "output folder"})
+def build(c: Context, publish: bool = False, output: str = "") -> None:
+    """Build the site into output/."""
+    overrides = {"OUTPUT_PATH": str(Path(output).resolve())} if output else {}
+    run_build(pelican_settings(PUBLISH_FILE if publish else SETTINGS_FILE, **overrides))
+    print(f"site built in {output or 'output/'}")
+
+
+@task
+def check(c: Context) -> None:
+    """Check all content (front matter, slugs, files) without building."""
+    from citymodel import load_city
+
+    city = load_city(pelican_settings())
+    for problem in city.problems:
+        print(problem, file=sys.stderr)
+    if city.problems:
+        raise SystemExit(1)
+    print(f"ok: {len(city.stations)} stations, {len(city.posts)} posts, {len(city.guides)} guides")
+
+
+@task(help={"station": "station slug, e.g. dongshan", "module": "worklog, warning, disclosure or an optional module", "title": "the post's title (Chinese is fine)"})
+def new(c: Context, station: str, module: str, title: str) -> None:
+    """Start a post with correct front matter and print its path."""
+    from citymodel import load_city
+    from citymodel.scaffold import ScaffoldError, new_post
+
+    try:
+        path = new_post(load_city(pelican_settings()), station, module, title)
+    except ScaffoldError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(path.relative_to(ROOT))
+
+
+@task(help={"as_of": "the day to judge by, YYYY-MM-DD (default: today)"})
+def duties(c: Context, as_of: str = "") -> None:
+    """List stations late on their weekly work log or fortnightly warning."""
+    from citymodel import load_city
+    from citymodel.duties import late_duties
+
+    day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    late = late_duties(load_city(pelican_settings()), day)
+    for item in late:
+        print(item.describe())
+    print(f"{len(late)} late duties as of {day.isoformat()}")
+
+
+@task(help={"port": "port to serve on", "bind": "address to bind"})
+def serve(c: Context, port: int = 8000, bind: str = "127.0.0.1") -> None:
+    """Serve output/ (build first)."""
+    from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
+
+    server = RootedHTTPServer(str(ROOT / "output"), (bind, port), ComplexHTTPRequestHandler)
+    print(f"site: http://{bind}:{port}/")
+    server.serve_forever()
+
+
+@task(help={"port": "port to serve on"})
+def livereload(c: Context, port: int = 8000) -> None:
+    """Build, serve, and rebuild and reload the browser when content or theme changes."""
+    from livereload import Server
+
+    settings = pelican_settings()
+    run_build(settings)
+    server = Server()
+    for watched in ("content/**/*", "theme/templates/*.html", "theme/static/**/*", "plugins/**/*.py", "pelicanconf.py"):
+        server.watch(str(ROOT / watched), lambda: run_build(pelican_settings()))
+    server.serve(host="127.0.0.1", port=port, root=str(ROOT / "output"))
+
+
+@task(help={"posts": "number of synthetic posts", "keep": "keep the generated corpus and outputs"})
+def bench_build(c: Context, posts: int = 1000, keep: bool = False) -> None:
+    """Benchmark our build against plain Pelican on a synthetic city corpus."""
+    c.run(f"{sys.executable} {ROOT / 'benchmarks' / 'bench_build.py'} --posts {posts}{' --keep' if keep else ''}", pty=False)
+
+
+@task
+def demo(c: Context) -> None:
+    """Build the demo site and serve it."""
+    build(c)
+    serve(c)
