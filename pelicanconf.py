@@ -11,7 +11,7 @@ TIMEZONE = "Asia/Shanghai"
 DEFAULT_LANG = "zh-CN"
 DEFAULT_DATE_FORMAT = "%Y年%m月%d日"
 
-PATH = "content"
+PATH = os.environ.get("CITY_CONTENT", "content")
 OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]

@@ -196,7 +196,7 @@ def check_post(city: City, path: Path) -> None:
         check.report(meta.line_of("module"), f"module '{module}' is filled by the relay's published answers", "write work logs, warnings, disclosures or an optional module instead")
     elif module in city.config["optional_modules"] and station and module not in station.modules:
         check.report(meta.line_of("module"), f"station '{station_slug}' has not chosen the module '{module}'", f"add it to 'Modules:' in {station.source_path} or use one of {', '.join(city.modules_of(station))}")
-    if station and module and path.parent.parts[-2:] != (station_slug, module):
+    if station and module in all_modules and path.parent.parts[-2:] != (station_slug, module):
         check.report(meta.line_of("station"), f"file is in the folder '{path.parent.name}' but says Station: {station_slug}, Module: {module}", f"move it to content/posts/{station_slug}/{module}/")
     image = meta.value("image")
     if image:
