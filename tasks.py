@@ -71,7 +71,7 @@ def new(c: Context, station: str, module: str, title: str) -> None:
     except ScaffoldError as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    print(path.relative_to(ROOT))
+    print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
 
 @task(help={"as_of": "the day to judge by, YYYY-MM-DD (default: today)"})

@@ -10,7 +10,7 @@ from pypinyin import lazy_pinyin
 
 from .model import RELAY_MODULES, City
 
-MAX_SLUG_WORDS = 8
+MAX_SLUG_WORDS = 12
 
 
 class ScaffoldError(ValueError):
@@ -19,7 +19,7 @@ class ScaffoldError(ValueError):
 
 def make_slug(station: str, module: str, title: str, taken: set[str]) -> str:
     """An ASCII slug from the title's pinyin, unique among ``taken``."""
-    words = [w.lower() for w in lazy_pinyin(title, errors="ignore")]
+    words = [w.lower() for w in lazy_pinyin(title, errors="default")]
     words = [re.sub(r"[^a-z0-9]+", "-", w).strip("-") for w in words]
     words = [w for w in words if w][:MAX_SLUG_WORDS]
     base = "-".join([station, module, *words]) if words else f"{station}-{module}"

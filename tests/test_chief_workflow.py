@@ -1,0 +1,90 @@
+"""The chief's commands, run as a chief runs them: ``invoke new``, ``invoke check``, ``invoke duties``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import citykit
+from citymodel import load_city
+from citymodel.duties import late_duties
+from citymodel.scaffold import make_slug
+
+
+def invoke(content: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CITY_CONTENT": str(content)}
+    return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=citykit.ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_new_writes_a_post_that_builds(city_content: Path, tmp_path: Path) -> None:
+    result = invoke(city_content, "new", "--station", "dongshan", "--module", "worklog", "--title", "东山派出所第47周工作记实")
+    assert result.returncode == 0, result.stderr
+    path = citykit.ROOT / result.stdout.strip()
+    assert path.is_file() and path.is_relative_to(city_content / "posts" / "dongshan" / "worklog")
+    text = path.read_text(encoding="utf-8")
+    assert "Slug: dongshan-worklog-dong-shan-pai-chu-suo-di-47-zhou-gong-zuo-ji-shi\n" in text
+    assert "Station: dongshan\nModule: worklog\n" in text
+    citykit.build(city_content, tmp_path / "out")
+    assert list((tmp_path / "out" / "stations" / "dongshan" / "worklog").glob("dongshan-worklog-dong-shan*/index.html"))
+
+
+def test_new_warning_has_the_warning_fields_and_builds(city_content: Path, tmp_path: Path) -> None:
+    result = invoke(city_content, "new", "--station", "xihu", "--module", "warning", "--title", "防范冒充客服诈骗")
+    assert result.returncode == 0, result.stderr
+    text = (citykit.ROOT / result.stdout.strip()).read_text(encoding="utf-8")
+    for key in ("Level: 蓝色", "Area: 测试街道", "Effective: ", "Expires: "):
+        assert key in text
+    citykit.build(city_content, tmp_path / "out")
+
+
+def test_new_twice_with_the_same_title_gives_unique_slugs(city_content: Path) -> None:
+    first = invoke(city_content, "new", "--station", "dongshan", "--module", "disclosure", "--title", "窗口时间调整")
+    second = invoke(city_content, "new", "--station", "dongshan", "--module", "disclosure", "--title", "窗口时间调整")
+    slugs = [line for r in (first, second) for line in (citykit.ROOT / r.stdout.strip()).read_text(encoding="utf-8").splitlines() if line.startswith("Slug:")]
+    assert slugs == ["Slug: dongshan-disclosure-chuang-kou-shi-jian-tiao-zheng", "Slug: dongshan-disclosure-chuang-kou-shi-jian-tiao-zheng-2"]
+    assert load_city(citykit.settings_for(city_content, city_content.parent / "o")).problems == []
+
+
+def test_new_refuses_a_module_the_station_has_not_chosen(city_content: Path) -> None:
+    result = invoke(city_content, "new", "--station", "xihu", "--module", "community", "--title", "社区活动")
+    assert result.returncode == 2
+    assert "station 'xihu' cannot post in 'community'" in result.stderr
+
+
+def test_make_slug_is_ascii_and_unique() -> None:
+    assert make_slug("a", "worklog", "电信诈骗 2026", set()) == "a-worklog-dian-xin-zha-pian-2026"
+    assert make_slug("a", "worklog", "！！！", {"a-worklog"}) == "a-worklog-2"
+
+
+def test_check_reports_problems_without_building(city_content: Path) -> None:
+    assert invoke(city_content, "check").returncode == 0
+    bad = citykit.add_post(city_content, "dongshan", "worklog", "bad", "2026-02-30")
+    result = invoke(city_content, "check")
+    assert result.returncode == 1
+    assert f"{bad}:2: bad Date '2026-02-30'" in result.stderr
+    assert not (city_content.parent / "output").exists()
+
+
+def test_duties_lists_late_stations_with_how_late(city_content: Path) -> None:
+    # Both stations last posted a work log on 11-20 and a warning on 11-20.
+    result = invoke(city_content, "duties", "--as-of", "2026-12-04")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines == [
+        "东山派出所（dongshan）工作记实：最近一篇 2026-11-20，已逾期 7 天",
+        "西湖派出所（xihu）工作记实：最近一篇 2026-11-20，已逾期 7 天",
+        "2 late duties as of 2026-12-04",
+    ]
+
+
+def test_duty_boundaries(city_content: Path) -> None:
+    city = load_city(citykit.settings_for(city_content, city_content.parent / "o"))
+    on_time = late_duties(city, dt.date(2026, 11, 27))  # exactly seven days after the last work log
+    assert on_time == []
+    late = late_duties(city, dt.date(2026, 12, 4))  # work logs 14 days old, warnings exactly 14
+    assert {(d.station, d.module, d.days_late) for d in late} == {("dongshan", "worklog", 7), ("xihu", "worklog", 7)}
+    much_later = late_duties(city, dt.date(2026, 12, 10))
+    assert ("xihu", "warning", 6) in {(d.station, d.module, d.days_late) for d in much_later}
