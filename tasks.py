@@ -29,8 +29,9 @@ def pelican_settings(settings_file: Path = SETTINGS_FILE, **overrides: object) -
 
 def run_build(settings: dict) -> None:
     """One Pelican build; content problems are printed as ``path:line: …`` and exit 1."""
-    from citymodel import ContentError
     from pelican import Pelican
+
+    from citymodel import ContentError
 
     try:
         Pelican(settings).run()
@@ -60,7 +61,13 @@ def check(c: Context) -> None:
     print(f"ok: {len(city.stations)} stations, {len(city.posts)} posts, {len(city.guides)} guides")
 
 
-@task(help={"station": "station slug, e.g. dongshan", "module": "worklog, warning, disclosure or an optional module", "title": "the post's title (Chinese is fine)"})
+@task(
+    help={
+        "station": "station slug, e.g. dongshan",
+        "module": "worklog, warning, disclosure or an optional module",
+        "title": "the post's title (Chinese is fine)",
+    }
+)
 def new(c: Context, station: str, module: str, title: str) -> None:
     """Start a post with correct front matter and print its path."""
     from citymodel import load_city
@@ -113,7 +120,10 @@ def livereload(c: Context, port: int = 8000) -> None:
 @task(help={"posts": "number of synthetic posts", "keep": "keep the generated corpus and outputs"})
 def bench_build(c: Context, posts: int = 1000, keep: bool = False) -> None:
     """Benchmark our build against plain Pelican on a synthetic city corpus."""
-    c.run(f"{sys.executable} {ROOT / 'benchmarks' / 'bench_build.py'} --posts {posts}{' --keep' if keep else ''}", pty=False)
+    c.run(
+        f"{sys.executable} {ROOT / 'benchmarks' / 'bench_build.py'} --posts {posts}{' --keep' if keep else ''}",
+        pty=False,
+    )
 
 
 @task

@@ -92,9 +92,7 @@ def referenced_forms(guides: Path) -> list[str]:
     return sorted(paths)
 
 
-def draw_form(
-    target: Path, title: str, fields: list[str], answers: dict[str, str] | None
-) -> None:
+def draw_form(target: Path, title: str, fields: list[str], answers: dict[str, str] | None) -> None:
     """Write one A4 form; ``answers`` fills it in and marks it as a sample."""
     width, height = A4
     canvas = Canvas(str(target), pagesize=A4, invariant=1, pageCompression=1)
@@ -122,9 +120,7 @@ def draw_form(
 
     left, right, label_width, row = 20 * mm, width - 20 * mm, 38 * mm, 12 * mm
     top = height - 44 * mm
-    rows: list[tuple[str, str | None]] = [
-        (name, answers.get(name, "") if answers else "") for name in fields
-    ]
+    rows: list[tuple[str, str | None]] = [(name, answers.get(name, "") if answers else "") for name in fields]
     rows.append(("以下由公安机关填写", None))
     rows += [(label, "") for label in ("受理民警", "受理日期", "审核意见")]
     for index, (label, value) in enumerate(rows):
@@ -161,8 +157,7 @@ def make_forms(content: Path) -> list[Path]:
         base, _, variant = stem.rpartition("-")
         if base not in specs or variant not in ("blank", "sample"):
             raise SystemExit(
-                f"{relative}: no form {base!r} in FORM_TABLE, or the name does not"
-                " end in -blank.pdf / -sample.pdf"
+                f"{relative}: no form {base!r} in FORM_TABLE, or the name does not end in -blank.pdf / -sample.pdf"
             )
         title, fields, sample_answers = specs[base]
         answers = sample_answers if variant == "sample" else None
@@ -200,9 +195,7 @@ def draw_portrait(slug: str) -> Image.Image:
     draw.line([(180, 455), (240, 640)], fill=shade(uniform, 0.7), width=6)  # lapels
     draw.line([(300, 455), (240, 640)], fill=shade(uniform, 0.7), width=6)
     for x in (90, 310):  # shoulder boards
-        draw.rounded_rectangle(
-            (x, 535, x + 80, 562), radius=8, fill=shade(uniform, 0.75)
-        )
+        draw.rounded_rectangle((x, 535, x + 80, 562), radius=8, fill=shade(uniform, 0.75))
         draw.line([(x + 12, 548), (x + 68, 548)], fill=(205, 175, 90), width=4)
     draw.ellipse((300, 580, 340, 620), fill=(205, 175, 90))  # chest badge
     draw.ellipse((165, 170, 315, 390), fill=head_colour)  # head

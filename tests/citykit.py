@@ -91,16 +91,36 @@ def make_city(root: Path) -> Path:
         (content / "images" / "chiefs" / f"{slug}.jpg").write_bytes(TINY_JPEG)
         add_post(content, slug, "worklog", f"{slug}-worklog-1", "2026-11-20 09:00")
         add_post(content, slug, "disclosure", f"{slug}-disclosure-1", "2026-11-02 09:00")
-        add_warning(content, slug, f"{slug}-warning-active", "2026-11-20 09:00", "2026-11-20 09:00", "2027-06-01 00:00", "防范刷单返利诈骗")
-        add_warning(content, slug, f"{slug}-warning-expired", "2026-09-01 09:00", "2026-09-01 09:00", "2026-10-01 00:00", "国庆假期防盗提示")
+        add_warning(
+            content,
+            slug,
+            f"{slug}-warning-active",
+            "2026-11-20 09:00",
+            "2026-11-20 09:00",
+            "2027-06-01 00:00",
+            "防范刷单返利诈骗",
+        )
+        add_warning(
+            content,
+            slug,
+            f"{slug}-warning-expired",
+            "2026-09-01 09:00",
+            "2026-09-01 09:00",
+            "2026-10-01 00:00",
+            "国庆假期防盗提示",
+        )
     add_post(content, "dongshan", "community", "dongshan-community-1", "2026-11-10 09:00")
     (content / "forms").mkdir(parents=True, exist_ok=True)
     (content / "forms" / "id-blank.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
-    write(content / "guides" / "id-card" / "id-card-first.md", GUIDE.format(slug="id-card-first", fee="20元", steps=STEPS))
+    write(
+        content / "guides" / "id-card" / "id-card-first.md", GUIDE.format(slug="id-card-first", fee="20元", steps=STEPS)
+    )
     return content
 
 
-def add_post(content: Path, station: str, module: str, slug: str, date: str, title: str = "工作记实", extra: str = "") -> Path:
+def add_post(
+    content: Path, station: str, module: str, slug: str, date: str, title: str = "工作记实", extra: str = ""
+) -> Path:
     return write(
         content / "posts" / station / module / f"{slug}.md",
         POST.format(title=title, date=date, slug=slug, station=station, module=module, extra=extra),
@@ -117,7 +137,12 @@ def settings_for(content: Path, output: Path, **overrides: Any) -> dict[str, Any
 
     base = read_settings(str(ROOT / "pelicanconf.py"))
     city = {**base["CITY"], "today": TODAY}
-    return dict(read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content), "OUTPUT_PATH": str(output), "CITY": city, **overrides}))
+    return dict(
+        read_settings(
+            str(ROOT / "pelicanconf.py"),
+            override={"PATH": str(content), "OUTPUT_PATH": str(output), "CITY": city, **overrides},
+        )
+    )
 
 
 def build(content: Path, output: Path, **overrides: Any) -> dict[str, Any]:

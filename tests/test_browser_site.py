@@ -43,7 +43,11 @@ def page_urls(demo_output: Path) -> dict[str, str]:
 
     city = demo_city()
     station = sorted(city.stations)[0]
-    post = next(p.slug for p in sorted(city.posts.values(), key=lambda p: p.slug) if p.station == station and p.module == "worklog")
+    post = next(
+        p.slug
+        for p in sorted(city.posts.values(), key=lambda p: p.slug)
+        if p.station == station and p.module == "worklog"
+    )
     guide = sorted(city.guides)[0]
     return {name: path.format(station=station, guide=guide, post=post) for name, path in PAGES.items()}
 
@@ -56,7 +60,10 @@ def test_page_has_no_errors_and_no_axe_violations(browser: Any, site: str, demo_
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
-    page.on("response", lambda response: errors.append(f"{response.status}: {response.url}") if response.status >= 400 else None)
+    page.on(
+        "response",
+        lambda response: errors.append(f"{response.status}: {response.url}") if response.status >= 400 else None,
+    )
     page.goto(site + page_urls(demo_output)[name], wait_until="load")
     assert errors == []
     page.add_script_tag(path=str(AXE))

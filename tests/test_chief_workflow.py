@@ -16,11 +16,15 @@ from citymodel.scaffold import make_slug
 
 def invoke(content: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CITY_CONTENT": str(content)}
-    return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=citykit.ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args], cwd=citykit.ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_new_writes_a_post_that_builds(city_content: Path, tmp_path: Path) -> None:
-    result = invoke(city_content, "new", "--station", "dongshan", "--module", "worklog", "--title", "东山派出所第47周工作记实")
+    result = invoke(
+        city_content, "new", "--station", "dongshan", "--module", "worklog", "--title", "东山派出所第47周工作记实"
+    )
     assert result.returncode == 0, result.stderr
     path = citykit.ROOT / result.stdout.strip()
     assert path.is_file() and path.is_relative_to(city_content / "posts" / "dongshan" / "worklog")
@@ -43,8 +47,16 @@ def test_new_warning_has_the_warning_fields_and_builds(city_content: Path, tmp_p
 def test_new_twice_with_the_same_title_gives_unique_slugs(city_content: Path) -> None:
     first = invoke(city_content, "new", "--station", "dongshan", "--module", "disclosure", "--title", "窗口时间调整")
     second = invoke(city_content, "new", "--station", "dongshan", "--module", "disclosure", "--title", "窗口时间调整")
-    slugs = [line for r in (first, second) for line in (citykit.ROOT / r.stdout.strip()).read_text(encoding="utf-8").splitlines() if line.startswith("Slug:")]
-    assert slugs == ["Slug: dongshan-disclosure-chuang-kou-shi-jian-tiao-zheng", "Slug: dongshan-disclosure-chuang-kou-shi-jian-tiao-zheng-2"]
+    slugs = [
+        line
+        for r in (first, second)
+        for line in (citykit.ROOT / r.stdout.strip()).read_text(encoding="utf-8").splitlines()
+        if line.startswith("Slug:")
+    ]
+    assert slugs == [
+        "Slug: dongshan-disclosure-chuang-kou-shi-jian-tiao-zheng",
+        "Slug: dongshan-disclosure-chuang-kou-shi-jian-tiao-zheng-2",
+    ]
     assert load_city(citykit.settings_for(city_content, city_content.parent / "o")).problems == []
 
 

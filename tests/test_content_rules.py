@@ -100,14 +100,18 @@ def test_duplicate_slug(city_content: Path) -> None:
 
 
 def test_warning_that_expires_before_it_starts(city_content: Path) -> None:
-    path = citykit.add_warning(city_content, "dongshan", "w-2", "2026-11-21", "2026-11-21 09:00", "2026-11-01 09:00", "提示")
+    path = citykit.add_warning(
+        city_content, "dongshan", "w-2", "2026-11-21", "2026-11-21 09:00", "2026-11-01 09:00", "提示"
+    )
     assert only_problem(city_content) == (
         f"{path}:10: warning expires (2026-11-01 09:00) before it starts (2026-11-21 09:00): set Expires after Effective"
     )
 
 
 def test_warning_without_level(city_content: Path) -> None:
-    path = citykit.add_warning(city_content, "dongshan", "w-2", "2026-11-21", "2026-11-21 09:00", "2026-12-01 09:00", "提示")
+    path = citykit.add_warning(
+        city_content, "dongshan", "w-2", "2026-11-21", "2026-11-21 09:00", "2026-12-01 09:00", "提示"
+    )
     edit(path, "Level: 黄色\n", "")
     assert only_problem(city_content).startswith(f"{path}:9: missing 'Level'")
 
@@ -122,7 +126,9 @@ def test_guide_without_fee(city_content: Path) -> None:
 
 
 def test_guide_without_steps(city_content: Path) -> None:
-    path = citykit.write(city_content / "guides" / "id-card" / "g2.md", citykit.GUIDE.format(slug="g2", fee="不收费", steps=""))
+    path = citykit.write(
+        city_content / "guides" / "id-card" / "g2.md", citykit.GUIDE.format(slug="g2", fee="不收费", steps="")
+    )
     assert only_problem(city_content) == (
         f"{path}:15: guide without steps: add a section '## 办理流程' with a numbered list (1. … 2. …)"
     )
@@ -130,7 +136,9 @@ def test_guide_without_steps(city_content: Path) -> None:
 
 def test_guide_steps_heading_without_a_numbered_list(city_content: Path) -> None:
     steps = "## 办理流程\n先取号，再采集照片。\n"
-    path = citykit.write(city_content / "guides" / "id-card" / "g2.md", citykit.GUIDE.format(slug="g2", fee="不收费", steps=steps))
+    path = citykit.write(
+        city_content / "guides" / "id-card" / "g2.md", citykit.GUIDE.format(slug="g2", fee="不收费", steps=steps)
+    )
     assert only_problem(city_content).startswith(f"{path}:23: guide without steps")
 
 
@@ -160,7 +168,9 @@ def test_tags_whose_slugs_collide(city_content: Path) -> None:
     first = citykit.add_post(city_content, "dongshan", "worklog", "x-1", "2026-11-21", extra="Tags: 公安\n")
     second = citykit.add_post(city_content, "xihu", "worklog", "x-2", "2026-11-21", extra="Tags: 攻岸\n")
     problems = build_problems(city_content)
-    assert problems == [f"{second}:7: tag '攻岸' has the same slug 'gong-an' as tag '公安': Pelican would merge them: rename one of the tags"]
+    assert problems == [
+        f"{second}:7: tag '攻岸' has the same slug 'gong-an' as tag '公安': Pelican would merge them: rename one of the tags"
+    ]
     assert first.is_file()
 
 
@@ -179,7 +189,9 @@ def test_full_width_colon(city_content: Path) -> None:
 def test_post_in_the_wrong_folder(city_content: Path) -> None:
     path = citykit.add_post(city_content, "dongshan", "worklog", "x-1", "2026-11-21")
     edit(path, "Module: worklog", "Module: disclosure")
-    assert only_problem(city_content).startswith(f"{path}:4: file is in the folder 'worklog' but says Station: dongshan, Module: disclosure")
+    assert only_problem(city_content).startswith(
+        f"{path}:4: file is in the folder 'worklog' but says Station: dongshan, Module: disclosure"
+    )
 
 
 def test_every_problem_is_reported_at_once(city_content: Path) -> None:
@@ -193,7 +205,11 @@ def test_pelican_command_exits_non_zero_and_names_the_line(city_content: Path) -
     env = {**os.environ, "CITY_CONTENT": str(city_content)}
     result = subprocess.run(
         [sys.executable, "-m", "invoke", "build", "--output", str(city_content.parent / "out")],
-        cwd=citykit.ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=citykit.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1
     assert f"{path}:2: bad Date '2026-11-31'" in result.stderr

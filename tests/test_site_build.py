@@ -58,7 +58,14 @@ def test_every_station_module_guide_and_feed_exists(demo_output: Path) -> None:
         assert page.is_file()
         for _, form in guide.forms:
             assert (demo_output / form).is_file()
-    for name in ("index.html", "404.html", "stations/index.html", "guides/index.html", "warnings/index.html", "sitemap.xml"):
+    for name in (
+        "index.html",
+        "404.html",
+        "stations/index.html",
+        "guides/index.html",
+        "warnings/index.html",
+        "sitemap.xml",
+    ):
         assert (demo_output / name).is_file(), name
 
 
@@ -115,7 +122,13 @@ def test_stations_json_matches_the_station_files(demo_output: Path) -> None:
     assert [s["slug"] for s in data["stations"]] == sorted(city.stations)
     for entry in data["stations"]:
         source = (citykit.ROOT / "content" / "stations" / f"{entry['slug']}.md").read_text(encoding="utf-8")
-        for key, field in (("name", "Name"), ("district", "District"), ("phone", "Phone"), ("report_phone", "Report_Phone"), ("address", "Address")):
+        for key, field in (
+            ("name", "Name"),
+            ("district", "District"),
+            ("phone", "Phone"),
+            ("report_phone", "Report_Phone"),
+            ("address", "Address"),
+        ):
             assert f"{field}: {entry[key]}\n" in source
         assert f"Chief: {entry['chief']['name']}\n" in source
         assert "email" not in json.dumps(entry)
@@ -130,11 +143,17 @@ def test_active_warnings_in_banners_and_expired_ones_only_in_archive(demo_output
         if post.warning is None:
             continue
         station_page = (demo_output / "stations" / post.station / "index.html").read_text(encoding="utf-8")
-        station_banner = station_page.split('<section class="banner"', 1)[1].split("</section>", 1)[0] if 'class="banner"' in station_page else ""
+        station_banner = (
+            station_page.split('<section class="banner"', 1)[1].split("</section>", 1)[0]
+            if 'class="banner"' in station_page
+            else ""
+        )
         link = f"/stations/{post.station}/warning/{post.slug}/"
         if post.warning.is_expired(now):
             assert link not in banner and link not in station_banner, post.slug
-            module_page = (demo_output / "stations" / post.station / "warning" / "index.html").read_text(encoding="utf-8")
+            module_page = (demo_output / "stations" / post.station / "warning" / "index.html").read_text(
+                encoding="utf-8"
+            )
             assert link in module_page
         elif post.warning.is_active(now):
             assert link in station_banner, post.slug
@@ -199,7 +218,10 @@ def test_module_lists_paginate(city_content: Path, tmp_path: Path) -> None:
 
 
 def test_guide_page_shows_steps_fee_and_forms(city_content: Path, tmp_path: Path) -> None:
-    citykit.write(city_content / "guides" / "id-card" / "free.md", citykit.GUIDE.format(slug="free", fee="不收费", steps=citykit.STEPS))
+    citykit.write(
+        city_content / "guides" / "id-card" / "free.md",
+        citykit.GUIDE.format(slug="free", fee="不收费", steps=citykit.STEPS),
+    )
     citykit.build(city_content, tmp_path / "out")
     free = (tmp_path / "out" / "guides" / "free" / "index.html").read_text(encoding="utf-8")
     assert '<strong class="free">不收费</strong>' in free
@@ -212,10 +234,22 @@ def test_guide_page_shows_steps_fee_and_forms(city_content: Path, tmp_path: Path
 def test_station_page_has_profile_contact_and_forms(city_content: Path, tmp_path: Path) -> None:
     citykit.build(city_content, tmp_path / "out", RELAY_URL="https://relay.test")
     page = (tmp_path / "out" / "stations" / "dongshan" / "index.html").read_text(encoding="utf-8")
-    for needed in ("一级警督", "031107", "0417-2000001", "0417-2000002", "周一至周五 8:30-17:30", "48 岁",
-                   'action="https://relay.test/ask"', 'action="https://relay.test/rate"', "社区动态", 'src="/images/chiefs/dongshan.jpg"'):
+    for needed in (
+        "一级警督",
+        "031107",
+        "0417-2000001",
+        "0417-2000002",
+        "周一至周五 8:30-17:30",
+        "48 岁",
+        'action="https://relay.test/ask"',
+        'action="https://relay.test/rate"',
+        "社区动态",
+        'src="/images/chiefs/dongshan.jpg"',
+    ):
         assert needed in page, needed
-    post = (tmp_path / "out" / "stations" / "dongshan" / "worklog" / "dongshan-worklog-1" / "index.html").read_text(encoding="utf-8")
+    post = (tmp_path / "out" / "stations" / "dongshan" / "worklog" / "dongshan-worklog-1" / "index.html").read_text(
+        encoding="utf-8"
+    )
     assert post.index('<aside class="contact') > post.index("</main>")
     assert "0417-2000001" in post.split('<aside class="contact', 1)[1]
 

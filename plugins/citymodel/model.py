@@ -146,9 +146,7 @@ class City:
         return dt.datetime.now()
 
     def latest(self, station: str, module: str) -> Post | None:
-        posts = [
-            p for p in self.posts.values() if p.station == station and p.module == module
-        ]
+        posts = [p for p in self.posts.values() if p.station == station and p.module == module]
         return max(posts, key=lambda p: p.date, default=None)
 
 

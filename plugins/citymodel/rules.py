@@ -57,12 +57,18 @@ class FileCheck:
     def require(self, required: set[str], optional: set[str]) -> bool:
         """Report missing and unknown keys; True when all required are set."""
         for line, text in self.meta.stray_lines:
-            self.report(line, f"full-width colon in {text.strip()!r}", "write the key as 'Key: value' with an ASCII colon")
+            self.report(
+                line, f"full-width colon in {text.strip()!r}", "write the key as 'Key: value' with an ASCII colon"
+            )
         known = required | optional
         for key, fields in self.meta.fields.items():
             if key not in known:
                 close = difflib.get_close_matches(key, sorted(known), n=1)
-                hint = f"did you mean '{close[0].title()}'?" if close else f"remove it; allowed keys: {', '.join(sorted(known))}"
+                hint = (
+                    f"did you mean '{close[0].title()}'?"
+                    if close
+                    else f"remove it; allowed keys: {', '.join(sorted(known))}"
+                )
                 self.report(fields[0].line, f"unknown key '{fields[0].key}'", hint)
         complete = True
         for key in sorted(required):
@@ -81,7 +87,11 @@ class FileCheck:
                 return dt.datetime.strptime(text, fmt)
             except ValueError:
                 continue
-        self.report(self.meta.line_of(key), f"bad {key.title()} '{text}'", "write the date as YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2026-11-20 09:30")
+        self.report(
+            self.meta.line_of(key),
+            f"bad {key.title()} '{text}'",
+            "write the date as YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2026-11-20 09:30",
+        )
         return None
 
     def slug(self) -> str:
@@ -91,19 +101,31 @@ class FileCheck:
             return ""
         if not SLUG.match(slug):
             suggestion = slugify(slug, regex_subs=self.city.settings.get("SLUG_REGEX_SUBSTITUTIONS", []))
-            fix = f"use lower-case ASCII letters, digits and hyphens, e.g. '{suggestion}'" if SLUG.match(suggestion or "") else "use lower-case ASCII letters, digits and hyphens (pinyin is fine), e.g. 'dongshan-worklog-2026-11-20'"
+            fix = (
+                f"use lower-case ASCII letters, digits and hyphens, e.g. '{suggestion}'"
+                if SLUG.match(suggestion or "")
+                else "use lower-case ASCII letters, digits and hyphens (pinyin is fine), e.g. 'dongshan-worklog-2026-11-20'"
+            )
             self.report(line, f"slug '{slug}' is not lower-case ASCII", fix)
             return ""
         owner = self.city.posts.get(slug) or self.city.guides.get(slug)
         if owner:
-            self.report(line, f"duplicate slug '{slug}' (also used by {owner.source_path})", "choose a slug no other post or guide uses")
+            self.report(
+                line,
+                f"duplicate slug '{slug}' (also used by {owner.source_path})",
+                "choose a slug no other post or guide uses",
+            )
             return ""
         return slug
 
     def file_exists(self, key: str, relative: str, line: int) -> bool:
         target = Path(self.city.settings["PATH"]) / relative
         if relative.startswith(("/", "\\")) or ".." in Path(relative).parts or not target.is_file():
-            self.report(line, f"{key.title()} file '{relative}' does not exist", f"put the file at content/{relative.lstrip('/')} or correct the path (relative to content/)")
+            self.report(
+                line,
+                f"{key.title()} file '{relative}' does not exist",
+                f"put the file at content/{relative.lstrip('/')} or correct the path (relative to content/)",
+            )
             return False
         return True
 
@@ -122,29 +144,53 @@ def check_station(city: City, path: Path) -> None:
     complete = check.require(STATION_KEYS, STATION_OPTIONAL)
     slug = meta.value("slug")
     if slug and not SLUG.match(slug):
-        check.report(meta.line_of("slug"), f"station slug '{slug}' is not lower-case ASCII", "use the pinyin of the name, e.g. 'dongshan'")
+        check.report(
+            meta.line_of("slug"),
+            f"station slug '{slug}' is not lower-case ASCII",
+            "use the pinyin of the name, e.g. 'dongshan'",
+        )
     elif slug and slug != path.stem:
-        check.report(meta.line_of("slug"), f"slug '{slug}' differs from the file name '{path.name}'", f"rename the file to {slug}.md or set 'Slug: {path.stem}'")
+        check.report(
+            meta.line_of("slug"),
+            f"slug '{slug}' differs from the file name '{path.name}'",
+            f"rename the file to {slug}.md or set 'Slug: {path.stem}'",
+        )
     elif slug in city.stations:
         check.report(meta.line_of("slug"), f"duplicate station '{slug}'", "each station has exactly one profile")
     district = meta.value("district")
     districts = list(city.config["districts"])
     if district and district not in districts:
-        check.report(meta.line_of("district"), f"unknown district '{district}'", f"use one of {'、'.join(districts)} (CITY['districts'] in pelicanconf.py)")
+        check.report(
+            meta.line_of("district"),
+            f"unknown district '{district}'",
+            f"use one of {'、'.join(districts)} (CITY['districts'] in pelicanconf.py)",
+        )
     modules = [m.strip() for m in re.split(r"[,，、\s]+", meta.value("modules")) if m.strip()]
     optional = city.config["optional_modules"]
     for module in modules:
         if module not in optional:
-            check.report(meta.line_of("modules"), f"unknown optional module '{module}'", f"choose from {', '.join(optional)}")
+            check.report(
+                meta.line_of("modules"), f"unknown optional module '{module}'", f"choose from {', '.join(optional)}"
+            )
     if len(modules) > 3:
-        check.report(meta.line_of("modules"), f"{len(modules)} optional modules chosen", "a station chooses at most three")
+        check.report(
+            meta.line_of("modules"), f"{len(modules)} optional modules chosen", "a station chooses at most three"
+        )
     badge = meta.value("chief_badge")
     if badge and not re.fullmatch(r"\d{6}", badge):
-        check.report(meta.line_of("chief_badge"), f"badge number '{badge}' is not six digits", "write the 警号 as six digits, e.g. 031107")
+        check.report(
+            meta.line_of("chief_badge"),
+            f"badge number '{badge}' is not six digits",
+            "write the 警号 as six digits, e.g. 031107",
+        )
     born_text = meta.value("chief_born")
     born = int(born_text) if born_text.isdigit() and len(born_text) == 4 else None
     if born_text and born is None:
-        check.report(meta.line_of("chief_born"), f"bad Chief_Born '{born_text}'", "write the year of birth as four digits, e.g. 1978")
+        check.report(
+            meta.line_of("chief_born"),
+            f"bad Chief_Born '{born_text}'",
+            "write the year of birth as four digits, e.g. 1978",
+        )
     photo = meta.value("chief_photo")
     if photo:
         check.file_exists("chief_photo", photo, meta.line_of("chief_photo"))
@@ -187,22 +233,40 @@ def check_post(city: City, path: Path) -> None:
     station = city.stations.get(station_slug)
     if station_slug and station is None:
         close = difflib.get_close_matches(station_slug, sorted(city.stations), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"use a slug from content/stations/ ({', '.join(sorted(city.stations))})"
+        hint = (
+            f"did you mean '{close[0]}'?"
+            if close
+            else f"use a slug from content/stations/ ({', '.join(sorted(city.stations))})"
+        )
         check.report(meta.line_of("station"), f"unknown station '{station_slug}'", hint)
     all_modules = {**city.config["modules"], **city.config["optional_modules"]}
     if module and module not in all_modules:
         check.report(meta.line_of("module"), f"unknown module '{module}'", f"use one of {', '.join(all_modules)}")
     elif module in RELAY_MODULES:
-        check.report(meta.line_of("module"), f"module '{module}' is filled by the relay's published answers", "write work logs, warnings, disclosures or an optional module instead")
+        check.report(
+            meta.line_of("module"),
+            f"module '{module}' is filled by the relay's published answers",
+            "write work logs, warnings, disclosures or an optional module instead",
+        )
     elif module in city.config["optional_modules"] and station and module not in station.modules:
-        check.report(meta.line_of("module"), f"station '{station_slug}' has not chosen the module '{module}'", f"add it to 'Modules:' in {station.source_path} or use one of {', '.join(city.modules_of(station))}")
+        check.report(
+            meta.line_of("module"),
+            f"station '{station_slug}' has not chosen the module '{module}'",
+            f"add it to 'Modules:' in {station.source_path} or use one of {', '.join(city.modules_of(station))}",
+        )
     if station and module in all_modules and path.parent.parts[-2:] != (station_slug, module):
-        check.report(meta.line_of("station"), f"file is in the folder '{path.parent.name}' but says Station: {station_slug}, Module: {module}", f"move it to content/posts/{station_slug}/{module}/")
+        check.report(
+            meta.line_of("station"),
+            f"file is in the folder '{path.parent.name}' but says Station: {station_slug}, Module: {module}",
+            f"move it to content/posts/{station_slug}/{module}/",
+        )
     image = meta.value("image")
     if image:
         check.file_exists("image", image, meta.line_of("image"))
         if not meta.value("image_alt"):
-            check.report(meta.line_of("image"), "image without 'Image_Alt'", "add 'Image_Alt: …' saying what the picture shows")
+            check.report(
+                meta.line_of("image"), "image without 'Image_Alt'", "add 'Image_Alt: …' saying what the picture shows"
+            )
     check_tags(check)
     warning = check_warning(check) if is_warning else None
     if not complete or date is None or not slug or station is None or module not in all_modules:
@@ -228,11 +292,17 @@ def check_warning(check: FileCheck) -> WarningInfo | None:
     effective = check.date("effective")
     expires = check.date("expires")
     if effective and expires and expires <= effective:
-        check.report(meta.line_of("expires"), f"warning expires ({expires:%Y-%m-%d %H:%M}) before it starts ({effective:%Y-%m-%d %H:%M})", "set Expires after Effective")
+        check.report(
+            meta.line_of("expires"),
+            f"warning expires ({expires:%Y-%m-%d %H:%M}) before it starts ({effective:%Y-%m-%d %H:%M})",
+            "set Expires after Effective",
+        )
         return None
     official = meta.value("official").lower()
     if official not in ("", "yes", "no"):
-        check.report(meta.line_of("official"), f"bad Official '{official}'", "write 'Official: yes' or leave the line out")
+        check.report(
+            meta.line_of("official"), f"bad Official '{official}'", "write 'Official: yes' or leave the line out"
+        )
     if not (level in levels and effective and expires and meta.value("area")):
         return None
     return WarningInfo(level, meta.value("area"), effective, expires, official == "yes")
@@ -249,7 +319,11 @@ def check_tags(check: FileCheck) -> None:
         tag_slug = slugify(name, regex_subs=subs)
         other = seen.setdefault(tag_slug, name)
         if other != name:
-            check.report(field.line, f"tag '{name}' has the same slug '{tag_slug}' as tag '{other}'", "Pelican would merge them: rename one of the tags")
+            check.report(
+                field.line,
+                f"tag '{name}' has the same slug '{tag_slug}' as tag '{other}'",
+                "Pelican would merge them: rename one of the tags",
+            )
 
 
 def check_guide(city: City, path: Path) -> None:
@@ -260,9 +334,15 @@ def check_guide(city: City, path: Path) -> None:
     category = meta.value("category")
     categories = city.config["guide_categories"]
     if category and category not in categories:
-        check.report(meta.line_of("category"), f"unknown guide category '{category}'", f"use one of {', '.join(categories)}")
+        check.report(
+            meta.line_of("category"), f"unknown guide category '{category}'", f"use one of {', '.join(categories)}"
+        )
     elif category and path.parent.name != category:
-        check.report(meta.line_of("category"), f"file is in the folder '{path.parent.name}' but says Category: {category}", f"move it to content/guides/{category}/")
+        check.report(
+            meta.line_of("category"),
+            f"file is in the folder '{path.parent.name}' but says Category: {category}",
+            f"move it to content/guides/{category}/",
+        )
     check.date("reviewed")
     forms = []
     for form in meta.all("form"):
@@ -274,7 +354,7 @@ def check_guide(city: City, path: Path) -> None:
     heading = STEPS_HEADING.search(meta.body)
     steps_text = ""
     if heading:
-        rest = meta.body[heading.end():]
+        rest = meta.body[heading.end() :]
         following = NEXT_HEADING.search(rest)
         steps_text = rest[: following.start()] if following else rest
     if not heading or not ORDERED_ITEM.search(steps_text):

@@ -18,7 +18,9 @@ class GuidesGenerator(Generator):
         city: City = self.settings["CITY_MODEL"]
         self.guides: list[Page] = []
         for guide in sorted(city.guides.values(), key=lambda g: g.slug):
-            page = self.readers.read_file(base_path=self.path, path=guide.content_path, content_class=Page, context=self.context)
+            page = self.readers.read_file(
+                base_path=self.path, path=guide.content_path, content_class=Page, context=self.context
+            )
             page.guide = guide
             page.category_name = city.config["guide_categories"][guide.category]
             page.forms = guide.forms
@@ -34,10 +36,20 @@ class GuidesGenerator(Generator):
         self.context["GUIDES"] = self.guides
 
     def generate_output(self, writer: Any) -> None:
-        writer.write_file("guides/index.html", self.get_template("guides"), self.context, url="guides/", page_name="guides")
+        writer.write_file(
+            "guides/index.html", self.get_template("guides"), self.context, url="guides/", page_name="guides"
+        )
         template = self.get_template("guide")
         for page in self.guides:
-            writer.write_file(page.save_as, template, self.context, url=page.url, guide=page, page=page, page_name=page.url.rstrip("/"))
+            writer.write_file(
+                page.save_as,
+                template,
+                self.context,
+                url=page.url,
+                guide=page,
+                page=page,
+                page_name=page.url.rstrip("/"),
+            )
 
 
 def get_generators(pelican: Any) -> type[Generator]:

@@ -72,7 +72,10 @@ class StationPagesGenerator(Generator):
                 self.context,
                 url=station.url,
                 station=station,
-                station_modules=[(m, city.module_name(m), modules.get(m, [])[:MODULE_PREVIEW], len(modules.get(m, []))) for m in city.modules_of(station)],
+                station_modules=[
+                    (m, city.module_name(m), modules.get(m, [])[:MODULE_PREVIEW], len(modules.get(m, [])))
+                    for m in city.modules_of(station)
+                ],
                 station_warnings=active,
                 page_name=f"stations/{station.slug}",
             )
@@ -91,12 +94,19 @@ class StationPagesGenerator(Generator):
                     articles=modules.get(module, []),
                     page_name=url.rstrip("/"),
                 )
-                self.write_feed(writer, modules.get(module, []), f"feeds/stations/{station.slug}/{module}.atom.xml", f"{station.name} · {city.module_name(module)}")
+                self.write_feed(
+                    writer,
+                    modules.get(module, []),
+                    f"feeds/stations/{station.slug}/{module}.atom.xml",
+                    f"{station.name} · {city.module_name(module)}",
+                )
             self.write_feed(writer, station_articles, f"feeds/stations/{station.slug}.atom.xml", station.name)
         all_articles: list[Article] = self.context.get("articles", [])
         for module in [*city.config["modules"], *city.config["optional_modules"]]:
             posts = [a for a in all_articles if a.module == module]
-            self.write_feed(writer, posts, f"feeds/{module}.atom.xml", f"{city.config['name']} · {city.module_name(module)}")
+            self.write_feed(
+                writer, posts, f"feeds/{module}.atom.xml", f"{city.config['name']} · {city.module_name(module)}"
+            )
 
     def write_feed(self, writer: Any, articles: list[Article], path: str, title: str) -> None:
         writer.write_feed(articles, self.context, path, path, feed_title=f"{title} · {self.settings['SITENAME']}")

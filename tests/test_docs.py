@@ -1,0 +1,40 @@
+"""Docs stay honest: every setting and every task is documented."""
+
+from __future__ import annotations
+
+import re
+
+import citykit
+
+SETTINGS_DOC = (citykit.ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
+README = (citykit.ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_city_key_is_documented() -> None:
+    settings = citykit.settings_for(citykit.ROOT / "content", citykit.ROOT / "output")
+    for key in settings["CITY"]:
+        assert f"| `{key}` |" in SETTINGS_DOC, key
+
+
+def test_every_environment_variable_read_is_documented() -> None:
+    sources = [
+        *citykit.ROOT.glob("*.py"),
+        *(citykit.ROOT / "plugins").rglob("*.py"),
+        *(citykit.ROOT / "tests").glob("*.py"),
+    ]
+    names = set()
+    for source in sources:
+        names |= set(re.findall(r"os\.environ(?:\.get)?\(\s*\"([A-Z_]+)\"", source.read_text(encoding="utf-8")))
+        names |= set(re.findall(r"os\.environ\[\"([A-Z_]+)\"\]", source.read_text(encoding="utf-8")))
+    assert names, "the scan found nothing; the pattern is wrong"
+    for name in names:
+        assert f"| `{name}` |" in SETTINGS_DOC, name
+
+
+def test_every_task_is_in_the_readme() -> None:
+    import tasks
+
+    names = {name.replace("_", "-") for name, value in vars(tasks).items() if type(value).__name__ == "Task"}
+    assert {"build", "serve", "livereload", "new", "check", "duties", "bench-build"} <= names
+    for name in names - {"demo"}:
+        assert f"`invoke {name}" in README, name
