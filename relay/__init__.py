@@ -1,0 +1,1 @@
+"""The relay: the public's questions, help requests, hazard reports and ratings."""

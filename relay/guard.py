@@ -1,0 +1,113 @@
+"""Abuse guards: body size, client address, rate limits, honeypot.
+
+Checks return a reason (or raise a named error), never a bare False.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import Storage
+from limits.storage import storage_from_string
+from limits.aio.strategies import MovingWindowRateLimiter
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .settings import Settings
+
+HONEYPOT_FIELD = "website"
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
+
+
+class BodySizeLimit:
+    """Refuse request bodies over ``max_bytes`` before any parsing.
+
+    Checks ``Content-Length`` first, then counts the bytes actually received
+    (chunked bodies have no length).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, refuse: ASGIApp) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.refuse = refuse
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                if not value.isdigit() or int(value) > self.max_bytes:
+                    await self.refuse(scope, receive, send)
+                    return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge()
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def client_address(scope: Scope, settings: Settings) -> str:
+    """The client's address; forwarded headers count only from trusted proxies."""
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    if not settings.is_trusted_proxy(peer):
+        return str(peer)
+    forwarded = ",".join(
+        value.decode("latin-1") for name, value in scope.get("headers", []) if name == b"x-forwarded-for"
+    )
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not settings.is_trusted_proxy(hop):
+            return hop
+    return hops[0] if hops else str(peer)
+
+
+def client_hash(address: str, secret_key: str) -> str:
+    """A keyed hash of the address: lets us count, never lets us read it back."""
+    return hmac.new(secret_key.encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+    retry_after: int
+
+
+class RateGuard:
+    """Per-client and per-station limits, in memory or in Redis (``limits``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        url = settings.rate_limit_url
+        url = url if url.startswith("async+") else f"async+{url}"
+        options = {"implementation": "redispy"} if url.startswith("async+redis") else {}
+        storage = storage_from_string(url, **options)
+        assert isinstance(storage, Storage)
+        self.storage = storage
+        self.limiter = MovingWindowRateLimiter(self.storage)
+        self.per_client: RateLimitItem = parse(settings.rate_limit_client)
+        self.per_station: RateLimitItem = parse(settings.rate_limit_station)
+
+    async def admit(self, action: str, client: str, station: str) -> Refusal | None:
+        """Count one submission; a Refusal says which limit was reached."""
+        if not await self.limiter.hit(self.per_client, action, "client", client):
+            return Refusal("client", self.per_client.get_expiry())
+        if not await self.limiter.hit(self.per_station, action, "station", station):
+            return Refusal("station", self.per_station.get_expiry())
+        return None
+
+    async def reset(self) -> None:
+        await self.storage.reset()

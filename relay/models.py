@@ -1,0 +1,201 @@
+"""Tables and the enums stored in them (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes on every database (SQLite keeps naive UTC text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use aware UTC")
+        value = value.astimezone(dt.UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class Kind(enum.StrEnum):
+    QUESTION = "question"
+    HELP = "help"
+    HAZARD = "hazard"
+    SUGGESTION = "suggestion"
+
+    @property
+    def label(self) -> str:
+        return {"question": "咨询", "help": "求助", "hazard": "隐患举报", "suggestion": "建议"}[self.value]
+
+
+class Status(enum.StrEnum):
+    NEW = "new"
+    AWAITING_REPLY = "awaiting_reply"
+    AWAITING_FINAL_REPLY = "awaiting_final_reply"
+    ANSWERED = "answered"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    SPAM = "spam"
+
+    @property
+    def label(self) -> str:
+        return {
+            "new": "已受理，待审核",
+            "awaiting_reply": "待答复",
+            "awaiting_final_reply": "已初步答复，待最终答复",
+            "answered": "已答复",
+            "published": "已答复并公开",
+            "rejected": "不予受理",
+            "spam": "不予受理",
+        }[self.value]
+
+
+class RatingStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+    STATION = "station"
+
+
+def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    return Enum(kind, name=name, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+photos = Table(
+    "photos",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("content_type", String(32), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("receipt_code", String(16), nullable=False, unique=True),
+    Column("station", String(64), nullable=False, index=True),
+    Column("kind", _enum(Kind, "item_kind"), nullable=False),
+    Column("status", _enum(Status, "item_status"), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("text_hash", String(64), nullable=False),
+    Column("location", Text),
+    Column("photo_id", Integer, ForeignKey("photos.id", ondelete="SET NULL")),
+    Column("name", String(64)),
+    Column("contact_phone", String(32)),
+    Column("contact_email", String(254)),
+    Column("consent", Boolean, nullable=False, default=False),
+    Column("client_hash", String(64)),
+    Column("received_at", UTCDateTime(), nullable=False, index=True),
+    Column("first_reply_due_at", UTCDateTime()),
+    Column("duplicates", Integer, nullable=False, default=0),
+    Column("purged_at", UTCDateTime()),
+    Index("ix_items_station_text_hash", "station", "text_hash"),
+)
+
+item_history = Table(
+    "item_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("from_status", _enum(Status, "history_from_status")),
+    Column("to_status", _enum(Status, "history_to_status"), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(64)),
+    Column("note", Text),
+)
+
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station", String(64), nullable=False, index=True),
+    Column("stars", SmallInteger, nullable=False),
+    Column("comment", Text),
+    Column("status", _enum(RatingStatus, "rating_status"), nullable=False),
+    Column("client_hash", String(64)),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+rating_locks = Table(
+    "rating_locks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("station", String(64), nullable=False),
+    Column("client_hash", String(64), nullable=False),
+    Column("until", UTCDateTime(), nullable=False),
+    UniqueConstraint("station", "client_hash", name="uq_rating_locks_station_client"),
+)
+
+item_ratings = Table(
+    "item_ratings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("stars", SmallInteger, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", _enum(Role, "user_role"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+user_stations = Table(
+    "user_stations",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("station", String(64), primary_key=True),
+)

@@ -1,0 +1,293 @@
+"""The public's pages: ask, rate, receipt and tracking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from . import forms
+from .guard import HONEYPOT_FIELD, client_address, client_hash
+from .models import Kind, Status
+from .photos import PhotoError, reencode
+from .store import NewItem, normalise_receipt_code
+
+log = logging.getLogger("relay.public")
+REPLIED = (Status.AWAITING_FINAL_REPLY, Status.ANSWERED, Status.PUBLISHED)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    relay = request.app.state.relay
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
+    return relay.templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def station_or_404(request: Request, slug: str) -> Any:
+    station = request.app.state.relay.stations.get(slug)
+    if station is None:
+        raise HTTPException(404)
+    return station
+
+
+async def read_form(request: Request) -> Any:
+    return await request.form(max_files=1, max_fields=20, max_part_size=64 * 1024)
+
+
+async def ask_form(request: Request) -> Response:
+    slug = request.path_params.get("station")
+    station = station_or_404(request, slug) if slug else None
+    return ask_page(request, station, {}, {})
+
+
+def ask_page(request: Request, station: Any, values: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Response:
+    relay = request.app.state.relay
+    return render(
+        request,
+        "ask.html",
+        status_code,
+        station=station,
+        stations=relay.stations,
+        kinds=list(Kind),
+        values=values,
+        errors=errors,
+        text_max=relay.settings.text_max,
+        photo_mb=relay.settings.photo_max_bytes // (1024 * 1024),
+    )
+
+
+async def ask_submit(request: Request) -> Response:
+    relay = request.app.state.relay
+    settings = relay.settings
+    form = await read_form(request)
+    result = forms.check_ask(form, settings, relay.stations)
+    photo = None
+    upload = form.get("photo")
+    if isinstance(upload, UploadFile) and upload.filename:
+        data = await upload.read(settings.photo_max_bytes + 1)
+        if data:
+            try:
+                photo = await run_in_threadpool(reencode, data, settings.photo_max_bytes, settings.photo_max_pixels)
+            except PhotoError as error:
+                result.errors["photo"] = str(error)
+    if not result.ok:
+        outcome = "honeypot" if HONEYPOT_FIELD in result.errors else "invalid"
+        relay.metrics.submissions.labels("ask", outcome).inc()
+        log.info("refused ask: %s", ",".join(sorted(result.errors)))
+        return ask_page(request, relay.stations.get(result.values["station"]), result.values, result.errors, status_code=422)
+    values = result.values
+    address = client_address(request.scope, settings)
+    refusal = await relay.rate_guard.admit("ask", address, values["station"])
+    if refusal is not None:
+        relay.metrics.submissions.labels("ask", f"limited_{refusal.reason}").inc()
+        return too_many(request, refusal.retry_after)
+    phone, email = forms.split_contact(values["contact"])
+    new = NewItem(
+        station=values["station"],
+        kind=Kind(values["kind"]),
+        text=values["text"],
+        location=values["location"] or None,
+        name=values["name"] or None,
+        contact_phone=phone,
+        contact_email=email,
+        consent=values["consent"] == "yes",
+        client_hash=client_hash(address, settings.secret_key),
+        photo=photo,
+    )
+    receipt = await run_in_threadpool(
+        relay.store.submit, new, now(), dt.timedelta(minutes=settings.duplicate_minutes), settings.reply_hours
+    )
+    outcome = "folded" if receipt.folded else "accepted"
+    relay.metrics.submissions.labels(new.kind.value, outcome).inc()
+    log.info("%s %s for %s", outcome, new.kind.value, new.station)
+    suffix = "?folded=1" if receipt.folded else ""
+    return RedirectResponse(f"/receipt/{receipt.code}{suffix}", status_code=303)
+
+
+async def rate_form(request: Request) -> Response:
+    slug = request.path_params.get("station")
+    station = station_or_404(request, slug) if slug else None
+    return rate_page(request, station, {}, {})
+
+
+def rate_page(request: Request, station: Any, values: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Response:
+    relay = request.app.state.relay
+    return render(
+        request,
+        "rate.html",
+        status_code,
+        station=station,
+        stations=relay.stations,
+        stars=list(forms.STARS.items()),
+        values=values,
+        errors=errors,
+        rating_days=relay.settings.rating_days,
+    )
+
+
+async def rate_submit(request: Request) -> Response:
+    relay = request.app.state.relay
+    settings = relay.settings
+    form = await read_form(request)
+    result = forms.check_rating(form, relay.stations)
+    if not result.ok:
+        relay.metrics.submissions.labels("rating", "invalid").inc()
+        return rate_page(request, relay.stations.get(result.values["station"]), result.values, result.errors, status_code=422)
+    values = result.values
+    address = client_address(request.scope, settings)
+    refusal = await relay.rate_guard.admit("rate", address, values["station"])
+    if refusal is not None:
+        relay.metrics.submissions.labels("rating", f"limited_{refusal.reason}").inc()
+        return too_many(request, refusal.retry_after)
+    accepted = await run_in_threadpool(
+        relay.store.add_rating,
+        values["station"],
+        int(values["stars"]),
+        values["comment"] or None,
+        client_hash(address, settings.secret_key),
+        now(),
+        settings.rating_days,
+    )
+    station = relay.stations.get(values["station"])
+    if not accepted:
+        relay.metrics.submissions.labels("rating", "repeat").inc()
+        return render(
+            request,
+            "message.html",
+            409,
+            heading="您已评价过这个派出所",
+            paragraphs=[f"为保证评价公正，每人对同一派出所 {settings.rating_days} 天内只能评价一次。感谢您的关注。"],
+        )
+    relay.metrics.submissions.labels("rating", "accepted").inc()
+    log.info("accepted rating for %s", values["station"])
+    return RedirectResponse(f"/rated/{station.slug}", status_code=303)
+
+
+async def rated(request: Request) -> Response:
+    station = station_or_404(request, request.path_params["station"])
+    return render(
+        request,
+        "message.html",
+        heading="感谢您的评价",
+        paragraphs=[f"您对{station.name}的评价已收到，经审核后计入满意度统计。"],
+    )
+
+
+async def load_item(request: Request) -> Any:
+    code = normalise_receipt_code(request.path_params["code"])
+    item = await run_in_threadpool(request.app.state.relay.store.item_by_code, code) if code else None
+    if item is None:
+        raise HTTPException(404)
+    return item
+
+
+async def receipt(request: Request) -> Response:
+    item = await load_item(request)
+    relay = request.app.state.relay
+    station = relay.stations.get(item.station)
+    return render(request, "receipt.html", item=item, station=station, folded=bool(request.query_params.get("folded")))
+
+
+async def track(request: Request) -> Response:
+    return await track_page(request, {})
+
+
+async def track_page(request: Request, errors: dict[str, str], status_code: int = 200) -> Response:
+    item = await load_item(request)
+    relay = request.app.state.relay
+    history = await run_in_threadpool(relay.store.history, item.id)
+    item_rating = await run_in_threadpool(relay.store.item_rating, item.id)
+    return render(
+        request,
+        "track.html",
+        status_code,
+        item=item,
+        station=relay.stations.get(item.station),
+        history=history,
+        replies=[],
+        can_rate=item.status in REPLIED and item_rating is None,
+        item_rating=item_rating,
+        stars=list(forms.STARS.items()),
+        star_labels=forms.STARS,
+        errors=errors,
+    )
+
+
+async def track_rate(request: Request) -> Response:
+    item = await load_item(request)
+    relay = request.app.state.relay
+    form = await read_form(request)
+    stars = forms.clean_text(form.get("stars"))
+    if item.status not in REPLIED:
+        return await track_page(request, {"stars": "答复之后才能评价"}, status_code=409)
+    if stars not in {str(s) for s in forms.STARS}:
+        return await track_page(request, {"stars": "请选择满意程度"}, status_code=422)
+    await run_in_threadpool(relay.store.rate_item, item.id, int(stars), now())
+    return RedirectResponse(f"/track/{item.receipt_code}", status_code=303)
+
+
+async def track_lookup(request: Request) -> Response:
+    raw = request.query_params.get("code", "")
+    if not raw:
+        return render(request, "track_lookup.html")
+    code = normalise_receipt_code(raw)
+    item = await run_in_threadpool(request.app.state.relay.store.item_by_code, code) if code else None
+    if item is None:
+        return render(
+            request,
+            "track_lookup.html",
+            404,
+            values={"code": raw},
+            errors={"code": "没有找到这个受理编号，请核对后重新输入（10 位，字母和数字）"},
+        )
+    return RedirectResponse(f"/track/{item.receipt_code}", status_code=303)
+
+
+async def track_photo(request: Request) -> Response:
+    item = await load_item(request)
+    if not item.photo_id:
+        raise HTTPException(404)
+    found = await run_in_threadpool(request.app.state.relay.store.photo, item.photo_id)
+    if found is None:
+        raise HTTPException(404)
+    content_type, data = found
+    return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
+
+
+def too_many(request: Request, retry_after: int) -> Response:
+    response = render(
+        request,
+        "message.html",
+        429,
+        heading="提交过于频繁",
+        paragraphs=["为防止恶意提交，同一网络短时间内的提交次数有限。请稍后再试。", "紧急情况请拨打 110。"],
+    )
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+routes = [
+    Route("/ask", ask_form, methods=["GET"]),
+    Route("/ask", ask_submit, methods=["POST"]),
+    Route("/ask/{station}", ask_form, methods=["GET"]),
+    Route("/rate", rate_form, methods=["GET"]),
+    Route("/rate", rate_submit, methods=["POST"]),
+    Route("/rate/{station}", rate_form, methods=["GET"]),
+    Route("/rated/{station}", rated, methods=["GET"]),
+    Route("/receipt/{code}", receipt, methods=["GET"]),
+    Route("/track", track_lookup, methods=["GET"]),
+    Route("/track/{code}", track, methods=["GET"]),
+    Route("/track/{code}/rate", track_rate, methods=["POST"]),
+    Route("/track/{code}/photo", track_photo, methods=["GET"]),
+]

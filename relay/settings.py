@@ -1,0 +1,104 @@
+"""Every relay setting, read from ``RELAY_*`` environment variables in one place.
+
+``docs/relay.md`` documents each one; a test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A ``RELAY_*`` variable has a value the relay cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = ROOT / "var"
+    database_url: str = ""
+    stations: str = str(ROOT / "output" / "api" / "stations.json")
+    site_url: str = "http://127.0.0.1:8000"
+    public_url: str = "http://127.0.0.1:8001"
+    secret_key: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8001
+    rate_limit_url: str = "memory://"
+    rate_limit_client: str = "10/hour"
+    rate_limit_station: str = "300/hour"
+    rating_days: int = 30
+    trusted_proxies: tuple[str, ...] = ()
+    max_body_bytes: int = 6 * 1024 * 1024
+    photo_max_bytes: int = 5 * 1024 * 1024
+    photo_max_pixels: int = 24_000_000
+    text_min: int = 5
+    text_max: int = 2000
+    duplicate_minutes: int = 10
+    reply_hours: int = 24
+    retention_days: int = 180
+    log_level: str = "info"
+    _networks: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'relay.sqlite3'}"
+
+    def is_trusted_proxy(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self._networks)
+
+
+def _convert(name: str, kind: Any, raw: str) -> Any:
+    try:
+        if kind in ("int", int):
+            return int(raw)
+        if kind in ("Path", Path):
+            return Path(raw)
+        if kind in ("tuple[str, ...]",):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise SettingsError(f"RELAY_{name.upper()}={raw!r} is not a valid {kind}") from None
+    return raw
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Settings from ``environ`` (default ``os.environ``), then ``overrides``."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for spec in fields(Settings):
+        if spec.name.startswith("_"):
+            continue
+        raw = environ.get(f"RELAY_{spec.name.upper()}")
+        if raw is not None and raw != "":
+            values[spec.name] = _convert(spec.name, spec.type, raw)
+    values.update(overrides)
+    try:
+        networks = tuple(ipaddress.ip_network(p, strict=False) for p in values.get("trusted_proxies", ()))
+    except ValueError as error:
+        raise SettingsError(f"RELAY_TRUSTED_PROXIES: {error}") from None
+    settings = Settings(**values, _networks=networks)
+    if not settings.secret_key:
+        settings = _with_local_secret(settings)
+    return settings
+
+
+def _with_local_secret(settings: Settings) -> Settings:
+    """Development convenience: a random key kept in the data folder."""
+    from dataclasses import replace
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key_file = settings.data_dir / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32), encoding="utf-8")
+        key_file.chmod(0o600)
+    return replace(settings, secret_key=key_file.read_text(encoding="utf-8").strip())

@@ -1,0 +1,58 @@
+"""The station list, read from the site's ``api/stations.json`` (path or URL)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class StationsUnavailable(RuntimeError):
+    """The station list cannot be read; the message says where it looked."""
+
+
+@dataclass(frozen=True)
+class StationInfo:
+    slug: str
+    name: str
+    district: str
+    phone: str
+    url: str
+
+
+class Stations:
+    def __init__(self, entries: list[StationInfo]) -> None:
+        self.by_slug = {s.slug: s for s in entries}
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self.by_slug
+
+    def get(self, slug: str) -> StationInfo | None:
+        return self.by_slug.get(slug)
+
+    def by_district(self) -> list[tuple[str, list[StationInfo]]]:
+        groups: dict[str, list[StationInfo]] = {}
+        for station in self.by_slug.values():
+            groups.setdefault(station.district, []).append(station)
+        return list(groups.items())
+
+
+def load_stations(source: str) -> Stations:
+    """Read the station list from a file path or an http(s) URL."""
+    try:
+        if source.startswith(("http://", "https://")):
+            import httpx
+
+            data: Any = httpx.get(source, timeout=10).raise_for_status().json()
+        else:
+            data = json.loads(Path(source).read_text(encoding="utf-8"))
+    except (OSError, ValueError, ImportError) as error:
+        raise StationsUnavailable(
+            f"RELAY_STATIONS={source}: cannot read the station list ({error}); build the site first (invoke build)"
+        ) from None
+    except Exception as error:  # httpx errors
+        raise StationsUnavailable(f"RELAY_STATIONS={source}: {error}") from None
+    return Stations(
+        [StationInfo(s["slug"], s["name"], s["district"], s["phone"], s["url"]) for s in data["stations"]]
+    )

@@ -1,0 +1,351 @@
+"""The store: the only module that talks SQL.
+
+Every write is one transaction; callers answer 2xx only after it returns.
+SQLite runs in WAL mode with full synchronous commits and ``BEGIN IMMEDIATE``
+for writes, so concurrent writers queue instead of failing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, event, func, insert, select, text, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from .models import (
+    Kind,
+    RatingStatus,
+    Role,
+    Status,
+    item_history,
+    item_ratings,
+    items,
+    photos,
+    rating_locks,
+    ratings,
+    user_stations,
+    users,
+)
+
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read out
+RECEIPT_LENGTH = 10
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def new_receipt_code() -> str:
+    """``K7QM4-XPD2R`` style: 10 symbols of 30 (about 49 bits), grouped for reading aloud."""
+    symbols = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+    return f"{symbols[:5]}-{symbols[5:]}"
+
+
+def normalise_receipt_code(raw: str) -> str:
+    cleaned = "".join(ch for ch in raw.upper() if ch.isalnum())
+    cleaned = cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
+    return f"{cleaned[:5]}-{cleaned[5:]}" if len(cleaned) == RECEIPT_LENGTH else ""
+
+
+def text_fingerprint(station: str, body: str) -> str:
+    """Same station and same text, ignoring spacing: the duplicate key."""
+    squeezed = "".join(body.split())
+    return hashlib.sha256(f"{station}\n{squeezed}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewItem:
+    station: str
+    kind: Kind
+    text: str
+    location: str | None = None
+    name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    consent: bool = False
+    client_hash: str | None = None
+    photo: tuple[bytes, str, int, int] | None = None  # data, content type, width, height
+
+
+@dataclass(frozen=True)
+class Receipt:
+    code: str
+    folded: bool
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    receipt_code: str
+    station: str
+    kind: Kind
+    status: Status
+    text: str
+    location: str | None
+    photo_id: int | None
+    received_at: dt.datetime
+    first_reply_due_at: dt.datetime | None
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    from_status: Status | None
+    to_status: Status
+    at: dt.datetime
+    note: str | None
+
+
+class Store:
+    """All reads and writes of the relay's data."""
+
+    def __init__(self, url: str, echo: bool = False) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+        if self.engine.dialect.name == "sqlite":
+            _configure_sqlite(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- transactions -------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    # -- schema ---------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["engine"] = self.engine
+        command.upgrade(config, "head")
+
+    def ping(self) -> bool:
+        with self.reading() as conn:
+            return conn.execute(text("SELECT 1")).scalar() == 1
+
+    # -- intake ---------------------------------------------------------------
+
+    def submit(self, new: NewItem, now: dt.datetime, duplicate_window: dt.timedelta, reply_hours: int) -> Receipt:
+        """Store a submission, or fold it into the same text sent moments ago."""
+        fingerprint = text_fingerprint(new.station, new.text)
+        with self.writing() as conn:
+            earlier = conn.execute(
+                select(items.c.id, items.c.receipt_code)
+                .where(items.c.station == new.station, items.c.text_hash == fingerprint)
+                .where(items.c.received_at >= now - duplicate_window)
+                .order_by(items.c.received_at.desc())
+                .limit(1)
+            ).first()
+            if earlier is not None:
+                conn.execute(update(items).where(items.c.id == earlier.id).values(duplicates=items.c.duplicates + 1))
+                return Receipt(earlier.receipt_code, folded=True)
+            photo_id = None
+            if new.photo is not None:
+                data, content_type, width, height = new.photo
+                photo_id = conn.execute(
+                    insert(photos).values(content_type=content_type, data=data, width=width, height=height, created_at=now)
+                ).inserted_primary_key[0]  # type: ignore[index]
+            due = now + dt.timedelta(hours=reply_hours) if new.kind in (Kind.QUESTION, Kind.HELP) else None
+            for _attempt in range(5):
+                code = new_receipt_code()
+                taken = conn.execute(select(items.c.id).where(items.c.receipt_code == code)).first()
+                if taken is None:
+                    break
+            item_id = conn.execute(
+                insert(items).values(
+                    receipt_code=code,
+                    station=new.station,
+                    kind=new.kind,
+                    status=Status.NEW,
+                    text=new.text,
+                    text_hash=fingerprint,
+                    location=new.location,
+                    photo_id=photo_id,
+                    name=new.name,
+                    contact_phone=new.contact_phone,
+                    contact_email=new.contact_email,
+                    consent=new.consent,
+                    client_hash=new.client_hash,
+                    received_at=now,
+                    first_reply_due_at=due,
+                    duplicates=0,
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            conn.execute(insert(item_history).values(item_id=item_id, from_status=None, to_status=Status.NEW, at=now))
+            return Receipt(code, folded=False)
+
+    def item_by_code(self, code: str) -> Item | None:
+        with self.reading() as conn:
+            row = conn.execute(select(*ITEM_COLUMNS).where(items.c.receipt_code == code)).first()
+        return Item(**row._mapping) if row else None
+
+    def history(self, item_id: int) -> list[HistoryEntry]:
+        with self.reading() as conn:
+            rows = conn.execute(
+                select(item_history.c.from_status, item_history.c.to_status, item_history.c.at, item_history.c.note)
+                .where(item_history.c.item_id == item_id)
+                .order_by(item_history.c.at, item_history.c.id)
+            ).all()
+        return [HistoryEntry(**row._mapping) for row in rows]
+
+    def photo(self, photo_id: int) -> tuple[str, bytes] | None:
+        with self.reading() as conn:
+            row = conn.execute(select(photos.c.content_type, photos.c.data).where(photos.c.id == photo_id)).first()
+        return (row.content_type, row.data) if row else None
+
+    def count_items(self) -> int:
+        with self.reading() as conn:
+            return int(conn.execute(select(func.count()).select_from(items)).scalar_one())
+
+    def receipt_codes(self) -> set[str]:
+        with self.reading() as conn:
+            return set(conn.execute(select(items.c.receipt_code)).scalars())
+
+    # -- ratings --------------------------------------------------------------
+
+    def add_rating(self, station: str, stars: int, comment: str | None, client_hash: str, now: dt.datetime, days: int) -> bool:
+        """One rating per client per station per ``days``; False when refused."""
+        until = now + dt.timedelta(days=days)
+        with self.writing() as conn:
+            renewed = conn.execute(
+                update(rating_locks)
+                .where(rating_locks.c.station == station, rating_locks.c.client_hash == client_hash)
+                .where(rating_locks.c.until <= now)
+                .values(until=until)
+            ).rowcount
+            if not renewed:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(rating_locks).values(station=station, client_hash=client_hash, until=until))
+                except IntegrityError:
+                    return False
+            conn.execute(
+                insert(ratings).values(
+                    station=station, stars=stars, comment=comment, status=RatingStatus.PENDING, client_hash=client_hash, created_at=now
+                )
+            )
+        return True
+
+    def rate_item(self, item_id: int, stars: int, now: dt.datetime) -> bool:
+        """The one-time rating of how an item was handled (一事一评); False if already rated."""
+        try:
+            with self.writing() as conn:
+                conn.execute(insert(item_ratings).values(item_id=item_id, stars=stars, created_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    def item_rating(self, item_id: int) -> int | None:
+        with self.reading() as conn:
+            return conn.execute(select(item_ratings.c.stars).where(item_ratings.c.item_id == item_id)).scalar()
+
+    def count_ratings(self, station: str | None = None) -> int:
+        query = select(func.count()).select_from(ratings)
+        if station:
+            query = query.where(ratings.c.station == station)
+        with self.reading() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    # -- state changes --------------------------------------------------------
+
+    def change_status(self, item_id: int, expected: Status, new: Status, now: dt.datetime, actor: str | None, note: str | None = None) -> bool:
+        """Move an item from ``expected`` to ``new``; False if someone else moved it first."""
+        with self.writing() as conn:
+            changed = conn.execute(
+                update(items).where(items.c.id == item_id, items.c.status == expected).values(status=new)
+            ).rowcount
+            if changed:
+                conn.execute(
+                    insert(item_history).values(item_id=item_id, from_status=expected, to_status=new, at=now, actor=actor, note=note)
+                )
+        return bool(changed)
+
+    # -- accounts -------------------------------------------------------------
+
+    def create_user(self, username: str, password_hash: str, role: Role, stations: list[str], now: dt.datetime) -> int:
+        with self.writing() as conn:
+            user_id = conn.execute(
+                insert(users).values(username=username, password_hash=password_hash, role=role, created_at=now, disabled=False)
+            ).inserted_primary_key[0]  # type: ignore[index]
+            for station in stations:
+                conn.execute(insert(user_stations).values(user_id=user_id, station=station))
+        return int(user_id)
+
+    def user(self, username: str) -> dict[str, Any] | None:
+        with self.reading() as conn:
+            row = conn.execute(select(users).where(users.c.username == username)).first()
+            if row is None:
+                return None
+            stations = list(conn.execute(select(user_stations.c.station).where(user_stations.c.user_id == row.id)).scalars())
+        return {**row._mapping, "stations": stations}
+
+    # -- retention ------------------------------------------------------------
+
+    def purge(self, now: dt.datetime, retention_days: int) -> int:
+        """Forget contact details and client hashes older than the retention period.
+
+        Items still waiting for an answer keep their contact details.
+        """
+        cutoff = now - dt.timedelta(days=retention_days)
+        open_states = (Status.NEW, Status.AWAITING_REPLY, Status.AWAITING_FINAL_REPLY)
+        with self.writing() as conn:
+            purged = conn.execute(
+                update(items)
+                .where(items.c.received_at < cutoff, items.c.purged_at.is_(None), items.c.status.not_in(open_states))
+                .values(name=None, contact_phone=None, contact_email=None, client_hash=None, purged_at=now)
+            ).rowcount
+            conn.execute(update(ratings).where(ratings.c.created_at < cutoff).values(client_hash=None))
+            conn.execute(rating_locks.delete().where(rating_locks.c.until < now))
+        return int(purged)
+
+
+ITEM_COLUMNS = (
+    items.c.id,
+    items.c.receipt_code,
+    items.c.station,
+    items.c.kind,
+    items.c.status,
+    items.c.text,
+    items.c.location,
+    items.c.photo_id,
+    items.c.received_at,
+    items.c.first_reply_due_at,
+    items.c.duplicates,
+)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let the "begin" hook below choose the mode
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
