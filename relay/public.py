@@ -71,16 +71,19 @@ async def ask_submit(request: Request) -> Response:
     relay = request.app.state.relay
     settings = relay.settings
     form = await read_form(request)
-    result = forms.check_ask(form, settings, relay.stations)
-    photo = None
-    upload = form.get("photo")
-    if isinstance(upload, UploadFile) and upload.filename:
-        data = await upload.read(settings.photo_max_bytes + 1)
-        if data:
-            try:
-                photo = await run_in_threadpool(reencode, data, settings.photo_max_bytes, settings.photo_max_pixels)
-            except PhotoError as error:
-                result.errors["photo"] = str(error)
+    try:
+        result = forms.check_ask(form, settings, relay.stations)
+        photo = None
+        upload = form.get("photo")
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = await upload.read(settings.photo_max_bytes + 1)
+            if data:
+                try:
+                    photo = await run_in_threadpool(reencode, data, settings.photo_max_bytes, settings.photo_max_pixels)
+                except PhotoError as error:
+                    result.errors["photo"] = str(error)
+    finally:
+        await form.close()
     if not result.ok:
         outcome = "honeypot" if HONEYPOT_FIELD in result.errors else "invalid"
         relay.metrics.submissions.labels("ask", outcome).inc()
