@@ -36,7 +36,10 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
-    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+    ),
 ]
 
 
@@ -60,7 +63,9 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 names = {name for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [h for h in SECURITY_HEADERS if h[0] not in names]
+                message["headers"] = list(message.get("headers", [])) + [
+                    h for h in SECURITY_HEADERS if h[0] not in names
+                ]
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -71,7 +76,10 @@ ERROR_PAGES = {
     404: ("找不到该页面", ["您要找的页面或受理编号不存在。请核对后重试。"]),
     405: ("不支持的操作", ["请通过页面上的按钮操作。"]),
     413: ("提交的内容太大", ["文字和照片加起来太大了。请压缩照片（不超过 5 MB）或删减文字后重新提交。"]),
-    500: ("系统出错", ["很抱歉，系统暂时出错，您的提交可能未被受理。请稍后重试，或拨打派出所电话。", "紧急情况请拨打 110。"]),
+    500: (
+        "系统出错",
+        ["很抱歉，系统暂时出错，您的提交可能未被受理。请稍后重试，或拨打派出所电话。", "紧急情况请拨打 110。"],
+    ),
 }
 
 
@@ -95,19 +103,26 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok" if ok else "error"}, status_code=200 if ok else 503)
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None, stations: Stations | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, store: Store | None = None, stations: Stations | None = None
+) -> Starlette:
     """The relay as an ASGI app; arguments override what settings would build."""
     settings = settings or load_settings()
     store = store or Store(settings.database)
     stations = stations or load_stations(settings.stations)
-    templates = Jinja2Templates(env=Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined))
-    templates.env.globals.update(site_url=settings.site_url.rstrip("/"), public_url=settings.public_url.rstrip("/"), local=local_time)
+    templates = Jinja2Templates(
+        env=Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined)
+    )
+    templates.env.globals.update(
+        site_url=settings.site_url.rstrip("/"), public_url=settings.public_url.rstrip("/"), local=local_time
+    )
     metrics = Metrics()
     relay = Relay(settings, store, stations, templates, RateGuard(settings), metrics)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        await relay.rate_guard.close()
         store.close()
 
     app = Starlette(

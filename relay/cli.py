@@ -14,7 +14,9 @@ from .store import Store
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="relay", description="The public's question relay (settings: RELAY_* variables, see docs/relay.md).")
+    parser = argparse.ArgumentParser(
+        prog="relay", description="The public's question relay (settings: RELAY_* variables, see docs/relay.md)."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser("serve", help="migrate the store, then serve the relay with uvicorn")
     serve.add_argument("--host", help="address to bind (RELAY_HOST)")

@@ -65,7 +65,9 @@ def check_ask(form: Any, settings: Settings, stations: Stations) -> FormResult:
     if len(values["name"]) > NAME_MAX:
         errors["name"] = f"称呼不能超过 {NAME_MAX} 个字"
     contact = values["contact"].replace(" ", "")
-    if contact and not (MOBILE.match(contact) or LANDLINE.match(contact) or (EMAIL.match(contact) and len(contact) <= 254)):
+    if contact and not (
+        MOBILE.match(contact) or LANDLINE.match(contact) or (EMAIL.match(contact) and len(contact) <= 254)
+    ):
         errors["contact"] = "请填写 11 位手机号、固定电话（如 0417-2831101）或电子邮箱，也可以不填"
     values["contact"] = contact
     if values["website"]:

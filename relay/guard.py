@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
-from limits.storage import storage_from_string
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -109,5 +109,8 @@ class RateGuard:
             return Refusal("station", self.per_station.get_expiry())
         return None
 
-    async def reset(self) -> None:
-        await self.storage.reset()
+    async def close(self) -> None:
+        """Close the Redis connection pool (the memory storage has none)."""
+        client = getattr(getattr(self.storage, "bridge", None), "storage", None)
+        if client is not None and hasattr(client, "aclose"):
+            await client.aclose()

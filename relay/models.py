@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """Aware UTC datetimes on every database (SQLite keeps naive UTC text)."""
 
@@ -101,7 +102,14 @@ class Role(enum.StrEnum):
 
 
 def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(kind, name=name, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e], validate_strings=True)
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
 
 
 photos = Table(

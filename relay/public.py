@@ -51,7 +51,9 @@ async def ask_form(request: Request) -> Response:
     return ask_page(request, station, {}, {})
 
 
-def ask_page(request: Request, station: Any, values: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Response:
+def ask_page(
+    request: Request, station: Any, values: dict[str, str], errors: dict[str, str], status_code: int = 200
+) -> Response:
     relay = request.app.state.relay
     return render(
         request,
@@ -88,7 +90,9 @@ async def ask_submit(request: Request) -> Response:
         outcome = "honeypot" if HONEYPOT_FIELD in result.errors else "invalid"
         relay.metrics.submissions.labels("ask", outcome).inc()
         log.info("refused ask: %s", ",".join(sorted(result.errors)))
-        return ask_page(request, relay.stations.get(result.values["station"]), result.values, result.errors, status_code=422)
+        return ask_page(
+            request, relay.stations.get(result.values["station"]), result.values, result.errors, status_code=422
+        )
     values = result.values
     address = client_address(request.scope, settings)
     refusal = await relay.rate_guard.admit("ask", address, values["station"])
@@ -124,7 +128,9 @@ async def rate_form(request: Request) -> Response:
     return rate_page(request, station, {}, {})
 
 
-def rate_page(request: Request, station: Any, values: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Response:
+def rate_page(
+    request: Request, station: Any, values: dict[str, str], errors: dict[str, str], status_code: int = 200
+) -> Response:
     relay = request.app.state.relay
     return render(
         request,
@@ -146,7 +152,9 @@ async def rate_submit(request: Request) -> Response:
     result = forms.check_rating(form, relay.stations)
     if not result.ok:
         relay.metrics.submissions.labels("rating", "invalid").inc()
-        return rate_page(request, relay.stations.get(result.values["station"]), result.values, result.errors, status_code=422)
+        return rate_page(
+            request, relay.stations.get(result.values["station"]), result.values, result.errors, status_code=422
+        )
     values = result.values
     address = client_address(request.scope, settings)
     refusal = await relay.rate_guard.admit("rate", address, values["station"])

@@ -108,6 +108,9 @@ class Store:
         self.url = url
         self.engine: Engine = create_engine(url, echo=echo, pool_pre_ping=True, future=True)
         if self.engine.dialect.name == "sqlite":
+            database = self.engine.url.database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
             _configure_sqlite(self.engine)
 
     def close(self) -> None:
@@ -163,7 +166,9 @@ class Store:
             if new.photo is not None:
                 data, content_type, width, height = new.photo
                 photo_id = conn.execute(
-                    insert(photos).values(content_type=content_type, data=data, width=width, height=height, created_at=now)
+                    insert(photos).values(
+                        content_type=content_type, data=data, width=width, height=height, created_at=now
+                    )
                 ).inserted_primary_key[0]  # type: ignore[index]
             due = now + dt.timedelta(hours=reply_hours) if new.kind in (Kind.QUESTION, Kind.HELP) else None
             for _attempt in range(5):
@@ -223,7 +228,9 @@ class Store:
 
     # -- ratings --------------------------------------------------------------
 
-    def add_rating(self, station: str, stars: int, comment: str | None, client_hash: str, now: dt.datetime, days: int) -> bool:
+    def add_rating(
+        self, station: str, stars: int, comment: str | None, client_hash: str, now: dt.datetime, days: int
+    ) -> bool:
         """One rating per client per station per ``days``; False when refused."""
         until = now + dt.timedelta(days=days)
         with self.writing() as conn:
@@ -241,7 +248,12 @@ class Store:
                     return False
             conn.execute(
                 insert(ratings).values(
-                    station=station, stars=stars, comment=comment, status=RatingStatus.PENDING, client_hash=client_hash, created_at=now
+                    station=station,
+                    stars=stars,
+                    comment=comment,
+                    status=RatingStatus.PENDING,
+                    client_hash=client_hash,
+                    created_at=now,
                 )
             )
         return True
@@ -268,7 +280,9 @@ class Store:
 
     # -- state changes --------------------------------------------------------
 
-    def change_status(self, item_id: int, expected: Status, new: Status, now: dt.datetime, actor: str | None, note: str | None = None) -> bool:
+    def change_status(
+        self, item_id: int, expected: Status, new: Status, now: dt.datetime, actor: str | None, note: str | None = None
+    ) -> bool:
         """Move an item from ``expected`` to ``new``; False if someone else moved it first."""
         with self.writing() as conn:
             changed = conn.execute(
@@ -276,7 +290,9 @@ class Store:
             ).rowcount
             if changed:
                 conn.execute(
-                    insert(item_history).values(item_id=item_id, from_status=expected, to_status=new, at=now, actor=actor, note=note)
+                    insert(item_history).values(
+                        item_id=item_id, from_status=expected, to_status=new, at=now, actor=actor, note=note
+                    )
                 )
         return bool(changed)
 
@@ -285,7 +301,9 @@ class Store:
     def create_user(self, username: str, password_hash: str, role: Role, stations: list[str], now: dt.datetime) -> int:
         with self.writing() as conn:
             user_id = conn.execute(
-                insert(users).values(username=username, password_hash=password_hash, role=role, created_at=now, disabled=False)
+                insert(users).values(
+                    username=username, password_hash=password_hash, role=role, created_at=now, disabled=False
+                )
             ).inserted_primary_key[0]  # type: ignore[index]
             for station in stations:
                 conn.execute(insert(user_stations).values(user_id=user_id, station=station))
@@ -296,7 +314,9 @@ class Store:
             row = conn.execute(select(users).where(users.c.username == username)).first()
             if row is None:
                 return None
-            stations = list(conn.execute(select(user_stations.c.station).where(user_stations.c.user_id == row.id)).scalars())
+            stations = list(
+                conn.execute(select(user_stations.c.station).where(user_stations.c.user_id == row.id)).scalars()
+            )
         return {**row._mapping, "stations": stations}
 
     # -- retention ------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from services import require_postgres
 from sqlalchemy import text
 from starlette.testclient import TestClient
 
@@ -16,7 +17,6 @@ from relay.app import create_app
 from relay.models import metadata
 from relay.settings import Settings, load_settings
 from relay.store import Store
-from services import require_postgres
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,9 @@ def phone_photo(width: int = 640, height: int = 480, fmt: str = "JPEG") -> bytes
     exif[ExifTags.Base.Orientation] = 1
     exif[ExifTags.IFD.GPSInfo] = {1: "N", 2: (41.0, 7.0, 33.0), 3: "E", 4: (123.0, 1.0, 2.0)}
     output = io.BytesIO()
-    image.save(output, format=fmt, exif=exif, comment=b"secret-comment") if fmt == "JPEG" else image.save(output, format=fmt)
+    image.save(output, format=fmt, exif=exif, comment=b"secret-comment") if fmt == "JPEG" else image.save(
+        output, format=fmt
+    )
     return output.getvalue()
 
 

@@ -7,10 +7,10 @@ import re
 from collections.abc import Callable
 
 import pytest
+from images import HTML_AS_JPG, SVG_AS_JPG, phone_photo
 from PIL import Image
 from starlette.testclient import TestClient
 
-from images import HTML_AS_JPG, SVG_AS_JPG, phone_photo
 from relay.store import RECEIPT_ALPHABET, Store
 
 QUESTION = {"station": "dongshan", "kind": "question", "text": "请问身份证丢了在哪里补办？需要带什么材料？"}
@@ -70,7 +70,9 @@ def test_get_of_each_form_shows_the_form(client: TestClient) -> None:
         ({"website": "http://spam.example"}, "website"),
     ],
 )
-def test_bad_input_gets_the_form_back_with_errors_and_answers_kept(client: TestClient, sqlite_store: Store, change: dict[str, str], field: str) -> None:
+def test_bad_input_gets_the_form_back_with_errors_and_answers_kept(
+    client: TestClient, sqlite_store: Store, change: dict[str, str], field: str
+) -> None:
     data = {**QUESTION, "contact": "13900001111", **change}
     response = submit(client, data)
     assert response.status_code == 422
@@ -103,16 +105,29 @@ def test_photo_is_reencoded_without_metadata(client: TestClient) -> None:
 
 
 def test_png_photo_is_accepted_as_jpeg(client: TestClient) -> None:
-    code = receipt_code(submit(client, {**QUESTION, "kind": "hazard", "location": "桥下"}, files={"photo": ("a.png", phone_photo(fmt="PNG"), "image/png")}))
+    code = receipt_code(
+        submit(
+            client,
+            {**QUESTION, "kind": "hazard", "location": "桥下"},
+            files={"photo": ("a.png", phone_photo(fmt="PNG"), "image/png")},
+        )
+    )
     assert client.get(f"/track/{code}/photo").content[:3] == b"\xff\xd8\xff"
 
 
 @pytest.mark.parametrize(
     ("filename", "content"),
-    [("scene.jpg", SVG_AS_JPG), ("scene.jpg", HTML_AS_JPG), ("scene.gif", b"GIF89a" + b"\x00" * 50), ("notes.txt", b"hello")],
+    [
+        ("scene.jpg", SVG_AS_JPG),
+        ("scene.jpg", HTML_AS_JPG),
+        ("scene.gif", b"GIF89a" + b"\x00" * 50),
+        ("notes.txt", b"hello"),
+    ],
 )
 def test_wrong_photo_types_are_refused(client: TestClient, sqlite_store: Store, filename: str, content: bytes) -> None:
-    response = submit(client, {**QUESTION, "kind": "hazard", "location": "东山路"}, files={"photo": (filename, content, "image/jpeg")})
+    response = submit(
+        client, {**QUESTION, "kind": "hazard", "location": "东山路"}, files={"photo": (filename, content, "image/jpeg")}
+    )
     assert response.status_code == 422
     assert field_errors(response.text) == ["photo"]
     assert sqlite_store.count_items() == 0
@@ -120,13 +135,21 @@ def test_wrong_photo_types_are_refused(client: TestClient, sqlite_store: Store, 
 
 def test_photo_with_too_many_pixels_is_refused(make_client: Callable[..., TestClient]) -> None:
     client = make_client(photo_max_pixels=100 * 100)
-    response = submit(client, {**QUESTION, "kind": "hazard", "location": "东山路"}, files={"photo": ("big.jpg", phone_photo(200, 200), "image/jpeg")})
+    response = submit(
+        client,
+        {**QUESTION, "kind": "hazard", "location": "东山路"},
+        files={"photo": ("big.jpg", phone_photo(200, 200), "image/jpeg")},
+    )
     assert response.status_code == 422 and "像素过大" in response.text
 
 
 def test_oversized_body_is_refused_before_parsing(make_client: Callable[..., TestClient], sqlite_store: Store) -> None:
     client = make_client(max_body_bytes=50_000)
-    response = submit(client, {**QUESTION, "kind": "hazard", "location": "东山路"}, files={"photo": ("a.jpg", b"\xff" * 80_000, "image/jpeg")})
+    response = submit(
+        client,
+        {**QUESTION, "kind": "hazard", "location": "东山路"},
+        files={"photo": ("a.jpg", b"\xff" * 80_000, "image/jpeg")},
+    )
     assert response.status_code == 413
     assert "提交的内容太大" in response.text
     assert sqlite_store.count_items() == 0
@@ -167,7 +190,9 @@ def test_rate_limit_per_client(make_client: Callable[..., TestClient], sqlite_st
     assert int(limited.headers["retry-after"]) > 0
     assert "提交过于频繁" in limited.text
     assert sqlite_store.count_items() == 3
-    with TestClient(client.app, base_url="https://relay.test", client=("198.51.100.9", 5000), follow_redirects=False) as other:
+    with TestClient(
+        client.app, base_url="https://relay.test", client=("198.51.100.9", 5000), follow_redirects=False
+    ) as other:
         receipt_code(other.post("/ask", data={**QUESTION, "text": "另一个人：请问护照怎么办？"}))
     assert sqlite_store.count_items() == 4
 
@@ -183,15 +208,23 @@ def test_rate_limit_per_station(make_client: Callable[..., TestClient], sqlite_s
 def test_forwarded_header_is_ignored_from_untrusted_peers(make_client: Callable[..., TestClient]) -> None:
     client = make_client(rate_limit_client="1/hour")
     receipt_code(client.post("/ask", data=QUESTION, headers={"x-forwarded-for": "192.0.2.1"}))
-    second = client.post("/ask", data={**QUESTION, "text": "换个内容：请问户口怎么迁？"}, headers={"x-forwarded-for": "192.0.2.2"})
+    second = client.post(
+        "/ask", data={**QUESTION, "text": "换个内容：请问户口怎么迁？"}, headers={"x-forwarded-for": "192.0.2.2"}
+    )
     assert second.status_code == 429  # the peer is the client; its header is not believed
 
 
 def test_forwarded_header_is_used_behind_a_trusted_proxy(make_client: Callable[..., TestClient]) -> None:
     client = make_client(rate_limit_client="1/hour", trusted_proxies=("203.0.113.0/24",))
     receipt_code(client.post("/ask", data=QUESTION, headers={"x-forwarded-for": "192.0.2.1"}))
-    receipt_code(client.post("/ask", data={**QUESTION, "text": "换个内容：请问户口怎么迁？"}, headers={"x-forwarded-for": "192.0.2.2"}))
-    spoofed = client.post("/ask", data={**QUESTION, "text": "第三个：请问居住证？"}, headers={"x-forwarded-for": "192.0.2.2, 192.0.2.1"})
+    receipt_code(
+        client.post(
+            "/ask", data={**QUESTION, "text": "换个内容：请问户口怎么迁？"}, headers={"x-forwarded-for": "192.0.2.2"}
+        )
+    )
+    spoofed = client.post(
+        "/ask", data={**QUESTION, "text": "第三个：请问居住证？"}, headers={"x-forwarded-for": "192.0.2.2, 192.0.2.1"}
+    )
     assert spoofed.status_code == 429  # the rightmost untrusted hop counts, not what the client prepends
 
 
@@ -205,7 +238,17 @@ def test_rating_is_accepted_once_per_station_per_period(client: TestClient, sqli
     assert sqlite_store.count_ratings("dongshan") == 1
 
 
-@pytest.mark.parametrize(("data", "field"), [({"stars": "6"}, "stars"), ({"stars": ""}, "stars"), ({"stars": "abc"}, "stars"), ({"station": "x", "stars": "3"}, "station"), ({"stars": "3", "comment": "长" * 501}, "comment"), ({"stars": "3", "website": "x"}, "website")])
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"stars": "6"}, "stars"),
+        ({"stars": ""}, "stars"),
+        ({"stars": "abc"}, "stars"),
+        ({"station": "x", "stars": "3"}, "station"),
+        ({"stars": "3", "comment": "长" * 501}, "comment"),
+        ({"stars": "3", "website": "x"}, "website"),
+    ],
+)
 def test_bad_ratings_are_refused(client: TestClient, sqlite_store: Store, data: dict[str, str], field: str) -> None:
     response = client.post("/rate", data={"station": "dongshan", **data})
     assert response.status_code == 422 and field_errors(response.text) == [field]

@@ -1,0 +1,176 @@
+"""The store on an SQLite file and on the machine's PostgreSQL: the same tests pass on both."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from relay.models import Kind, Role, Status
+from relay.store import NewItem, Store, normalise_receipt_code
+
+NOW = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
+WINDOW = dt.timedelta(minutes=10)
+
+
+def question(text: str = "请问身份证丢了怎么补办？", station: str = "dongshan", **extra: object) -> NewItem:
+    return NewItem(station=station, kind=Kind.QUESTION, text=text, **extra)  # type: ignore[arg-type]
+
+
+def test_submit_stores_item_and_first_history_row(store: Store) -> None:
+    receipt = store.submit(question(contact_phone="13900001111", consent=True), NOW, WINDOW, 24)
+    assert not receipt.folded
+    item = store.item_by_code(receipt.code)
+    assert item is not None
+    assert item.status is Status.NEW and item.kind is Kind.QUESTION
+    assert item.received_at == NOW
+    assert item.first_reply_due_at == NOW + dt.timedelta(hours=24)
+    history = store.history(item.id)
+    assert [(h.from_status, h.to_status, h.at) for h in history] == [(None, Status.NEW, NOW)]
+
+
+def test_hazard_and_suggestion_have_no_reply_clock(store: Store) -> None:
+    receipt = store.submit(
+        NewItem(station="xihu", kind=Kind.HAZARD, text="井盖缺失", location="西湖路"), NOW, WINDOW, 24
+    )
+    item = store.item_by_code(receipt.code)
+    assert item is not None and item.first_reply_due_at is None and item.location == "西湖路"
+
+
+def test_duplicates_fold_within_the_window_only(store: Store) -> None:
+    first = store.submit(question(), NOW, WINDOW, 24)
+    folded = store.submit(question("请问身份证 丢了怎么补办？"), NOW + dt.timedelta(minutes=9), WINDOW, 24)
+    assert folded.code == first.code and folded.folded
+    later = store.submit(question(), NOW + dt.timedelta(minutes=30), WINDOW, 24)
+    assert later.code != first.code
+    assert store.count_items() == 2
+
+
+def test_state_changes_are_guarded(store: Store) -> None:
+    item = store.item_by_code(store.submit(question(), NOW, WINDOW, 24).code)
+    assert item is not None
+    assert store.change_status(item.id, Status.NEW, Status.AWAITING_REPLY, NOW, "moderator-a")
+    assert not store.change_status(item.id, Status.NEW, Status.REJECTED, NOW, "moderator-b")
+    assert [h.to_status for h in store.history(item.id)] == [Status.NEW, Status.AWAITING_REPLY]
+
+
+def test_concurrent_state_changes_apply_once(store: Store) -> None:
+    item = store.item_by_code(store.submit(question(), NOW, WINDOW, 24).code)
+    assert item is not None
+    results: list[bool] = []
+    barrier = threading.Barrier(6)
+
+    def act(actor: str) -> None:
+        barrier.wait()
+        results.append(store.change_status(item.id, Status.NEW, Status.SPAM, NOW, actor))
+
+    threads = [threading.Thread(target=act, args=(f"m{n}",)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 5 + [True]
+    assert len(store.history(item.id)) == 2
+
+
+def test_one_rating_per_client_per_station_per_period(store: Store) -> None:
+    assert store.add_rating("dongshan", 5, "好", "client-a", NOW, 30)
+    assert not store.add_rating("dongshan", 1, None, "client-a", NOW + dt.timedelta(days=29), 30)
+    assert store.add_rating("xihu", 4, None, "client-a", NOW, 30)
+    assert store.add_rating("dongshan", 4, None, "client-b", NOW, 30)
+    assert store.add_rating("dongshan", 3, None, "client-a", NOW + dt.timedelta(days=30), 30)
+    assert store.count_ratings("dongshan") == 3
+
+
+def test_concurrent_ratings_from_one_client_count_once(store: Store) -> None:
+    results: list[bool] = []
+    barrier = threading.Barrier(8)
+
+    def rate() -> None:
+        barrier.wait()
+        results.append(store.add_rating("dongshan", 5, None, "client-x", NOW, 30))
+
+    threads = [threading.Thread(target=rate) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count(True) == 1
+    assert store.count_ratings("dongshan") == 1
+
+
+def test_item_rating_is_one_time(store: Store) -> None:
+    item = store.item_by_code(store.submit(question(), NOW, WINDOW, 24).code)
+    assert item is not None
+    assert store.rate_item(item.id, 5, NOW)
+    assert not store.rate_item(item.id, 1, NOW)
+    assert store.item_rating(item.id) == 5
+
+
+def test_photo_round_trip(store: Store) -> None:
+    receipt = store.submit(
+        NewItem(
+            station="xihu",
+            kind=Kind.HAZARD,
+            text="路灯不亮",
+            location="桥下",
+            photo=(b"\xff\xd8jpeg", "image/jpeg", 4, 3),
+        ),
+        NOW,
+        WINDOW,
+        24,
+    )
+    item = store.item_by_code(receipt.code)
+    assert item is not None and item.photo_id is not None
+    assert store.photo(item.photo_id) == ("image/jpeg", b"\xff\xd8jpeg")
+
+
+def test_purge_forgets_contacts_but_never_of_unanswered_items(store: Store) -> None:
+    old = NOW - dt.timedelta(days=200)
+    answered = store.item_by_code(
+        store.submit(question("已答复的旧问题", contact_phone="13900001111", client_hash="h1"), old, WINDOW, 24).code
+    )
+    waiting = store.item_by_code(
+        store.submit(question("没答复的旧问题", contact_email="a@example.com", client_hash="h2"), old, WINDOW, 24).code
+    )
+    recent = store.item_by_code(
+        store.submit(question("新问题", contact_phone="13900002222", client_hash="h3"), NOW, WINDOW, 24).code
+    )
+    assert answered and waiting and recent
+    store.change_status(answered.id, Status.NEW, Status.ANSWERED, old, "m")
+    store.change_status(recent.id, Status.NEW, Status.ANSWERED, NOW, "m")
+    assert store.purge(NOW, 180) == 1
+    with store.reading() as conn:
+        from sqlalchemy import select
+
+        from relay.models import items
+
+        rows = {
+            r.text: r
+            for r in conn.execute(
+                select(
+                    items.c.text, items.c.contact_phone, items.c.contact_email, items.c.client_hash, items.c.purged_at
+                )
+            )
+        }
+    assert rows["已答复的旧问题"].contact_phone is None and rows["已答复的旧问题"].client_hash is None
+    assert rows["没答复的旧问题"].contact_email == "a@example.com"
+    assert rows["新问题"].contact_phone == "13900002222"
+    assert store.purge(NOW, 180) == 0
+
+
+def test_users_with_stations(store: Store) -> None:
+    store.create_user("dongshan-chief", "argon2-hash", Role.STATION, ["dongshan"], NOW)
+    user = store.user("dongshan-chief")
+    assert user is not None and user["role"] is Role.STATION and user["stations"] == ["dongshan"]
+    assert store.user("nobody") is None
+
+
+def test_receipt_codes_normalise() -> None:
+    assert normalise_receipt_code("k7qm4 xpd2r") == "K7QM4-XPD2R"
+    assert normalise_receipt_code("K7QM4-XPD2") == ""
+
+
+def test_migrations_are_idempotent(store: Store) -> None:
+    store.migrate()
+    store.migrate()
+    assert store.ping()
