@@ -126,8 +126,38 @@ def bench_build(c: Context, posts: int = 1000, keep: bool = False) -> None:
     )
 
 
-@task
-def demo(c: Context) -> None:
-    """Build the demo site and serve it."""
-    build(c)
-    serve(c)
+@task(help={"site_port": "port for the site", "relay_port": "port for the relay"})
+def demo(c: Context, site_port: int = 8000, relay_port: int = 8001) -> None:
+    """Build the demo site, start the relay on its embedded SQLite store, serve both."""
+    import subprocess
+    import time
+
+    import httpx
+
+    relay_url = f"http://127.0.0.1:{relay_port}"
+    os.environ["RELAY_URL"] = relay_url
+    run_build(pelican_settings(RELAY_URL=relay_url))
+    env = {
+        **os.environ,
+        "RELAY_STATIONS": str(ROOT / "output" / "api" / "stations.json"),
+        "RELAY_SITE_URL": f"http://127.0.0.1:{site_port}",
+        "RELAY_PUBLIC_URL": relay_url,
+        "RELAY_PORT": str(relay_port),
+    }
+    relay = subprocess.Popen([str(Path(sys.executable).with_name("relay")), "serve"], env=env)
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{relay_url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        print(f"\n  site:  http://127.0.0.1:{site_port}/")
+        print(f"  relay: {relay_url}/ask  (store: {ROOT / 'var' / 'relay.sqlite3'})")
+        print("  Ctrl-C stops both.\n")
+        serve(c, port=site_port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        relay.terminate()
+        relay.wait(timeout=10)

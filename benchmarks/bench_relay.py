@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import Any
 
@@ -46,22 +46,9 @@ STOP_SECONDS = 15.0
 REQUEST_TIMEOUT = 10.0
 NO_LIMIT = "1000000/minute"
 WIDTHS = (10, 12, 9, 9, 8, 12, 10)
-STATIONS = [  # slug, name, district
-    tuple(entry.split(":"))
-    for entry in [
-        "dongshan:东山派出所:东城区",
-        "ximen:西门派出所:西城区",
-        "nanqiao:南桥派出所:南湖区",
-        "beilin:北林派出所:北岸区",
-        "qingyuan:青园派出所:东城区",
-        "huwan:湖湾派出所:西城区",
-        "jiangping:江坪派出所:南湖区",
-        "ganghe:港河派出所:北岸区",
-        "taoshan:桃山派出所:东城区",
-        "liumen:柳门派出所:西城区",
-    ]
-]
-SLUGS = [slug for slug, _, _ in STATIONS]
+SLUGS = ["dongshan", "ximen", "nanqiao", "beilin", "qingyuan", "huwan", "jiangping", "ganghe", "taoshan", "liumen"]
+NAMES = ["东山", "西门", "南桥", "北林", "青园", "湖湾", "江坪", "港河", "桃山", "柳门"]
+DISTRICTS = ["东城区", "西城区", "南湖区", "北岸区"]
 
 
 class BenchError(RuntimeError):
@@ -69,7 +56,7 @@ class BenchError(RuntimeError):
 
 
 def baseline_app(db: Path) -> Starlette:
-    """The baseline (own process: --baseline-serve PORT). One POST endpoint: parse the form, insert one row (WAL, synchronous=FULL) in a threadpool, answer 303."""
+    """The baseline (own process: --baseline-serve PORT): parse the form, insert one row in a threadpool, 303."""
     local = threading.local()  # one connection per threadpool thread, like the relay's connection pool
     opened: list[sqlite3.Connection] = []
 
@@ -131,16 +118,15 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 async def drive(url: str, seconds: float, concurrency: int, tag: str) -> dict[str, Any]:
-    """The load generator (own process: --load URL). POST /ask from ``concurrency`` workers until ``seconds`` have passed; in-flight requests are let finish."""
+    """The load generator (own process: --load URL); requests in flight at the deadline are let finish."""
     run = uuid.uuid4().hex[:8]
     latencies: list[float] = []
     errors: dict[str, int] = {}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     cpu_start, start = time.process_time(), time.perf_counter()
     deadline = start + seconds
-    async with httpx.AsyncClient(
-        base_url=url, follow_redirects=False, timeout=REQUEST_TIMEOUT, limits=limits
-    ) as client:
+    client = httpx.AsyncClient(base_url=url, follow_redirects=False, timeout=REQUEST_TIMEOUT, limits=limits)
+    async with client:
 
         async def worker(number: int) -> None:
             sent = 0
@@ -255,11 +241,8 @@ def measure(name: str, command: list[str], env: dict[str, str], args: argparse.N
 
 
 def count_items(db: Path) -> int:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
         return int(conn.execute("SELECT count(*) FROM items").fetchone()[0])
-    finally:
-        conn.close()
 
 
 def benchmark(args: argparse.Namespace) -> int:
@@ -271,27 +254,26 @@ def benchmark(args: argparse.Namespace) -> int:
             Path(f"{db}{suffix}").unlink(missing_ok=True)
     stations = work / "stations.json"
     entries = [
-        {"slug": s, "name": n, "district": d, "phone": f"0417-20000{i:02d}", "url": f"stations/{s}/"}
-        for i, (s, n, d) in enumerate(STATIONS, 1)
+        dict(slug=s, name=f"{n}派出所", district=DISTRICTS[i % 4], phone=f"0417-20000{i:02d}", url=f"stations/{s}/")
+        for i, (s, n) in enumerate(zip(SLUGS, NAMES, strict=True), 1)
     ]
     stations.write_text(json.dumps({"schema": 1, "city": "云澜市", "stations": entries}, ensure_ascii=False), "utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAY_")}
     env |= {"RELAY_DATA_DIR": str(work), "RELAY_DATABASE_URL": f"sqlite:///{relay_db}", "RELAY_STATIONS": str(stations)}
     env |= {
         "RELAY_SECRET_KEY": "bench-relay-not-a-secret",
-        "RELAY_RATE_LIMIT_URL": "memory://",
         "RELAY_LOG_LEVEL": "warning",
+        "RELAY_RATE_LIMIT_URL": "memory://",
     }
-    env |= {"RELAY_RATE_LIMIT_CLIENT": NO_LIMIT, "RELAY_RATE_LIMIT_STATION": NO_LIMIT}  # limits out of reach
+    env |= {"RELAY_RATE_LIMIT_CLIENT": NO_LIMIT, "RELAY_RATE_LIMIT_STATION": NO_LIMIT}  # limiting out of reach
     relay_bin = Path(sys.executable).with_name("relay")
     relay_cmd = [str(relay_bin)] if relay_bin.exists() else [sys.executable, "-m", "relay.cli"]
+    relay_cmd += ["serve", "--host", "127.0.0.1", "--port"]
     print(f"bench_relay: {args.seconds:g} s per server, {args.concurrency} concurrent workers, {os.cpu_count()} CPUs")
     print(f"work folder: {work}")
     results: dict[str, dict[str, Any]] = {}
     port = free_port()
-    results["relay"] = measure(
-        "relay", [*relay_cmd, "serve", "--host", "127.0.0.1", "--port", str(port)], env, args, port
-    )
+    results["relay"] = measure("relay", [*relay_cmd, str(port)], env, args, port)
     port = free_port()
     baseline_cmd = [sys.executable, __file__, "--baseline-serve", str(port), "--db", str(baseline_db)]
     results["baseline"] = measure("baseline", baseline_cmd, env, args, port)

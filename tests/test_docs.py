@@ -38,3 +38,36 @@ def test_every_task_is_in_the_readme() -> None:
     assert {"build", "serve", "livereload", "new", "check", "duties", "bench-build"} <= names
     for name in names - {"demo"}:
         assert f"`invoke {name}" in README, name
+
+
+RELAY_DOC = (citykit.ROOT / "docs" / "relay.md").read_text(encoding="utf-8")
+
+
+def test_every_relay_setting_is_documented() -> None:
+    from dataclasses import fields
+
+    from relay.settings import Settings
+
+    names = [f"RELAY_{f.name.upper()}" for f in fields(Settings) if not f.name.startswith("_")]
+    assert len(names) > 15
+    for name in names:
+        assert f"| `{name}` |" in RELAY_DOC, name
+    documented = set(re.findall(r"\| `(RELAY_[A-Z_]+)` \|", RELAY_DOC))
+    assert documented == set(names)
+
+
+def test_every_relay_route_is_documented(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from relay import public
+
+    paths = {route.path for route in public.routes} | {"/healthz", "/metrics", "/static"}
+    for path in paths:
+        assert f"| `{path}` |" in RELAY_DOC, path
+
+
+def test_every_relay_command_is_documented() -> None:
+    from relay.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name in commands:
+        assert f"relay {name}" in RELAY_DOC, name
