@@ -24,9 +24,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def relay_server(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def relay_server(
+    env: dict[str, str], log: Path, port: int | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start a relay; yield its base URL and process; stop it (if still running)."""
-    port = free_port()
+    port = port or free_port()
     full_env = {**os.environ, "RELAY_LOG_LEVEL": "warning", **env}
     with log.open("ab") as log_file:
         process = subprocess.Popen(

@@ -1,0 +1,102 @@
+"""A person uses the site's ask box and the relay's pages in headless Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from servers import free_port, relay_server
+
+import citykit
+from browser import AXE, CHROMIUM_ARGS, chromium_path, require, serve_folder
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site_and_relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    root = tmp_path_factory.mktemp("e2e")
+    port = free_port()
+    relay_url = f"http://127.0.0.1:{port}"
+    content = citykit.make_city(root)
+    citykit.build(content, root / "output", RELAY_URL=relay_url)
+    env = {
+        "RELAY_DATA_DIR": str(root / "data"),
+        "RELAY_STATIONS": str(root / "output" / "api" / "stations.json"),
+        "RELAY_SECRET_KEY": "browser-test",
+    }
+    with serve_folder(root / "output") as site_url:
+        env["RELAY_SITE_URL"] = site_url
+        with relay_server(env, root / "relay.log", port=port) as (url, _process):
+            yield site_url, url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    path = chromium_path()
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def axe_violations(page: Any) -> list[Any]:
+    require(AXE.is_file(), "axe-core missing: run npm ci")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_ask_from_the_station_page_to_the_tracking_page(
+    browser: Any, site_and_relay: tuple[str, str], javascript: bool
+) -> None:
+    site_url, _relay_url = site_and_relay
+    context = browser.new_context(java_script_enabled=javascript, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{site_url}/stations/dongshan/")
+    page.get_by_label("您的问题").fill(f"请问身份证丢了在哪里补办？（{'有' if javascript else '无'}脚本）")
+    page.get_by_role("button", name="提交", exact=True).click()
+    page.wait_for_url("**/receipt/*")
+    assert page.locator("h1").inner_text() == "已受理"
+    code = page.locator(".receipt-code").inner_text()
+    assert len(code) == 11
+    if javascript:
+        assert axe_violations(page) == []
+    page.get_by_role("link", name="查看办理进度").click()
+    assert code in page.locator("main").inner_text()
+    assert "已受理，待审核" in page.inner_text("main")
+    if javascript:
+        assert axe_violations(page) == []
+    context.close()
+
+
+def test_error_summary_links_to_the_field(browser: Any, site_and_relay: tuple[str, str]) -> None:
+    _site_url, relay_url = site_and_relay
+    page = browser.new_page(bypass_csp=True)
+    page.goto(f"{relay_url}/ask/dongshan")
+    assert axe_violations(page) == []
+    page.get_by_label("隐患举报").check()
+    page.get_by_role("button", name="提交").click()
+    assert page.title().startswith("错误：")
+    summary = page.locator(".error-summary")
+    assert summary.is_visible()
+    page.get_by_role("link", name="举报隐患请填写具体地点").click()
+    assert page.evaluate("location.hash") == "#field-location"
+    assert page.locator("#field-location").evaluate("el => el.getAttribute('aria-invalid')") == "true"
+    assert axe_violations(page) == []
+    page.close()
+
+
+def test_rating_form_in_the_browser(browser: Any, site_and_relay: tuple[str, str]) -> None:
+    site_url, _relay_url = site_and_relay
+    page = browser.new_page(bypass_csp=True)
+    page.goto(f"{site_url}/stations/xihu/")
+    page.get_by_label("满意", exact=True).check()
+    page.get_by_role("button", name="提交评价").click()
+    page.wait_for_url("**/rated/xihu")
+    assert "感谢您的评价" in page.inner_text("h1")
+    assert axe_violations(page) == []
+    page.close()
