@@ -144,6 +144,13 @@ items = Table(
     Column("first_reply_due_at", UTCDateTime()),
     Column("duplicates", Integer, nullable=False, default=0),
     Column("purged_at", UTCDateTime()),
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
+    Column("final_reply_due_at", UTCDateTime()),
+    Column("escalated_at", UTCDateTime()),
+    Column("escalation_note", Text),
+    Column("reject_reason", Text),
+    Column("public_text", Text),
+    Column("published_at", UTCDateTime()),
     Index("ix_items_station_text_hash", "station", "text_hash"),
 )
 
@@ -199,6 +206,7 @@ users = Table(
     Column("role", _enum(Role, "user_role"), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
+    Column("email", String(254)),
 )
 
 user_stations = Table(
@@ -206,4 +214,60 @@ user_stations = Table(
     metadata,
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("station", String(64), primary_key=True),
+)
+
+
+class ReplyKind(enum.StrEnum):
+    FIRST = "first"
+    FINAL = "final"
+
+
+replies = Table(
+    "replies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", _enum(ReplyKind, "reply_kind"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime(), nullable=False, index=True),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("item_id", Integer, index=True),
+    Column("target", String(128)),
+    Column("before", Text),
+    Column("after", Text),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recipient", String(254), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime(), nullable=False, index=True),
+    Column("sent_at", UTCDateTime(), index=True),
+    Column("last_error", Text),
 )

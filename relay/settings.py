@@ -44,11 +44,31 @@ class Settings:
     reply_hours: int = 24
     retention_days: int = 180
     log_level: str = "info"
+    cookie_secure: str = "true"
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    login_limit_account: str = "5/15minutes"
+    login_limit_client: str = "30/15minutes"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: str = "false"
+    mail_from: str = "relay@yunlan-police.example"
+    mail_retry_seconds: int = 60
     _networks: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'relay.sqlite3'}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.cookie_secure.lower() not in ("0", "false", "no", "off")
+
+    @property
+    def use_starttls(self) -> bool:
+        return self.smtp_starttls.lower() in ("1", "true", "yes", "on")
 
     def is_trusted_proxy(self, address: str) -> bool:
         try:

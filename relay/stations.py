@@ -19,6 +19,7 @@ class StationInfo:
     district: str
     phone: str
     url: str
+    email: str = ""
 
 
 class Stations:

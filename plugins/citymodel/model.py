@@ -43,7 +43,7 @@ class Station:
         return today.year - self.chief_born if self.chief_born else None
 
     def public_fields(self, city: City) -> dict[str, Any]:
-        """What ``api/stations.json`` says of this station (no e-mail)."""
+        """What ``api/stations.json`` says of this station (its official mailbox included, for the relay)."""
         return {
             "slug": self.slug,
             "name": self.name,
@@ -53,6 +53,7 @@ class Station:
             "phone": self.phone,
             "report_phone": self.report_phone,
             "jurisdiction": self.jurisdiction,
+            "email": self.email,
             "modules": {slug: city.module_name(slug) for slug in city.modules_of(self)},
             "chief": {
                 "name": self.chief,
