@@ -1,47 +1,20 @@
-"""The store: the only module that talks SQL.
-
-Every write is one transaction; callers answer 2xx only after it returns.
-SQLite runs in WAL mode with full synchronous commits and ``BEGIN IMMEDIATE``
-for writes, so concurrent writers queue instead of failing.
-"""
+"""Intake: submissions, receipts, tracking, ratings, retention."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import secrets
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, create_engine, event, func, insert, select, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .models import (
-    Kind,
-    audit_log,
-    outbox,
-    RatingStatus,
-    Role,
-    Status,
-    item_history,
-    item_ratings,
-    items,
-    photos,
-    rating_locks,
-    ratings,
-    user_stations,
-    users,
-)
+from ..models import Kind, RatingStatus, Status, item_history, item_ratings, items, photos, rating_locks, ratings
+from .core import StoreBase
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read out
 RECEIPT_LENGTH = 10
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def new_receipt_code() -> str:
@@ -105,61 +78,7 @@ class HistoryEntry:
     note: str | None
 
 
-class Store:
-    """All reads and writes of the relay's data."""
-
-    def __init__(self, url: str, echo: bool = False) -> None:
-        self.url = url
-        self.engine: Engine = create_engine(url, echo=echo, pool_pre_ping=True, future=True)
-        if self.engine.dialect.name == "sqlite":
-            database = self.engine.url.database
-            if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
-            _configure_sqlite(self.engine)
-
-        self._write_lock: threading.Lock | contextlib.nullcontext[None] = (
-            threading.Lock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
-        )
-        self.outbox = OutboxStore(self)
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    # -- transactions -------------------------------------------------------
-
-    @contextmanager
-    def writing(self) -> Iterator[Connection]:
-        # SQLite has one writer at a time. Queueing this process's writers on a
-        # lock wakes them in turn, instead of each sleeping and retrying inside
-        # busy_timeout (which let newcomers overtake and pushed p99 near 1 s).
-        with self._write_lock, self.engine.connect() as conn:
-            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                yield conn
-
-    @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
-
-    # -- schema ---------------------------------------------------------------
-
-    def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
-        from alembic import command
-        from alembic.config import Config
-
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["engine"] = self.engine
-        command.upgrade(config, "head")
-
-    def ping(self) -> bool:
-        with self.reading() as conn:
-            return conn.execute(text("SELECT 1")).scalar() == 1
-
-    # -- intake ---------------------------------------------------------------
-
+class IntakeStore(StoreBase):
     def submit(self, new: NewItem, now: dt.datetime, duplicate_window: dt.timedelta, reply_hours: int) -> Receipt:
         """Store a submission, or fold it into the same text sent moments ago."""
         fingerprint = text_fingerprint(new.station, new.text)
@@ -308,29 +227,6 @@ class Store:
                 )
         return bool(changed)
 
-    # -- accounts -------------------------------------------------------------
-
-    def create_user(self, username: str, password_hash: str, role: Role, stations: list[str], now: dt.datetime) -> int:
-        with self.writing() as conn:
-            user_id = conn.execute(
-                insert(users).values(
-                    username=username, password_hash=password_hash, role=role, created_at=now, disabled=False
-                )
-            ).inserted_primary_key[0]  # type: ignore[index]
-            for station in stations:
-                conn.execute(insert(user_stations).values(user_id=user_id, station=station))
-        return int(user_id)
-
-    def user(self, username: str) -> dict[str, Any] | None:
-        with self.reading() as conn:
-            row = conn.execute(select(users).where(users.c.username == username)).first()
-            if row is None:
-                return None
-            stations = list(
-                conn.execute(select(user_stations.c.station).where(user_stations.c.user_id == row.id)).scalars()
-            )
-        return {**row._mapping, "stations": stations}
-
     # -- retention ------------------------------------------------------------
 
     def purge(self, now: dt.datetime, retention_days: int) -> int:
@@ -351,61 +247,6 @@ class Store:
         return int(purged)
 
 
-@dataclass(frozen=True)
-class OutboxMessage:
-    id: int
-    recipient: str
-    subject: str
-    body: str
-    attempts: int
-
-
-class OutboxStore:
-    """The durable outbox: a message stays until an SMTP server has accepted it."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def enqueue(self, conn: Connection, recipient: str, subject: str, body: str, now: dt.datetime) -> None:
-        """Add a message inside the caller's transaction (sent only if that commits)."""
-        conn.execute(
-            insert(outbox).values(recipient=recipient, subject=subject, body=body, created_at=now, attempts=0, next_attempt_at=now)
-        )
-
-    def due(self, now: dt.datetime, limit: int = 50) -> list[OutboxMessage]:
-        with self.store.reading() as conn:
-            rows = conn.execute(
-                select(outbox.c.id, outbox.c.recipient, outbox.c.subject, outbox.c.body, outbox.c.attempts)
-                .where(outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now)
-                .order_by(outbox.c.next_attempt_at, outbox.c.id)
-                .limit(limit)
-            ).all()
-        return [OutboxMessage(**row._mapping) for row in rows]
-
-    def mark_sent(self, message_id: int, now: dt.datetime) -> None:
-        with self.store.writing() as conn:
-            conn.execute(
-                update(outbox).where(outbox.c.id == message_id).values(sent_at=now, attempts=outbox.c.attempts + 1, last_error=None)
-            )
-
-    def mark_failed(self, message_id: int, error: str, next_attempt_at: dt.datetime) -> None:
-        with self.store.writing() as conn:
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.id == message_id)
-                .values(attempts=outbox.c.attempts + 1, last_error=error[:500], next_attempt_at=next_attempt_at)
-            )
-
-    def pending_count(self) -> int:
-        with self.store.reading() as conn:
-            return int(conn.execute(select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))).scalar_one())
-
-    def add(self, recipient: str, subject: str, body: str, now: dt.datetime) -> None:
-        """Enqueue in a transaction of its own (digests, tests)."""
-        with self.store.writing() as conn:
-            self.enqueue(conn, recipient, subject, body, now)
-
-
 ITEM_COLUMNS = (
     items.c.id,
     items.c.receipt_code,
@@ -419,20 +260,3 @@ ITEM_COLUMNS = (
     items.c.first_reply_due_at,
     items.c.duplicates,
 )
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # let the "begin" hook below choose the mode
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def on_begin(conn: Connection) -> None:
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,42 @@
+"""The store: the only package that talks SQL. ``Store`` joins its parts."""
+
+from __future__ import annotations
+
+from .accounts import AccountStore
+from .core import MIGRATIONS, StoreBase
+from .intake import (
+    RECEIPT_ALPHABET,
+    HistoryEntry,
+    IntakeStore,
+    Item,
+    NewItem,
+    Receipt,
+    new_receipt_code,
+    normalise_receipt_code,
+    text_fingerprint,
+)
+from .outbox import OutboxMessage, OutboxStore
+
+
+class Store(IntakeStore, AccountStore):
+    """All reads and writes of the relay's data."""
+
+    def __init__(self, url: str, echo: bool = False) -> None:
+        super().__init__(url, echo)
+        self.outbox = OutboxStore(self)
+
+
+__all__ = [
+    "MIGRATIONS",
+    "RECEIPT_ALPHABET",
+    "HistoryEntry",
+    "Item",
+    "NewItem",
+    "OutboxMessage",
+    "Receipt",
+    "Store",
+    "StoreBase",
+    "new_receipt_code",
+    "normalise_receipt_code",
+    "text_fingerprint",
+]

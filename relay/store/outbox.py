@@ -1,0 +1,72 @@
+"""The durable outbox of e-mail notifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from ..models import outbox
+from .core import StoreBase
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    recipient: str
+    subject: str
+    body: str
+    attempts: int
+
+
+class OutboxStore:
+    """The durable outbox: a message stays until an SMTP server has accepted it."""
+
+    def __init__(self, store: StoreBase) -> None:
+        self.store = store
+
+    def enqueue(self, conn: Connection, recipient: str, subject: str, body: str, now: dt.datetime) -> None:
+        """Add a message inside the caller's transaction (sent only if that commits)."""
+        conn.execute(
+            insert(outbox).values(
+                recipient=recipient, subject=subject, body=body, created_at=now, attempts=0, next_attempt_at=now
+            )
+        )
+
+    def due(self, now: dt.datetime, limit: int = 50) -> list[OutboxMessage]:
+        with self.store.reading() as conn:
+            rows = conn.execute(
+                select(outbox.c.id, outbox.c.recipient, outbox.c.subject, outbox.c.body, outbox.c.attempts)
+                .where(outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now)
+                .order_by(outbox.c.next_attempt_at, outbox.c.id)
+                .limit(limit)
+            ).all()
+        return [OutboxMessage(**row._mapping) for row in rows]
+
+    def mark_sent(self, message_id: int, now: dt.datetime) -> None:
+        with self.store.writing() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == message_id)
+                .values(sent_at=now, attempts=outbox.c.attempts + 1, last_error=None)
+            )
+
+    def mark_failed(self, message_id: int, error: str, next_attempt_at: dt.datetime) -> None:
+        with self.store.writing() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == message_id)
+                .values(attempts=outbox.c.attempts + 1, last_error=error[:500], next_attempt_at=next_attempt_at)
+            )
+
+    def pending_count(self) -> int:
+        with self.store.reading() as conn:
+            return int(
+                conn.execute(select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))).scalar_one()
+            )
+
+    def add(self, recipient: str, subject: str, body: str, now: dt.datetime) -> None:
+        """Enqueue in a transaction of its own (digests, tests)."""
+        with self.store.writing() as conn:
+            self.enqueue(conn, recipient, subject, body, now)
