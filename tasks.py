@@ -129,7 +129,10 @@ def bench_build(c: Context, posts: int = 1000, keep: bool = False) -> None:
 @task(help={"seconds": "how long to drive each server", "concurrency": "concurrent clients"})
 def bench_relay(c: Context, seconds: int = 10, concurrency: int = 16) -> None:
     """Benchmark the relay's intake against a bare Starlette + SQLite endpoint."""
-    c.run(f"{sys.executable} {ROOT / 'benchmarks' / 'bench_relay.py'} --seconds {seconds} --concurrency {concurrency}", pty=False)
+    c.run(
+        f"{sys.executable} {ROOT / 'benchmarks' / 'bench_relay.py'} --seconds {seconds} --concurrency {concurrency}",
+        pty=False,
+    )
 
 
 @task(help={"site_port": "port for the site", "relay_port": "port for the relay"})

@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import public
+from . import auth, moderation, public, users
 from .guard import BodySizeLimit, RateGuard
 from .metrics import LatencyMiddleware, Metrics, metrics_endpoint
 from .settings import ROOT, Settings, load_settings
@@ -128,6 +128,9 @@ def create_app(
     app = Starlette(
         routes=[
             *public.routes,
+            *auth.routes,
+            *moderation.routes,
+            *users.routes,
             Route("/healthz", healthz),
             Route("/metrics", metrics_endpoint),
             Mount("/static", StaticFiles(directory=str(SITE_STATIC)), name="static"),

@@ -9,7 +9,7 @@ import logging
 import sys
 
 from .models import Role
-from .settings import SettingsError, load_settings
+from .settings import Settings, SettingsError, load_settings
 from .store import Store
 
 
@@ -29,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--role", choices=[r.value for r in Role], required=True)
     user.add_argument("--station", action="append", default=[], help="station slug (repeat; role 'station' only)")
     user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    commands.add_parser("overdue", help="print items past their reply deadline (for cron); exit 1 if any")
+    commands.add_parser("digest", help="queue the daily e-mail digest of overdue items to moderators and admins")
+    worker = commands.add_parser("worker", help="send queued e-mail (retries while the SMTP server is down)")
+    worker.add_argument("--once", action="store_true", help="one delivery round, then exit")
+    worker.add_argument("--interval", type=float, default=5.0, help="seconds between rounds")
     purge = commands.add_parser("purge", help="delete contact details and client hashes past the retention period")
     purge.add_argument("--days", type=int, help="retention in days (RELAY_RETENTION_DAYS, default 180)")
     return parser
@@ -66,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "create-user":
         return create_user(store, args)
+    if args.command in ("overdue", "digest", "worker"):
+        store.migrate()
+        return run_notifications(store, settings, args)
     if args.command == "purge":
         days = args.days or settings.retention_days
         count = store.purge(dt.datetime.now(dt.UTC), days)
@@ -99,3 +107,38 @@ def create_user(store: Store, args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def run_notifications(store: Store, settings: Settings, args: argparse.Namespace) -> int:
+    from . import mailer, notices
+    from .stations import load_stations
+    from .timefmt import local_time
+    from .workflow import current_deadline, describe_time_left
+
+    now = dt.datetime.now(dt.UTC)
+    if args.command == "worker":
+        if args.once:
+            report = mailer.deliver_due(store, settings, now)
+            print(f"relay: sent {report.sent}, failed {report.failed}, still queued {store.outbox.pending_count()}")
+            return 0
+        mailer.run_worker(store, settings, interval=args.interval)
+        return 0
+    rows = store.overdue_items(now)
+    if args.command == "overdue":
+        for row in rows:
+            deadline = current_deadline(row.status, row.first_reply_due_at, row.final_reply_due_at)
+            left, _ = describe_time_left(deadline, now)
+            print(
+                f"{row.receipt_code}\t{row.station}\t{row.kind.value}\t{row.status.value}\t{local_time(deadline) if deadline else ''}\t{left}"
+            )
+        print(f"relay: {len(rows)} overdue", file=sys.stderr)
+        return 1 if rows else 0
+    if not rows:
+        print("relay: nothing overdue, no digest")
+        return 0
+    subject, body = notices.overdue_digest(rows, load_stations(settings.stations), settings)
+    recipients = [a.email for a in store.accounts() if a.email and not a.disabled and a.role is not Role.STATION]
+    for recipient in recipients:
+        store.outbox.add(recipient, subject, body, now)
+    print(f"relay: digest of {len(rows)} overdue items queued for {len(recipients)} recipients")
+    return 0

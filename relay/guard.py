@@ -99,6 +99,8 @@ class RateGuard:
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.per_client: RateLimitItem = parse(settings.rate_limit_client)
         self.per_station: RateLimitItem = parse(settings.rate_limit_station)
+        self.login_per_account: RateLimitItem = parse(settings.login_limit_account)
+        self.login_per_client: RateLimitItem = parse(settings.login_limit_client)
 
     async def admit(self, action: str, client: str, station: str) -> Refusal | None:
         """Count one submission; a Refusal says which limit was reached."""
@@ -107,6 +109,18 @@ class RateGuard:
         if not await self.limiter.hit(self.per_station, action, "station", station):
             return Refusal("station", self.per_station.get_expiry())
         return None
+
+    async def login_refusal(self, username: str, client: str) -> Refusal | None:
+        """Whether more login attempts are allowed (failures are counted by ``login_failed``)."""
+        if not await self.limiter.test(self.login_per_account, "login", "account", username):
+            return Refusal("account", self.login_per_account.get_expiry())
+        if not await self.limiter.test(self.login_per_client, "login", "client", client):
+            return Refusal("client", self.login_per_client.get_expiry())
+        return None
+
+    async def login_failed(self, username: str, client: str) -> None:
+        await self.limiter.hit(self.login_per_account, "login", "account", username)
+        await self.limiter.hit(self.login_per_client, "login", "client", client)
 
     async def close(self) -> None:
         """Close the Redis connection pool (the memory storage has none)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from types import SimpleNamespace
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -13,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from . import forms
+from . import forms, notices
 from .guard import HONEYPOT_FIELD, client_address, client_hash
 from .models import Kind, Status
 from .photos import PhotoError, reencode
@@ -112,8 +113,16 @@ async def ask_submit(request: Request) -> Response:
         client_hash=client_hash(address, settings.secret_key),
         photo=photo,
     )
+    station = relay.stations.get(new.station)
+
+    def notify(item_id: int, code: str, due: dt.datetime | None) -> tuple[str, str, str] | None:
+        if not station.email:
+            return None
+        sketch = SimpleNamespace(id=item_id, receipt_code=code, kind=new.kind, first_reply_due_at=due)
+        return notices.new_item_for_station(sketch, station, settings)
+
     receipt = await run_in_threadpool(
-        relay.store.submit, new, now(), dt.timedelta(minutes=settings.duplicate_minutes), settings.reply_hours
+        relay.store.submit, new, now(), dt.timedelta(minutes=settings.duplicate_minutes), settings.reply_hours, notify
     )
     outcome = "folded" if receipt.folded else "accepted"
     relay.metrics.submissions.labels(new.kind.value, outcome).inc()
@@ -226,7 +235,7 @@ async def track_page(request: Request, errors: dict[str, str], status_code: int 
         item=item,
         station=relay.stations.get(item.station),
         history=history,
-        replies=[],
+        replies=await run_in_threadpool(relay.store.replies, item.id),
         can_rate=item.status in REPLIED and item_rating is None,
         item_rating=item_rating,
         stars=list(forms.STARS.items()),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .accounts import AccountStore
+from .accounts import Account, AccountStore, SessionRow
 from .core import MIGRATIONS, StoreBase
 from .intake import (
     RECEIPT_ALPHABET,
@@ -15,10 +15,11 @@ from .intake import (
     normalise_receipt_code,
     text_fingerprint,
 )
+from .moderation import AuditEntry, ConsoleItem, ModerationStore, QueueRow, Reply
 from .outbox import OutboxMessage, OutboxStore
 
 
-class Store(IntakeStore, AccountStore):
+class Store(IntakeStore, AccountStore, ModerationStore):
     """All reads and writes of the relay's data."""
 
     def __init__(self, url: str, echo: bool = False) -> None:
@@ -29,11 +30,17 @@ class Store(IntakeStore, AccountStore):
 __all__ = [
     "MIGRATIONS",
     "RECEIPT_ALPHABET",
+    "Account",
+    "AuditEntry",
+    "ConsoleItem",
     "HistoryEntry",
     "Item",
     "NewItem",
     "OutboxMessage",
+    "QueueRow",
     "Receipt",
+    "Reply",
+    "SessionRow",
     "Store",
     "StoreBase",
     "new_receipt_code",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select, update
@@ -76,11 +77,22 @@ class HistoryEntry:
     to_status: Status
     at: dt.datetime
     note: str | None
+    actor: str | None = None
 
 
 class IntakeStore(StoreBase):
-    def submit(self, new: NewItem, now: dt.datetime, duplicate_window: dt.timedelta, reply_hours: int) -> Receipt:
-        """Store a submission, or fold it into the same text sent moments ago."""
+    def submit(
+        self,
+        new: NewItem,
+        now: dt.datetime,
+        duplicate_window: dt.timedelta,
+        reply_hours: int,
+        notify: Callable[[int, str, dt.datetime | None], tuple[str, str, str] | None] | None = None,
+    ) -> Receipt:
+        """Store a submission, or fold it into the same text sent moments ago.
+
+        ``notify(item_id, receipt_code, due)`` may return an e-mail, queued in the same transaction.
+        """
         fingerprint = text_fingerprint(new.station, new.text)
         with self.writing() as conn:
             earlier = conn.execute(
@@ -128,6 +140,9 @@ class IntakeStore(StoreBase):
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
             conn.execute(insert(item_history).values(item_id=item_id, from_status=None, to_status=Status.NEW, at=now))
+            mail = notify(item_id, code, due) if notify else None
+            if mail is not None:
+                self.outbox.enqueue(conn, *mail, now)  # type: ignore[attr-defined]
             return Receipt(code, folded=False)
 
     def item_by_code(self, code: str) -> Item | None:
@@ -138,7 +153,13 @@ class IntakeStore(StoreBase):
     def history(self, item_id: int) -> list[HistoryEntry]:
         with self.reading() as conn:
             rows = conn.execute(
-                select(item_history.c.from_status, item_history.c.to_status, item_history.c.at, item_history.c.note)
+                select(
+                    item_history.c.from_status,
+                    item_history.c.to_status,
+                    item_history.c.at,
+                    item_history.c.note,
+                    item_history.c.actor,
+                )
                 .where(item_history.c.item_id == item_id)
                 .order_by(item_history.c.at, item_history.c.id)
             ).all()

@@ -1,0 +1,257 @@
+"""The console's queries: the queue, one item, guarded actions, the audit log, ratings to approve."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, func, insert, or_, select, update
+
+from ..models import Kind, RatingStatus, ReplyKind, Status, audit_log, item_history, items, ratings, replies
+from .core import StoreBase
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    receipt_code: str
+    station: str
+    kind: Kind
+    status: Status
+    text: str
+    received_at: dt.datetime
+    first_reply_due_at: dt.datetime | None
+    final_reply_due_at: dt.datetime | None
+    escalated_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ConsoleItem:
+    id: int
+    receipt_code: str
+    station: str
+    kind: Kind
+    status: Status
+    text: str
+    location: str | None
+    photo_id: int | None
+    name: str | None
+    contact_phone: str | None
+    contact_email: str | None
+    consent: bool
+    received_at: dt.datetime
+    first_reply_due_at: dt.datetime | None
+    final_reply_due_at: dt.datetime | None
+    escalated_at: dt.datetime | None
+    escalation_note: str | None
+    reject_reason: str | None
+    public_text: str | None
+    published_at: dt.datetime | None
+    duplicates: int
+    version: int
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: ReplyKind
+    text: str
+    author: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    item_id: int | None
+    target: str | None
+    before: str | None
+    after: str | None
+
+
+CONSOLE_COLUMNS = [items.c[name] for name in ConsoleItem.__dataclass_fields__]
+QUEUE_COLUMNS = [items.c[name] for name in QueueRow.__dataclass_fields__]
+DEADLINE = case(
+    (items.c.status.in_([Status.NEW, Status.AWAITING_REPLY]), items.c.first_reply_due_at),
+    (items.c.status == Status.AWAITING_FINAL_REPLY, items.c.final_reply_due_at),
+    else_=None,
+)
+
+
+class ModerationStore(StoreBase):
+    def queue(
+        self, statuses: list[Status], stations: list[str] | None, kind: Kind | None = None, limit: int = 200
+    ) -> list[QueueRow]:
+        """Items in ``statuses``, earliest deadline (so overdue) first, then oldest."""
+        query = select(*QUEUE_COLUMNS).where(items.c.status.in_(statuses))
+        if stations is not None:
+            query = query.where(items.c.station.in_(stations))
+        if kind is not None:
+            query = query.where(items.c.kind == kind)
+        query = query.order_by(DEADLINE.is_(None), DEADLINE, items.c.received_at).limit(limit)
+        with self.reading() as conn:
+            return [QueueRow(**row._mapping) for row in conn.execute(query)]
+
+    def status_counts(self, stations: list[str] | None) -> dict[Status, int]:
+        query = select(items.c.status, func.count()).group_by(items.c.status)
+        if stations is not None:
+            query = query.where(items.c.station.in_(stations))
+        with self.reading() as conn:
+            counts = {row[0]: int(row[1]) for row in conn.execute(query)}
+        return {status: counts.get(status, 0) for status in Status}
+
+    def overdue_items(self, now: dt.datetime) -> list[QueueRow]:
+        query = select(*QUEUE_COLUMNS).where(now > DEADLINE).order_by(DEADLINE)
+        with self.reading() as conn:
+            return [QueueRow(**row._mapping) for row in conn.execute(query)]
+
+    def console_item(self, item_id: int) -> ConsoleItem | None:
+        with self.reading() as conn:
+            row = conn.execute(select(*CONSOLE_COLUMNS).where(items.c.id == item_id)).first()
+        return ConsoleItem(**row._mapping) if row else None
+
+    def replies(self, item_id: int) -> list[Reply]:
+        with self.reading() as conn:
+            rows = conn.execute(
+                select(replies.c.kind, replies.c.text, replies.c.author, replies.c.at)
+                .where(replies.c.item_id == item_id)
+                .order_by(replies.c.at, replies.c.id)
+            )
+            return [Reply(**row._mapping) for row in rows]
+
+    def act(
+        self,
+        item: ConsoleItem,
+        actor: str,
+        action: str,
+        now: dt.datetime,
+        changes: dict[str, Any],
+        note: str | None = None,
+        reply: tuple[ReplyKind, str] | None = None,
+        on_commit: list[tuple[str, str, str]] | None = None,
+    ) -> bool:
+        """Apply ``changes`` if nobody changed the item since ``item.version`` was read.
+
+        Writes the history row (when the status changes), the reply, the audit
+        entry and any e-mails to send, all in the same transaction. False when
+        another moderator acted first.
+        """
+        with self.writing() as conn:
+            updated = conn.execute(
+                update(items)
+                .where(items.c.id == item.id, items.c.version == item.version)
+                .values(**changes, version=items.c.version + 1)
+            ).rowcount
+            if not updated:
+                return False
+            new_status = changes.get("status", item.status)
+            if new_status != item.status or note:
+                conn.execute(
+                    insert(item_history).values(
+                        item_id=item.id, from_status=item.status, to_status=new_status, at=now, actor=actor, note=note
+                    )
+                )
+            if reply is not None:
+                conn.execute(
+                    insert(replies).values(item_id=item.id, kind=reply[0], text=reply[1], author=actor, at=now)
+                )
+            before = {key: _plain(getattr(item, key)) for key in changes}
+            after = {key: _plain(value) for key, value in changes.items()}
+            if reply is not None:
+                after["reply"] = reply[1]
+            self.audit(conn, now, actor, action, item.id, item.receipt_code, before, after)
+            for recipient, subject, body in on_commit or []:
+                self.outbox.enqueue(conn, recipient, subject, body, now)  # type: ignore[attr-defined]
+        return True
+
+    def audit(
+        self,
+        conn: Connection,
+        now: dt.datetime,
+        actor: str,
+        action: str,
+        item_id: int | None,
+        target: str | None,
+        before: Any,
+        after: Any,
+    ) -> None:
+        conn.execute(
+            insert(audit_log).values(
+                at=now,
+                actor=actor,
+                action=action,
+                item_id=item_id,
+                target=target,
+                before=json.dumps(before, ensure_ascii=False, sort_keys=True) if before is not None else None,
+                after=json.dumps(after, ensure_ascii=False, sort_keys=True) if after is not None else None,
+            )
+        )
+
+    def record(
+        self, now: dt.datetime, actor: str, action: str, target: str | None, before: Any = None, after: Any = None
+    ) -> None:
+        """An audit entry of its own (logins, account changes)."""
+        with self.writing() as conn:
+            self.audit(conn, now, actor, action, None, target, before, after)
+
+    def audit_entries(self, limit: int = 200, item_id: int | None = None) -> list[AuditEntry]:
+        query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+        if item_id is not None:
+            query = query.where(audit_log.c.item_id == item_id)
+        with self.reading() as conn:
+            return [AuditEntry(**row._mapping) for row in conn.execute(query)]
+
+    def pending_ratings(self, stations: list[str] | None) -> list[dict[str, Any]]:
+        query = select(ratings.c.id, ratings.c.station, ratings.c.stars, ratings.c.comment, ratings.c.created_at).where(
+            ratings.c.status == RatingStatus.PENDING
+        )
+        if stations is not None:
+            query = query.where(ratings.c.station.in_(stations))
+        with self.reading() as conn:
+            return [dict(row._mapping) for row in conn.execute(query.order_by(ratings.c.created_at))]
+
+    def decide_ratings(
+        self, ids: list[int], decision: RatingStatus, actor: str, now: dt.datetime, stations: list[str] | None
+    ) -> int:
+        """Approve or reject pending ratings in bulk; returns how many changed."""
+        condition = and_(ratings.c.id.in_(ids), ratings.c.status == RatingStatus.PENDING)
+        if stations is not None:
+            condition = and_(condition, ratings.c.station.in_(stations))
+        with self.writing() as conn:
+            changed = [row.id for row in conn.execute(select(ratings.c.id).where(condition))]
+            if changed:
+                conn.execute(update(ratings).where(ratings.c.id.in_(changed)).values(status=decision))
+                self.audit(
+                    conn,
+                    now,
+                    actor,
+                    f"ratings_{decision.value}",
+                    None,
+                    ",".join(map(str, changed)),
+                    {"status": "pending"},
+                    {"status": decision.value},
+                )
+        return len(changed)
+
+    def open_items_count(self, stations: list[str] | None) -> int:
+        query = (
+            select(func.count())
+            .select_from(items)
+            .where(
+                or_(*(items.c.status == s for s in (Status.NEW, Status.AWAITING_REPLY, Status.AWAITING_FINAL_REPLY)))
+            )
+        )
+        if stations is not None:
+            query = query.where(items.c.station.in_(stations))
+        with self.reading() as conn:
+            return int(conn.execute(query).scalar_one())
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value.value if hasattr(value, "value") else value

@@ -1,0 +1,125 @@
+"""Admins manage console accounts."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from .auth import Console, console_page, hash_password
+from .models import Role
+from .public import now, render
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+
+
+@console_page(roles=(Role.ADMIN,))
+async def users_page(request: Request, console: Console) -> Response:
+    return await show(request, console, {}, {})
+
+
+async def show(
+    request: Request, console: Console, values: dict[str, object], errors: dict[str, str], status_code: int = 200
+) -> Response:
+    relay = request.app.state.relay
+    accounts = await run_in_threadpool(relay.store.accounts)
+    return render(
+        request,
+        "console/users.html",
+        status_code,
+        console=console,
+        accounts=accounts,
+        roles=list(Role),
+        stations=relay.stations,
+        values=values,
+        errors=errors,
+    )
+
+
+@console_page(roles=(Role.ADMIN,))
+async def create(request: Request, console: Console) -> Response:
+    relay = request.app.state.relay
+    form = await request.form()
+    username = str(form.get("username", "")).strip().lower()
+    role = str(form.get("role", ""))
+    stations = [str(s) for s in form.getlist("stations")]
+    password = str(form.get("password", ""))
+    email = str(form.get("email", "")).strip() or None
+    errors = {}
+    if not USERNAME.match(username):
+        errors["username"] = "用户名为 3 到 32 位小写字母、数字、点、横线或下划线"
+    if role not in Role.__members__.values():
+        errors["role"] = "请选择角色"
+    elif role == Role.STATION and not stations:
+        errors["stations"] = "派出所账号至少选择一个派出所"
+    if any(relay.stations.get(s) is None for s in stations):
+        errors["stations"] = "派出所不存在"
+    if len(password) < 10:
+        errors["password"] = "初始密码至少 10 个字符"
+    if email and ("@" not in email or "\n" in email or len(email) > 254):
+        errors["email"] = "电子邮箱格式不正确"
+    if errors:
+        return await show(
+            request,
+            console,
+            {"username": username, "role": role, "stations": stations, "email": email or ""},
+            errors,
+            422,
+        )
+    moment = now()
+    try:
+        await run_in_threadpool(
+            relay.store.create_user,
+            username,
+            hash_password(password),
+            Role(role),
+            stations if role == Role.STATION else [],
+            moment,
+            email,
+        )
+    except IntegrityError:
+        return await show(request, console, {"username": username, "role": role}, {"username": "用户名已存在"}, 422)
+    await run_in_threadpool(
+        relay.store.record,
+        moment,
+        console.account.username,
+        "user_created",
+        username,
+        None,
+        {"role": role, "stations": stations},
+    )
+    return RedirectResponse("/console/users", status_code=303)
+
+
+@console_page(roles=(Role.ADMIN,))
+async def set_disabled(request: Request, console: Console) -> Response:
+    relay = request.app.state.relay
+    account = await run_in_threadpool(relay.store.account, None, int(request.path_params["user_id"]))
+    if account is None:
+        raise HTTPException(404)
+    disabled = request.url.path.endswith("/disable")
+    if account.id == console.account.id and disabled:
+        return await show(request, console, {}, {"username": "不能停用自己的账号"}, 422)
+    moment = now()
+    await run_in_threadpool(relay.store.set_disabled, account.id, disabled, moment)
+    await run_in_threadpool(
+        relay.store.record,
+        moment,
+        console.account.username,
+        "user_disabled" if disabled else "user_enabled",
+        account.username,
+    )
+    return RedirectResponse("/console/users", status_code=303)
+
+
+routes = [
+    Route("/console/users", users_page, methods=["GET"]),
+    Route("/console/users", create, methods=["POST"]),
+    Route("/console/users/{user_id:int}/disable", set_disabled, methods=["POST"]),
+    Route("/console/users/{user_id:int}/enable", set_disabled, methods=["POST"]),
+]

@@ -1,0 +1,242 @@
+"""Personal-data masking of public questions: each kind, what must stay, idempotency, random numbers."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from relay.mask import mask_personal_data
+
+MOBILES = [
+    ("我的手机号是13800138000，请回电。", "我的手机号是138****8000，请回电。"),
+    ("电话：138 0013 8000", "电话：138****8000"),
+    ("联系方式138-0013-8000（白天）", "联系方式138****8000（白天）"),
+    ("打+86 13912345678或+8613912345678都行", "打+86 139****5678或+86139****5678都行"),
+    ("号码86-15088886666。", "号码86-150****6666。"),
+    ("手机：１８６１２３４５６７８", "手机：１８６****５６７８"),
+    ("两个号码13800138000、19912345678", "两个号码138****8000、199****5678"),
+]
+LANDLINES = [
+    ("家里座机(0417)2831101，", "家里座机0417-*******，"),
+    ("座机（0417）2831101", "座机0417-*******"),
+    ("单位电话0417-2831101转8012。", "单位电话0417-*******转****。"),
+    ("电话04172831101", "电话0417-*******"),
+    ("北京的号码010-62345678，", "北京的号码010-********，"),
+    ("沈阳024 23456789", "沈阳024-********"),
+]
+ID_CARDS = [
+    ("身份证号210102199001011234，", "身份证号210***************，"),
+    ("身份证：21010219900101123X", "身份证：210***************"),
+    ("身份证号码为21010219900101123x。", "身份证号码为210***************。"),
+    ("老身份证210102900101123", "老身份证210************"),
+    ("证件号 210102 19900101 123X", "证件号 210*** ******** ****"),
+]
+BANK_CARDS = [
+    ("银行卡号6222021234567890123", "银行卡号6222***************"),
+    ("转到卡号6222 0212 3456 7890，", "转到卡号6222 **** **** ****，"),
+    ("卡号：6217-0000-1111-2222-333", "卡号：6217-****-****-****-***"),
+    ("信用卡4367421234567890被盗刷", "信用卡4367************被盗刷"),
+]
+PLATES = [
+    ("车牌辽C·12345的车", "车牌辽C·*****的车"),
+    ("一辆辽C12345停在楼下", "一辆辽C·*****停在楼下"),
+    ("京AD12345是新能源车", "京A·******是新能源车"),
+    ("粤B·D12345，", "粤B·******，"),
+    ("车牌号：川A 8K3M2", "车牌号：川A·*****"),
+    ("沪C-12345和苏E.54321", "沪C·*****和苏E·*****"),
+]
+EMAILS = [
+    ("邮箱zhangwei@example.com", "邮箱z***@example.com"),
+    ("请发到 zhang_wei.88@163.com。", "请发到 z***@163.com。"),
+    ("QQ邮箱123456789@qq.com，谢谢", "QQ邮箱1***@qq.com，谢谢"),
+    ("Li.Na+jubao@mail.example.org.cn", "L***@mail.example.org.cn"),
+]
+NAMES = [
+    ("我叫张伟，住在东山路。", "我叫张*，住在东山路。"),
+    ("我是张伟的邻居", "我是张*的邻居"),
+    ("姓名：欧阳娜娜", "姓名：欧阳**"),
+    ("姓名: 司马光\n电话：无", "姓名: 司马*\n电话：无"),
+    ("本人李娜，家住东山路12号", "本人李*，家住东山路12号"),
+    ("名叫刘强的人经常骚扰我", "名叫刘*的人经常骚扰我"),
+    ("一个叫王强的人打了我", "一个叫王*的人打了我"),
+    ("我儿子王小明今年8岁", "我儿子王**今年8岁"),
+    ("我女儿陈思思在学校被欺负", "我女儿陈**在学校被欺负"),
+    ("我爸叫张国庆，", "我爸叫张**，"),
+    ("我妈张桂兰在家摔倒了", "我妈张**在家摔倒了"),
+    ("我老公王建军今年45岁", "我老公王**今年45岁"),
+    ("我妻子林芳手机打不通", "我妻子林*手机打不通"),
+    ("邻居赵刚经常半夜敲门", "邻居赵*经常半夜敲门"),
+    ("报案人：周杰，电话见上", "报案人：周*，电话见上"),
+    ("当事人马丽丽住在3楼", "当事人马**住在3楼"),
+    ("联系人：上官婉儿。", "联系人：上官**。"),
+    ("我叫张伟家住高新区", "我叫张*家住高新区"),
+    ("我叫 李想 ", "我叫 李* "),
+    ("车主是赵磊。", "车主是赵*。"),
+]
+UNCHANGED = [
+    "我是东山派出所辖区居民，想咨询户口迁移。",
+    "我是高新区的居民",
+    "我是江北区人，住在东山路",
+    "我是王家村的，村口路灯坏了",
+    "我是黄河路的住户",
+    "我是石桥镇的，我是林场的",
+    "我是王先生，联系人：李女士",
+    "邻居王大爷和刘阿姨，还有张师傅、赵大妈",
+    "据说是张某干的，李某某也在场",
+    "我是高中生，本人马上到，我是周末在家的",
+    "本人于2026年11月25日14:30在东山路12345号楼",
+    "本人向派出所反映，我是一名教师，我是外地人",
+    "报警打110，消防119，政务热线12345，12110短信报警，反诈96110",
+    "日期2026-11-25，时间14:30，价格1380元，押金23,000.00元",
+    "邮编116000，房间1203，身份证复印件两份",
+    "订单号12345678901234567890（二十位）",
+    "买了新iPad12，还有京东的快递",
+    "我叫张*，姓名：欧阳**，联系人张**",
+]
+
+
+def _ids(cases: list[tuple[str, str]]) -> list[str]:
+    return [given for given, _ in cases]
+
+
+@pytest.mark.parametrize(("given", "expected"), MOBILES, ids=_ids(MOBILES))
+def test_mobile_numbers(given: str, expected: str) -> None:
+    assert mask_personal_data(given) == expected
+
+
+@pytest.mark.parametrize(("given", "expected"), LANDLINES, ids=_ids(LANDLINES))
+def test_landlines(given: str, expected: str) -> None:
+    assert mask_personal_data(given) == expected
+
+
+@pytest.mark.parametrize(("given", "expected"), ID_CARDS, ids=_ids(ID_CARDS))
+def test_id_cards(given: str, expected: str) -> None:
+    assert mask_personal_data(given) == expected
+
+
+@pytest.mark.parametrize(("given", "expected"), BANK_CARDS, ids=_ids(BANK_CARDS))
+def test_bank_cards(given: str, expected: str) -> None:
+    assert mask_personal_data(given) == expected
+
+
+@pytest.mark.parametrize(("given", "expected"), PLATES, ids=_ids(PLATES))
+def test_vehicle_plates(given: str, expected: str) -> None:
+    assert mask_personal_data(given) == expected
+
+
+@pytest.mark.parametrize(("given", "expected"), EMAILS, ids=_ids(EMAILS))
+def test_emails(given: str, expected: str) -> None:
+    assert mask_personal_data(given) == expected
+
+
+@pytest.mark.parametrize(("given", "expected"), NAMES, ids=_ids(NAMES))
+def test_names_after_triggers(given: str, expected: str) -> None:
+    assert mask_personal_data(given) == expected
+
+
+@pytest.mark.parametrize("given", UNCHANGED)
+def test_left_unchanged(given: str) -> None:
+    assert mask_personal_data(given) == given
+
+
+def test_id_inside_a_longer_digit_run_is_not_an_id() -> None:
+    assert mask_personal_data("流水号2101021990010112345678") == "流水号2101021990010112345678"
+    # 19 digits are a bank-card length: masked as a card, not as an ID
+    assert mask_personal_data("2101021990010112345") == "2101***************"
+
+
+def test_known_names_everywhere() -> None:
+    text = "王建国反映：王建国的车被刮了，请联系王先生。"
+    expected = "王**反映：王**的车被刮了，请联系王**。"
+    assert mask_personal_data(text, ["王建国", "王先生"]) == expected
+
+
+def test_known_names_compound_surname_and_ignored_entries() -> None:
+    text = "诸葛明亮说，明亮不在。"
+    assert mask_personal_data(text, ["诸葛明亮", " ", "明", "**"]) == "诸葛**说，明亮不在。"
+    assert mask_personal_data("张三说", []) == "张三说"
+    assert mask_personal_data("我叫刘洋", ("刘洋",)) == "我叫刘*"
+
+
+def test_known_name_next_to_plate_and_phone() -> None:
+    given = "车主张伟辽C12345的车，联系人张伟13800138000"
+    assert mask_personal_data(given) == "车主张*辽C·*****的车，联系人张*138****8000"
+    assert mask_personal_data(given, ["张伟"]) == "车主张*辽C·*****的车，联系人张*138****8000"
+
+
+ALL_INPUTS = [
+    given for cases in (MOBILES, LANDLINES, ID_CARDS, BANK_CARDS, PLATES, EMAILS, NAMES) for given, _ in cases
+]
+
+
+@pytest.mark.parametrize("given", ALL_INPUTS + UNCHANGED)
+def test_idempotent(given: str) -> None:
+    once = mask_personal_data(given, ["王建国"])
+    assert mask_personal_data(once, ["王建国"]) == once
+    assert len(once.splitlines()) == len(given.splitlines())
+
+
+PARAGRAPH = (
+    "您好！我叫王建国，家住东山路88号3单元，是东山派出所辖区居民。\n"
+    "上周五（2026-11-20）14:30左右，邻居赵刚把车牌辽C·12345的车停在消防通道上，"
+    "我打了110也打过96110。\n"
+    "我的手机：138 0013 8000，座机(0417)2831101；邮箱wangjianguo@example.com。\n"
+    "身份证21010219700512341X，银行卡6222 0212 3456 7890 123 已挂失。\n"
+    "请王先生以外的人不要联系我。谢谢！"
+)
+PARAGRAPH_MASKED = (
+    "您好！我叫王**，家住东山路88号3单元，是东山派出所辖区居民。\n"
+    "上周五（2026-11-20）14:30左右，邻居赵*把车牌辽C·*****的车停在消防通道上，"
+    "我打了110也打过96110。\n"
+    "我的手机：138****8000，座机0417-*******；邮箱w***@example.com。\n"
+    "身份证210***************，银行卡6222 **** **** **** *** 已挂失。\n"
+    "请王先生以外的人不要联系我。谢谢！"
+)
+
+
+def test_combined_paragraph() -> None:
+    assert mask_personal_data(PARAGRAPH) == PARAGRAPH_MASKED
+    assert mask_personal_data(PARAGRAPH_MASKED) == PARAGRAPH_MASKED
+
+
+def test_combined_paragraph_with_known_names() -> None:
+    masked = mask_personal_data(PARAGRAPH, ["王建国", "王先生"])
+    assert masked == PARAGRAPH_MASKED.replace("请王先生", "请王**")
+
+
+def _random_mobile(rng: random.Random) -> str:
+    return "1" + rng.choice("3456789") + "".join(rng.choice("0123456789") for _ in range(9))
+
+
+def _random_id(rng: random.Random) -> str:
+    body = (
+        f"{rng.randint(110000, 659999)}{rng.randint(1930, 2025)}"
+        f"{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    )
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+    return body + check
+
+
+FILLERS = ["我家住在东山路", "昨天晚上", "请尽快处理", "联系电话", "身份证号", "我是王家村的村民", "谢谢", "急！", ""]
+JOINERS = ["", "：", "，", " ", "（", "）", "。", "\n", "号码是"]
+
+
+def test_random_numbers_never_survive() -> None:
+    rng = random.Random(20261125)
+    for _ in range(200):
+        mobile, id_card = _random_mobile(rng), _random_id(rng)
+        numbers = rng.sample([mobile, id_card], 2)
+        parts = [rng.choice(FILLERS)]
+        for number in numbers:
+            parts += [rng.choice(JOINERS), number, rng.choice(JOINERS), rng.choice(FILLERS)]
+        text = "".join(parts)
+        masked = mask_personal_data(text)
+        flat = re.sub(r"[\s\-]", "", masked)
+        for number in numbers:
+            assert number not in flat, (text, masked)
+        assert f"{mobile[:3]}****{mobile[-4:]}" in masked, (text, masked)
+        assert f"{id_card[:3]}{'*' * 15}" in masked, (text, masked)
+        assert mask_personal_data(masked) == masked
