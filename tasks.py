@@ -152,7 +152,9 @@ def demo(c: Context, site_port: int = 8000, relay_port: int = 8001) -> None:
         "RELAY_SITE_URL": f"http://127.0.0.1:{site_port}",
         "RELAY_PUBLIC_URL": relay_url,
         "RELAY_PORT": str(relay_port),
+        "RELAY_COOKIE_SECURE": "false",  # the demo is served over plain local HTTP
     }
+    subprocess.run([sys.executable, "-m", "relay.demo"], env=env, check=True)
     relay = subprocess.Popen([str(Path(sys.executable).with_name("relay")), "serve"], env=env)
     try:
         for _ in range(100):
@@ -163,6 +165,7 @@ def demo(c: Context, site_port: int = 8000, relay_port: int = 8001) -> None:
                 time.sleep(0.2)
         print(f"\n  site:  http://127.0.0.1:{site_port}/")
         print(f"  relay: {relay_url}/ask  (store: {ROOT / 'var' / 'relay.sqlite3'})")
+        print(f"  console: {relay_url}/console/  (logins above)")
         print("  Ctrl-C stops both.\n")
         serve(c, port=site_port)
     except KeyboardInterrupt:

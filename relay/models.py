@@ -88,6 +88,18 @@ class Status(enum.StrEnum):
             "spam": "不予受理",
         }[self.value]
 
+    @property
+    def console_label(self) -> str:
+        return {
+            "new": "新收到",
+            "awaiting_reply": "待答复",
+            "awaiting_final_reply": "待最终答复",
+            "answered": "已答复待公开",
+            "published": "已公开",
+            "rejected": "不予受理",
+            "spam": "垃圾信息",
+        }[self.value]
+
 
 class RatingStatus(enum.StrEnum):
     PENDING = "pending"

@@ -21,7 +21,7 @@ from .store import ConsoleItem
 from .workflow import ACTIONS, OPEN, allowed_actions, current_deadline, describe_time_left, reply_outcome
 
 log = logging.getLogger("relay.console")
-TABS = [("open", "待办"), *((s.value, s.label) for s in Status)]
+TABS = [("open", "待办"), *((s.value, s.console_label) for s in Status)]
 REPLY_MAX = 4000
 NOTE_MAX = 1000
 

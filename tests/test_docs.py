@@ -57,9 +57,13 @@ def test_every_relay_setting_is_documented() -> None:
 
 
 def test_every_relay_route_is_documented(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from relay import public
+    from relay import auth, moderation, public, users
 
-    paths = {route.path for route in public.routes} | {"/healthz", "/metrics", "/static"}
+    paths = {route.path for module in (public, auth, moderation, users) for route in module.routes} | {
+        "/healthz",
+        "/metrics",
+        "/static",
+    }
     for path in paths:
         assert f"| `{path}` |" in RELAY_DOC, path
 

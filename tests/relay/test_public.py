@@ -315,3 +315,14 @@ def test_get_is_the_only_way_to_read_and_post_the_only_way_to_submit(client: Tes
     assert client.get("/ask").status_code == 200
     assert client.put("/ask", data=QUESTION).status_code == 405
     assert client.post("/track/22222-22222").status_code == 405
+
+
+def test_new_item_emails_the_station_without_the_text(client: TestClient, sqlite_store: Store) -> None:
+    import datetime as dt
+
+    code = receipt_code(submit(client, {**QUESTION, "contact": "13900001111"}))
+    submit(client, QUESTION)  # a folded duplicate sends nothing more
+    due = sqlite_store.outbox.due(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
+    assert [m.recipient for m in due] == ["dongshan@pcs.yunlan.example"]
+    assert code in due[0].subject and code in due[0].body
+    assert QUESTION["text"] not in due[0].body and "13900001111" not in due[0].body

@@ -1,0 +1,89 @@
+"""A moderator in headless Chromium: log in, find the overdue item on top, answer it, see it move."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from console_kit import PASSWORD, add_item, create_accounts
+from servers import relay_server
+
+from browser import AXE, CHROMIUM_ARGS, chromium_path, require
+from relay.store import Store
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def relay_url(tmp_path: Path, stations_json: Path) -> Iterator[str]:
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
+    store.migrate()
+    create_accounts(store)
+    now = dt.datetime.now(dt.UTC)
+    add_item(store, text="刚收到的问题：请问护照多久能办好？", received=now - dt.timedelta(hours=2))
+    add_item(store, text="超时的问题：请问居住证怎么续签？", received=now - dt.timedelta(hours=27))
+    add_item(store, "xihu", text="西湖的问题：请问驾驶证到期怎么换？", received=now - dt.timedelta(hours=5))
+    store.close()
+    env = {
+        "RELAY_DATA_DIR": str(tmp_path / "data"),
+        "RELAY_STATIONS": str(stations_json),
+        "RELAY_SECRET_KEY": "browser-console",
+        "RELAY_COOKIE_SECURE": "false",
+    }
+    with relay_server(env, tmp_path / "relay.log") as (url, _process):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    path = chromium_path()
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def no_axe_violations(page: Any) -> None:
+    require(AXE.is_file(), "axe-core missing: run npm ci")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]] == []
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_answer_the_overdue_item_at_the_top(browser: Any, relay_url: str, javascript: bool) -> None:
+    context = browser.new_context(java_script_enabled=javascript, bypass_csp=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(f"{relay_url}/console/")
+    assert page.title().startswith("后台登录")
+    page.get_by_label("用户名").fill("dongshan")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/console/queue")
+    rows = page.locator("table.queue tbody tr")
+    assert rows.count() == 2  # the station account sees only its own station
+    first = rows.first
+    assert "超时的问题" in first.inner_text() and "已超时" in first.inner_text()
+    assert "overdue" in (first.get_attribute("class") or "")
+    if javascript:
+        no_axe_violations(page)
+    first.get_by_role("link").click()
+    page.get_by_label("答复").fill("您好，居住证续签可在社区警务室或网上办理，不收费。")
+    page.get_by_role("button", name="提交答复").click()
+    assert "已完成" in page.locator("main").inner_text()
+    assert "已答复" in page.locator("main dl").first.inner_text()
+    if javascript:
+        no_axe_violations(page)
+    page.get_by_role("link", name="待办队列").first.click()
+    remaining = page.locator("table.queue tbody tr")
+    assert remaining.count() == 1 and "超时的问题" not in remaining.first.inner_text()
+    page.goto(f"{relay_url}/console/queue?status=answered")
+    assert "超时的问题" in page.locator("table.queue").inner_text()
+    assert errors == []
+    context.close()
