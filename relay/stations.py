@@ -54,4 +54,6 @@ def load_stations(source: str) -> Stations:
         ) from None
     except Exception as error:  # httpx errors
         raise StationsUnavailable(f"RELAY_STATIONS={source}: {error}") from None
-    return Stations([StationInfo(s["slug"], s["name"], s["district"], s["phone"], s["url"]) for s in data["stations"]])
+    return Stations(
+        [StationInfo(s["slug"], s["name"], s["district"], s["phone"], s["url"], s.get("email", "")) for s in data["stations"]]
+    )
