@@ -55,5 +55,8 @@ def load_stations(source: str) -> Stations:
     except Exception as error:  # httpx errors
         raise StationsUnavailable(f"RELAY_STATIONS={source}: {error}") from None
     return Stations(
-        [StationInfo(s["slug"], s["name"], s["district"], s["phone"], s["url"], s.get("email", "")) for s in data["stations"]]
+        [
+            StationInfo(s["slug"], s["name"], s["district"], s["phone"], s["url"], s.get("email", ""))
+            for s in data["stations"]
+        ]
     )
