@@ -15,7 +15,7 @@ PATH = os.environ.get("CITY_CONTENT", "content")
 OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["citymodel", "stationpages", "guides", "sitemapxml"]
+PLUGINS = ["citymodel", "publicanswers", "stationpages", "guides", "sitemapxml"]
 
 # Posts live under content/posts/<station>/<module>/; guides and stations are
 # read by our plugins, never as Pelican articles or pages.
@@ -85,6 +85,13 @@ DELETE_OUTPUT_DIRECTORY = False
 # Where the site's forms post to (the relay). Overridden by publishconf.py and
 # by the RELAY_URL environment variable.
 RELAY_URL = os.environ.get("RELAY_URL", "http://127.0.0.1:8001")
+
+# Published answers, ratings and 考核 figures come from the relay's export
+# (a path or a URL); without one the site builds without them.
+PUBLIC_ANSWERS = {
+    "export": os.environ.get("CITY_EXPORT", ""),
+    "min_ranked_items": 5,
+}
 
 # The city: the one place that names districts, modules and guide categories.
 CITY = {

@@ -9,6 +9,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pelicanconf import *  # noqa: F403
 
 SITEURL = os.environ.get("SITEURL", "https://yunlan-police.example")
+OUTPUT_PATH = os.environ.get("CITY_PUBLISH_TARGET", "output")
 RELATIVE_URLS = False
 DELETE_OUTPUT_DIRECTORY = True
 FEED_DOMAIN = SITEURL

@@ -48,6 +48,30 @@ def build(c: Context, publish: bool = False, output: str = "") -> None:
     print(f"site built in {output or 'output/'}")
 
 
+@task(
+    help={
+        "export": "where relay export writes (default var/export.json)",
+        "target": "output folder (default: publishconf.py's)",
+        "skip_export": "build from the existing export",
+    }
+)
+def publish(c: Context, export: str = "var/export.json", target: str = "", skip_export: bool = False) -> None:
+    """Export published answers from the relay, then build the site with publishconf.py."""
+    import subprocess
+
+    export_path = (ROOT / export).resolve()
+    if not skip_export:
+        subprocess.run(
+            [str(Path(sys.executable).with_name("relay")), "export", "--output", str(export_path)], check=True
+        )
+    overrides: dict[str, object] = {"PUBLIC_ANSWERS": {"export": str(export_path), "min_ranked_items": 5}}
+    if target:
+        overrides["OUTPUT_PATH"] = str(Path(target).resolve())
+    settings = pelican_settings(PUBLISH_FILE, **overrides)
+    run_build(settings)
+    print(f"site published to {settings['OUTPUT_PATH']}")
+
+
 @task
 def check(c: Context) -> None:
     """Check all content (front matter, slugs, files) without building."""
@@ -145,7 +169,7 @@ def demo(c: Context, site_port: int = 8000, relay_port: int = 8001) -> None:
 
     relay_url = f"http://127.0.0.1:{relay_port}"
     os.environ["RELAY_URL"] = relay_url
-    run_build(pelican_settings(RELAY_URL=relay_url))
+    run_build(pelican_settings(RELAY_URL=relay_url))  # the relay reads the station list from this build
     env = {
         **os.environ,
         "RELAY_STATIONS": str(ROOT / "output" / "api" / "stations.json"),
@@ -155,6 +179,11 @@ def demo(c: Context, site_port: int = 8000, relay_port: int = 8001) -> None:
         "RELAY_COOKIE_SECURE": "false",  # the demo is served over plain local HTTP
     }
     subprocess.run([sys.executable, "-m", "relay.demo"], env=env, check=True)
+    export = ROOT / "var" / "export.json"
+    subprocess.run(
+        [str(Path(sys.executable).with_name("relay")), "export", "--output", str(export)], env=env, check=True
+    )
+    run_build(pelican_settings(RELAY_URL=relay_url, PUBLIC_ANSWERS={"export": str(export), "min_ranked_items": 5}))
     relay = subprocess.Popen([str(Path(sys.executable).with_name("relay")), "serve"], env=env)
     try:
         for _ in range(100):

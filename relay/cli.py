@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="send queued e-mail (retries while the SMTP server is down)")
     worker.add_argument("--once", action="store_true", help="one delivery round, then exit")
     worker.add_argument("--interval", type=float, default=5.0, help="seconds between rounds")
+    export = commands.add_parser(
+        "export", help="write export.json: published answers, ratings and 考核 figures (public fields only)"
+    )
+    export.add_argument("--output", default="var/export.json", help="where to write it (default var/export.json)")
     purge = commands.add_parser("purge", help="delete contact details and client hashes past the retention period")
     purge.add_argument("--days", type=int, help="retention in days (RELAY_RETENTION_DAYS, default 180)")
     return parser
@@ -74,6 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("overdue", "digest", "worker"):
         store.migrate()
         return run_notifications(store, settings, args)
+    if args.command == "export":
+        from pathlib import Path
+
+        from .export import write_export
+
+        store.migrate()
+        data = write_export(store, Path(args.output))
+        print(f"relay: exported {len(data['items'])} published items to {args.output}")
+        return 0
     if args.command == "purge":
         days = args.days or settings.retention_days
         count = store.purge(dt.datetime.now(dt.UTC), days)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .auth import hash_password
-from .models import Kind, ReplyKind, Role, Status
+from .models import Kind, RatingStatus, ReplyKind, Role, Status
 from .settings import load_settings
 from .stations import load_stations
 from .store import NewItem, Store
@@ -109,7 +109,7 @@ ITEMS = [
         "已登记报案，民警今天下午联系您调取监控，请保持电话畅通。",
     ),
     (
-        "xihu",
+        "hubin",
         Kind.QUESTION,
         120,
         "居住证到期了怎么续签？网上能办吗？",
@@ -204,12 +204,16 @@ def seed(store: Store, now: dt.datetime) -> bool:
         [
             ("dongshan", 5, "民警态度很好，办事快。"),
             ("dongshan", 4, None),
-            ("xihu", 5, "很耐心"),
+            ("hubin", 5, "很耐心"),
             ("hubin", 3, "电话有时打不通"),
             ("dongshan", 2, None),
         ]
     ):
         store.add_rating(station, stars, comment, f"demo-client-{number}", now - dt.timedelta(days=number), 30)
+    pending = store.pending_ratings(None)
+    store.decide_ratings([r["id"] for r in pending[:4]], RatingStatus.APPROVED, MODERATOR[0], now, None)
+    for item in store.queue([Status.PUBLISHED, Status.ANSWERED], None):
+        store.rate_item(item.id, 5 if item.station == "hubin" else 4, now)
     return True
 
 

@@ -16,8 +16,26 @@ def city_content(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real demo content (``content/``) built once into a temporary folder."""
+def demo_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``export.json`` from the relay's demo data (``relay.demo``), seeded at the pinned build time."""
+    import datetime as dt
+
+    from relay.demo import seed
+    from relay.export import write_export
+    from relay.store import Store
+
+    folder = tmp_path_factory.mktemp("relay")
+    store = Store(f"sqlite:///{folder / 'relay.sqlite3'}")
+    moment = dt.datetime.fromisoformat(citykit.TODAY).replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    seed(store, moment)
+    write_export(store, folder / "export.json", moment)
+    store.close()
+    return folder / "export.json"
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory: pytest.TempPathFactory, demo_export: Path) -> Path:
+    """The real demo content (``content/``) and the demo export, built once into a temporary folder."""
     output = tmp_path_factory.mktemp("demo") / "output"
-    citykit.build(citykit.ROOT / "content", output)
+    citykit.build(citykit.ROOT / "content", output, PUBLIC_ANSWERS={"export": str(demo_export), "min_ranked_items": 5})
     return output

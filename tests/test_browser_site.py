@@ -19,6 +19,10 @@ PAGES = {
     "post": "/stations/{station}/worklog/{post}/",
     "guides": "/guides/",
     "stations": "/stations/",
+    "kaohe": "/kaohe/",
+    "kaohe-month": "/kaohe/month/2026-11/",
+    "answer": "/stations/hubin/qa/{answer}/",
+    "hazards": "/hazards/",
 }
 
 
@@ -49,7 +53,10 @@ def page_urls(demo_output: Path) -> dict[str, str]:
         if p.station == station and p.module == "worklog"
     )
     guide = sorted(city.guides)[0]
-    return {name: path.format(station=station, guide=guide, post=post) for name, path in PAGES.items()}
+    answer = next(
+        p.name for p in (demo_output / "stations" / "hubin" / "qa").iterdir() if p.is_dir() and p.name.startswith("qa-")
+    )
+    return {name: path.format(station=station, guide=guide, post=post, answer=answer) for name, path in PAGES.items()}
 
 
 @pytest.mark.parametrize("name", list(PAGES))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .accounts import Account, AccountStore, SessionRow
 from .core import MIGRATIONS, StoreBase
+from .export import ExportStore
 from .intake import (
     RECEIPT_ALPHABET,
     HistoryEntry,
@@ -19,7 +20,7 @@ from .moderation import AuditEntry, ConsoleItem, ModerationStore, QueueRow, Repl
 from .outbox import OutboxMessage, OutboxStore
 
 
-class Store(IntakeStore, AccountStore, ModerationStore):
+class Store(IntakeStore, AccountStore, ModerationStore, ExportStore):
     """All reads and writes of the relay's data."""
 
     def __init__(self, url: str, echo: bool = False) -> None:

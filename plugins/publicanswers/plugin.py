@@ -1,0 +1,53 @@
+"""Signals: load the export once per build, add answers as articles, share ratings and figures."""
+
+from __future__ import annotations
+
+import logging
+from operator import attrgetter
+from typing import Any
+
+from pelican import signals
+
+from .answers import answer_article
+from .export import load, options
+from .kaohe import KaoheGenerator
+
+log = logging.getLogger(__name__)
+
+
+def load_export(pelican: Any) -> type[KaoheGenerator]:
+    settings = pelican.settings
+    settings["PUBLIC_EXPORT"] = load(options(settings)["export"])
+    return KaoheGenerator
+
+
+def add_answers(generator: Any) -> None:
+    data = generator.settings.get("PUBLIC_EXPORT")
+    city = generator.settings.get("CITY_MODEL")
+    if not data or city is None:
+        return
+    added = []
+    for item in data["items"]:
+        station = city.stations.get(item["station"])
+        if station is None:
+            log.warning("publicanswers: item %s names unknown station %s; left out", item["id"], item["station"])
+            continue
+        article = answer_article(item, generator.settings, generator.context)
+        article.station_profile = station
+        article.module_name = city.module_name(article.module) if article.module != "hazard" else "隐患举报"
+        article.warning = None
+        added.append(article)
+    generator.articles.extend(added)
+    generator.articles.sort(key=attrgetter("date"), reverse=True)
+    log.info("publicanswers: %d published answers", len(added))
+
+
+def share(generator: Any) -> None:
+    data = generator.settings.get("PUBLIC_EXPORT")
+    generator.context["STATION_RATINGS"] = data["ratings"] if data else {}
+
+
+def register() -> None:
+    signals.get_generators.connect(load_export)
+    signals.generator_init.connect(share)
+    signals.article_generator_pretaxonomy.connect(add_answers)

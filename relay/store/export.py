@@ -1,0 +1,81 @@
+"""What ``relay export`` reads: published items, approved ratings, records for the figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..models import RatingStatus, ReplyKind, Status, item_ratings, items, ratings, replies
+from .core import StoreBase
+
+
+class ExportStore(StoreBase):
+    def published_items(self) -> list[dict[str, Any]]:
+        """Public fields only: never the raw text, contact details or client hashes."""
+        query = (
+            select(
+                items.c.id,
+                items.c.station,
+                items.c.kind,
+                items.c.status,
+                items.c.public_text,
+                items.c.received_at,
+                items.c.published_at,
+                item_ratings.c.stars.label("item_rating"),
+            )
+            .outerjoin(item_ratings, item_ratings.c.item_id == items.c.id)
+            .where(items.c.status == Status.PUBLISHED, items.c.public_text.is_not(None))
+            .order_by(items.c.id)
+        )
+        with self.reading() as conn:
+            found = [dict(row._mapping) for row in conn.execute(query)]
+            answers: dict[int, list[dict[str, Any]]] = {}
+            ids = [row["id"] for row in found]
+            if ids:
+                for reply in conn.execute(
+                    select(replies.c.item_id, replies.c.kind, replies.c.text, replies.c.at)
+                    .where(replies.c.item_id.in_(ids))
+                    .order_by(replies.c.at, replies.c.id)
+                ):
+                    answers.setdefault(reply.item_id, []).append(
+                        {"kind": reply.kind, "text": reply.text, "at": reply.at}
+                    )
+        for entry in found:
+            entry["replies"] = answers.get(entry["id"], [])
+        return found
+
+    def figure_records(self) -> list[dict[str, Any]]:
+        first = select(replies.c.item_id, func.min(replies.c.at).label("at")).group_by(replies.c.item_id).subquery()
+        final = (
+            select(replies.c.item_id, func.min(replies.c.at).label("at"))
+            .where(replies.c.kind == ReplyKind.FINAL)
+            .group_by(replies.c.item_id)
+            .subquery()
+        )
+        query = (
+            select(
+                items.c.station,
+                items.c.kind,
+                items.c.status,
+                items.c.received_at,
+                first.c.at.label("first_reply_at"),
+                final.c.at.label("final_reply_at"),
+                items.c.final_reply_due_at,
+                item_ratings.c.stars.label("item_rating"),
+            )
+            .outerjoin(first, first.c.item_id == items.c.id)
+            .outerjoin(final, final.c.item_id == items.c.id)
+            .outerjoin(item_ratings, item_ratings.c.item_id == items.c.id)
+        )
+        with self.reading() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def approved_ratings(self) -> list[tuple[str, int]]:
+        with self.reading() as conn:
+            return [
+                (row.station, int(row.stars))
+                for row in conn.execute(
+                    select(ratings.c.station, ratings.c.stars).where(ratings.c.status == RatingStatus.APPROVED)
+                )
+            ]
