@@ -212,8 +212,8 @@ def seed(store: Store, now: dt.datetime) -> bool:
         store.add_rating(station, stars, comment, f"demo-client-{number}", now - dt.timedelta(days=number), 30)
     pending = store.pending_ratings(None)
     store.decide_ratings([r["id"] for r in pending[:4]], RatingStatus.APPROVED, MODERATOR[0], now, None)
-    for item in store.queue([Status.PUBLISHED, Status.ANSWERED], None):
-        store.rate_item(item.id, 5 if item.station == "hubin" else 4, now)
+    for row in store.queue([Status.PUBLISHED, Status.ANSWERED], None):
+        store.rate_item(row.id, 5 if row.station == "hubin" else 4, now)
     return True
 
 

@@ -34,9 +34,9 @@ def period_range(kind: str, key: str) -> tuple[dt.date, dt.date]:
         start = dt.date.fromisocalendar(int(year), int(week), 1)
         return start, start + dt.timedelta(days=6)
     if kind == "month":
-        year, month = map(int, key.split("-"))
-        following = dt.date(year + month // 12, month % 12 + 1, 1)
-        return dt.date(year, month, 1), following - dt.timedelta(days=1)
+        month_year, month = (int(part) for part in key.split("-"))
+        following = dt.date(month_year + month // 12, month % 12 + 1, 1)
+        return dt.date(month_year, month, 1), following - dt.timedelta(days=1)
     if kind == "quarter":
         year, quarter = key.split("-Q")
         first_month = (int(quarter) - 1) * 3 + 1
