@@ -1,0 +1,106 @@
+"""``relay export``: valid against its JSON Schema, public fields only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import jsonschema
+from console_kit import add_item
+
+from relay.export import SCHEMA_FILE, build_export, write_export
+from relay.models import Kind, RatingStatus, ReplyKind, Status
+from relay.store import Store
+
+NOW = dt.datetime(2026, 11, 25, 4, 0, tzinfo=dt.UTC)
+
+
+def validate(data: object) -> None:
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(data)
+
+
+def publish(store: Store, item_id: int, public_text: str, reply: str) -> None:
+    item = store.console_item(item_id)
+    assert item is not None
+    store.act(item, "m", "reply", NOW, {"status": Status.ANSWERED}, reply=(ReplyKind.FIRST, reply))
+    item = store.console_item(item_id)
+    assert item is not None
+    store.act(item, "m", "approve", NOW, {"status": Status.PUBLISHED, "public_text": public_text, "published_at": NOW})
+
+
+def test_demo_export_is_valid(demo_export: Path) -> None:
+    data = json.loads(demo_export.read_text(encoding="utf-8"))
+    validate(data)
+    assert data["items"] and data["ratings"] and data["figures"]["_city"]["month"]
+
+
+def test_schema_rejects_a_leaked_field(demo_export: Path) -> None:
+    data = json.loads(demo_export.read_text(encoding="utf-8"))
+    data["items"][0]["contact_phone"] = "13900001111"
+    try:
+        validate(data)
+    except jsonschema.ValidationError:
+        return
+    raise AssertionError("the schema accepted a contact field")
+
+
+def test_only_published_public_fields(store: Store, tmp_path: Path) -> None:
+    received = NOW - dt.timedelta(hours=5)
+    published = add_item(
+        store,
+        text="原文：我叫赵大伟，电话13911112222。",
+        received=received,
+        contact_phone="13911112222",
+        name="赵大伟",
+        consent=True,
+    )
+    publish(store, published, "原文：我叫赵*，电话139****2222。", "您好，已答复。")
+    rejected = add_item(store, text="被拒绝的内容：查别人的信息", received=received)
+    item = store.console_item(rejected)
+    assert item is not None
+    store.act(item, "m", "reject", NOW, {"status": Status.REJECTED, "reject_reason": "不属于受理范围"})
+    spam = add_item(store, text="垃圾广告内容", received=received)
+    item = store.console_item(spam)
+    assert item is not None
+    store.act(item, "m", "spam", NOW, {"status": Status.SPAM})
+    add_item(store, kind=Kind.HELP, text="还没答复的求助", received=received)
+    store.add_rating("dongshan", 5, "很好", "c1", NOW, 30)
+    store.add_rating("dongshan", 1, "未审核的差评", "c2", NOW, 30)
+    approved = store.pending_ratings(None)[0]["id"]
+    store.decide_ratings([approved], RatingStatus.APPROVED, "m", NOW, None)
+    data = write_export(store, tmp_path / "export.json", NOW)
+    validate(data)
+    text = (tmp_path / "export.json").read_text(encoding="utf-8")
+    assert [i["question"] for i in data["items"]] == ["原文：我叫赵*，电话139****2222。"]
+    for secret in (
+        "13911112222",
+        "赵大伟",
+        "被拒绝的内容",
+        "垃圾广告",
+        "还没答复",
+        "不属于受理范围",
+        "未审核的差评",
+        "很好",
+        "c1",
+        "c2",
+    ):
+        assert secret not in text, secret
+    assert data["ratings"] == {
+        "dongshan": {"count": 1, "mean": 5.0, "distribution": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1}}
+    }
+    figures = data["figures"]["dongshan"]["month"]["2026-11"]
+    assert (figures["received"], figures["answered"], figures["answered_within_24h"], figures["help_requests"]) == (
+        3,
+        1,
+        1,
+        1,
+    )
+    assert data["items"][0]["reply_hours"] == 5.0
+
+
+def test_export_of_an_empty_store_is_valid(sqlite_store: Store) -> None:
+    data = build_export(sqlite_store, NOW)
+    validate(data)
+    assert data["items"] == [] and data["ratings"] == {} and data["figures"] == {}
