@@ -15,7 +15,16 @@ PATH = os.environ.get("CITY_CONTENT", "content")
 OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["citymodel", "publicanswers", "stationpages", "guides", "sitemapxml"]
+PLUGINS = [
+    "citymodel",
+    "publicanswers",
+    "stationpages",
+    "guides",
+    "capalerts",
+    "hantedition",
+    "sitesearch",
+    "sitemapxml",
+]
 
 # Posts live under content/posts/<station>/<module>/; guides and stations are
 # read by our plugins, never as Pelican articles or pages.
@@ -49,7 +58,9 @@ DAY_ARCHIVE_SAVE_AS = ""
 DRAFT_SAVE_AS = ""
 ARTICLE_TRANSLATION_ID = None
 PAGE_TRANSLATION_ID = None
-DIRECT_TEMPLATES = ["index", "404"]
+DIRECT_TEMPLATES = ["index", "404", "search"]
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = "search/index.html"
 INDEX_SAVE_AS = "index.html"
 PAGINATED_TEMPLATES = {"module": None, "warnings": None}
 DEFAULT_PAGINATION = 20
@@ -92,6 +103,16 @@ PUBLIC_ANSWERS = {
     "export": os.environ.get("CITY_EXPORT", ""),
     "min_ranked_items": 5,
 }
+
+# The Traditional Chinese edition: OpenCC configuration s2twp (Taiwan phrasing)
+# or s2hk (Hong Kong), written under /zh-hant/.
+HANT_EDITION = {"prefix": "zh-hant", "opencc": os.environ.get("CITY_HANT_OPENCC", "s2twp"), "lang": "zh-Hant"}
+
+# Pagefind search over the finished output (set False to skip in quick builds).
+SITESEARCH = {"enabled": os.environ.get("CITY_SEARCH", "1") != "0"}
+
+# CAP 1.2 alerts for active warnings.
+CAP_ALERTS = {"sender": "police@yunlan-police.example", "sender_name": "云澜市公安局"}
 
 # The city: the one place that names districts, modules and guide categories.
 CITY = {

@@ -1,0 +1,114 @@
+"""Copies every page and feed under ``zh-hant/``, converted by OpenCC.
+
+Authors write Simplified Chinese only. After the build, each HTML page and
+Atom feed is converted (Taiwan or Hong Kong phrasing, a setting), its
+``lang`` becomes ``zh-Hant``, and its internal links point into the edition.
+Tags marked ``data-edition`` (the ``hreflang`` pair and the edition switch)
+are left alone, except that the switch is turned round to lead back to the
+Simplified page. Shared files (CSS, images, forms, the search bundle, the API,
+CAP alerts, the sitemap) are not copied.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+
+log = logging.getLogger(__name__)
+DEFAULTS: dict[str, Any] = {"prefix": "zh-hant", "opencc": "s2twp", "lang": "zh-Hant"}
+SHARED = ("theme/", "images/", "forms/", "pagefind/", "api/", "alerts/", "sitemap.xml", "robots.txt")
+LINK = re.compile(r'(?P<attr>\b(?:href|src|action))="(?P<url>[^"]*)"')
+MARKED = re.compile(r"<(?:a|link)\b[^>]*\bdata-edition=\"[A-Za-z-]+\"[^>]*>(?:[^<]*</a>)?")
+SWITCH = re.compile(
+    r'<a class="edition-switch" href="(?P<base>[^"]*?)/(?P<prefix>[a-z-]+)/(?P<path>[^"]*)"[^>]*>[^<]*</a>'
+)
+
+
+def options(settings: dict[str, Any]) -> dict[str, Any]:
+    return {**DEFAULTS, **settings.get("HANT_EDITION", {})}
+
+
+def is_shared(path: str) -> bool:
+    return path.startswith(SHARED)
+
+
+def to_edition(url: str, bases: list[str], prefix: str) -> str:
+    """The edition's URL for a Simplified URL; shared and external URLs stay."""
+    for base in [*bases, ""]:
+        if base and not url.startswith(base + "/"):
+            continue
+        if not base and (not url.startswith("/") or url.startswith("//")):
+            continue
+        path = url[len(base) + 1 :]
+        if is_shared(path) or path.startswith(prefix + "/"):
+            return url
+        return f"{base}/{prefix}/{path}"
+    return url
+
+
+def back_to_simplified(tag: str) -> str:
+    """The switch on a Traditional page leads to the same page in Simplified."""
+    return SWITCH.sub(
+        lambda m: (
+            f'<a class="edition-switch" href="{m["base"]}/{m["path"]}" hreflang="zh-CN" lang="zh-CN" data-edition="zh-CN">简体</a>'
+        ),
+        tag,
+    )
+
+
+def convert_page(text: str, converter: Any, bases: list[str], opts: dict[str, Any]) -> str:
+    """One page or feed in the edition: converted text, edition links, the switch turned round."""
+    prefix, lang = opts["prefix"], opts["lang"]
+    converted = converter.convert(text)
+    converted = converted.replace('<html lang="zh-CN">', f'<html lang="{lang}">', 1).replace(
+        'xml:lang="zh-CN"', f'xml:lang="{lang}"', 1
+    )
+    protected: list[str] = []
+
+    def protect(match: re.Match[str]) -> str:
+        protected.append(match.group(0))
+        return f"\x00{len(protected) - 1}\x00"
+
+    converted = MARKED.sub(protect, converted)
+    converted = LINK.sub(lambda m: f'{m["attr"]}="{to_edition(m["url"], bases, prefix)}"', converted)
+    for index, original in enumerate(protected):
+        converted = converted.replace(f"\x00{index}\x00", back_to_simplified(original))
+    return converted
+
+
+def write_edition(output: Path, bases: list[str], opts: dict[str, Any]) -> int:
+    """Write the edition under ``output/<prefix>/``; returns the number of files."""
+    import opencc
+
+    converter = opencc.OpenCC(opts["opencc"])
+    prefix = opts["prefix"]
+    started, written = time.monotonic(), 0
+    sources = [p for p in output.rglob("*") if p.suffix in (".html", ".xml") and p.is_file()]
+    log.info("hantedition: converting %d files to %s …", len(sources), opts["opencc"])
+    for source in sources:
+        relative = source.relative_to(output).as_posix()
+        if relative.startswith(prefix + "/") or is_shared(relative):
+            continue
+        target = output / prefix / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(convert_page(source.read_text(encoding="utf-8"), converter, bases, opts), encoding="utf-8")
+        written += 1
+        if written % 2000 == 0:
+            log.info("hantedition: %d of %d files (%.0f s)", written, len(sources), time.monotonic() - started)
+    log.info("hantedition: %d files in %s/ (%.1f s)", written, prefix, time.monotonic() - started)
+    return written
+
+
+def on_finalized(pelican: Any) -> None:
+    settings = pelican.settings
+    bases = [b.rstrip("/") for b in (settings.get("SITEURL"), settings.get("FEED_DOMAIN")) if b]
+    write_edition(Path(pelican.output_path), list(dict.fromkeys(bases)), options(settings))
+
+
+def register() -> None:
+    signals.finalized.connect(on_finalized)
