@@ -23,6 +23,8 @@ PAGES = {
     "kaohe-month": "/kaohe/month/2026-11/",
     "answer": "/stations/hubin/qa/{answer}/",
     "hazards": "/hazards/",
+    "search": "/search/",
+    "hant-station": "/zh-hant/stations/{station}/",
 }
 
 

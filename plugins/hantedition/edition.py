@@ -65,9 +65,9 @@ def convert_page(text: str, converter: Any, bases: list[str], opts: dict[str, An
     """One page or feed in the edition: converted text, edition links, the switch turned round."""
     prefix, lang = opts["prefix"], opts["lang"]
     converted = converter.convert(text)
-    converted = converted.replace('<html lang="zh-CN">', f'<html lang="{lang}">', 1).replace(
-        'xml:lang="zh-CN"', f'xml:lang="{lang}"', 1
-    )
+    converted = converted.replace('<html lang="zh-CN">', f'<html lang="{lang}">', 1)
+    atom = '<feed xmlns="http://www.w3.org/2005/Atom">'
+    converted = converted.replace(atom, atom[:-1] + f' xml:lang="{lang}">', 1)
     protected: list[str] = []
 
     def protect(match: re.Match[str]) -> str:

@@ -1,0 +1,70 @@
+"""Chinese queries typed into the search box find the right guide or post among the first three results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from browser import CHROMIUM_ARGS, chromium_path, serve_folder
+
+pytestmark = pytest.mark.browser
+
+QUERIES = [
+    ("身份证", "身份證", "/guides/id-card-"),
+    ("户口", "戶口", "/guides/hukou-migration-family/"),
+    ("电信诈骗", "電信詐騙", "/stations/xinhualu/warning/xinhualu-warning-maochong-gongjianfa/"),
+    ("居住证", "居住證", "/guides/residence-permit/"),
+]
+
+
+@pytest.fixture(scope="module")
+def session(demo_output: Path) -> Iterator[tuple[Any, str]]:
+    path = chromium_path()
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with serve_folder(demo_output) as url, playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser, url
+        browser.close()
+
+
+def first_three(page: Any, url: str, prefix: str, query: str) -> list[str]:
+    page.goto(f"{url}{prefix}/search/")
+    page.get_by_role("searchbox").fill(query)
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#search-results li').length > 0", timeout=15000)
+    links: list[str] = page.locator("#search-results a").evaluate_all(
+        "els => els.slice(0, 3).map(e => e.getAttribute('href'))"
+    )
+    return links
+
+
+@pytest.mark.parametrize(("simplified", "traditional", "expected"), QUERIES)
+def test_query_finds_the_right_page(session: tuple[Any, str], simplified: str, traditional: str, expected: str) -> None:
+    browser, url = session
+    browser_page = browser.new_page()
+    assert any(link.startswith(expected) for link in first_three(browser_page, url, "", simplified))
+    assert any(
+        link.startswith("/zh-hant" + expected) for link in first_three(browser_page, url, "/zh-hant", traditional)
+    )
+
+
+def test_results_show_title_station_and_date(session: tuple[Any, str]) -> None:
+    browser, url = session
+    browser_page = browser.new_page()
+    first_three(browser_page, url, "", "电信诈骗")
+    first = browser_page.locator("#search-results li").first.inner_text()
+    assert "派出所" in first and "2026年" in first
+    assert "找到" in browser_page.locator("#search-status").inner_text()
+
+
+def test_without_javascript_the_search_page_lists_guides_and_stations(session: tuple[Any, str]) -> None:
+    browser, url = session
+    context = browser.new_context(java_script_enabled=False)
+    no_js = context.new_page()
+    no_js.goto(f"{url}/search/?q=身份证")
+    no_js.get_by_role("link", name="居民身份证首次申领").click()
+    assert no_js.locator("h1").inner_text() == "居民身份证首次申领"
+    context.close()

@@ -1,0 +1,74 @@
+"""The Traditional edition: a twin for every page, switches both ways, no Simplified-only text left."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sitecheck import parse_page
+
+# Characters that exist only in Simplified Chinese; their Traditional forms differ.
+SIMPLIFIED_ONLY = "这们发说时国过对务办证户门车区导预见级号电话报问题关开应应为实现网络页条护险码设资讯"
+
+
+def simplified_pages(output: Path) -> list[Path]:
+    return [
+        p for p in output.rglob("*.html") if not p.relative_to(output).as_posix().startswith(("zh-hant/", "pagefind/"))
+    ]
+
+
+def test_every_page_has_its_traditional_twin(demo_output: Path) -> None:
+    pages = simplified_pages(demo_output)
+    assert len(pages) > 100
+    for page in pages:
+        relative = page.relative_to(demo_output)
+        assert (demo_output / "zh-hant" / relative).is_file(), relative
+
+
+def test_switch_and_hreflang_link_both_ways(demo_output: Path) -> None:
+    for page in simplified_pages(demo_output):
+        relative = page.relative_to(demo_output).as_posix()
+        url = "/" + relative.removesuffix("index.html")
+        twin = demo_output / "zh-hant" / relative
+        simplified, traditional = page.read_text(encoding="utf-8"), twin.read_text(encoding="utf-8")
+        assert f'<a class="edition-switch" href="/zh-hant{url}" hreflang="zh-Hant"' in simplified, relative
+        assert f'<a class="edition-switch" href="{url}" hreflang="zh-CN"' in traditional, relative
+        for html in (simplified, traditional):
+            assert f'<link rel="alternate" hreflang="zh-CN" href="{url}"' in html, relative
+            assert f'<link rel="alternate" hreflang="zh-Hant" href="/zh-hant{url}"' in html, relative
+        assert parse_page(twin).lang == "zh-Hant" and parse_page(page).lang == "zh-CN"
+
+
+def test_traditional_pages_keep_urls_apart_from_the_prefix(demo_output: Path) -> None:
+    page = demo_output / "zh-hant" / "stations" / "dongshan" / "index.html"
+    links = [link for link in parse_page(page).links if link.startswith("/")]
+    assert links
+    shared = ("/theme/", "/images/", "/forms/", "/pagefind/", "/sitemap.xml", "/alerts/", "/api/")
+    for link in links:
+        assert link.startswith(("/zh-hant/", *shared)) or link == "/stations/dongshan/", link
+    simplified_links = {re.sub(r"^/zh-hant", "", link) for link in links}
+    original = {
+        link for link in parse_page(demo_output / "stations" / "dongshan" / "index.html").links if link.startswith("/")
+    }
+    assert simplified_links == {re.sub(r"^/zh-hant", "", link) for link in original}
+
+
+def test_no_simplified_only_characters_in_visible_text(demo_output: Path) -> None:
+    leftovers = {}
+    for page in sorted((demo_output / "zh-hant").rglob("*.html")):
+        text = "".join(parse_page(page).text)
+        found = {ch for ch in SIMPLIFIED_ONLY if ch in text}
+        if found - {"简"}:
+            leftovers[page.relative_to(demo_output).as_posix()] = "".join(sorted(found))
+    assert leftovers == {}
+    home = "".join(parse_page(demo_output / "zh-hant" / "index.html").text)
+    assert "派出所" in home and "緊急情況請撥打 110" in home
+
+
+def test_traditional_feeds_exist(demo_output: Path) -> None:
+    import feedparser
+
+    feed = demo_output / "zh-hant" / "feeds" / "stations" / "dongshan.atom.xml"
+    parsed = feedparser.parse(feed.read_bytes())
+    assert not parsed.bozo and parsed.entries
+    assert 'xml:lang="zh-Hant"' in feed.read_text(encoding="utf-8")
