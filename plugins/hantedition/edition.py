@@ -45,7 +45,9 @@ def to_edition(url: str, bases: list[str], prefix: str) -> str:
         if not base and (not url.startswith("/") or url.startswith("//")):
             continue
         path = url[len(base) + 1 :]
-        if is_shared(path) or path.startswith(prefix + "/"):
+        page = path.split("#", 1)[0].split("?", 1)[0]
+        is_document = page == "" or page.endswith(("/", ".html", ".xml"))
+        if is_shared(path) or path.startswith(prefix + "/") or not is_document:
             return url
         return f"{base}/{prefix}/{path}"
     return url

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,15 @@ def build_index(output: Path) -> int:
     started = time.monotonic()
     pages = sum(1 for _ in output.rglob("*.html"))
     log.info("sitesearch: indexing %d pages with Pagefind (extended) …", pages)
-    result = asyncio.run(_index(output))
+    # Pagefind's API is asynchronous; run it on a thread of its own so that a
+    # build started from inside an event loop (a test, a live-reload server) works.
+    results: list[dict[str, Any]] = []
+    worker = threading.Thread(target=lambda: results.append(asyncio.run(_index(output))))
+    worker.start()
+    worker.join()
+    if not results:
+        raise RuntimeError("sitesearch: Pagefind did not finish; see the log above")
+    result = results[0]
     log.info("sitesearch: %s pages indexed in %.1f s", result.get("page_count"), time.monotonic() - started)
     return int(result.get("page_count", 0))
 

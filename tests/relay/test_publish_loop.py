@@ -120,7 +120,7 @@ def test_payloads_reach_the_site_only_as_escaped_text(tmp_path: Path) -> None:
     build_with(content, export, output)
     outside = [p for p in tmp_path.rglob("escaped.html")]
     assert outside == []
-    pages = [p for p in output.rglob("*.html")]
+    pages = [p for p in output.rglob("*.html") if not p.relative_to(output).as_posix().startswith("zh-hant/")]
     answers = [p for p in pages if "/qa/qa-" in p.as_posix()]
     assert len(answers) == len(PAYLOADS)
     everything = every_file_text(output)
