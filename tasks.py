@@ -27,12 +27,35 @@ def pelican_settings(settings_file: Path = SETTINGS_FILE, **overrides: object) -
         os.chdir(cwd)
 
 
+OUR_PLUGINS = (
+    "citymodel",
+    "publicanswers",
+    "stationpages",
+    "guides",
+    "capalerts",
+    "hantedition",
+    "sitesearch",
+    "sitemapxml",
+)
+
+
+def show_progress() -> None:
+    """Pelican's own chatter stays at warnings; our plugins report their steps."""
+    import logging
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    for name in OUR_PLUGINS:
+        logging.getLogger(name).setLevel(logging.INFO)
+
+
 def run_build(settings: dict) -> None:
     """One Pelican build; content problems are printed as ``path:line: …`` and exit 1."""
     from pelican import Pelican
 
     from citymodel import ContentError
 
+    show_progress()
     try:
         Pelican(settings).run()
     except ContentError as error:

@@ -90,13 +90,13 @@ def write_edition(output: Path, bases: list[str], opts: dict[str, Any]) -> int:
     converter = opencc.OpenCC(opts["opencc"])
     prefix = opts["prefix"]
     started, written = time.monotonic(), 0
-    sources = [p for p in output.rglob("*") if p.suffix in (".html", ".xml") and p.is_file()]
-    log.info("hantedition: converting %d files to %s …", len(sources), opts["opencc"])
-    for source in sources:
-        relative = source.relative_to(output).as_posix()
-        if relative.startswith(prefix + "/") or is_shared(relative):
-            continue
-        target = output / prefix / relative
+    sources = [
+        p.relative_to(output).as_posix() for p in output.rglob("*") if p.suffix in (".html", ".xml") and p.is_file()
+    ]
+    sources = [r for r in sources if not r.startswith(prefix + "/") and not is_shared(r)]
+    log.info("hantedition: converting %d pages and feeds to %s …", len(sources), opts["opencc"])
+    for relative in sources:
+        source, target = output / relative, output / prefix / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(convert_page(source.read_text(encoding="utf-8"), converter, bases, opts), encoding="utf-8")
         written += 1
