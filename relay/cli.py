@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"relay: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     store = Store(settings.database)
     if args.command == "migrate":
         store.migrate()
