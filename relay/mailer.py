@@ -126,6 +126,9 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+CLAIM_LEASE = dt.timedelta(minutes=10)
+
+
 def deliver_due(store: Store, settings: Settings, now: dt.datetime, limit: int = 50) -> DeliveryReport:
     """Send every outbox message due at ``now``; failures stay in the outbox for a later try.
 
@@ -134,6 +137,8 @@ def deliver_due(store: Store, settings: Settings, now: dt.datetime, limit: int =
     parse_address(settings.mail_from, "sender")
     report = DeliveryReport()
     for item in store.outbox.due(now, limit):
+        if not store.outbox.claim(item.id, now, CLAIM_LEASE):
+            continue  # another worker is sending it
         try:
             message = build_message(settings.mail_from, item.recipient, item.subject, item.body)
         except ValueError as error:  # BadAddress, or a header that cannot be made safe: retrying will not help

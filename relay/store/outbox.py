@@ -44,6 +44,20 @@ class OutboxStore:
             ).all()
         return [OutboxMessage(**row._mapping) for row in rows]
 
+    def claim(self, message_id: int, now: dt.datetime, lease: dt.timedelta) -> bool:
+        """Take a due message for ``lease``; False if another worker took it first.
+
+        The lease moves ``next_attempt_at`` forward, so a worker that dies
+        mid-send leaves the message due again once the lease runs out.
+        """
+        with self.store.writing() as conn:
+            taken = conn.execute(
+                update(outbox)
+                .where(outbox.c.id == message_id, outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now)
+                .values(next_attempt_at=now + lease)
+            ).rowcount
+        return bool(taken)
+
     def mark_sent(self, message_id: int, now: dt.datetime) -> None:
         with self.store.writing() as conn:
             conn.execute(

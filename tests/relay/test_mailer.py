@@ -330,3 +330,27 @@ def test_worker_survives_a_failing_round(
         worker.join(timeout=5)
         store.close()
     assert not worker.is_alive()
+
+
+def test_two_workers_send_each_message_once(
+    store: Store, smtp: SMTPServer, mail_settings: Callable[..., Settings]
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    for n in range(20):
+        store.outbox.add(CHIEF, f"{SUBJECT} {n}", BODY, now)
+    settings = mail_settings(smtp_port=smtp.port)
+    barrier = threading.Barrier(2)
+    reports: list[int] = []
+
+    def work() -> None:
+        barrier.wait()
+        reports.append(deliver_due(store, settings, now + dt.timedelta(seconds=1)).sent)
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    subjects = sorted(m["Subject"] for m in smtp.handler.messages())
+    assert subjects == sorted(f"{SUBJECT} {n}" for n in range(20))
+    assert sum(reports) == 20 and store.outbox.pending_count() == 0
