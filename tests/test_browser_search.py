@@ -12,11 +12,18 @@ from browser import CHROMIUM_ARGS, chromium_path, serve_folder
 
 pytestmark = pytest.mark.browser
 
+# The right answers: for 户口 any of the household-registration guides will do
+# (four guides score almost alike, and Pagefind breaks such ties differently
+# from one index build to the next).
 QUERIES = [
-    ("身份证", "身份證", "/guides/id-card-"),
-    ("户口", "戶口", "/guides/hukou-migration-family/"),
-    ("电信诈骗", "電信詐騙", "/stations/xinhualu/warning/xinhualu-warning-maochong-gongjianfa/"),
-    ("居住证", "居住證", "/guides/residence-permit/"),
+    ("身份证", "身份證", ("/guides/id-card-",)),
+    (
+        "户口",
+        "戶口",
+        ("/guides/hukou-migration-family/", "/guides/birth-registration/", "/guides/death-registration-cancellation/"),
+    ),
+    ("电信诈骗", "電信詐騙", ("/stations/xinhualu/warning/xinhualu-warning-maochong-gongjianfa/",)),
+    ("居住证", "居住證", ("/guides/residence-permit/",)),
 ]
 
 
@@ -34,7 +41,7 @@ def first_three(page: Any, url: str, prefix: str, query: str) -> list[str]:
     page.goto(f"{url}{prefix}/search/")
     page.get_by_role("searchbox").fill(query)
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelectorAll('#search-results li').length > 0", timeout=15000)
+    page.wait_for_function("document.querySelectorAll('#search-results li').length > 0", timeout=30000)
     links: list[str] = page.locator("#search-results a").evaluate_all(
         "els => els.slice(0, 3).map(e => e.getAttribute('href'))"
     )
@@ -42,13 +49,16 @@ def first_three(page: Any, url: str, prefix: str, query: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("simplified", "traditional", "expected"), QUERIES)
-def test_query_finds_the_right_page(session: tuple[Any, str], simplified: str, traditional: str, expected: str) -> None:
+def test_query_finds_the_right_page(
+    session: tuple[Any, str], simplified: str, traditional: str, expected: tuple[str, ...]
+) -> None:
     browser, url = session
     browser_page = browser.new_page()
-    assert any(link.startswith(expected) for link in first_three(browser_page, url, "", simplified))
-    assert any(
-        link.startswith("/zh-hant" + expected) for link in first_three(browser_page, url, "/zh-hant", traditional)
-    )
+    simplified_links = first_three(browser_page, url, "", simplified)
+    assert any(link.startswith(expected) for link in simplified_links), simplified_links
+    traditional_links = first_three(browser_page, url, "/zh-hant", traditional)
+    hant_expected = tuple("/zh-hant" + prefix for prefix in expected)
+    assert any(link.startswith(hant_expected) for link in traditional_links), traditional_links
 
 
 def test_results_show_title_station_and_date(session: tuple[Any, str]) -> None:
