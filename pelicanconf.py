@@ -88,7 +88,7 @@ MARKDOWN = {
     "output_format": "html5",
 }
 TYPOGRIFY = False
-READERS = {"html": None, "htm": None}
+READERS = {"html": None, "htm": None, "rst": None}
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
 DELETE_OUTPUT_DIRECTORY = False

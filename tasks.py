@@ -134,8 +134,9 @@ def duties(c: Context, as_of: str = "") -> None:
     from citymodel import load_city
     from citymodel.duties import late_duties
 
-    day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-    late = late_duties(load_city(pelican_settings()), day)
+    city = load_city(pelican_settings())
+    day = dt.date.fromisoformat(as_of) if as_of else city.local_now().date()
+    late = late_duties(city, day)
     for item in late:
         print(item.describe())
     print(f"{len(late)} late duties as of {day.isoformat()}")

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from .forms import clean_text
 from .guard import client_address
 from .models import Role
 from .public import now, render
@@ -33,6 +34,7 @@ COOKIE = "relay_console"
 LOGIN_COOKIE = "relay_login"
 HASHER = PasswordHasher()
 DUMMY_HASH = HASHER.hash("not-a-real-password")
+PASSWORD_MIN, PASSWORD_MAX = 10, 256
 Handler = Callable[[Request, "Console"], Awaitable[Response]]
 
 
@@ -148,8 +150,8 @@ def safe_next(target: str) -> str:
 async def login_submit(request: Request) -> Response:
     relay = request.app.state.relay
     form = await request.form(max_fields=10)
-    username = str(form.get("username", "")).strip()[:64]
-    password = str(form.get("password", ""))[:256]
+    username = clean_text(form.get("username", ""))[:64]
+    password = str(form.get("password", ""))
     values = {"username": username}
     cookie_token = request.cookies.get(LOGIN_COOKIE, "")
     if not cookie_token or not hmac.compare_digest(cookie_token.encode(), str(form.get("csrf", "")).encode()):
@@ -161,8 +163,10 @@ async def login_submit(request: Request) -> Response:
         response = login_page(request, values, {"username": "尝试次数过多，请 15 分钟后再试"}, 429)
         response.headers["Retry-After"] = str(refusal.retry_after)
         return response
-    account = await run_in_threadpool(relay.store.account, username)
-    valid = await run_in_threadpool(verify_password, account.password_hash if account else DUMMY_HASH, password)
+    account = await run_in_threadpool(relay.store.account, username) if username else None
+    valid = len(password) <= PASSWORD_MAX and await run_in_threadpool(
+        verify_password, account.password_hash if account else DUMMY_HASH, password
+    )
     if account is None or not valid or account.disabled:
         await relay.rate_guard.login_failed(username, client)
         log.info("failed login")
@@ -206,10 +210,16 @@ async def password_submit(request: Request, console: Console) -> Response:
     form = await request.form()
     current, new, again = (str(form.get(name, "")) for name in ("current", "new", "again"))
     errors = {}
+    client = client_address(request.scope, relay.settings)
+    if await relay.rate_guard.login_refusal(console.account.username, client) is not None:
+        return render(
+            request, "console/password.html", 429, console=console, errors={"current": "尝试次数过多，请 15 分钟后再试"}
+        )
     if not await run_in_threadpool(verify_password, console.account.password_hash, current):
+        await relay.rate_guard.login_failed(console.account.username, client)
         errors["current"] = "当前密码不正确"
-    if len(new) < 10:
-        errors["new"] = "新密码至少 10 个字符"
+    if not PASSWORD_MIN <= len(new) <= PASSWORD_MAX:
+        errors["new"] = f"新密码为 {PASSWORD_MIN} 到 {PASSWORD_MAX} 个字符"
     elif new != again:
         errors["again"] = "两次输入的新密码不一致"
     if errors:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .figures import ItemRecord, period_figures, rating_summary
+from .mask import mask_personal_data
 from .store import Store
 
 SCHEMA_VERSION = 1
@@ -35,7 +36,15 @@ def build_export(store: Store, now: dt.datetime) -> dict[str, Any]:
                 "station": row["station"],
                 "kind": row["kind"].value,
                 "question": row["public_text"],
-                "replies": [{"kind": r["kind"].value, "text": r["text"], "at": iso(r["at"])} for r in row["replies"]],
+                # Replies are written by the police, but may still quote the submitter: masked too.
+                "replies": [
+                    {
+                        "kind": r["kind"].value,
+                        "text": mask_personal_data(r["text"], [row["name"]] if row["name"] else []),
+                        "at": iso(r["at"]),
+                    }
+                    for r in row["replies"]
+                ],
                 "received_at": iso(row["received_at"]),
                 "first_reply_at": iso(first),
                 "final_reply_at": iso(final),

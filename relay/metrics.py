@@ -10,6 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
 
 class Metrics:
     def __init__(self) -> None:
@@ -42,7 +44,8 @@ class LatencyMiddleware:
         finally:
             route = scope.get("route")
             name = getattr(route, "path", "unmatched")
-            self.metrics.latency.labels(name, scope["method"]).observe(time.perf_counter() - started)
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
+            self.metrics.latency.labels(name, method).observe(time.perf_counter() - started)
 
 
 async def metrics_endpoint(request: Request) -> Response:

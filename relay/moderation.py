@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -14,15 +15,19 @@ from starlette.routing import Route
 
 from . import notices
 from .auth import Console, console_page
+from .forms import clean_text
 from .mask import mask_personal_data
 from .models import Kind, RatingStatus, ReplyKind, Role, Status
 from .public import now, render
 from .store import ConsoleItem
-from .workflow import ACTIONS, OPEN, allowed_actions, current_deadline, describe_time_left, reply_outcome
+from .workflow import ACTIONS, CITY_ROLES, OPEN, allowed_actions, current_deadline, describe_time_left, reply_outcome
 
 log = logging.getLogger("relay.console")
 TABS = [("open", "待办"), *((s.value, s.console_label) for s in Status)]
 REPLY_MAX = 4000
+ID = re.compile(r"[0-9]{1,9}")
+DAYS = re.compile(r"[0-9]{1,2}")
+RATINGS_PER_PAGE = 200
 NOTE_MAX = 1000
 
 
@@ -65,7 +70,9 @@ async def queue(request: Request, console: Console) -> Response:
                 "station": relay.stations.get(row.station),
             }
         )
-    pending_ratings = len(await run_in_threadpool(relay.store.pending_ratings, console.stations))
+    pending_ratings = (
+        len(await run_in_threadpool(relay.store.pending_ratings, None)) if console.account.role in CITY_ROLES else 0
+    )
     return render(
         request,
         "console/queue.html",
@@ -83,10 +90,10 @@ async def queue(request: Request, console: Console) -> Response:
 
 
 async def load_item(request: Request, console: Console) -> ConsoleItem:
-    try:
-        item_id = int(request.path_params["item_id"])
-    except ValueError:
-        raise HTTPException(404) from None
+    raw = request.path_params["item_id"]
+    if not ID.fullmatch(raw):
+        raise HTTPException(404)
+    item_id = int(raw)
     item = await run_in_threadpool(request.app.state.relay.store.console_item, item_id)
     if item is None or not console.can_see(item.station):
         raise HTTPException(404)  # another station's item does not exist for this account
@@ -146,7 +153,7 @@ async def act(request: Request, console: Console) -> Response:
     if action is None:
         raise HTTPException(404)
     form = await request.form()
-    values = {key: str(value).strip() for key, value in form.items() if isinstance(value, str)}
+    values = {key: clean_text(value) for key, value in form.items() if isinstance(value, str)}
     if values.get("version") != str(item.version):
         return await conflict(request, console, item)
     if action.name not in {a.name for a in allowed_actions(console.account.role, item.status, item.kind)}:
@@ -189,10 +196,12 @@ def build_change(
         changes["status"] = new_status
         if new_status is Status.AWAITING_FINAL_REPLY:
             days = values.get("final_days", "")
-            if not days.isdigit() or not 1 <= int(days) <= 60:
-                errors["final_days"] = "求助事项请设定最终答复期限：1 到 60 天"
+            if item.final_reply_due_at is not None:
+                pass  # a deadline the moderator set stays as it is
+            elif not DAYS.fullmatch(days) or not 1 <= int(days) <= 60:
+                errors["final_days"] = "求助事项请设定最终答复期限：受理后 1 到 60 天"
             else:
-                changes["final_reply_due_at"] = moment + dt.timedelta(days=int(days))
+                changes["final_reply_due_at"] = item.received_at + dt.timedelta(days=int(days))
         reply = (ReplyKind(kind), text)
         if item.contact_email and not errors:
             mails.append(notices.reply_to_submitter(item, text, relay.settings))
@@ -229,7 +238,7 @@ def build_change(
         note = f"督办：{text}"
     elif action == "deadline":
         days = values.get("final_days", "")
-        if not days.isdigit() or not 1 <= int(days) <= 60:
+        if not DAYS.fullmatch(days) or not 1 <= int(days) <= 60:
             errors["final_days"] = "请填写 1 到 60 天"
         else:
             changes["final_reply_due_at"] = item.received_at + dt.timedelta(days=int(days))
@@ -260,7 +269,7 @@ async def item_photo(request: Request, console: Console) -> Response:
     return Response(found[1], media_type=found[0], headers={"Cache-Control": "private, no-store"})
 
 
-@console_page()
+@console_page(roles=CITY_ROLES)
 async def ratings_page(request: Request, console: Console) -> Response:
     relay = request.app.state.relay
     pending = await run_in_threadpool(relay.store.pending_ratings, console.stations)
@@ -268,17 +277,19 @@ async def ratings_page(request: Request, console: Console) -> Response:
         request,
         "console/ratings.html",
         console=console,
-        pending=pending,
+        pending=pending[:RATINGS_PER_PAGE],
+        more=max(len(pending) - RATINGS_PER_PAGE, 0),
         stations=relay.stations,
         done=request.query_params.get("done"),
     )
 
 
-@console_page()
+@console_page(roles=CITY_ROLES)
 async def ratings_decide(request: Request, console: Console) -> Response:
+    """Ratings are moderated at city level: a station never judges its own chief's ratings."""
     relay = request.app.state.relay
     form = await request.form(max_fields=500)
-    ids = [int(v) for v in form.getlist("rating") if isinstance(v, str) and v.isdigit()]
+    ids = [int(v) for v in form.getlist("rating") if isinstance(v, str) and ID.fullmatch(v)]
     decision = RatingStatus.APPROVED if form.get("decision") == "approve" else RatingStatus.REJECTED
     changed = await run_in_threadpool(
         relay.store.decide_ratings, ids, decision, console.account.username, now(), console.stations

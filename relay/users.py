@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from .auth import Console, console_page, hash_password
+from .auth import PASSWORD_MAX, PASSWORD_MIN, Console, console_page, hash_password
+from .forms import clean_text
 from .models import Role
 from .public import now, render
 
@@ -45,11 +46,11 @@ async def show(
 async def create(request: Request, console: Console) -> Response:
     relay = request.app.state.relay
     form = await request.form()
-    username = str(form.get("username", "")).strip().lower()
+    username = clean_text(form.get("username", "")).lower()
     role = str(form.get("role", ""))
-    stations = [str(s) for s in form.getlist("stations")]
+    stations = list(dict.fromkeys(str(s) for s in form.getlist("stations")))
     password = str(form.get("password", ""))
-    email = str(form.get("email", "")).strip() or None
+    email = clean_text(form.get("email", "")) or None
     errors = {}
     if not USERNAME.match(username):
         errors["username"] = "用户名为 3 到 32 位小写字母、数字、点、横线或下划线"
@@ -59,8 +60,8 @@ async def create(request: Request, console: Console) -> Response:
         errors["stations"] = "派出所账号至少选择一个派出所"
     if any(relay.stations.get(s) is None for s in stations):
         errors["stations"] = "派出所不存在"
-    if len(password) < 10:
-        errors["password"] = "初始密码至少 10 个字符"
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        errors["password"] = f"初始密码为 {PASSWORD_MIN} 到 {PASSWORD_MAX} 个字符"
     if email and ("@" not in email or "\n" in email or len(email) > 254):
         errors["email"] = "电子邮箱格式不正确"
     if errors:
@@ -99,7 +100,8 @@ async def create(request: Request, console: Console) -> Response:
 @console_page(roles=(Role.ADMIN,))
 async def set_disabled(request: Request, console: Console) -> Response:
     relay = request.app.state.relay
-    account = await run_in_threadpool(relay.store.account, None, int(request.path_params["user_id"]))
+    raw = request.path_params["user_id"]
+    account = await run_in_threadpool(relay.store.account, None, int(raw)) if re.fullmatch(r"[0-9]{1,9}", raw) else None
     if account is None:
         raise HTTPException(404)
     disabled = request.url.path.endswith("/disable")
@@ -120,6 +122,6 @@ async def set_disabled(request: Request, console: Console) -> Response:
 routes = [
     Route("/console/users", users_page, methods=["GET"]),
     Route("/console/users", create, methods=["POST"]),
-    Route("/console/users/{user_id:int}/disable", set_disabled, methods=["POST"]),
-    Route("/console/users/{user_id:int}/enable", set_disabled, methods=["POST"]),
+    Route("/console/users/{user_id}/disable", set_disabled, methods=["POST"]),
+    Route("/console/users/{user_id}/enable", set_disabled, methods=["POST"]),
 ]

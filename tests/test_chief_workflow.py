@@ -100,3 +100,27 @@ def test_duty_boundaries(city_content: Path) -> None:
     assert {(d.station, d.module, d.days_late) for d in late} == {("dongshan", "worklog", 7), ("xihu", "worklog", 7)}
     much_later = late_duties(city, dt.date(2026, 12, 10))
     assert ("xihu", "warning", 6) in {(d.station, d.module, d.days_late) for d in much_later}
+
+
+def test_duties_judge_by_posts_up_to_the_day(city_content: Path) -> None:
+    city = load_city(citykit.settings_for(city_content, city_content.parent / "o"))
+    # On 15 November the newest work log (20 November) did not exist yet: late since the chief started.
+    late = {(d.station, d.module): d for d in late_duties(city, dt.date(2026, 11, 15))}
+    assert late[("dongshan", "worklog")].last_posted is None
+
+
+def test_new_never_overwrites_a_draft(city_content: Path) -> None:
+    first = invoke(city_content, "new", "--station", "dongshan", "--module", "worklog", "--title", "草稿标题")
+    path = citykit.ROOT / first.stdout.strip()
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Summary: 请用一两句话概括本文。\n", "Summary:\n") + "我写了很多字。",
+        encoding="utf-8",
+    )
+    second = invoke(city_content, "new", "--station", "dongshan", "--module", "worklog", "--title", "草稿标题")
+    assert second.returncode == 0 and second.stdout.strip() != first.stdout.strip()
+    assert "我写了很多字。" in path.read_text(encoding="utf-8")
+
+
+def test_very_long_titles_make_short_slugs() -> None:
+    slug = make_slug("dongshan", "worklog", "word " * 60, set())
+    assert len(slug) <= 72 and slug.startswith("dongshan-worklog-word")

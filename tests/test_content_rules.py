@@ -214,3 +214,63 @@ def test_pelican_command_exits_non_zero_and_names_the_line(city_content: Path) -
     assert result.returncode == 1
     assert f"{path}:2: bad Date '2026-11-31'" in result.stderr
     assert not (city_content.parent / "out" / "index.html").exists()
+
+
+def test_a_key_given_twice(city_content: Path) -> None:
+    path = citykit.add_post(city_content, "dongshan", "worklog", "x-1", "2026-11-21", extra="Station: xihu\n")
+    assert only_problem(city_content) == f"{path}:7: 'Station' is given twice (also on line 4): keep one line"
+
+
+def test_a_title_continued_on_an_indented_line(city_content: Path) -> None:
+    path = citykit.add_post(city_content, "dongshan", "worklog", "x-1", "2026-11-21")
+    edit(path, "Title: 工作记实\n", "Title: 工作记实\n    第二行\n")
+    assert (
+        only_problem(city_content)
+        == f"{path}:2: 'Title' continues on an indented line: write the whole value on one line"
+    )
+
+
+def test_a_file_that_is_not_utf8(city_content: Path) -> None:
+    path = city_content / "posts" / "dongshan" / "worklog" / "gbk.md"
+    path.write_bytes("Title: 工作记实\n".encode("gb18030"))
+    assert only_problem(city_content).startswith(f"{path}:1: the file is not UTF-8 text")
+
+
+def test_a_module_listed_twice(city_content: Path) -> None:
+    path = city_content / "stations" / "dongshan.md"
+    edit(path, "Modules: community", "Modules: community, community")
+    assert only_problem(city_content) == f"{path}:10: a module is listed twice: list each optional module once"
+
+
+def test_a_date_in_the_future(city_content: Path) -> None:
+    path = citykit.add_post(city_content, "dongshan", "worklog", "x-1", "2099-01-01 09:00")
+    assert only_problem(city_content).startswith(f"{path}:2: Date 2099-01-01 09:00 is in the future")
+
+
+def test_a_bad_modified_date(city_content: Path) -> None:
+    path = citykit.add_post(city_content, "dongshan", "worklog", "x-1", "2026-11-21", extra="Modified: yesterday\n")
+    assert only_problem(city_content).startswith(f"{path}:7: bad Modified 'yesterday'")
+
+
+def test_a_file_outside_the_copied_folders(city_content: Path) -> None:
+    (city_content / "posts" / "dongshan" / "worklog" / "pic.jpg").write_bytes(citykit.TINY_JPEG)
+    extra = "Image: posts/dongshan/worklog/pic.jpg\nImage_Alt: 民警\n"
+    path = citykit.add_post(city_content, "dongshan", "worklog", "x-1", "2026-11-21", extra=extra)
+    assert only_problem(city_content).startswith(
+        f"{path}:7: Image file 'posts/dongshan/worklog/pic.jpg' is not in a folder the build copies"
+    )
+
+
+def test_online_must_be_a_web_address(city_content: Path) -> None:
+    text = citykit.GUIDE.format(slug="g2", fee="不收费", steps=citykit.STEPS).replace(
+        "Reviewed:", "Online: javascript:alert(1)\nReviewed:"
+    )
+    path = citykit.write(city_content / "guides" / "id-card" / "g2.md", text)
+    assert only_problem(city_content).startswith(f"{path}:13: Online 'javascript:alert(1)' is not a web address")
+
+
+@pytest.mark.parametrize("slug", ["2", "a" * 81, "Dongshan-1"])
+def test_slugs_need_a_letter_and_a_sane_length(city_content: Path, slug: str) -> None:
+    path = citykit.add_post(city_content, "dongshan", "worklog", "x-1", "2026-11-21")
+    edit(path, "Slug: x-1", f"Slug: {slug}")
+    assert only_problem(city_content).startswith(f"{path}:3: slug '{slug}' is not lower-case ASCII")

@@ -72,3 +72,14 @@ def test_traditional_feeds_exist(demo_output: Path) -> None:
     parsed = feedparser.parse(feed.read_bytes())
     assert not parsed.bozo and parsed.entries
     assert 'xml:lang="zh-Hant"' in feed.read_text(encoding="utf-8")
+
+
+def test_urls_are_not_converted(tmp_path: Path) -> None:
+    import opencc
+    from hantedition.edition import DEFAULTS, convert_page
+
+    page = '<html lang="zh-CN"><body><a class="edition-switch" href="https://gov.example/police/zh-hant/x/" hreflang="zh-Hant" lang="zh-Hant" data-edition="zh-Hant">繁體</a><img src="/images/活动/宣传.jpg" alt="宣传"><a href="https://gov.example/police/stations/">派出所</a></body></html>'
+    converted = convert_page(page, opencc.OpenCC("s2twp"), ["https://gov.example/police"], DEFAULTS)
+    assert 'src="/images/活动/宣传.jpg"' in converted and 'alt="宣傳"' in converted
+    assert 'href="https://gov.example/police/zh-hant/stations/"' in converted
+    assert '<a class="edition-switch" href="https://gov.example/police/x/" hreflang="zh-CN"' in converted

@@ -33,7 +33,7 @@ def late_duties(city: City, as_of: dt.date) -> list[LateDuty]:
     late = []
     for station in sorted(city.stations.values(), key=lambda s: (s.district, s.slug)):
         for module, interval in DUTIES.items():
-            last = city.latest(station.slug, module)
+            last = city.latest_by(station.slug, module, as_of)
             since = last.date.date() if last else station.chief_since
             overdue = (as_of - since).days - interval
             if overdue > 0:

@@ -140,11 +140,22 @@ class City:
         return groups
 
     def now(self) -> dt.datetime:
-        """The build's notion of now (``CITY["today"]`` pins it for tests)."""
+        """The build's notion of now, local time (``CITY["today"]`` pins it for tests)."""
         pinned = self.config.get("today")
         if pinned:
             return dt.datetime.fromisoformat(str(pinned))
-        return dt.datetime.now()
+        return self.local_now()
+
+    def local_now(self) -> dt.datetime:
+        """The real time in the city's zone (``TIMEZONE``), naive like the dates in content."""
+        from zoneinfo import ZoneInfo
+
+        return dt.datetime.now(ZoneInfo(self.settings.get("TIMEZONE") or "Asia/Shanghai")).replace(tzinfo=None)
+
+    def latest_by(self, station: str, module: str, day: dt.date) -> Post | None:
+        """The newest post of a module published on or before ``day``."""
+        posts = [p for p in self.posts.values() if p.station == station and p.module == module and p.date.date() <= day]
+        return max(posts, key=lambda p: p.date, default=None)
 
     def latest(self, station: str, module: str) -> Post | None:
         posts = [p for p in self.posts.values() if p.station == station and p.module == module]

@@ -14,10 +14,10 @@ from . import frontmatter
 from .model import RELAY_MODULES, City, Guide, Post, Station, WarningInfo
 from .problems import Problem
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = re.compile(r"^(?=[a-z0-9-]{1,80}$)(?=.*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
 STEPS_HEADING = re.compile(r"^##\s*办理流程\s*$", re.MULTILINE)
-ORDERED_ITEM = re.compile(r"^\s{0,3}\d+[.、]\s+\S", re.MULTILINE)
+ORDERED_ITEM = re.compile(r"^\s{0,3}\d+\.\s+\S", re.MULTILINE)
 NEXT_HEADING = re.compile(r"^#{1,2}\s", re.MULTILINE)
 
 STATION_KEYS = {
@@ -35,6 +35,8 @@ GUIDE_KEYS = {
     "hours", "phone", "complaints_phone", "reviewed",
 }  # fmt: skip
 GUIDE_OPTIONAL = {"directions", "form", "online"}
+REPEATABLE = {"form"}
+MULTILINE = {"summary"}
 MISSING_FIXES = {
     "fee": "add 'Fee: …' with the fee, or 'Fee: 不收费' when free; never leave it blank",
     "slug": "add 'Slug: …' in lower-case ASCII (pinyin is fine); 'invoke new' makes one",
@@ -49,7 +51,15 @@ class FileCheck:
         self.city = city
         self.path = path
         self.shown = display_path(path)
-        self.meta = frontmatter.parse(path.read_text(encoding="utf-8"))
+        self.readable = True
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            text, self.readable = "", False
+            self.report(
+                1, "the file is not UTF-8 text", "save it as UTF-8 (in most editors: Save As… → Encoding: UTF-8)"
+            )
+        self.meta = frontmatter.parse(text)
 
     def report(self, line: int, problem: str, fix: str) -> None:
         self.city.problems.append(Problem(self.shown, line, problem, fix))
@@ -70,6 +80,16 @@ class FileCheck:
                     else f"remove it; allowed keys: {', '.join(sorted(known))}"
                 )
                 self.report(fields[0].line, f"unknown key '{fields[0].key}'", hint)
+            elif len(fields) > 1 and key not in REPEATABLE:
+                self.report(
+                    fields[1].line, f"'{key.title()}' is given twice (also on line {fields[0].line})", "keep one line"
+                )
+            elif "\n" in fields[0].value and key not in MULTILINE:
+                self.report(
+                    fields[0].line + 1,
+                    f"'{key.title()}' continues on an indented line",
+                    "write the whole value on one line",
+                )
         complete = True
         for key in sorted(required):
             if not self.meta.value(key):
@@ -120,6 +140,14 @@ class FileCheck:
 
     def file_exists(self, key: str, relative: str, line: int) -> bool:
         target = Path(self.city.settings["PATH"]) / relative
+        static = [folder.rstrip("/") + "/" for folder in self.city.settings.get("STATIC_PATHS", [])]
+        if static and not relative.startswith(tuple(static)):
+            self.report(
+                line,
+                f"{key.title()} file '{relative}' is not in a folder the build copies",
+                f"put it under {' or '.join(static)} and write that path",
+            )
+            return False
         if relative.startswith(("/", "\\")) or ".." in Path(relative).parts or not target.is_file():
             self.report(
                 line,
@@ -140,6 +168,8 @@ def display_path(path: Path) -> str:
 
 def check_station(city: City, path: Path) -> None:
     check = FileCheck(city, path)
+    if not check.readable:
+        return
     meta = check.meta
     complete = check.require(STATION_KEYS, STATION_OPTIONAL)
     slug = meta.value("slug")
@@ -167,6 +197,9 @@ def check_station(city: City, path: Path) -> None:
         )
     modules = [m.strip() for m in re.split(r"[,，、\s]+", meta.value("modules")) if m.strip()]
     optional = city.config["optional_modules"]
+    if len(set(modules)) < len(modules):
+        check.report(meta.line_of("modules"), "a module is listed twice", "list each optional module once")
+        modules = list(dict.fromkeys(modules))
     for module in modules:
         if module not in optional:
             check.report(
@@ -185,6 +218,8 @@ def check_station(city: City, path: Path) -> None:
         )
     born_text = meta.value("chief_born")
     born = int(born_text) if born_text.isdigit() and len(born_text) == 4 else None
+    if born is not None and not 1940 <= born <= city.local_now().year - 18:
+        born = None
     if born_text and born is None:
         check.report(
             meta.line_of("chief_born"),
@@ -221,6 +256,8 @@ def check_station(city: City, path: Path) -> None:
 
 def check_post(city: City, path: Path) -> None:
     check = FileCheck(city, path)
+    if not check.readable:
+        return
     meta = check.meta
     module = meta.value("module")
     is_warning = module == "warning"
@@ -228,6 +265,13 @@ def check_post(city: City, path: Path) -> None:
     optional = POST_OPTIONAL | (WARNING_OPTIONAL if is_warning else set())
     complete = check.require(required, optional)
     date = check.date("date")
+    check.date("modified")
+    if date and date > city.local_now():
+        check.report(
+            meta.line_of("date"),
+            f"Date {date:%Y-%m-%d %H:%M} is in the future",
+            "Pelican would publish it at once with that date: use today's date, or keep the file out of content/ until then",
+        )
     slug = check.slug()
     station_slug = meta.value("station")
     station = city.stations.get(station_slug)
@@ -328,6 +372,8 @@ def check_tags(check: FileCheck) -> None:
 
 def check_guide(city: City, path: Path) -> None:
     check = FileCheck(city, path)
+    if not check.readable:
+        return
     meta = check.meta
     complete = check.require(GUIDE_KEYS, GUIDE_OPTIONAL)
     slug = check.slug()
@@ -344,6 +390,13 @@ def check_guide(city: City, path: Path) -> None:
             f"move it to content/guides/{category}/",
         )
     check.date("reviewed")
+    online = meta.value("online")
+    if online and not online.startswith(("https://", "http://")):
+        check.report(
+            meta.line_of("online"),
+            f"Online '{online}' is not a web address",
+            "write the full address, starting with https://",
+        )
     forms = []
     for form in meta.all("form"):
         name, _, target = (part.strip() for part in form.value.partition("|"))

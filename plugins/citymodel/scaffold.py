@@ -23,6 +23,7 @@ def make_slug(station: str, module: str, title: str, taken: set[str]) -> str:
     words = [re.sub(r"[^a-z0-9]+", "-", w).strip("-") for w in words]
     words = [w for w in words if w][:MAX_SLUG_WORDS]
     base = "-".join([station, module, *words]) if words else f"{station}-{module}"
+    base = base[:72].rstrip("-")
     slug, number = base, 2
     while slug in taken:
         slug, number = f"{base}-{number}", number + 1
@@ -39,8 +40,10 @@ def new_post(city: City, station: str, module: str, title: str, now: dt.datetime
         raise ScaffoldError(f"station '{station}' cannot post in '{module}': use one of {', '.join(allowed)}")
     if not title.strip() or "\n" in title:
         raise ScaffoldError("the title must be one non-empty line")
-    now = (now or dt.datetime.now()).replace(second=0, microsecond=0)
-    slug = make_slug(station, module, title, set(city.posts) | set(city.guides))
+    now = (now or city.local_now()).replace(second=0, microsecond=0)
+    folder = Path(city.settings["PATH"]) / "posts" / station / module
+    drafts = {p.stem.split("-", 3)[-1] for p in folder.glob("*.md")} if folder.is_dir() else set()
+    slug = make_slug(station, module, title, set(city.posts) | set(city.guides) | drafts)
     lines = [
         f"Title: {title.strip()}",
         f"Date: {now:%Y-%m-%d %H:%M}",
@@ -56,7 +59,8 @@ def new_post(city: City, station: str, module: str, title: str, now: dt.datetime
             f"Effective: {now:%Y-%m-%d %H:%M}",
             f"Expires: {now + dt.timedelta(days=30):%Y-%m-%d %H:%M}",
         ]
-    path = Path(city.settings["PATH"]) / "posts" / station / module / f"{now:%Y-%m-%d}-{slug}.md"
+    path = folder / f"{now:%Y-%m-%d}-{slug}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n\n正文从这里开始。\n", encoding="utf-8")
+    with path.open("x", encoding="utf-8") as handle:  # never overwrite a draft
+        handle.write("\n".join(lines) + "\n\n正文从这里开始。\n")
     return path

@@ -24,9 +24,7 @@ DEFAULTS: dict[str, Any] = {"prefix": "zh-hant", "opencc": "s2twp", "lang": "zh-
 SHARED = ("theme/", "images/", "forms/", "pagefind/", "api/", "alerts/", "sitemap.xml", "robots.txt")
 LINK = re.compile(r'(?P<attr>\b(?:href|src|action))="(?P<url>[^"]*)"')
 MARKED = re.compile(r"<(?:a|link)\b[^>]*\bdata-edition=\"[A-Za-z-]+\"[^>]*>(?:[^<]*</a>)?")
-SWITCH = re.compile(
-    r'<a class="edition-switch" href="(?P<base>[^"]*?)/(?P<prefix>[a-z-]+)/(?P<path>[^"]*)"[^>]*>[^<]*</a>'
-)
+SWITCH = r'<a class="edition-switch" href="(?P<base>[^"]*?)/{prefix}/(?P<path>[^"]*)"[^>]*>[^<]*</a>'
 
 
 def options(settings: dict[str, Any]) -> dict[str, Any]:
@@ -53,9 +51,10 @@ def to_edition(url: str, bases: list[str], prefix: str) -> str:
     return url
 
 
-def back_to_simplified(tag: str) -> str:
+def back_to_simplified(tag: str, prefix: str) -> str:
     """The switch on a Traditional page leads to the same page in Simplified."""
-    return SWITCH.sub(
+    return re.sub(
+        SWITCH.format(prefix=re.escape(prefix)),
         lambda m: (
             f'<a class="edition-switch" href="{m["base"]}/{m["path"]}" hreflang="zh-CN" lang="zh-CN" data-edition="zh-CN">简体</a>'
         ),
@@ -66,7 +65,15 @@ def back_to_simplified(tag: str) -> str:
 def convert_page(text: str, converter: Any, bases: list[str], opts: dict[str, Any]) -> str:
     """One page or feed in the edition: converted text, edition links, the switch turned round."""
     prefix, lang = opts["prefix"], opts["lang"]
-    converted = converter.convert(text)
+    # URLs keep their characters: only text is converted.
+    urls: list[str] = []
+
+    def hide_url(match: re.Match[str]) -> str:
+        urls.append(match["url"])
+        return f'{match["attr"]}="\x01{len(urls) - 1}\x01"'
+
+    converted = converter.convert(LINK.sub(hide_url, text))
+    converted = re.sub("\x01(\\d+)\x01", lambda m: urls[int(m[1])], converted)
     converted = converted.replace('<html lang="zh-CN">', f'<html lang="{lang}">', 1)
     atom = '<feed xmlns="http://www.w3.org/2005/Atom">'
     converted = converted.replace(atom, atom[:-1] + f' xml:lang="{lang}">', 1)
@@ -79,7 +86,7 @@ def convert_page(text: str, converter: Any, bases: list[str], opts: dict[str, An
     converted = MARKED.sub(protect, converted)
     converted = LINK.sub(lambda m: f'{m["attr"]}="{to_edition(m["url"], bases, prefix)}"', converted)
     for index, original in enumerate(protected):
-        converted = converted.replace(f"\x00{index}\x00", back_to_simplified(original))
+        converted = converted.replace(f"\x00{index}\x00", back_to_simplified(original, prefix))
     return converted
 
 

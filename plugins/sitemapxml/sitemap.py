@@ -38,7 +38,7 @@ def write_sitemap(output: Path, base_url: str, exclude: list[str]) -> Path:
     entries = []
     for path in sorted(output.rglob("*.html")):
         relative = path.relative_to(output).as_posix()
-        if relative in exclude:
+        if relative in exclude or relative.endswith("/404.html"):
             continue
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
         entries.append(f"<url><loc>{escape(f'{base}/{page_url(relative)}')}</loc><lastmod>{modified}</lastmod></url>")

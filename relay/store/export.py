@@ -20,6 +20,7 @@ class ExportStore(StoreBase):
                 items.c.kind,
                 items.c.status,
                 items.c.public_text,
+                items.c.name,
                 items.c.received_at,
                 items.c.published_at,
                 item_ratings.c.stars.label("item_rating"),

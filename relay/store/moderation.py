@@ -224,7 +224,11 @@ class ModerationStore(StoreBase):
         with self.writing() as conn:
             changed = [row.id for row in conn.execute(select(ratings.c.id).where(condition))]
             if changed:
-                conn.execute(update(ratings).where(ratings.c.id.in_(changed)).values(status=decision))
+                conn.execute(
+                    update(ratings)
+                    .where(ratings.c.id.in_(changed), ratings.c.status == RatingStatus.PENDING)
+                    .values(status=decision)
+                )
                 self.audit(
                     conn,
                     now,

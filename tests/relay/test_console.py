@@ -151,7 +151,7 @@ def console_routes(client: TestClient) -> list[tuple[str, str]]:
     found = []
     for route in client.app.routes:  # type: ignore[attr-defined]
         if isinstance(route, Route) and route.path.startswith("/console") and route.path != "/console/login":
-            path = route.path.replace("{item_id}", "1").replace("{action}", "reply").replace("{user_id:int}", "1")
+            path = route.path.replace("{item_id}", "1").replace("{action}", "reply").replace("{user_id}", "1")
             found += [(method, path) for method in sorted(route.methods or ()) if method != "HEAD"]
     return found
 
@@ -424,7 +424,13 @@ def test_ratings_are_approved_in_bulk(console: Callable[..., TestClient], sqlite
         sqlite_store.add_rating("dongshan", 5 - n, f"评价{n}", f"client-{n}", now, 30)
     sqlite_store.add_rating("xihu", 4, "西湖评价", "client-x", now, 30)
     station = console("dongshan")
-    assert "西湖评价" not in station.get("/console/ratings").text
+    assert station.get("/console/ratings").status_code == 403  # a station never judges its own chief's ratings
+    assert (
+        station.post(
+            "/console/ratings", data={"csrf": csrf_of(station), "rating": "1", "decision": "reject"}
+        ).status_code
+        == 403
+    )
     client = console("moderator")
     pending = sqlite_store.pending_ratings(None)
     ids = [str(r["id"]) for r in pending if r["station"] == "dongshan"]
@@ -454,3 +460,69 @@ def test_admin_creates_accounts_in_the_console(console: Callable[..., TestClient
     assert good.status_code == 303
     assert login(console(), "xihu-chief", "a-long-password").status_code == 303  # type: ignore[attr-defined]
     assert console("moderator").get("/console/users").status_code == 403
+
+
+# -- review findings, kept fixed ---------------------------------------------------------
+
+
+def test_odd_ids_and_numbers_are_404_or_422_never_500(console: Callable[..., TestClient], sqlite_store: Store) -> None:
+    item_id = add_item(sqlite_store, kind=Kind.HELP)
+    client = console("admin")
+    for url in ("/console/items/99999999999999999999", "/console/items/2147483648/photo", "/console/items/１"):
+        assert client.get(url).status_code == 404, url
+    csrf = csrf_of(client)
+    assert client.post("/console/users/99999999999999999999/disable", data={"csrf": csrf}).status_code == 404
+    assert act(client, item_id, "reply", reply="好的", final_days="²").status_code == 422  # type: ignore[attr-defined]
+    assert client.post("/console/ratings", data={"csrf": csrf, "rating": "²", "decision": "approve"}).status_code == 303
+    assert login(console(), "moder\x00ator").status_code in (303, 401)  # control characters are dropped, never a 500  # type: ignore[attr-defined]
+
+
+def test_help_deadline_counts_from_receipt_and_a_set_deadline_stays(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    received = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    item_id = add_item(sqlite_store, kind=Kind.HELP, text="求助：车被偷了", received=received)
+    moderator, station = console("moderator"), console("dongshan")
+    assert act(moderator, item_id, "deadline", final_days="5").status_code == 303  # type: ignore[attr-defined]
+    assert act(station, item_id, "reply", reply="已登记", final_days="60").status_code == 303  # type: ignore[attr-defined]
+    item = sqlite_store.console_item(item_id)
+    assert item is not None and item.final_reply_due_at == item.received_at + dt.timedelta(days=5)
+
+
+def test_password_limits_and_guessing_the_current_one(console: Callable[..., TestClient]) -> None:
+    client = console("moderator")
+    long = "p" * 300
+    response = client.post(
+        "/console/password", data={"csrf": csrf_of(client), "current": PASSWORD, "new": long, "again": long}
+    )
+    assert response.status_code == 422
+    assert login(console(), "moderator", long).status_code == 401  # type: ignore[attr-defined]
+    statuses = [
+        client.post(
+            "/console/password",
+            data={
+                "csrf": csrf_of(client, "/console/password"),
+                "current": f"guess-{n}",
+                "new": "x" * 12,
+                "again": "x" * 12,
+            },
+        ).status_code
+        for n in range(6)
+    ]
+    assert statuses[:5] == [422] * 5 and statuses[5] == 429
+
+
+def test_unknown_http_methods_share_one_metrics_label(client_for_metrics: TestClient) -> None:
+    for method in ("ZZ1", "ZZ2", "ZZ3"):
+        client_for_metrics.request(method, "/ask")
+    metrics = client_for_metrics.get("/metrics").text
+    assert "ZZ1" not in metrics and 'method="other"' in metrics
+
+
+@pytest.fixture
+def client_for_metrics(make_client: Callable[..., TestClient]) -> TestClient:
+    return make_client()
+
+
+def test_database_errors_never_log_their_parameters(sqlite_store: Store) -> None:
+    assert sqlite_store.engine.hide_parameters

@@ -104,3 +104,18 @@ def test_export_of_an_empty_store_is_valid(sqlite_store: Store) -> None:
     data = build_export(sqlite_store, NOW)
     validate(data)
     assert data["items"] == [] and data["ratings"] == {} and data["figures"] == {}
+
+
+def test_replies_are_masked_in_the_export(sqlite_store: Store, tmp_path: Path) -> None:
+    item_id = add_item(
+        sqlite_store,
+        text="我叫王建国，问身份证。",
+        name="王建国",
+        contact_phone="13912345678",
+        consent=True,
+        received=NOW - dt.timedelta(hours=1),
+    )
+    publish(sqlite_store, item_id, "我叫王*，问身份证。", "王建国您好，已电话联系您（13912345678），请来所办理。")
+    text = json.dumps(write_export(sqlite_store, tmp_path / "export.json", NOW), ensure_ascii=False)
+    assert "王建国" not in text and "13912345678" not in text
+    assert "139****5678" in text
