@@ -49,7 +49,7 @@ async def queue(request: Request, console: Console) -> Response:
     station, kind, district = params.get("station", ""), params.get("kind", ""), params.get("district", "")
     visible = stations_in_view(request, console, district)
     if station:
-        if not console.can_see(station):
+        if relay.stations.get(station) is None or not console.can_see(station):
             raise HTTPException(404)
         visible = [station] if visible is None or station in visible else []
     rows = await run_in_threadpool(

@@ -526,3 +526,12 @@ def client_for_metrics(make_client: Callable[..., TestClient]) -> TestClient:
 
 def test_database_errors_never_log_their_parameters(sqlite_store: Store) -> None:
     assert sqlite_store.engine.hide_parameters
+
+
+def test_queue_filters_with_odd_values(console: Callable[..., TestClient]) -> None:
+    client = console("moderator")
+    assert client.get("/console/queue", params={"station": "x\x00y"}).status_code == 404
+    assert (
+        client.get("/console/queue", params={"status": "nonsense", "kind": "\x00", "district": "\x00"}).status_code
+        == 200
+    )
