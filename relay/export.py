@@ -36,11 +36,13 @@ def build_export(store: Store, now: dt.datetime) -> dict[str, Any]:
                 "station": row["station"],
                 "kind": row["kind"].value,
                 "question": row["public_text"],
-                # Replies are written by the police, but may still quote the submitter: masked too.
+                # The reply text the moderator approved; older approvals get the masked original.
                 "replies": [
                     {
                         "kind": r["kind"].value,
-                        "text": mask_personal_data(r["text"], [row["name"]] if row["name"] else []),
+                        "text": r["public_text"]
+                        if r["public_text"] is not None
+                        else mask_personal_data(r["text"], [row["name"]] if row["name"] else []),
                         "at": iso(r["at"]),
                     }
                     for r in row["replies"]

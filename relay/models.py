@@ -243,6 +243,7 @@ replies = Table(
     Column("text", Text, nullable=False),
     Column("author", String(64), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
+    Column("public_text", Text),
 )
 
 sessions = Table(

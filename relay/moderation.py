@@ -139,6 +139,10 @@ async def show_item(
         left=left,
         overdue=overdue,
         masked=values.get("public_text") or item.public_text or mask_personal_data(item.text, known_names),
+        masked_replies={
+            r.id: values.get(f"public_reply_{r.id}") or r.public_text or mask_personal_data(r.text, known_names)
+            for r in replies
+        },
         values=values,
         errors=errors,
     )
@@ -161,12 +165,22 @@ async def act(request: Request, console: Console) -> Response:
             return await conflict(request, console, item)
         return render(request, "message.html", 403, heading="无法完成操作", paragraphs=["您的账号不能执行这个操作。"])
     moment = now()
-    built = build_change(request, console, item, action.name, values, moment)
+    existing = [r.id for r in await run_in_threadpool(relay.store.replies, item.id)] if action.name == "approve" else []
+    built = build_change(request, console, item, action.name, values, moment, existing)
     if isinstance(built, dict):
         return await show_item(request, console, item, values, built, status_code=422)
-    changes, note, reply, mails = built
+    changes, note, reply, mails, public_replies = built
     done = await run_in_threadpool(
-        relay.store.act, item, console.account.username, action.name, moment, changes, note, reply, mails
+        relay.store.act,
+        item,
+        console.account.username,
+        action.name,
+        moment,
+        changes,
+        note,
+        reply,
+        mails,
+        public_replies,
     )
     if not done:
         return await conflict(request, console, item)
@@ -175,15 +189,22 @@ async def act(request: Request, console: Console) -> Response:
 
 
 def build_change(
-    request: Request, console: Console, item: ConsoleItem, action: str, values: dict[str, str], moment: dt.datetime
+    request: Request,
+    console: Console,
+    item: ConsoleItem,
+    action: str,
+    values: dict[str, str],
+    moment: dt.datetime,
+    replies_of_item: list[int],
 ) -> Any:
-    """(changes, history note, reply, e-mails) for ``action``, or a dict of field errors."""
+    """(changes, history note, reply, e-mails, public replies) for ``action``, or a dict of field errors."""
     relay = request.app.state.relay
     errors: dict[str, str] = {}
     changes: dict[str, Any] = {}
     note: str | None = None
     reply: tuple[ReplyKind, str] | None = None
     mails: list[tuple[str, str, str]] = []
+    public_replies: dict[int, str] = {}
     if action == "accept":
         changes["status"] = Status.AWAITING_REPLY
     elif action == "reply":
@@ -212,6 +233,11 @@ def build_change(
         elif not text:
             errors["public_text"] = "请填写公开的问题内容"
         changes.update(status=Status.PUBLISHED, public_text=text, published_at=moment)
+        for reply_id in replies_of_item:
+            public_reply = values.get(f"public_reply_{reply_id}", "")
+            if not public_reply:
+                errors[f"public_reply_{reply_id}"] = "请填写公开的答复内容"
+            public_replies[reply_id] = public_reply
     elif action == "reject":
         reason = values.get("reason", "")
         if not reason:
@@ -248,7 +274,7 @@ def build_change(
         note = values.get("note") or "重新打开"
     if len(values.get("note", "")) > NOTE_MAX or len(values.get("reason", "")) > NOTE_MAX:
         errors["note" if "note" in values else "reason"] = f"不能超过 {NOTE_MAX} 字"
-    return errors if errors else (changes, note, reply, mails)
+    return errors if errors else (changes, note, reply, mails, public_replies)
 
 
 async def conflict(request: Request, console: Console, item: ConsoleItem) -> Response:

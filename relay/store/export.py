@@ -35,12 +35,12 @@ class ExportStore(StoreBase):
             ids = [row["id"] for row in found]
             if ids:
                 for reply in conn.execute(
-                    select(replies.c.item_id, replies.c.kind, replies.c.text, replies.c.at)
+                    select(replies.c.item_id, replies.c.kind, replies.c.text, replies.c.public_text, replies.c.at)
                     .where(replies.c.item_id.in_(ids))
                     .order_by(replies.c.at, replies.c.id)
                 ):
                     answers.setdefault(reply.item_id, []).append(
-                        {"kind": reply.kind, "text": reply.text, "at": reply.at}
+                        {"kind": reply.kind, "text": reply.text, "public_text": reply.public_text, "at": reply.at}
                     )
         for entry in found:
             entry["replies"] = answers.get(entry["id"], [])

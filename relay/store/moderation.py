@@ -55,10 +55,12 @@ class ConsoleItem:
 
 @dataclass(frozen=True)
 class Reply:
+    id: int
     kind: ReplyKind
     text: str
     author: str
     at: dt.datetime
+    public_text: str | None
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,9 @@ class ModerationStore(StoreBase):
     def replies(self, item_id: int) -> list[Reply]:
         with self.reading() as conn:
             rows = conn.execute(
-                select(replies.c.kind, replies.c.text, replies.c.author, replies.c.at)
+                select(
+                    replies.c.id, replies.c.kind, replies.c.text, replies.c.author, replies.c.at, replies.c.public_text
+                )
                 .where(replies.c.item_id == item_id)
                 .order_by(replies.c.at, replies.c.id)
             )
@@ -133,6 +137,7 @@ class ModerationStore(StoreBase):
         note: str | None = None,
         reply: tuple[ReplyKind, str] | None = None,
         on_commit: list[tuple[str, str, str]] | None = None,
+        public_replies: dict[int, str] | None = None,
     ) -> bool:
         """Apply ``changes`` if nobody changed the item since ``item.version`` was read.
 
@@ -159,10 +164,18 @@ class ModerationStore(StoreBase):
                 conn.execute(
                     insert(replies).values(item_id=item.id, kind=reply[0], text=reply[1], author=actor, at=now)
                 )
+            for reply_id, public_text in (public_replies or {}).items():
+                conn.execute(
+                    update(replies)
+                    .where(replies.c.id == reply_id, replies.c.item_id == item.id)
+                    .values(public_text=public_text)
+                )
             before = {key: _plain(getattr(item, key)) for key in changes}
             after = {key: _plain(value) for key, value in changes.items()}
             if reply is not None:
                 after["reply"] = reply[1]
+            if public_replies:
+                after["public_replies"] = {str(k): v for k, v in public_replies.items()}
             self.audit(conn, now, actor, action, item.id, item.receipt_code, before, after)
             for recipient, subject, body in on_commit or []:
                 self.outbox.enqueue(conn, recipient, subject, body, now)  # type: ignore[attr-defined]

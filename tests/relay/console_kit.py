@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 from starlette.testclient import TestClient
@@ -66,6 +67,18 @@ def add_item(
     return item.id
 
 
+def prefilled_replies(client: TestClient, item_id: int) -> dict[str, str]:
+    """The public reply texts the approve form offers, as a browser would send them."""
+    page = client.get(f"/console/items/{item_id}").text
+    found = re.findall(
+        r'<textarea id="field-(public_reply_\d+)" name="public_reply_\d+" rows="4">(.*?)</textarea>', page, re.S
+    )
+    return {name: html.unescape(text) for name, text in found}
+
+
 def act(client: TestClient, item_id: int, action: str, **fields: str) -> object:
-    data = {"csrf": csrf_of(client, f"/console/items/{item_id}"), "version": version_of(client, item_id), **fields}
+    data = {"csrf": csrf_of(client, f"/console/items/{item_id}"), "version": version_of(client, item_id)}
+    if action == "approve":
+        data.update(prefilled_replies(client, item_id))
+    data.update(fields)
     return client.post(f"/console/items/{item_id}/{action}", data=data)

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from console_kit import PASSWORD, act, add_item, create_accounts, csrf_of, login, version_of
+from console_kit import PASSWORD, act, add_item, create_accounts, csrf_of, login, prefilled_replies, version_of
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.routing import Route
@@ -371,6 +371,7 @@ def test_concurrent_actions_resolve_to_one(
             "version": version_of(c, item_id),
             "reply": f"答复{n}",
             "public_text": f"公开{n}",
+            **prefilled_replies(c, item_id),
         }
         for n, c in enumerate(clients)
     ]
@@ -535,3 +536,18 @@ def test_queue_filters_with_odd_values(console: Callable[..., TestClient]) -> No
         client.get("/console/queue", params={"status": "nonsense", "kind": "\x00", "district": "\x00"}).status_code
         == 200
     )
+
+
+def test_approval_publishes_the_edited_reply_text(console: Callable[..., TestClient], sqlite_store: Store) -> None:
+    from relay.export import build_export
+
+    item_id = add_item(sqlite_store, name="王建国", consent=True)
+    client = console("moderator")
+    act(client, item_id, "reply", reply="王建国您好，已电话联系您（13912345678）。")
+    offered = prefilled_replies(client, item_id)
+    assert list(offered.values()) == ["王**您好，已电话联系您（139****5678）。"]
+    (name,) = offered
+    assert act(client, item_id, "approve", **{name: ""}).status_code == 422  # type: ignore[attr-defined]
+    assert act(client, item_id, "approve", **{name: "您好，已电话联系您，请来所办理。"}).status_code == 303  # type: ignore[attr-defined]
+    exported = build_export(sqlite_store, dt.datetime.now(dt.UTC))
+    assert exported["items"][0]["replies"][0]["text"] == "您好，已电话联系您，请来所办理。"
