@@ -547,7 +547,16 @@ def test_approval_publishes_the_edited_reply_text(console: Callable[..., TestCli
     offered = prefilled_replies(client, item_id)
     assert list(offered.values()) == ["王**您好，已电话联系您（139****5678）。"]
     (name,) = offered
-    assert act(client, item_id, "approve", **{name: ""}).status_code == 422  # type: ignore[attr-defined]
-    assert act(client, item_id, "approve", **{name: "您好，已电话联系您，请来所办理。"}).status_code == 303  # type: ignore[attr-defined]
+    assert act(client, item_id, "approve", public_text="问题", **{name: ""}).status_code == 422  # type: ignore[attr-defined]
+    assert (
+        act(
+            client,
+            item_id,
+            "approve",
+            public_text="请问身份证丢了怎么补办？",
+            **{name: "您好，已电话联系您，请来所办理。"},
+        ).status_code
+        == 303
+    )  # type: ignore[attr-defined]
     exported = build_export(sqlite_store, dt.datetime.now(dt.UTC))
     assert exported["items"][0]["replies"][0]["text"] == "您好，已电话联系您，请来所办理。"
