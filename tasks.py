@@ -27,25 +27,13 @@ def pelican_settings(settings_file: Path = SETTINGS_FILE, **overrides: object) -
         os.chdir(cwd)
 
 
-OUR_PLUGINS = (
-    "citymodel",
-    "publicanswers",
-    "stationpages",
-    "guides",
-    "capalerts",
-    "hantedition",
-    "sitesearch",
-    "sitemapxml",
-)
-
-
-def show_progress() -> None:
+def show_progress(plugins: list[str]) -> None:
     """Pelican's own chatter stays at warnings; our plugins report their steps."""
     import logging
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    for name in OUR_PLUGINS:
+    for name in plugins:
         logging.getLogger(name).setLevel(logging.INFO)
 
 
@@ -55,7 +43,7 @@ def run_build(settings: dict) -> None:
 
     from citymodel import ContentError
 
-    show_progress()
+    show_progress(settings["PLUGINS"])
     try:
         Pelican(settings).run()
     except ContentError as error:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +35,19 @@ def chromium_path() -> str:
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     require(Path(path).is_file(), f"Chromium not found at {path}: apt-get install chromium")
     return path
+
+
+@contextmanager
+def launched_browser() -> Iterator[Any]:
+    """Debian's Chromium under Playwright; skips (or fails in CI) when it is missing."""
+    path = chromium_path()
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 class QuietHandler(SimpleHTTPRequestHandler):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from browser import CHROMIUM_ARGS, chromium_path, serve_folder
+from browser import launched_browser, serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -29,12 +29,8 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def session(demo_output: Path) -> Iterator[tuple[Any, str]]:
-    path = chromium_path()
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with serve_folder(demo_output) as url, playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+    with serve_folder(demo_output) as url, launched_browser() as browser:
         yield browser, url
-        browser.close()
 
 
 def first_three(page: Any, url: str, prefix: str, query: str) -> list[str]:

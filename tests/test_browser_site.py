@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from browser import AXE, CHROMIUM_ARGS, chromium_path, require, serve_folder
+from browser import AXE, launched_browser, require, serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +36,8 @@ def site(demo_output: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    path = chromium_path()
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with launched_browser() as launched:
+        yield launched
 
 
 def page_urls(demo_output: Path) -> dict[str, str]:

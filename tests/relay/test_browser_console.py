@@ -11,7 +11,7 @@ import pytest
 from console_kit import PASSWORD, add_item, create_accounts
 from servers import relay_server
 
-from browser import AXE, CHROMIUM_ARGS, chromium_path, require
+from browser import AXE, launched_browser, require
 from relay.store import Store
 
 pytestmark = pytest.mark.browser
@@ -39,12 +39,8 @@ def relay_url(tmp_path: Path, stations_json: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    path = chromium_path()
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+    with launched_browser() as launched:
         yield launched
-        launched.close()
 
 
 def no_axe_violations(page: Any) -> None:

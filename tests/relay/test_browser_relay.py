@@ -9,7 +9,7 @@ import pytest
 from servers import free_port, relay_server
 
 import citykit
-from browser import AXE, CHROMIUM_ARGS, chromium_path, require, serve_folder
+from browser import AXE, launched_browser, require, serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -34,12 +34,8 @@ def site_and_relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    path = chromium_path()
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+    with launched_browser() as launched:
         yield launched
-        launched.close()
 
 
 def axe_violations(page: Any) -> list[Any]:

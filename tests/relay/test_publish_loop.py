@@ -16,7 +16,7 @@ from console_kit import PASSWORD, add_item, create_accounts
 from servers import free_port, relay_server
 
 import citykit
-from browser import CHROMIUM_ARGS, chromium_path, serve_folder
+from browser import launched_browser, serve_folder
 from relay.export import write_export
 from relay.mask import mask_personal_data
 from relay.models import Kind, ReplyKind, Status
@@ -169,12 +169,9 @@ def running(tmp_path: Path, stations_json: Path) -> Iterator[dict[str, Any]]:
 
 @pytest.mark.browser
 def test_question_from_the_site_form_to_the_published_site(running: dict[str, Any]) -> None:
-    path = chromium_path()
-    playwright_api = pytest.importorskip("playwright.sync_api")
     question = "请问在外地工作，身份证到期了能在本地换领吗？"
     answer = "可以在工作地户籍窗口异地换领，带上旧证即可，工本费20元。"
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+    with launched_browser() as browser:
         public = browser.new_page()
         public.goto(f"{running['site']}/stations/dongshan/")
         public.get_by_label("您的问题").fill(question)
@@ -197,7 +194,6 @@ def test_question_from_the_site_form_to_the_published_site(running: dict[str, An
         )
         public.goto(f"{running['relay']}/track/{code}")
         assert answer in public.locator("main").inner_text()
-        browser.close()
     target = running["tmp"] / "published"
     env = {**os.environ, **running["env"], "CITY_CONTENT": str(running["content"]), "CITY_PUBLISH_TARGET": str(target)}
     result = subprocess.run(
