@@ -33,8 +33,7 @@
   async function run(query) {
     var ticket = ++latest;
     query = query.trim();
-    list.replaceChildren();
-    if (!query) { status.textContent = ""; index.hidden = false; return; }
+    if (!query) { list.replaceChildren(); status.textContent = ""; index.hidden = false; return; }
     status.textContent = script.dataset.searching;
     var engine = await load();
     var search = await engine.search(query);
@@ -42,17 +41,19 @@
     if (ticket !== latest) return;
     // Guides first: a service question wants the guide before news about it.
     top.sort(function (a, b) { return (b.meta.type === "guide") - (a.meta.type === "guide"); });
-    top.forEach(function (data) { list.append(item(data)); });
+    // Replace the list only when the new results are ready: no flicker, no empty moment.
+    list.replaceChildren.apply(list, top.map(item));
     status.textContent = search.results.length ? script.dataset.found.replace("{n}", search.results.length) : script.dataset.none;
     index.hidden = top.length > 0;
   }
 
+  var timer;
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    clearTimeout(timer);
     history.replaceState(null, "", "?q=" + encodeURIComponent(input.value));
     run(input.value);
   });
-  var timer;
   input.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(function () { run(input.value); }, 250);
