@@ -90,8 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "purge":
         days = args.days or settings.retention_days
-        count = store.purge(dt.datetime.now(dt.UTC), days)
-        print(f"relay: purged contact details of {count} items older than {days} days")
+        now = dt.datetime.now(dt.UTC)
+        count = store.purge(now, days)
+        store.delete_old_sessions(now - dt.timedelta(hours=settings.session_max_hours))
+        print(f"relay: purged contact details of {count} items older than {days} days, and ended sessions")
         return 0
     return 2
 
@@ -111,7 +113,7 @@ def create_user(store: Store, args: argparse.Namespace) -> int:
         print("relay: the password must be at least 10 characters", file=sys.stderr)
         return 2
     store.migrate()
-    if store.user(args.username):
+    if store.account(args.username):
         print(f"relay: user '{args.username}' exists", file=sys.stderr)
         return 1
     store.create_user(args.username, PasswordHasher().hash(password), role, args.station, dt.datetime.now(dt.UTC))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .auth import hash_password
+from .forms import split_contact
 from .models import Kind, RatingStatus, ReplyKind, Role, Status
 from .settings import load_settings
 from .stations import load_stations
@@ -146,8 +147,7 @@ def seed(store: Store, now: dt.datetime) -> bool:
     store.create_user(STATION[0], hash_password(STATION[1]), Role.STATION, ["dongshan"], now)
     for station, kind, hours, text, name, contact, consent, state, reply in ITEMS:
         received = now - dt.timedelta(hours=hours)
-        phone = contact if contact and "@" not in contact else None
-        email = contact if contact and "@" in contact else None
+        phone, email = split_contact(contact or "")
         receipt = store.submit(
             NewItem(
                 station=station,

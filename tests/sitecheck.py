@@ -67,3 +67,21 @@ def local_target(output: Path, page: Path, href: str) -> tuple[Path, str] | None
 
 def gzip_size(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=9))
+
+
+def pages_over_budget(output: Path, budget: int) -> list[tuple[str, int]]:
+    """Pages whose own HTML plus the CSS they load exceed ``budget`` bytes gzip-compressed."""
+    too_big = []
+    css: dict[Path, bytes] = {}
+    for page in sorted(output.rglob("*.html")):
+        payload = page.read_bytes()
+        for href in parse_page(page).stylesheets:
+            found = local_target(output, page, href)
+            if found is None or not found[0].is_file():
+                raise AssertionError(f"{page}: stylesheet {href} is missing")
+            css.setdefault(found[0], found[0].read_bytes())
+            payload += css[found[0]]
+        size = gzip_size(payload)
+        if size > budget:
+            too_big.append((page.relative_to(output).as_posix(), size))
+    return too_big

@@ -12,7 +12,7 @@ import pytest
 
 import citykit
 from citymodel import City, load_city
-from sitecheck import gzip_size, local_target, parse_page
+from sitecheck import local_target, pages_over_budget, parse_page
 
 PAGE_BUDGET = 14 * 1024
 
@@ -181,29 +181,20 @@ def test_every_page_names_the_emergency_numbers_and_language(demo_output: Path) 
 
 def test_every_page_fits_in_the_first_round_trip(demo_output: Path) -> None:
     """HTML plus the CSS it loads, gzip-compressed, at most 14 KB (images excluded)."""
-    too_big = []
-    css_cache: dict[Path, bytes] = {}
-    for page in html_pages(demo_output):
-        parsed = parse_page(page)
-        payload = page.read_bytes()
-        for href in parsed.stylesheets:
-            found = local_target(demo_output, page, href)
-            assert found, href
-            css_cache.setdefault(found[0], found[0].read_bytes())
-            payload += css_cache[found[0]]
-        size = gzip_size(payload)
-        if size > PAGE_BUDGET:
-            too_big.append((page.relative_to(demo_output).as_posix(), size))
-    assert too_big == []
+    assert pages_over_budget(demo_output, PAGE_BUDGET) == []
 
 
-def test_page_weight_check_catches_a_heavy_page(tmp_path: Path) -> None:
-    """The budget check above is not vacuous: a page padded with text fails it."""
+def test_page_weight_check_catches_a_heavy_page_and_counts_its_css(tmp_path: Path) -> None:
+    """The budget check above is not vacuous: a page padded with text fails, and so does one with heavy CSS."""
     import os
 
-    page = tmp_path / "heavy.html"
-    page.write_text("<p>" + os.urandom(20000).hex() + "</p>", encoding="utf-8")
-    assert gzip_size(page.read_bytes()) > PAGE_BUDGET
+    (tmp_path / "light.html").write_text('<link rel="stylesheet" href="/site.css"><p>轻</p>', encoding="utf-8")
+    (tmp_path / "site.css").write_text("p{color:#000}", encoding="utf-8")
+    assert pages_over_budget(tmp_path, PAGE_BUDGET) == []
+    (tmp_path / "heavy.html").write_text("<p>" + os.urandom(20000).hex() + "</p>", encoding="utf-8")
+    (tmp_path / "styled.html").write_text('<link rel="stylesheet" href="/big.css"><p>x</p>', encoding="utf-8")
+    (tmp_path / "big.css").write_text("/*" + os.urandom(20000).hex() + "*/", encoding="utf-8")
+    assert [name for name, _ in pages_over_budget(tmp_path, PAGE_BUDGET)] == ["heavy.html", "styled.html"]
 
 
 def test_module_lists_paginate(city_content: Path, tmp_path: Path) -> None:

@@ -157,10 +157,6 @@ class City:
         posts = [p for p in self.posts.values() if p.station == station and p.module == module and p.date.date() <= day]
         return max(posts, key=lambda p: p.date, default=None)
 
-    def latest(self, station: str, module: str) -> Post | None:
-        posts = [p for p in self.posts.values() if p.station == station and p.module == module]
-        return max(posts, key=lambda p: p.date, default=None)
-
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mkd", ".mdown"}
 

@@ -75,17 +75,6 @@ class AccountStore(StoreBase):
             )
         return Account(row.id, row.username, row.role, stations, row.email, row.disabled, row.password_hash)
 
-    def user(self, username: str) -> dict[str, object] | None:
-        account = self.account(username=username)
-        if account is None:
-            return None
-        return {
-            "id": account.id,
-            "username": account.username,
-            "role": account.role,
-            "stations": list(account.stations),
-        }
-
     def accounts(self) -> list[Account]:
         with self.reading() as conn:
             names = list(conn.execute(select(users.c.username).order_by(users.c.username)).scalars())

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, case, func, insert, select, update
 
 from ..models import Kind, RatingStatus, ReplyKind, Status, audit_log, item_history, items, ratings, replies
 from .core import StoreBase
@@ -253,19 +253,6 @@ class ModerationStore(StoreBase):
                     {"status": decision.value},
                 )
         return len(changed)
-
-    def open_items_count(self, stations: list[str] | None) -> int:
-        query = (
-            select(func.count())
-            .select_from(items)
-            .where(
-                or_(*(items.c.status == s for s in (Status.NEW, Status.AWAITING_REPLY, Status.AWAITING_FINAL_REPLY)))
-            )
-        )
-        if stations is not None:
-            query = query.where(items.c.station.in_(stations))
-        with self.reading() as conn:
-            return int(conn.execute(query).scalar_one())
 
 
 def _plain(value: Any) -> Any:

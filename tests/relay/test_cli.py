@@ -112,4 +112,21 @@ def test_overdue_digest_and_worker(env: dict[str, str]) -> None:
 def test_purge(env: dict[str, str]) -> None:
     assert relay(env, "migrate").returncode == 0
     result = relay(env, "purge", "--days", "30")
-    assert result.returncode == 0 and "purged contact details of 0 items older than 30 days" in result.stdout
+    assert (
+        result.returncode == 0
+        and "purged contact details of 0 items older than 30 days, and ended sessions" in result.stdout
+    )
+
+
+def test_purge_drops_ended_sessions(env: dict[str, str]) -> None:
+    store = store_of(env)
+    store.migrate()
+    create_accounts(store)
+    account = store.account("moderator")
+    assert account is not None
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    store.create_session(account.id, "old-token-hash", "csrf", old)
+    store.create_session(account.id, "new-token-hash", "csrf", dt.datetime.now(dt.UTC))
+    assert relay(env, "purge").returncode == 0
+    assert store.session("old-token-hash") is None and store.session("new-token-hash") is not None
+    store.close()

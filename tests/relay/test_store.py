@@ -160,9 +160,9 @@ def test_purge_forgets_contacts_but_never_of_unanswered_items(store: Store) -> N
 
 def test_users_with_stations(store: Store) -> None:
     store.create_user("dongshan-chief", "argon2-hash", Role.STATION, ["dongshan"], NOW)
-    user = store.user("dongshan-chief")
-    assert user is not None and user["role"] is Role.STATION and user["stations"] == ["dongshan"]
-    assert store.user("nobody") is None
+    user = store.account("dongshan-chief")
+    assert user is not None and user.role is Role.STATION and user.stations == ("dongshan",)
+    assert store.account("nobody") is None
 
 
 def test_receipt_codes_normalise() -> None:
