@@ -1,4 +1,4 @@
-"""``relay``: serve, migrate, create-user, purge. ``relay --help`` lists them."""
+"""``relay``: serve, migrate, create-user, export, mark-live, purge and more. ``relay --help`` lists them."""
 
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="write export.json: published answers, ratings and 考核 figures (public fields only)"
     )
     export.add_argument("--output", default="var/export.json", help="where to write it (default var/export.json)")
+    live = commands.add_parser("mark-live", help="record that the site now shows these published answers")
+    live.add_argument("item_ids", metavar="ID", type=int, nargs="+", help="item id (the number in the answer's URL)")
     purge = commands.add_parser("purge", help="delete contact details and client hashes past the retention period")
     purge.add_argument("--days", type=int, help="retention in days (RELAY_RETENTION_DAYS, default 180)")
     return parser
@@ -87,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         store.migrate()
         data = write_export(store, Path(args.output))
         print(f"relay: exported {len(data['items'])} published items to {args.output}")
+        return 0
+    if args.command == "mark-live":
+        store.migrate()
+        count = store.mark_live(args.item_ids, dt.datetime.now(dt.UTC))
+        print(f"relay: {count} of {len(args.item_ids)} items marked live (the rest: not published, or live already)")
         return 0
     if args.command == "purge":
         days = args.days or settings.retention_days

@@ -66,6 +66,11 @@ class Kind(enum.StrEnum):
     def label(self) -> str:
         return {"question": "咨询", "help": "求助", "hazard": "隐患举报", "suggestion": "建议"}[self.value]
 
+    @property
+    def site_module(self) -> str:
+        """The site section that lists answers of this kind (``MODULE_OF_KIND`` in plugins/publicanswers)."""
+        return {"question": "qa", "help": "help", "hazard": "hazard", "suggestion": "qa"}[self.value]
+
 
 class Status(enum.StrEnum):
     NEW = "new"
@@ -83,7 +88,7 @@ class Status(enum.StrEnum):
             "awaiting_reply": "待答复",
             "awaiting_final_reply": "已初步答复，待最终答复",
             "answered": "已答复",
-            "published": "已答复并公开",
+            "published": "已答复，批准公开",
             "rejected": "不予受理",
             "spam": "不予受理",
         }[self.value]
@@ -95,10 +100,23 @@ class Status(enum.StrEnum):
             "awaiting_reply": "待答复",
             "awaiting_final_reply": "待最终答复",
             "answered": "已答复待公开",
-            "published": "已公开",
+            "published": "已批准公开",
             "rejected": "不予受理",
             "spam": "垃圾信息",
         }[self.value]
+
+
+def public_status_label(status: Status, live_at: dt.datetime | None) -> str:
+    """The tracking page's status: an approved answer is public only once a site build shows it."""
+    if status is Status.PUBLISHED:
+        return "已答复并公开" if live_at else "已答复，答复将于几分钟内在网站公开"
+    return status.label
+
+
+def console_status_label(status: Status, live_at: dt.datetime | None) -> str:
+    if status is Status.PUBLISHED:
+        return "已公开" if live_at else "已通过待上线"
+    return status.console_label
 
 
 class RatingStatus(enum.StrEnum):
@@ -163,6 +181,7 @@ items = Table(
     Column("reject_reason", Text),
     Column("public_text", Text),
     Column("published_at", UTCDateTime()),
+    Column("live_at", UTCDateTime()),  # when a site build with the published answer went online
     Index("ix_items_station_text_hash", "station", "text_hash"),
 )
 

@@ -270,7 +270,7 @@ def build_change(
             changes["final_reply_due_at"] = item.received_at + dt.timedelta(days=int(days))
             note = f"最终答复期限设为受理后 {days} 天"
     elif action == "reopen":
-        changes.update(status=Status.AWAITING_REPLY, published_at=None)
+        changes.update(status=Status.AWAITING_REPLY, published_at=None, live_at=None)
         note = values.get("note") or "重新打开"
     if len(values.get("note", "")) > NOTE_MAX or len(values.get("reason", "")) > NOTE_MAX:
         errors["note" if "note" in values else "reason"] = f"不能超过 {NOTE_MAX} 字"

@@ -18,9 +18,10 @@ from .intake import (
 )
 from .moderation import AuditEntry, ConsoleItem, ModerationStore, QueueRow, Reply
 from .outbox import OutboxMessage, OutboxStore
+from .publishing import PublishingStore
 
 
-class Store(IntakeStore, AccountStore, ModerationStore, ExportStore):
+class Store(IntakeStore, AccountStore, ModerationStore, ExportStore, PublishingStore):
     """All reads and writes of the relay's data."""
 
     def __init__(self, url: str, echo: bool = False) -> None:

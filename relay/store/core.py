@@ -18,6 +18,7 @@ from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+PUBLISH_CHANNEL = "relay_publish"
 
 
 class StoreBase:
@@ -52,6 +53,14 @@ class StoreBase:
     def reading(self) -> Iterator[Connection]:
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    def announce_change(self, conn: Connection) -> None:
+        """Wake ``wait_for_change`` in other processes when this transaction commits (PostgreSQL NOTIFY).
+
+        Call it from every write that changes ``publish_token()``; SQLite waiters poll instead.
+        """
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"NOTIFY {PUBLISH_CHANNEL}")
 
     # -- schema ---------------------------------------------------------------
 

@@ -11,7 +11,18 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..models import Kind, RatingStatus, Status, item_history, item_ratings, items, photos, rating_locks, ratings
+from ..models import (
+    Kind,
+    RatingStatus,
+    Status,
+    item_history,
+    item_ratings,
+    items,
+    photos,
+    public_status_label,
+    rating_locks,
+    ratings,
+)
 from .core import StoreBase
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read out
@@ -69,6 +80,17 @@ class Item:
     received_at: dt.datetime
     first_reply_due_at: dt.datetime | None
     duplicates: int
+    live_at: dt.datetime | None
+
+    @property
+    def status_label(self) -> str:
+        return public_status_label(self.status, self.live_at)
+
+    @property
+    def site_path(self) -> str:
+        """Where the site puts the published answer (``ARTICLE_URL`` in pelicanconf.py)."""
+        module = self.kind.site_module
+        return f"stations/{self.station}/{module}/{module}-{self.id}/"
 
 
 @dataclass(frozen=True)
@@ -140,6 +162,7 @@ class IntakeStore(StoreBase):
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
             conn.execute(insert(item_history).values(item_id=item_id, from_status=None, to_status=Status.NEW, at=now))
+            self.announce_change(conn)
             mail = notify(item_id, code, due) if notify else None
             if mail is not None:
                 self.outbox.enqueue(conn, *mail, now)  # type: ignore[attr-defined]
@@ -215,6 +238,7 @@ class IntakeStore(StoreBase):
         try:
             with self.writing() as conn:
                 conn.execute(insert(item_ratings).values(item_id=item_id, stars=stars, created_at=now))
+                self.announce_change(conn)
         except IntegrityError:
             return False
         return True
@@ -246,6 +270,7 @@ class IntakeStore(StoreBase):
                         item_id=item_id, from_status=expected, to_status=new, at=now, actor=actor, note=note
                     )
                 )
+                self.announce_change(conn)
         return bool(changed)
 
     # -- retention ------------------------------------------------------------
@@ -280,4 +305,5 @@ ITEM_COLUMNS = (
     items.c.received_at,
     items.c.first_reply_due_at,
     items.c.duplicates,
+    items.c.live_at,
 )

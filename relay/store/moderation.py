@@ -9,7 +9,18 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, insert, select, update
 
-from ..models import Kind, RatingStatus, ReplyKind, Status, audit_log, item_history, items, ratings, replies
+from ..models import (
+    Kind,
+    RatingStatus,
+    ReplyKind,
+    Status,
+    audit_log,
+    console_status_label,
+    item_history,
+    items,
+    ratings,
+    replies,
+)
 from .core import StoreBase
 
 
@@ -25,6 +36,11 @@ class QueueRow:
     first_reply_due_at: dt.datetime | None
     final_reply_due_at: dt.datetime | None
     escalated_at: dt.datetime | None
+    live_at: dt.datetime | None
+
+    @property
+    def console_label(self) -> str:
+        return console_status_label(self.status, self.live_at)
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,11 @@ class ConsoleItem:
     published_at: dt.datetime | None
     duplicates: int
     version: int
+    live_at: dt.datetime | None
+
+    @property
+    def console_label(self) -> str:
+        return console_status_label(self.status, self.live_at)
 
 
 @dataclass(frozen=True)
@@ -177,6 +198,7 @@ class ModerationStore(StoreBase):
             if public_replies:
                 after["public_replies"] = {str(k): v for k, v in public_replies.items()}
             self.audit(conn, now, actor, action, item.id, item.receipt_code, before, after)
+            self.announce_change(conn)
             for recipient, subject, body in on_commit or []:
                 self.outbox.enqueue(conn, recipient, subject, body, now)  # type: ignore[attr-defined]
         return True
@@ -252,6 +274,7 @@ class ModerationStore(StoreBase):
                     {"status": "pending"},
                     {"status": decision.value},
                 )
+                self.announce_change(conn)
         return len(changed)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from console_kit import create_accounts, login
 from services import require_postgres
 from sqlalchemy import text
 from starlette.testclient import TestClient
@@ -96,3 +97,18 @@ def make_client(make_settings: Callable[..., Settings], sqlite_store: Store) -> 
 @pytest.fixture
 def client(make_client: Callable[..., TestClient]) -> TestClient:
     return make_client()
+
+
+@pytest.fixture
+def console(make_client: Callable[..., TestClient], sqlite_store: Store) -> Callable[..., TestClient]:
+    """A client of the app on ``sqlite_store``, logged in as the account named (console_kit's accounts)."""
+    create_accounts(sqlite_store)
+
+    def make(username: str | None = None, **overrides: object) -> TestClient:
+        client = make_client(**overrides)
+        if username:
+            response = login(client, username)
+            assert response.status_code == 303, response.text  # type: ignore[attr-defined]
+        return client
+
+    return make

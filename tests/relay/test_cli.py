@@ -11,6 +11,7 @@ import pytest
 from console_kit import add_item, create_accounts
 from servers import RELAY, free_port
 from test_mailer import SMTPServer
+from test_publishing import published_item
 
 from relay.store import Store
 
@@ -37,7 +38,7 @@ def store_of(env: dict[str, str]) -> Store:
 def test_help_for_every_command(env: dict[str, str]) -> None:
     main = relay(env, "--help")
     assert main.returncode == 0
-    for command in ("serve", "migrate", "create-user", "purge", "overdue", "digest", "worker"):
+    for command in ("serve", "migrate", "create-user", "purge", "overdue", "digest", "worker", "export", "mark-live"):
         assert command in main.stdout
         assert relay(env, command, "--help").returncode == 0, command
 
@@ -130,3 +131,17 @@ def test_purge_drops_ended_sessions(env: dict[str, str]) -> None:
     assert relay(env, "purge").returncode == 0
     assert store.session("old-token-hash") is None and store.session("new-token-hash") is not None
     store.close()
+
+
+def test_mark_live(env: dict[str, str]) -> None:
+    assert relay(env, "migrate").returncode == 0
+    store = store_of(env)
+    try:
+        published, waiting = published_item(store), add_item(store, text="请问护照怎么办理？")
+        result = relay(env, "mark-live", str(published), str(waiting))
+        assert result.returncode == 0, result.stderr
+        assert "1 of 2 items marked live" in result.stdout
+        assert store.published_not_live() == []
+    finally:
+        store.close()
+    assert relay(env, "mark-live").returncode == 2

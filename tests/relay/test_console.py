@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from console_kit import PASSWORD, act, add_item, create_accounts, csrf_of, login, prefilled_replies, version_of
+from console_kit import PASSWORD, act, add_item, csrf_of, login, prefilled_replies, version_of
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.routing import Route
@@ -15,20 +15,6 @@ from starlette.testclient import TestClient
 
 from relay.models import Kind, RatingStatus, Status
 from relay.store import Store
-
-
-@pytest.fixture
-def console(make_client: Callable[..., TestClient], sqlite_store: Store) -> Callable[[str | None], TestClient]:
-    create_accounts(sqlite_store)
-
-    def make(username: str | None = None, **overrides: object) -> TestClient:
-        client = make_client(**overrides)
-        if username:
-            response = login(client, username)
-            assert response.status_code == 303, response.text  # type: ignore[attr-defined]
-        return client
-
-    return make
 
 
 def item_status(store: Store, item_id: int) -> Status:

@@ -188,10 +188,7 @@ def test_question_from_the_site_form_to_the_published_site(running: dict[str, An
         moderator.get_by_label("答复", exact=True).fill(answer)
         moderator.get_by_role("button", name="提交答复").click()
         moderator.get_by_role("button", name="批准公开").click()
-        assert (
-            "已答复并公开" in moderator.locator("main dl").first.inner_text()
-            or "已公开" in moderator.locator("main dl").first.inner_text()
-        )
+        assert "已通过待上线" in moderator.locator("main dl").first.inner_text()
         public.goto(f"{running['relay']}/track/{code}")
         assert answer in public.locator("main").inner_text()
     target = running["tmp"] / "published"
