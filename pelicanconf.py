@@ -24,6 +24,7 @@ PLUGINS = [
     "hantedition",
     "sitesearch",
     "sitemapxml",
+    "incremental",  # last: it closes the build record after the others have written their files
 ]
 
 # Posts live under content/posts/<station>/<module>/; guides and stations are
@@ -107,6 +108,11 @@ PUBLIC_ANSWERS = {
 # The Traditional Chinese edition: OpenCC configuration s2twp (Taiwan phrasing)
 # or s2hk (Hong Kong), written under /zh-hant/.
 HANT_EDITION = {"prefix": "zh-hant", "opencc": os.environ.get("CITY_HANT_OPENCC", "s2twp"), "lang": "zh-Hant"}
+
+# Incremental builds: the build record and Pelican's reader cache live under
+# ``cache/`` (CITY_CACHE overrides); a clean build is forced with
+# ``invoke build --clean``. See docs/architecture.md.
+INCREMENTAL = {"cache": os.environ.get("CITY_CACHE", "cache"), "clean": False}
 
 # Pagefind search over the finished output (set False to skip in quick builds).
 SITESEARCH = {"enabled": os.environ.get("CITY_SEARCH", "1") != "0"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import time
 from pathlib import Path
 
 from invoke import Context, task
@@ -51,12 +52,21 @@ def run_build(settings: dict) -> None:
         raise SystemExit(1) from None
 
 
-@task(help={"publish": "use publishconf.py (absolute URLs, clean output)", "output": "output folder"})
-def build(c: Context, publish: bool = False, output: str = "") -> None:
-    """Build the site into output/."""
-    overrides = {"OUTPUT_PATH": str(Path(output).resolve())} if output else {}
-    run_build(pelican_settings(PUBLISH_FILE if publish else SETTINGS_FILE, **overrides))
-    print(f"site built in {output or 'output/'}")
+@task(
+    help={
+        "publish": "use publishconf.py (absolute URLs)",
+        "output": "output folder",
+        "clean": "ignore the build record under cache/ and build everything",
+    }
+)
+def build(c: Context, publish: bool = False, output: str = "", clean: bool = False) -> None:
+    """Build the site into output/, re-rendering only what changed since the last build."""
+    overrides: dict[str, object] = {"OUTPUT_PATH": str(Path(output).resolve())} if output else {}
+    settings = pelican_settings(PUBLISH_FILE if publish else SETTINGS_FILE, **overrides)
+    settings["INCREMENTAL"] = {**settings.get("INCREMENTAL", {}), "clean": clean}
+    started = time.monotonic()
+    run_build(settings)
+    print(f"site built in {output or settings['OUTPUT_PATH']} ({time.monotonic() - started:.1f} s)")
 
 
 @task(
@@ -153,13 +163,21 @@ def livereload(c: Context, port: int = 8000) -> None:
     server.serve(host="127.0.0.1", port=port, root=str(ROOT / "output"))
 
 
-@task(help={"posts": "number of synthetic posts", "keep": "keep the generated corpus and outputs"})
-def bench_build(c: Context, posts: int = 1000, keep: bool = False) -> None:
-    """Benchmark our build against plain Pelican on a synthetic city corpus."""
-    c.run(
-        f"{sys.executable} {ROOT / 'benchmarks' / 'bench_build.py'} --posts {posts}{' --keep' if keep else ''}",
-        pty=False,
-    )
+@task(
+    help={
+        "posts": "post counts, comma-separated, e.g. 1000,5000,20000 (default 1000)",
+        "keep": "keep the last size's corpus, outputs and caches",
+        "work": "work folder (default benchmarks/work)",
+    }
+)
+def bench_build(c: Context, posts: str = "1000", keep: bool = False, work: str = "") -> None:
+    """Benchmark our build, rebuilds and publisher against plain Pelican and Hugo on a synthetic city."""
+    import shlex
+
+    command = [sys.executable, str(ROOT / "benchmarks" / "bench_build.py"), "--posts", posts]
+    command += ["--keep"] if keep else []
+    command += ["--work", work] if work else []
+    c.run(shlex.join(command), pty=False)
 
 
 @task(help={"seconds": "how long to drive each server", "concurrency": "concurrent clients"})

@@ -140,7 +140,13 @@ def settings_for(content: Path, output: Path, **overrides: Any) -> dict[str, Any
     return dict(
         read_settings(
             str(ROOT / "pelicanconf.py"),
-            override={"PATH": str(content), "OUTPUT_PATH": str(output), "CITY": city, **overrides},
+            override={
+                "PATH": str(content),
+                "OUTPUT_PATH": str(output),
+                "CITY": city,
+                "INCREMENTAL": {"cache": str(output.parent / f"{output.name}-cache")},
+                **overrides,
+            },
         )
     )
 

@@ -7,7 +7,6 @@ Moderate, unless the post says it relays an official warning (``Official: yes``)
 from __future__ import annotations
 
 import datetime as dt
-import os
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -85,20 +84,22 @@ class AlertsGenerator(Generator):
         self.options = {**DEFAULTS, **self.settings.get("CAP_ALERTS", {})}
 
     def generate_output(self, writer: Any) -> None:
+        from incremental import write_output
+
         city = self.settings["CITY_MODEL"]
         now = city.now()
         site_url = (self.settings.get("SITEURL") or self.settings.get("FEED_DOMAIN") or "").rstrip("/")
         active = [
             a for a in self.context.get("articles", []) if getattr(a, "warning", None) and a.warning.is_active(now)
         ]
-        folder = os.path.join(self.output_path, "alerts")
-        os.makedirs(folder, exist_ok=True)
-        sent = now.replace(tzinfo=BEIJING) if now.tzinfo is None else now
+        # Times come from the content (a warning is sent when it is published), never from the clock,
+        # so that the same content gives the same files.
         for article in active:
-            with open(os.path.join(folder, f"{article.slug}.xml"), "wb") as handle:
-                handle.write(cap_alert(article, site_url, self.options, sent))
-        with open(os.path.join(folder, "index.atom.xml"), "wb") as handle:
-            handle.write(self.feed(active, site_url, sent))
+            write_output(
+                self.settings, f"alerts/{article.slug}.xml", cap_alert(article, site_url, self.options, article.date)
+            )
+        updated = max((a.date for a in active), default=now)
+        write_output(self.settings, "alerts/index.atom.xml", self.feed(active, site_url, updated))
 
     def feed(self, active: list[Any], site_url: str, updated: dt.datetime) -> bytes:
         ET.register_namespace("", ATOM_NS)

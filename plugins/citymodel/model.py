@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,23 +140,62 @@ class City:
                 groups.append((district, sorted(members, key=lambda s: s.slug)))
         return groups
 
-    def now(self) -> dt.datetime:
-        """The build's notion of now, local time (``CITY["today"]`` pins it for tests)."""
+    def now(self) -> BuildNow:
+        """The build's notion of now, local time.
+
+        ``CITY["today"]`` pins it (tests, 考核 as of a day); otherwise the
+        ``SOURCE_DATE_EPOCH`` environment variable gives it, so that two builds
+        of the same content are byte for byte the same; otherwise the clock.
+        """
         pinned = self.config.get("today")
         if pinned:
-            return dt.datetime.fromisoformat(str(pinned))
-        return self.local_now()
+            moment = dt.datetime.fromisoformat(str(pinned))
+        elif os.environ.get("SOURCE_DATE_EPOCH"):
+            moment = self.local_time(dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.UTC))
+        else:
+            moment = self.local_now()
+        return BuildNow.of(moment, self)
+
+    def local_time(self, moment: dt.datetime) -> dt.datetime:
+        from zoneinfo import ZoneInfo
+
+        return moment.astimezone(ZoneInfo(self.settings.get("TIMEZONE") or "Asia/Shanghai")).replace(tzinfo=None)
+
+    def __fingerprint__(self) -> tuple[Any, ...]:
+        """What pages can read of the city (its settings are part of the build key)."""
+        return (self.stations, self.posts, self.guides)
 
     def local_now(self) -> dt.datetime:
         """The real time in the city's zone (``TIMEZONE``), naive like the dates in content."""
-        from zoneinfo import ZoneInfo
-
-        return dt.datetime.now(ZoneInfo(self.settings.get("TIMEZONE") or "Asia/Shanghai")).replace(tzinfo=None)
+        return self.local_time(dt.datetime.now(dt.UTC))
 
     def latest_by(self, station: str, module: str, day: dt.date) -> Post | None:
         """The newest post of a module published on or before ``day``."""
         posts = [p for p in self.posts.values() if p.station == station and p.module == module and p.date.date() <= day]
         return max(posts, key=lambda p: p.date, default=None)
+
+
+class BuildNow(dt.datetime):
+    """'Now' for one build. Pages read it only to tell a warning's state and a chief's age,
+    so its fingerprint is those, not the minute: pages are not rebuilt as the clock ticks."""
+
+    states: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, moment: dt.datetime, city: City) -> BuildNow:
+        now = cls(*moment.timetuple()[:6], moment.microsecond)
+        now.states = tuple(
+            (
+                slug,
+                "active" if post.warning.is_active(moment) else "expired" if post.warning.is_expired(moment) else "due",
+            )
+            for slug, post in sorted(city.posts.items())
+            if post.warning is not None
+        )
+        return now
+
+    def __fingerprint__(self) -> tuple[Any, ...]:
+        return (self.year, self.states)
 
 
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mkd", ".mdown"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from typing import Any
 
 from pelican import signals
@@ -34,8 +33,14 @@ def share_model(generator: Any) -> None:
     generator.context["BUILD_NOW"] = city.now()
 
 
+def newest_first(article: Any) -> tuple[Any, str]:
+    """Newest first; posts of the same minute by source path, so that every build lists them alike."""
+    return (-article.date.timestamp(), article.source_path or "")
+
+
 def attach_to_posts(generator: Any) -> None:
     city: City = generator.settings["CITY_MODEL"]
+    generator.articles.sort(key=newest_first)
     for article in generator.articles:
         post = city.posts.get(article.metadata.get("slug", ""))
         if post is None:
@@ -46,16 +51,15 @@ def attach_to_posts(generator: Any) -> None:
 
 
 def write_stations_json(generator: Any, writer: Any) -> None:
+    from incremental import write_output
+
     city: City = generator.settings["CITY_MODEL"]
-    target = os.path.join(generator.output_path, "api", "stations.json")
-    os.makedirs(os.path.dirname(target), exist_ok=True)
     data = {
         "schema": 1,
         "city": city.config["name"],
         "stations": [s.public_fields(city) for s in sorted(city.stations.values(), key=lambda s: s.slug)],
     }
-    with open(target, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1)
+    write_output(generator.settings, "api/stations.json", json.dumps(data, ensure_ascii=False, indent=1).encode())
 
 
 def register() -> None:

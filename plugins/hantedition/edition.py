@@ -12,6 +12,7 @@ CAP alerts, the sitemap) are not copied.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from pelican import signals
 
 log = logging.getLogger(__name__)
 DEFAULTS: dict[str, Any] = {"prefix": "zh-hant", "opencc": "s2twp", "lang": "zh-Hant"}
+PARALLEL_FROM = 400  # below this, worker start-up costs more than it saves
 SHARED = ("theme/", "images/", "forms/", "pagefind/", "api/", "alerts/", "sitemap.xml", "robots.txt")
 LINK = re.compile(r'(?P<attr>\b(?:href|src|action))="(?P<url>[^"]*)"')
 MARKED = re.compile(r"<(?:a|link)\b[^>]*\bdata-edition=\"[A-Za-z-]+\"[^>]*>(?:[^<]*</a>)?")
@@ -90,33 +92,96 @@ def convert_page(text: str, converter: Any, bases: list[str], opts: dict[str, An
     return converted
 
 
-def write_edition(output: Path, bases: list[str], opts: dict[str, Any]) -> int:
-    """Write the edition under ``output/<prefix>/``; returns the number of files."""
+def _convert_file(job: tuple[str, str, str]) -> tuple[str, bool]:
+    """In a worker: convert one file; returns (target, rewritten)."""
+    from incremental.tracker import write_atomically
+
+    output, relative, target_name = job
+    converter, bases, opts = _WORKER
+    source, target = Path(output) / relative, Path(output) / target_name
+    data = convert_page(source.read_text(encoding="utf-8"), converter, bases, opts).encode()
+    try:
+        if target.read_bytes() == data:
+            return target_name, False
+    except FileNotFoundError:
+        pass
+    write_atomically(target, data)
+    return target_name, True
+
+
+_WORKER: tuple[Any, list[str], dict[str, Any]] = (None, [], {})
+
+
+def _start_worker(bases: list[str], opts: dict[str, Any]) -> None:
     import opencc
 
-    converter = opencc.OpenCC(opts["opencc"])
+    global _WORKER
+    _WORKER = (opencc.OpenCC(opts["opencc"]), bases, opts)
+
+
+def sources_of(output: Path, settings: dict[str, Any], prefix: str) -> list[str]:
+    """Every Simplified page and feed of this build."""
+    from incremental import tracker_of
+
+    tracker = tracker_of(settings)
+    if tracker is not None:
+        names: Any = tracker.record.produced
+    else:
+        names = (p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file())
+    return sorted(
+        n for n in names if n.endswith((".html", ".xml")) and not n.startswith(prefix + "/") and not is_shared(n)
+    )
+
+
+def write_edition(output: Path, bases: list[str], opts: dict[str, Any], settings: dict[str, Any] | None = None) -> int:
+    """Write the edition under ``output/<prefix>/``; returns the number of files converted.
+
+    In an incremental build only the pages rewritten in this build (or whose
+    twin is missing) are converted again; with many, in worker processes.
+    """
+    from incremental import tracker_of
+    from incremental.settings import options as incremental_options
+
+    settings = settings or {}
+    tracker = tracker_of(settings)
     prefix = opts["prefix"]
-    started, written = time.monotonic(), 0
-    sources = [
-        p.relative_to(output).as_posix() for p in output.rglob("*") if p.suffix in (".html", ".xml") and p.is_file()
-    ]
-    sources = [r for r in sources if not r.startswith(prefix + "/") and not is_shared(r)]
-    log.info("hantedition: converting %d pages and feeds to %s …", len(sources), opts["opencc"])
-    for relative in sources:
-        source, target = output / relative, output / prefix / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(convert_page(source.read_text(encoding="utf-8"), converter, bases, opts), encoding="utf-8")
-        written += 1
-        if written % 2000 == 0:
-            log.info("hantedition: %d of %d files (%.0f s)", written, len(sources), time.monotonic() - started)
-    log.info("hantedition: %d files in %s/ (%.1f s)", written, prefix, time.monotonic() - started)
-    return written
+    started = time.monotonic()
+    jobs = []
+    for relative in sources_of(output, settings, prefix):
+        target = f"{prefix}/{relative}"
+        if tracker is not None and (
+            relative not in tracker.rewritten and tracker.produced_by_previous(target) and (output / target).exists()
+        ):
+            tracker.keep(target, None)
+            continue
+        jobs.append((str(output), relative, target))
+    log.info("hantedition: converting %d pages and feeds to %s …", len(jobs), opts["opencc"])
+    workers = int(incremental_options(settings)["workers"]) or os.cpu_count() or 1
+    if len(jobs) >= PARALLEL_FROM and workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(bases, opts)
+        ) as pool:
+            results = list(pool.map(_convert_file, jobs, chunksize=64))
+    else:
+        _start_worker(bases, opts)
+        results = [_convert_file(job) for job in jobs]
+    for target, rewritten in results:
+        if tracker is not None:
+            tracker.keep(target, None)
+            if rewritten:
+                tracker.rewritten.add(target)
+    log.info("hantedition: %d files in %s/ (%.1f s)", len(results), prefix, time.monotonic() - started)
+    return len(results)
 
 
 def on_finalized(pelican: Any) -> None:
     settings = pelican.settings
     bases = [b.rstrip("/") for b in (settings.get("SITEURL"), settings.get("FEED_DOMAIN")) if b]
-    write_edition(Path(pelican.output_path), list(dict.fromkeys(bases)), options(settings))
+    write_edition(Path(pelican.output_path), list(dict.fromkeys(bases)), options(settings), settings)
 
 
 def register() -> None:

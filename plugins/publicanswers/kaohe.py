@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 from collections import defaultdict
 from typing import Any
 
@@ -198,10 +197,9 @@ class KaoheGenerator(Generator):
                 f["satisfaction_count"], f["satisfaction_mean"] if f["satisfaction_mean"] is not None else "",
                 f"{duty[0]}/{duty[1]}" if duty else "", f"{duty[2]}/{duty[3]}" if duty else "", row.get("rank", ""),
             ])  # fmt: skip
-        path = os.path.join(self.output_path, base, "table.csv")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-            handle.write(buffer.getvalue())
+        from incremental import write_output
+
+        write_output(self.settings, f"{base}table.csv", buffer.getvalue().encode("utf-8-sig"))
 
 
 def rates(values: dict[str, Any]) -> dict[str, float]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from operator import attrgetter
 from typing import Any
 
 from pelican import signals
+
+from citymodel.plugin import newest_first
 
 from .answers import answer_article
 from .export import load, options
@@ -38,7 +39,7 @@ def add_answers(generator: Any) -> None:
         article.warning = None
         added.append(article)
     generator.articles.extend(added)
-    generator.articles.sort(key=attrgetter("date"), reverse=True)
+    generator.articles.sort(key=newest_first)
     log.info("publicanswers: %d published answers", len(added))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any
@@ -32,29 +31,36 @@ def page_url(relative: str) -> str:
     return relative
 
 
-def write_sitemap(output: Path, base_url: str, exclude: list[str]) -> Path:
-    """Write ``output/sitemap.xml`` for every ``*.html`` under ``output``."""
+def write_sitemap(output: Path, base_url: str, exclude: list[str], settings: dict[str, Any] | None = None) -> Path:
+    """Write ``output/sitemap.xml`` for every HTML page of the build.
+
+    No ``<lastmod>``: a file's time is not the page's, and the protocol makes it optional.
+    """
+    from incremental import tracker_of, write_output
+
+    tracker = tracker_of(settings or {})
+    if tracker is not None:
+        pages = sorted(n for n in tracker.record.produced if n.endswith(".html"))
+    else:
+        pages = sorted(p.relative_to(output).as_posix() for p in output.rglob("*.html"))
     base = base_url.rstrip("/")
-    entries = []
-    for path in sorted(output.rglob("*.html")):
-        relative = path.relative_to(output).as_posix()
-        if relative in exclude or relative.endswith("/404.html"):
-            continue
-        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
-        entries.append(f"<url><loc>{escape(f'{base}/{page_url(relative)}')}</loc><lastmod>{modified}</lastmod></url>")
-    target = output / "sitemap.xml"
-    target.write_text(
+    entries = [
+        f"<url><loc>{escape(f'{base}/{page_url(relative)}')}</loc></url>"
+        for relative in pages
+        if relative not in exclude and not relative.endswith("/404.html")
+    ]
+    data = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + "\n".join(entries) + "\n</urlset>\n",
-        encoding="utf-8",
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + "\n".join(entries) + "\n</urlset>\n"
     )
+    write_output({**(settings or {}), "OUTPUT_PATH": str(output)}, "sitemap.xml", data.encode())
     log.info("sitemapxml: %d pages", len(entries))
-    return target
+    return output / "sitemap.xml"
 
 
 def on_finalized(pelican: Any) -> None:
     options = settings_of(pelican.settings)
-    write_sitemap(Path(pelican.output_path), options["base_url"], options["exclude"])
+    write_sitemap(Path(pelican.output_path), options["base_url"], options["exclude"], pelican.settings)
 
 
 def register() -> None:

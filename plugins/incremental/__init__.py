@@ -1,0 +1,34 @@
+"""Incremental builds: re-render only the pages whose inputs changed, remove what is gone.
+
+Each page's key is a digest of the values its templates read (found from the
+templates' source); the keys of the last build are kept under ``cache/``. Code,
+theme or settings changes, and a missing or unreadable record, mean a clean
+build. Other plugins write their own files through :func:`write_output`, so
+that they too are written only when changed and removed when no longer made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .plugin import register
+from .tracker import Tracker, write_atomically
+
+
+def tracker_of(settings: dict[str, Any]) -> Tracker | None:
+    tracker: Tracker | None = settings.get("INCREMENTAL_TRACKER")
+    return tracker
+
+
+def write_output(settings: dict[str, Any], name: str, data: bytes) -> bool:
+    """Write ``OUTPUT_PATH/name`` if its bytes changed; returns True when the file was rewritten."""
+    tracker = tracker_of(settings)
+    if tracker is not None:
+        return tracker.write(name, data)
+    target = Path(settings["OUTPUT_PATH"]) / name
+    write_atomically(target, data)
+    return True
+
+
+__all__ = ["Tracker", "register", "tracker_of", "write_output"]

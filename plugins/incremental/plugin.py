@@ -1,0 +1,119 @@
+"""Signals: open the build record, hand Pelican our writer, close the record at the end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pelican as pelican_package
+from pelican import signals
+
+from .settings import options
+from .tracker import FORMAT, Tracker, settings_digest, tree_digest
+from .writer import IncrementalWriter
+
+log = logging.getLogger("incremental")
+PLUGINS_ROOT = Path(__file__).resolve().parent.parent
+# Files the build writes but that another plugin keeps track of itself.
+OWNED_ELSEWHERE = ("pagefind/",)
+
+
+def build_key(settings: dict[str, Any]) -> str:
+    """Code, theme and settings: when any of them changes, everything is rebuilt."""
+    theme = Path(settings["THEME"])
+    parts = [
+        f"format={FORMAT}",
+        f"pelican={getattr(pelican_package, '__version__', '')}",
+        f"output={Path(settings['OUTPUT_PATH']).resolve()}",
+        tree_digest(PLUGINS_ROOT, suffixes=(".py",)),
+        tree_digest(theme),
+        settings_digest(settings),
+    ]
+    return "|".join(parts)
+
+
+def build_time(settings: dict[str, Any]) -> dt.datetime | None:
+    """The one build time (``SOURCE_DATE_EPOCH``), used where a file must carry a time of its own."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    city = settings.get("CITY_MODEL")
+    if city is not None:
+        return city.now()
+    return None
+
+
+def start(pelican: Any) -> None:
+    settings = pelican.settings
+    opts = options(settings)
+    if not opts["enabled"]:
+        return
+    cache = Path(opts["cache"]).resolve()
+    started = time.monotonic()
+    tracker = Tracker(cache, Path(pelican.output_path), build_key(settings), clean=bool(opts["clean"]))
+    tracker.start()
+    settings["INCREMENTAL_TRACKER"] = tracker
+    # Pelican's own reader cache spares re-reading unchanged Markdown files.
+    settings["CACHE_CONTENT"] = True
+    settings["LOAD_CONTENT_CACHE"] = not tracker.clean
+    settings["CACHE_PATH"] = str(cache / "pelican")
+    settings["CHECK_MODIFIED_METHOD"] = "md5"
+    settings["CONTENT_CACHING_LAYER"] = "reader"
+    settings["STATIC_CHECK_IF_MODIFIED"] = True  # copy images and forms only when they changed
+    pelican.delete_outputdir = False  # a clean build empties the folder itself; see Tracker.start
+    log.info(
+        "incremental: %s build (record checked in %.2f s)",
+        "clean" if tracker.clean else "incremental",
+        time.monotonic() - started,
+    )
+
+
+def get_writer(pelican: Any) -> type[IncrementalWriter] | None:
+    if "INCREMENTAL_TRACKER" not in pelican.settings:
+        return None
+    pelican.settings["INCREMENTAL_BUILD_TIME"] = build_time(pelican.settings)
+    return IncrementalWriter
+
+
+def record_static(generator: Any) -> None:
+    """Static files and the theme's assets are copied by Pelican; note them as produced."""
+    tracker: Tracker | None = generator.settings.get("INCREMENTAL_TRACKER")
+    if tracker is None:
+        return
+    for static in generator.context.get("staticfiles", []):
+        tracker.keep(static.save_as, None)
+    theme = Path(generator.theme)
+    for folder in generator.settings["THEME_STATIC_PATHS"]:
+        source = theme / folder
+        if source.is_file():
+            tracker.keep(f"{generator.settings['THEME_STATIC_DIR']}/{source.name}", None)
+            continue
+        for path in source.rglob("*"):
+            if path.is_file():
+                tracker.keep(f"{generator.settings['THEME_STATIC_DIR']}/{path.relative_to(source).as_posix()}", None)
+
+
+def finish(pelican: Any) -> None:
+    """Runs last: remove what is no longer produced, save the record."""
+    tracker: Tracker | None = pelican.settings.get("INCREMENTAL_TRACKER")
+    if tracker is None:
+        return
+    removed = tracker.remove_stale(OWNED_ELSEWHERE)
+    tracker.save()
+    log.info(
+        "incremental: %d files rewritten, %d removed, %d produced",
+        len(tracker.rewritten),
+        len(removed),
+        len(tracker.record.produced),
+    )
+
+
+def register() -> None:
+    signals.initialized.connect(start)
+    signals.get_writer.connect(get_writer)
+    signals.static_generator_finalized.connect(record_static)
+    signals.finalized.connect(finish)

@@ -1,0 +1,183 @@
+"""The record of one build: which files it produced, which it rewrote, and their keys.
+
+The record is kept in ``<cache>/incremental.pickle`` between builds. A record
+that is missing, unreadable, from another version of this code, or made with
+other code, theme or settings (the *build key*) means a clean build: the
+output folder is emptied and every page is rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("incremental")
+
+FORMAT = 3  # bump when the record's layout or the key's meaning changes
+RECORD = "incremental.pickle"
+
+
+@dataclass
+class Record:
+    format: int
+    build_key: str
+    keys: dict[str, bytes] = field(default_factory=dict)  # output path -> page key
+    produced: set[str] = field(default_factory=set)  # every file the build is responsible for
+    digests: dict[str, bytes] = field(default_factory=dict)  # plugin-owned state, by name
+
+
+def tree_digest(*roots: Path, suffixes: tuple[str, ...] = ()) -> str:
+    """A digest of every file's path and bytes under ``roots``."""
+    h = hashlib.blake2b(digest_size=16)
+    for root in roots:
+        if not root.exists():
+            continue
+        for path in sorted(root.rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts or (suffixes and path.suffix not in suffixes):
+                continue
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+class Tracker:
+    """Loaded at the start of a build, saved at its end."""
+
+    def __init__(self, cache: Path, output: Path, build_key: str, clean: bool = False) -> None:
+        self.cache = cache
+        self.output = output
+        self.build_key = build_key
+        self.previous = None if clean else self._load()
+        self.clean = self.previous is None
+        self.record = Record(FORMAT, build_key)
+        self.rewritten: set[str] = set()  # files whose bytes changed in this build
+
+    def _load(self) -> Record | None:
+        path = self.cache / RECORD
+        if not path.exists():
+            log.info("incremental: no build record in %s; clean build", self.cache)
+            return None
+        try:
+            with path.open("rb") as handle:
+                record = pickle.load(handle)
+        except Exception as error:  # a corrupt record is never fatal: it only costs a clean build
+            log.warning("incremental: build record unreadable (%s); clean build", type(error).__name__)
+            return None
+        if not isinstance(record, Record) or getattr(record, "format", None) != FORMAT:
+            log.info("incremental: build record from another version; clean build")
+            return None
+        if record.build_key != self.build_key:
+            log.info("incremental: code, theme or settings changed; clean build")
+            return None
+        return record
+
+    def start(self) -> None:
+        """A clean build starts from an empty output folder and an empty cache."""
+        if self.clean:
+            empty_folder(self.output)
+            for child in self.cache.glob("*") if self.cache.exists() else []:
+                if child.is_dir():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+
+    # Pages -------------------------------------------------------------
+
+    def is_current(self, name: str, key: bytes | None) -> bool:
+        """True when ``name`` was produced with ``key`` by the previous build and is still on disk."""
+        if key is None or self.previous is None:
+            return False
+        return self.previous.keys.get(name) == key and (self.output / name).exists()
+
+    def keep(self, name: str, key: bytes | None) -> None:
+        self.record.produced.add(name)
+        if key is not None:
+            self.record.keys[name] = key
+
+    def write(self, name: str, data: bytes, key: bytes | None = None) -> bool:
+        """Write ``output/name`` atomically if its bytes changed; returns True when rewritten."""
+        self.keep(name, key)
+        target = self.output / name
+        try:
+            if target.stat().st_size == len(data) and target.read_bytes() == data:
+                return False
+        except FileNotFoundError:
+            pass
+        write_atomically(target, data)
+        self.rewritten.add(name)
+        return True
+
+    def produced_by_previous(self, name: str) -> bool:
+        return self.previous is not None and name in self.previous.produced
+
+    # End ---------------------------------------------------------------
+
+    def remove_stale(self, owned_elsewhere: tuple[str, ...] = ()) -> list[str]:
+        """Delete what the previous build produced and this one did not."""
+        if self.previous is None:
+            return []
+        stale = sorted(self.previous.produced - self.record.produced)
+        stale = [name for name in stale if not name.startswith(owned_elsewhere)]
+        for name in stale:
+            path = self.output / name
+            if path.is_file() or path.is_symlink():
+                path.unlink()
+                prune_empty_parents(path.parent, self.output)
+        return stale
+
+    def save(self) -> None:
+        self.cache.mkdir(parents=True, exist_ok=True)
+        write_atomically(self.cache / RECORD, pickle.dumps(self.record, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Readers see the old file or the new one, never a part of either."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def empty_folder(folder: Path) -> None:
+    if not folder.exists():
+        return
+    for child in folder.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def prune_empty_parents(folder: Path, stop: Path) -> None:
+    while folder != stop and folder.is_relative_to(stop):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def relative(output: Path, path: str | os.PathLike[str]) -> str:
+    return Path(os.path.relpath(path, output)).as_posix()
+
+
+def settings_digest(settings: dict[str, Any]) -> str:
+    """The settings as far as they can change the output (the city model and export are content)."""
+    from .fingerprint import Fingerprinter
+
+    skipped = {"CITY_MODEL", "PUBLIC_EXPORT", "INCREMENTAL", "OUTPUT_PATH", "CACHE_PATH", "PATH"}
+    relevant = {k: v for k, v in settings.items() if k.isupper() and k not in skipped}
+    digest = Fingerprinter().digest(relevant)
+    return digest.hex() if digest else os.urandom(8).hex()

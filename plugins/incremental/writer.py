@@ -1,0 +1,157 @@
+"""A Pelican writer that renders a page only when the inputs its templates read have changed.
+
+Pelican's own ``write_file`` does the pagination and builds each page's
+context; we wrap the template so that, just before rendering, the page's key
+is computed from exactly the variables its templates read. A page whose key
+matches the previous build's (and whose file exists) is not rendered again.
+Every file is written atomically and only when its bytes change.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from pelican.writers import Writer
+
+from .fingerprint import Fingerprinter
+from .templates import TemplateReads
+from .tracker import Tracker, relative
+
+log = logging.getLogger("incremental")
+
+
+class _Buffer(io.StringIO):
+    """What ``_open_w`` hands Pelican: the text goes to the tracker when closed."""
+
+    def __init__(self, on_close: Any) -> None:
+        super().__init__()
+        self._on_close = on_close
+
+    def close(self) -> None:
+        if not self.closed:
+            self._on_close(self.getvalue())
+        super().close()
+
+
+class _Skipped(io.StringIO):
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+class _KeyedTemplate:
+    """Stands in for a Jinja template: computes the page key, renders only when needed."""
+
+    def __init__(self, writer: IncrementalWriter, template: Any) -> None:
+        self._writer = writer
+        self._template = template
+        self.name = template.name
+
+    def render(self, context: dict[str, Any]) -> str:
+        writer = self._writer
+        name = context["output_file"]
+        key = writer.page_key(self._template.name, context)
+        if writer.tracker.is_current(name, key):
+            writer.skip_next = (name, key)
+            writer.stats["kept"] += 1
+            return ""
+        writer.pending_key = key
+        writer.stats["rendered"] += 1
+        return str(self._template.render(context))
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._template, attribute)
+
+
+class IncrementalWriter(Writer):
+    """Needs ``settings["INCREMENTAL_TRACKER"]`` (set by the plugin at the start of the build)."""
+
+    def __init__(self, output_path: str, settings: dict[str, Any] | None = None) -> None:
+        super().__init__(output_path, settings=settings)
+        assert settings is not None
+        self.tracker: Tracker = settings["INCREMENTAL_TRACKER"]
+        self.output = Path(output_path)
+        self.fingerprints = Fingerprinter()
+        self.reads: TemplateReads | None = None
+        self.skip_next: tuple[str, bytes | None] | None = None
+        self.pending_key: bytes | None = None
+        self.stats = {"rendered": 0, "kept": 0, "volatile": 0}
+
+    # Keys ----------------------------------------------------------------
+
+    def page_key(self, template_name: str, context: dict[str, Any]) -> bytes | None:
+        if self.reads is None:
+            from jinja2 import Environment
+
+            environment = getattr(self, "_environment", None)
+            if not isinstance(environment, Environment):
+                return None
+            self.reads = TemplateReads(environment)
+        names = self.reads.reads(template_name)
+        if "*" in names:
+            return None
+        inputs = {"__template__": template_name, **{n: context[n] for n in sorted(names) if n in context}}
+        key = self.fingerprints.digest(inputs)
+        if key is None:
+            self.stats["volatile"] += 1
+        return key
+
+    # Pelican's entry points ----------------------------------------------
+
+    def write_file(self, name: Any, template: Any, context: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        if not name:
+            return None
+        self._environment = template.environment
+        return super().write_file(name, _KeyedTemplate(self, template), context, *args, **kwargs)
+
+    def write_feed(self, elements: Any, context: dict[str, Any], path: Any = None, url: Any = None, **kw: Any) -> Any:
+        if not path:
+            return super().write_feed(elements, context, path, url, **kw)
+        limit = self.settings.get("FEED_MAX_ITEMS")
+        inputs = {
+            "__feed__": [path, url, sorted(kw.items())],
+            "elements": list(elements[:limit]),
+            **{k: context.get(k) for k in ("SITEURL", "FEED_DOMAIN", "SITENAME", "SITESUBTITLE", "TIMEZONE")},
+        }
+        if not inputs["elements"]:
+            inputs["__empty_feed_time__"] = self.settings.get("INCREMENTAL_BUILD_TIME")
+        key = self.fingerprints.digest(inputs)
+        if self.tracker.is_current(path, key):
+            self.tracker.keep(path, key)
+            self._written_files.add(os.path.join(self.output_path, path))
+            self.stats["kept"] += 1
+            return None
+        self.pending_key = key
+        self.stats["rendered"] += 1
+        return super().write_feed(elements, context, path, url, **kw)
+
+    def _create_new_feed(self, feed_type: str, feed_title: str, context: dict[str, Any]) -> Any:
+        """An empty feed says it was updated at the build's time, not the clock's."""
+        feed = super()._create_new_feed(feed_type, feed_title, context)
+        build_time = self.settings.get("INCREMENTAL_BUILD_TIME")
+        original = feed.latest_post_date
+
+        def latest_post_date() -> Any:
+            return original() if feed.items or build_time is None else build_time
+
+        feed.latest_post_date = latest_post_date
+        return feed
+
+    def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
+        name = relative(self.output, filename)
+        if self.skip_next is not None and self.skip_next[0] == name:
+            _, key = self.skip_next
+            self.skip_next = None
+            self._written_files.add(filename)
+            self.tracker.keep(name, key)
+            return _Skipped()
+        if filename in self._written_files and not override:
+            from pelican.writers import FileOverwriteFailedError
+
+            raise FileOverwriteFailedError(f'Failed to overwrite "{filename}" as Pelican has already written to it')
+        self._written_files.add(filename)
+        key, self.pending_key = self.pending_key, None
+        return _Buffer(lambda text: self.tracker.write(name, text.encode(encoding), key))
