@@ -1,379 +1,167 @@
-"""Build benchmark: our Pelican site against plain Pelican on the same synthetic posts.
+"""Build benchmark: our site against plain Pelican and Hugo on the same synthetic city, at one or more sizes.
 
-Generates a deterministic city (112 stations, N Chinese posts, 12 guides) in the work folder and times three
-builds of each site, each in a fresh subprocess: clean (output and cache deleted), unchanged (warm content
-cache) and edit (one sentence appended to one post). "ours" is pelicanconf.py with our theme and plugins;
-"baseline" is plain Pelican (default theme, no plugins) on posts/ only. Seconds are measured in the child
-around read_settings + Pelican.run(); peak memory is the child's max RSS from os.wait4.
+For each size N it generates the city (fixed seed; see city_corpus.py) and measures, each command in a fresh
+process with CITY_TODAY and SOURCE_DATE_EPOCH pinned:
 
-Usage: .venv/bin/python benchmarks/bench_build.py --posts 1000 [--keep] [--work DIR]
+- ours: ``invoke build --clean``; ``invoke build`` again after one post is edited (incremental); the publisher's
+  edit → on disk time; the approval → live time (n/a until the publisher has a relay mode);
+- plain Pelican: clean, and a rebuild after the edit on its warm content cache;
+- Hugo: clean, the CLI rebuild after the edit, and ``hugo server``'s edit → served time.
+
+It prints per size: wall seconds, peak memory (wait4, largest process of the tree) and the sampled sum over the
+tree, HTML pages written, ms per page, and ratios to the Hugo row of the same kind (clean, rebuild, live).
+
+Usage: .venv/bin/python benchmarks/bench_build.py [--posts 1000,5000,20000] [--keep] [--work DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import io
-import json
-import logging
-import os
-import random
-import re
 import runpy
 import shutil
-import subprocess
 import sys
-import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+import hugo_runs
+import ours
+import plain_pelican
+from city_corpus import GUIDES, SEED, STATION_COUNT, edit_target, generate_corpus
+from hugo_site import hugo_binary, write_site
+from measure import ROOT, SOURCE_DATE_EPOCH, TODAY, Kind, Row
+
 SETTINGS_FILE = ROOT / "pelicanconf.py"
-TODAY = "2026-11-25"
-SEED = 20261125
-STATION_COUNT = 112
-SCENARIOS = ("clean", "unchanged", "edit")
 
 
-def words(text: str) -> list[str]:
-    return text.split()
+def measure_size(posts: int, work: Path, city: dict[str, Any], commands: ours.OurCommands) -> list[Row]:
+    """Every row for one size; the work folder holds corpus/, ours/, publisher/, baseline/, hugo/ and logs/."""
+    corpus, hugo = work / "corpus", work / "hugo"
+    print(f"\n== {posts:,} posts ==\nGenerating corpus in {corpus} (seed {SEED})", flush=True)
+    generate_corpus(corpus, posts, city)
+    target = edit_target(corpus)
+    print(f"  the edited post: {target.source.relative_to(corpus)}")
+    print(f"Writing the Hugo site in {hugo}: {write_site(corpus, hugo, city)} posts", flush=True)
+    steps: list[tuple[str, Callable[[], Row]]] = [
+        ("ours: clean build", lambda: ours.build(corpus, work, Kind.CLEAN, target, commands)),
+        ("ours: rebuild after edit", lambda: ours.build(corpus, work, Kind.REBUILD, target, commands)),
+        ("ours: publisher", lambda: ours.publisher_live(corpus, work, target, commands)),
+        ("ours: approval → live", lambda: ours.approval_to_live(commands)),
+        ("plain Pelican: clean build", lambda: plain_pelican.build(corpus, work, Kind.CLEAN)),
+        ("plain Pelican: rebuild after edit", lambda: plain_pelican.build(corpus, work, Kind.REBUILD)),
+        ("Hugo: clean build", lambda: hugo_runs.build(hugo, work, Kind.CLEAN, target)),
+        ("Hugo: CLI rebuild after edit", lambda: hugo_runs.build(hugo, work, Kind.REBUILD, target)),
+        ("Hugo: hugo server", lambda: hugo_runs.server_live(hugo, work, target)),
+    ]
+    rows = []
+    for number, (title, step) in enumerate(steps, 1):
+        print(f"  [{number}/{len(steps)}] {title} …", flush=True)
+        row = step()
+        print(f"    {describe(row)}", flush=True)
+        rows.append(row)
+    return rows
 
 
-def sentences(text: str) -> list[str]:
-    return re.findall(r"\S+?。", text)
+def describe(row: Row) -> str:
+    if row.reason:
+        return row.reason
+    pages = f", {row.pages} HTML pages" if row.pages is not None else ""
+    note = f" ({row.note})" if row.note else ""
+    return f"{row.seconds:.2f} s, peak {row.peak_mb:.0f} MB (tree {row.tree_mb:.0f} MB){pages}{note}"
 
 
-PINYIN = words(
-    "dong xi nan bei qing hu jiang gang tao liu song mei xing an xin yong shan men qiao lin yuan wan ping he"
-)
-FIRST = [*zip("东西南北青湖江港桃柳松梅兴安新永", PINYIN[:16], strict=True)]
-SECOND = [*zip("山门桥林园湾坪河", PINYIN[16:], strict=True)]
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
-GIVEN = words("建国 志强 海涛 立新 卫东 振华 晓明 国庆 红梅 丽华 文博 俊杰 永刚 春生 德明 秀英")
-RANKS = words("一级警督 二级警督 三级警督 一级警司")
-STREETS = words("建设路 人民路 解放路 和平街 中山路 滨江大道 站前街 文化路 新华路 胜利街 青年路 工农路")
-TOPICS = {
-    "worklog": "劝导烧烤店扰民 夜巡防盗电瓶 整治黑车拉客 寄递物流检查 校园周边护学 调解邻里纠纷 走访独居老人 排查出租屋 清理僵尸车 护送走失老人 防诈宣传进小区 整治占道经营",
-    "warning": "警惕冒充客服退款诈骗 防范刷单返利诈骗 谨防冒充公检法诈骗 节假日入室盗窃高发 冬季取暖谨防一氧化碳中毒 电动车入户充电火灾隐患 谨防高额回报投资骗局 防范虚假网络贷款 强降雨期间出行安全 警惕ETC认证短信 防范游戏装备交易诈骗 警惕虚假征兵诈骗",
-    "disclosure": "民警调整公示 群众回访情况通报 行政处罚情况公开 接处警情况通报 户籍业务办理统计 执法监督电话公布",
-    "prevention": "老旧小区防盗 冬季用电安全 识别假币 防范电信诈骗 独居老人安全 电动车防盗",
-    "community": "警务室开放日 社区议事会 治安巡逻队成立 平安小区创建 楼道安全检查 邻里守望活动",
-    "lost-found": "黑色双肩包 银行卡一张 儿童自行车 手机一部 钥匙一串 身份证一张",
-    "traffic": "冬季行车安全 电动车戴头盔 学校周边限速 酒驾危害 雨天行车 老年人过马路",
-    "campus": "开学安全第一课 校园防欺凌 防溺水教育 上下学护学岗 校园消防演练 放学路上安全",
-    "volunteer": "招募平安志愿者 志愿者巡逻日 志愿者表彰 反诈宣传志愿行 节日护卫志愿服务 义务调解员招募",
-}
-WORK = sentences("""
-    本周所里共接处警{n}起，其中群众求助{m}起，辖区治安总体平稳。 民警联合城管上门劝导，店主承诺晚上十点后不再在室外营业。
-    针对近期电动车电瓶被盗多发，调整了夜间巡逻路线，增加凌晨时段巡逻。 检查辖区快递网点{m}家，督促落实收寄验视和实名收寄制度。
-    走访辖区{m}家企业和在建工地，了解工资发放情况，排查劳资纠纷隐患。 社区民警入户走访独居老人{n}户，帮助更换了{m}处老化的电线插座。
-    上下学时段在校门口设立护学岗，疏导接送车辆，保障学生出入安全。 成功调解邻里纠纷{m}起，双方当场签订调解协议，矛盾得到化解。
-    清理小区内长期停放的僵尸车{m}辆，腾出车位方便居民停车。 民警接报一名老人走失，经过两个小时的查找，将老人平安送回家中。
-    在菜市场和广场开展防诈骗宣传，发放宣传资料{n}份，现场解答群众咨询。 对辖区出租屋开展集中排查，登记流动人口{n}人，整改消防隐患{m}处。
-    联合交警在路口开展交通秩序整治，纠正电动车不戴头盔等违法行为{n}起。 回访本月报警求助的群众{n}人，听取意见建议，群众普遍表示满意。
-    夜间巡逻中发现一处门面卷帘门未锁，民警联系店主到场后关好门窗。 户籍窗口本周办理身份证{n}张、户口迁移{m}件，群众排队时间明显缩短。
-""")
-ADVICE = sentences("""
-    近期辖区接到多起类似报警，已有群众被骗，损失最高达{n}万元。 骗子往往以客服、民警或熟人的身份联系您，要求转账或提供验证码。
-    凡是要求把钱转到所谓安全账户的，都是诈骗，请立即挂断电话。 不要点击陌生短信中的链接，不要下载来历不明的应用程序。
-    家中有老人的，请子女多提醒、多关心，帮助老人识别常见骗局。 遇到可疑情况，请拨打110或者到就近派出所咨询，也可以拨打反诈专线96110。
-    外出时请关好门窗，贵重物品不要放在车内显眼位置。 使用电暖器和燃气时注意通风，发现异常及时撤离并报警。
-    电动车请在规定地点集中充电，切勿将电池带入楼道和家中。 本提示有效期内，民警将加大巡逻力度，欢迎群众提供线索。
-    网上交易请通过正规平台，不要私下转账，不要轻信低价诱惑。 个人身份证、银行卡不要出租出借，以免被不法分子利用。
-    陌生人以中奖、退税、补贴为由索要个人信息的，请一律拒绝。 发现上当受骗，请保存好聊天记录和转账凭证，第一时间报警。
-""")
-GUIDES = [
-    ("id-card", "id-card-first", "居民身份证首次申领", "20元"),
-    ("id-card", "id-card-renew", "居民身份证换领", "20元"),
-    ("id-card", "id-card-lost", "居民身份证挂失补领", "40元"),
-    ("hukou", "hukou-birth", "出生登记", "不收费"),
-    ("hukou", "hukou-move-in", "户口迁入", "不收费"),
-    ("residence", "residence-permit", "居住证申领", "不收费"),
-    ("exit-entry", "passport-first", "普通护照首次申请", "120元"),
-    ("exit-entry", "hk-macao-pass", "往来港澳通行证", "60元"),
-    ("vehicle", "driving-license-renew", "机动车驾驶证期满换证", "10元"),
-    ("certificate", "no-crime-cert", "无犯罪记录证明", "不收费"),
-    ("certificate", "kinship-cert", "亲属关系证明", "不收费"),
-    ("public-order", "hotel-permit", "旅馆业特种行业许可证", "不收费"),
-]
+def ratio(mine: float | None, hugo: float | None) -> str:
+    return f"{mine / hugo:.1f}x" if mine is not None and hugo else "-"
 
 
-@dataclass
-class Station:
-    slug: str
-    name: str
-    modules: list[str]
+def number(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
-@dataclass
-class BuildResult:
-    site: str
-    scenario: str
-    pages: int
-    seconds: float
-    peak_mb: float
-
-    @property
-    def ms_per_page(self) -> float:
-        return 1000 * self.seconds / max(self.pages, 1)
-
-
-def write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def small_jpeg() -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (60, 80), (70, 90, 130)).save(buffer, format="JPEG", quality=70)
-    return buffer.getvalue()
-
-
-def fill(rng: random.Random, sentence: str) -> str:
-    return sentence.format(n=rng.randint(12, 98), m=rng.randint(2, 9))
-
-
-def make_body(rng: random.Random, pool: list[str], headings: tuple[str, str]) -> str:
-    """A 200-600 character Markdown body: intro paragraph, bullet list, closing section."""
-    target, chosen = rng.randint(180, 480), rng.sample(pool, len(pool))
-    picked = [fill(rng, chosen.pop())]
-    while sum(map(len, picked)) < target and chosen:
-        picked.append(fill(rng, chosen.pop()))
-    bullets = "\n".join(f"- {item}" for item in picked[1:-1])
-    return f"{picked[0]}\n\n## {headings[0]}\n\n{bullets}\n\n## {headings[1]}\n\n{picked[-1]}\n"
-
-
-def make_stations(rng: random.Random, content: Path, city: dict[str, Any]) -> list[Station]:
-    names = [(a + b, pa + pb) for a, pa in FIRST for b, pb in SECOND]
-    rng.shuffle(names)
-    districts, optional, photo = city["districts"], list(city["optional_modules"]), small_jpeg()
-    stations = []
-    for index, (name, slug) in enumerate(names[:STATION_COUNT]):
-        modules = rng.sample(optional, rng.randint(1, 3)) if rng.random() < 1 / 3 else []
-        district, street = districts[index % len(districts)], rng.choice(STREETS)
-        since = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randint(0, 2400))
-        chosen = f"Modules: {', '.join(modules)}\n" if modules else ""
-        write(
-            content / "stations" / f"{slug}.md",
-            f"Slug: {slug}\nName: {name}派出所\nDistrict: {district}\nAddress: {district}{street}{rng.randint(1, 300)}号\n"
-            f"Hours: 周一至周五 8:30-17:30，节假日值班窗口 9:00-16:00\nPhone: 0417-{2100000 + index}\n"
-            f"Report_Phone: 0417-{2200000 + index}\nEmail: {slug}@pcs.yunlan.example\n"
-            f"Jurisdiction: {name}街道及{street}沿线{rng.randint(3, 12)}个社区\n{chosen}"
-            f"Chief: {rng.choice(SURNAMES)}{rng.choice(GIVEN)}\nChief_Rank: {rng.choice(RANKS)}\n"
-            f"Chief_Badge: {rng.randint(0, 999999):06d}\nChief_Born: {rng.randint(1965, 1990)}\n"
-            f"Chief_Photo: images/chiefs/{slug}.jpg\nChief_Since: {since:%Y-%m-%d}\n\n"
-            f"{name}派出所负责{name}街道的治安管理、户籍管理和群众求助。{fill(rng, rng.choice(WORK))}\n",
-        )
-        (content / "images" / "chiefs").mkdir(parents=True, exist_ok=True)
-        (content / "images" / "chiefs" / f"{slug}.jpg").write_bytes(photo)
-        stations.append(Station(slug, name, modules))
-    return stations
-
-
-def pick_module(rng: random.Random, station: Station) -> str:
-    roll = rng.random()
-    if roll < 0.25:
-        return "warning"
-    if roll < 0.35:
-        return "disclosure"
-    if roll < 0.55 and station.modules:
-        return rng.choice(station.modules)
-    return "worklog"
-
-
-def make_post(rng: random.Random, content: Path, station: Station, index: int, city: dict[str, Any]) -> str:
-    module = pick_module(rng, station)
-    date = dt.datetime(2023, 12, 1, 8) + dt.timedelta(days=rng.randint(0, 1088), minutes=rng.randint(0, 600))
-    topic = rng.choice(words(TOPICS[module]))
-    slug = f"{station.slug}-{module}-{date:%Y%m%d}-{index:05d}"
-    extra, pool, headings = "", WORK, ("重点工作", "下一步")
-    summary = f"{station.name}派出所{topic}。"
-    if module == "worklog":
-        second = rng.choice(words(TOPICS["worklog"]))
-        title = f"工作记实（{date.month}月{date.day}日）：{topic}、{second}"
-        summary, headings = f"本周接处警{rng.randint(30, 99)}起；{topic}、{second}。", ("重点工作", "下周安排")
-    elif module == "warning":
-        title, pool, headings = f"预警：{topic}", ADVICE, ("常见情形", "防范提示")
-        summary = f"{station.name}派出所提示：{topic}，请广大群众提高警惕。"
-        effective = date + dt.timedelta(hours=1)
-        expires = effective + dt.timedelta(days=rng.randint(7, 120))
-        extra = (
-            f"Level: {rng.choices(list(city['warning_levels']), weights=(5, 3, 2, 1))[0]}\n"
-            f"Area: {station.name}街道全域\nEffective: {effective:%Y-%m-%d %H:%M}\nExpires: {expires:%Y-%m-%d %H:%M}\n"
-        )
-        extra += "Official: yes\n" if rng.random() < 0.2 else ""
-    elif module == "disclosure":
-        title, headings = f"{topic}（{date.year}年{date.month}月）", ("公开内容", "监督渠道")
-    else:
-        title = f"{city['optional_modules'][module]}：{topic}"
-        pool = ADVICE if module == "prevention" else WORK
-    write(
-        content / "posts" / station.slug / module / f"{date:%Y-%m-%d}-{slug}.md",
-        f"Title: {title}\nDate: {date:%Y-%m-%d %H:%M}\nSlug: {slug}\nStation: {station.slug}\nModule: {module}\n"
-        f"Summary: {summary}\n{extra}\n{make_body(rng, pool, headings)}",
+def print_table(posts: int, rows: list[Row]) -> None:
+    hugo_rows = {row.kind: row for row in rows if row.label.lower().startswith("hugo") and not row.reason}
+    print(
+        f"\nResults for {posts:,} posts ({STATION_COUNT} stations, {len(GUIDES)} guides; "
+        f"CITY_TODAY={TODAY}, SOURCE_DATE_EPOCH={SOURCE_DATE_EPOCH})\n"
     )
-    return module
-
-
-def make_guides(content: Path) -> None:
-    for category, slug, title, fee in GUIDES:
-        (content / "forms").mkdir(parents=True, exist_ok=True)
-        (content / "forms" / f"{slug}-form.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
-        write(
-            content / "guides" / category / f"{slug}.md",
-            f"Title: {title}\nSlug: {slug}\nCategory: {category}\nSummary: {title}的办理条件、材料和流程。\n"
-            f"For: 本市户籍居民及持居住证人员\nTime_Limit: 20个工作日\nFee: {fee}\nWhere: 各派出所户籍窗口\n"
-            f"Hours: 周一至周五 8:30-17:00，法定节假日除外\nPhone: 0417-2000003\nComplaints_Phone: 0417-12389\n"
-            f"Form: {title}申请表 | forms/{slug}-form.pdf\nReviewed: 2026-10-01\n\n"
-            "## 办理条件\n本市户籍或持有有效居住证。\n\n## 申请材料\n| 材料 | 原件/复印件 | 份数 |\n| --- | --- | --- |\n"
-            "| 居民户口簿 | 原件 | 1 |\n\n## 办理流程\n1. 取号\n2. 提交材料、采集照片\n3. 领取回执\n\n"
-            "## 注意事项\n请提前在网上预约。\n",
-        )
-
-
-def generate_corpus(content: Path, posts: int, city: dict[str, Any]) -> None:
-    rng = random.Random(SEED)
-    shutil.rmtree(content, ignore_errors=True)
-    stations = make_stations(rng, content, city)
-    print(f"  {len(stations)} stations, {sum(1 for s in stations if s.modules)} with optional modules")
-    counts: dict[str, int] = {}
-    step = max(posts // 5, 1)
-    for index in range(posts):
-        module = make_post(rng, content, rng.choice(stations), index, city)
-        counts[module] = counts.get(module, 0) + 1
-        if (index + 1) % step == 0 or index + 1 == posts:
-            print(f"  posts: {index + 1}/{posts}", flush=True)
-    print("  by module: " + ", ".join(f"{m} {n}" for m, n in sorted(counts.items(), key=lambda item: -item[1])))
-    make_guides(content)
-    print(f"  {len(GUIDES)} guides with one PDF form each")
-
-
-def child_build(config_file: Path) -> int:
-    """Runs in the subprocess: one build, logging at WARNING to stderr (the log file), errors fatal."""
-    config = json.loads(config_file.read_text(encoding="utf-8"))
-    from pelican import Pelican
-    from pelican.log import init as init_logging
-    from pelican.settings import read_settings
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    init_logging(logging.WARNING, fatal="errors", handler=handler)  # like `pelican --fatal errors`
-    start = time.perf_counter()
-    Pelican(read_settings(config["settings_file"], override=config["overrides"])).run()
-    seconds = time.perf_counter() - start
-    Path(config["result"]).write_text(json.dumps({"seconds": seconds}), encoding="utf-8")
-    return 0
-
-
-def site_overrides(site: str, corpus: Path, site_dir: Path) -> dict[str, Any]:
-    paths = {"PATH": str(corpus), "OUTPUT_PATH": str(site_dir / "output"), "CACHE_PATH": str(site_dir / "cache")}
-    common = {**paths, "CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True}
-    if site == "ours":
-        return common
-    # Plain Pelican: default theme, no plugins, only the posts (stations, guides, images and forms ignored).
-    only_posts = {"ARTICLE_PATHS": ["posts"], "PAGE_PATHS": [], "STATIC_PATHS": []}
-    return {**common, **only_posts, "SITENAME": "Baseline", "TIMEZONE": "Asia/Shanghai", "PLUGINS": []}
-
-
-def run_build(site: str, scenario: str, corpus: Path, work: Path) -> BuildResult:
-    site_dir, logs = work / site, work / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    if scenario == "clean":
-        shutil.rmtree(site_dir, ignore_errors=True)
-    name = f"{site}-{scenario}"
-    config: dict[str, Any] = {
-        "settings_file": str(SETTINGS_FILE) if site == "ours" else None,
-        "overrides": site_overrides(site, corpus, site_dir),
-        "result": str(logs / f"{name}.result.json"),
-    }
-    config_file = logs / f"{name}.config.json"
-    config_file.write_text(json.dumps(config, indent=1), encoding="utf-8")
-    Path(config["result"]).unlink(missing_ok=True)
-    env = {**os.environ, "CITY_TODAY": TODAY, "CITY_CONTENT": str(corpus)}
-    log_file = logs / f"{name}.log"
-    with log_file.open("w", encoding="utf-8") as log:
-        command = [sys.executable, str(Path(__file__).resolve()), "--child", str(config_file)]
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
-        print(f"\nBUILD FAILED: {name} (exit {process.returncode}); last lines of {log_file}:", file=sys.stderr)
-        print("\n".join(tail), file=sys.stderr)
-        raise SystemExit(1)
-    seconds = json.loads(Path(config["result"]).read_text(encoding="utf-8"))["seconds"]
-    pages = sum(1 for _ in (site_dir / "output").rglob("*.html"))
-    return BuildResult(site, scenario, pages, seconds, usage.ru_maxrss / 1024)
-
-
-def edit_one_post(corpus: Path, site: str) -> Path:
-    posts = sorted((corpus / "posts").rglob("*.md"))
-    target = posts[len(posts) // 2]
-    with target.open("a", encoding="utf-8") as handle:
-        handle.write(f"\n本周补充：民警再次回访了相关群众（基准测试追加 {site}）。\n")
-    return target
-
-
-def bench_site(site: str, corpus: Path, work: Path) -> list[BuildResult]:
-    results = []
-    for scenario in SCENARIOS:
-        if scenario == "edit":
-            edited = edit_one_post(corpus, site)
-        result = run_build(site, scenario, corpus, work)
-        print(f"  {site:8} {scenario:9} {result.pages:6} pages {result.seconds:7.2f} s {result.peak_mb:7.1f} MB")
-        results.append(result)
-    marker = f"基准测试追加 {site}"
-    if not any(marker in p.read_text(encoding="utf-8") for p in (work / site / "output").rglob("*.html")):
-        print(f"  warning: the sentence appended to {edited.name} is not in {site}'s output", file=sys.stderr)
-    return results
-
-
-def print_report(ours: list[BuildResult], baseline: list[BuildResult], posts: int) -> None:
-    print(f"\nResults ({posts} posts, {STATION_COUNT} stations, {len(GUIDES)} guides; CITY_TODAY={TODAY})\n")
-    header = f"{'site':9} {'scenario':10} {'pages':>6} {'seconds':>8} {'ms/page':>8} {'peak MB':>8}"
+    header = (
+        f"{'scenario':42} {'wall s':>8} {'peak MB':>8} {'tree MB':>8} {'HTML':>7} {'ms/page':>8}"
+        f" {'×Hugo s':>8} {'×Hugo MB':>8} {'×Hugo ms/p':>10}"
+    )
     print(header)
     print("-" * len(header))
-    for result in [*ours, *baseline]:
+    for row in rows:
+        if row.reason:
+            print(f"{row.label:42} {row.reason}")
+            continue
+        hugo = hugo_rows.get(row.kind)
         print(
-            f"{result.site:9} {result.scenario:10} {result.pages:6d} {result.seconds:8.2f} "
-            f"{result.ms_per_page:8.2f} {result.peak_mb:8.1f}"
+            f"{row.label:42} {row.seconds:8.2f} {number(row.peak_mb, 1):>8} {number(row.tree_mb, 1):>8}"
+            f" {number(row.pages, 0):>7} {number(row.ms_per_page, 2):>8}"
+            f" {ratio(row.seconds, hugo and hugo.seconds):>8} {ratio(row.peak_mb, hugo and hugo.peak_mb):>8}"
+            f" {ratio(row.ms_per_page, hugo and hugo.ms_per_page):>10}"
         )
-    print(f"\n{'ours/baseline':14} {'ms/page':>8} {'peak MB':>8} {'seconds':>8}")
-    for mine, base in zip(ours, baseline, strict=True):
+        if row.note:
+            print(f"    ↳ {row.note}")
+    print(
+        "\npeak MB: largest process of the tree (wait4); tree MB: largest sampled sum of RSS over the process group."
+        "\nlive rows: seconds from saving the edit to the change being visible; memory over the server's whole run."
+        "\n×Hugo: against the Hugo row of the same kind (clean, rebuild after edit, live)."
+    )
+
+
+def print_scaling(results: dict[int, list[Row]]) -> None:
+    sizes = list(results)
+    print(f"\nWall seconds by size\n{'scenario':42}" + "".join(f" {size:>9,}" for size in sizes))
+    for index, row in enumerate(results[sizes[0]]):
+        cells = (results[size][index] for size in sizes)
         print(
-            f"{mine.scenario:14} {mine.ms_per_page / base.ms_per_page:7.2f}x "
-            f"{mine.peak_mb / base.peak_mb:7.2f}x {mine.seconds / base.seconds:7.2f}x"
+            f"{row.label:42}"
+            + "".join(f" {'n/a' if cell.seconds is None else f'{cell.seconds:.2f}':>9}" for cell in cells)
         )
-    print(f"\ntotal HTML pages: ours {ours[0].pages}, baseline {baseline[0].pages}")
+
+
+def post_counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.replace("_", "").split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("post counts must be positive")
+    return counts
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--posts", type=int, default=300, help="number of synthetic posts (default 300)")
-    parser.add_argument("--keep", action="store_true", help="keep the corpus, outputs and caches afterwards")
+    parser.add_argument(
+        "--posts", type=post_counts, default=[1000], help="post counts, comma-separated, e.g. 1000,5000,20000"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the last size's corpus, outputs and caches")
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work", help="work folder")
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        return child_build(args.child)
     work: Path = args.work.resolve()
-    corpus = work / "corpus"
-    if corpus.resolve().is_relative_to(ROOT / "content"):
+    if (work / "corpus").is_relative_to(ROOT / "content"):
         parser.error("the work folder must be outside content/")
+    print(f"Hugo: {hugo_binary()}")
+    commands = ours.OurCommands.probe()
+    for reason in (commands.clean_missing, commands.publisher_missing, commands.relay_missing):
+        if reason:
+            print(f"  note: {reason}")
     city: dict[str, Any] = runpy.run_path(str(SETTINGS_FILE))["CITY"]
-    print(f"Generating corpus in {corpus} (seed {SEED}, {args.posts} posts)")
-    generate_corpus(corpus, args.posts, city)
-    print(f"Building (logs in {work / 'logs'})")
-    ours = bench_site("ours", corpus, work)
-    baseline = bench_site("baseline", corpus, work)
-    print_report(ours, baseline, args.posts)
-    if not args.keep:
-        for folder in (corpus, work / "ours", work / "baseline"):
-            shutil.rmtree(folder, ignore_errors=True)
-    return 0
+    results: dict[int, list[Row]] = {}
+    for posts in args.posts:
+        shutil.rmtree(work / "logs", ignore_errors=True)
+        results[posts] = measure_size(posts, work, city, commands)
+        shutil.rmtree(work / f"logs-{posts}", ignore_errors=True)
+        (work / "logs").rename(work / f"logs-{posts}")
+        print_table(posts, results[posts])
+        if not args.keep or posts != args.posts[-1]:
+            for folder in ("corpus", "ours", "publisher", "baseline", "hugo", "hugo-cache"):
+                shutil.rmtree(work / folder, ignore_errors=True)
+    if len(results) > 1:
+        print_scaling(results)
+    print(f"\nlogs: {work}/logs-<posts>/")
+    return 1 if any(row.failed for rows in results.values() for row in rows) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,229 @@
+"""Running one measured command: wall time, peak memory of its process tree, pages written, polling helpers.
+
+Every command runs in its own session (process group), so the whole tree can be sampled and stopped together.
+Two memory figures come out of each run:
+
+- ``peak_mb``: ``ru_maxrss`` from ``os.wait4``. On Linux this is the largest single process among the command and
+  the descendants it waited for (Pagefind under our build counts), not their sum.
+- ``tree_mb``: the largest sum of RSS over the whole process group, sampled every 100 ms.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = "2026-11-25"
+SOURCE_DATE_EPOCH = int(dt.datetime.fromisoformat(f"{TODAY}T00:00:00+00:00").timestamp())
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+HEARTBEAT_SECONDS = 30
+
+
+class Kind(StrEnum):
+    """What a row measures; each is compared with the Hugo row of the same kind."""
+
+    CLEAN = "clean"
+    REBUILD = "rebuild"
+    LIVE = "live"
+
+
+@dataclass
+class Row:
+    """One line of the report. ``reason`` set means n/a (or failed), and the figures stay None."""
+
+    label: str
+    kind: Kind
+    seconds: float | None = None
+    peak_mb: float | None = None
+    tree_mb: float | None = None
+    pages: int | None = None
+    reason: str = ""
+    failed: bool = False
+    note: str = ""  # printed under the row
+
+    @property
+    def ms_per_page(self) -> float | None:
+        if self.seconds is None or not self.pages:
+            return None
+        return 1000 * self.seconds / self.pages
+
+
+@dataclass
+class Usage:
+    seconds: float
+    peak_mb: float
+    tree_mb: float
+    returncode: int
+    timed_out: bool
+
+
+class CommandFailed(Exception):
+    """A measured command exited non-zero, timed out, or never showed the expected result."""
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of every child: time pinned, our build's optional features at their configured defaults."""
+    env = {key: value for key, value in os.environ.items() if key not in ("CITY_SEARCH", "CITY_EXPORT")}
+    return {**env, "CITY_TODAY": TODAY, "SOURCE_DATE_EPOCH": str(SOURCE_DATE_EPOCH), **extra}
+
+
+def group_rss_bytes(group: int) -> int:
+    """The summed RSS of every process in process group ``group``."""
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rpartition(")")[2].split()
+        except OSError:
+            continue  # the process ended while we looked
+        if int(fields[2]) == group:  # fields[0] is field 3 (state) of proc(5); pgrp is field 5, rss field 24
+            total += int(fields[21]) * PAGE_SIZE
+    return total
+
+
+class Watcher(threading.Thread):
+    """Samples the group's memory, prints a heartbeat with the log's last line, and enforces the deadline."""
+
+    def __init__(self, pid: int, label: str, log_file: Path, timeout: float | None) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.label, self.log_file = pid, label, log_file
+        self.deadline = time.monotonic() + timeout if timeout else None
+        self.peak_bytes = 0
+        self.timed_out = False
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        started = time.monotonic()
+        next_heartbeat = started + HEARTBEAT_SECONDS
+        while not self.done.wait(0.1):
+            self.peak_bytes = max(self.peak_bytes, group_rss_bytes(self.pid))
+            now = time.monotonic()
+            if now >= next_heartbeat:
+                print(f"      … {self.label}: {now - started:.0f} s; {last_line(self.log_file)}", flush=True)
+                next_heartbeat += HEARTBEAT_SECONDS
+            if self.deadline and now > self.deadline:
+                self.timed_out = True
+                kill_group(self.pid, signal.SIGKILL)
+
+
+class Child:
+    """A command started in its own process group, its output going to ``log_file``."""
+
+    def __init__(
+        self, command: list[str], *, env: dict[str, str], log_file: Path, label: str, timeout: float | None = None
+    ) -> None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.log = log_file.open("w", encoding="utf-8")
+        self.log_file = log_file
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        self.watcher = Watcher(self.process.pid, label, log_file, timeout)
+        self.watcher.start()
+
+    def running(self) -> bool:
+        result = os.waitid(os.P_PID, self.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        return result is None
+
+    def wait(self) -> Usage:
+        """Blocks until the command exits, then reaps it (with its rusage) and any stragglers of its group."""
+        try:
+            _, status, usage = os.wait4(self.process.pid, 0)
+        except KeyboardInterrupt:  # Ctrl-C reaches only our process group, not the command's: stop it too
+            kill_group(self.process.pid, signal.SIGKILL)
+            os.wait4(self.process.pid, 0)
+            raise
+        seconds = time.perf_counter() - self.started
+        self.process.returncode = os.waitstatus_to_exitcode(status)
+        self.watcher.done.set()
+        self.watcher.join()
+        kill_group(self.process.pid, signal.SIGKILL)
+        self.log.close()
+        return Usage(
+            seconds, usage.ru_maxrss / 1024, self.watcher.peak_bytes / 2**20, self.process.returncode,
+            self.watcher.timed_out,
+        )  # fmt: skip
+
+    def stop(self) -> Usage:
+        """Interrupts the group (SIGINT, then SIGTERM, then SIGKILL), then reaps it."""
+        for sig, grace in ((signal.SIGINT, 10), (signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+            kill_group(self.process.pid, sig)
+            if wait_until(lambda: not self.running(), timeout=grace, interval=0.05):
+                break
+        return self.wait()
+
+
+def kill_group(group: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the group is already gone
+        os.killpg(group, sig)
+
+
+def run_measured(
+    command: list[str], *, env: dict[str, str], log_file: Path, label: str, timeout: float | None = None
+) -> Usage:
+    """Runs ``command`` to the end; raises CommandFailed on a non-zero exit or a timeout."""
+    usage = Child(command, env=env, log_file=log_file, label=label, timeout=timeout).wait()
+    if usage.timed_out:
+        raise CommandFailed(f"timed out after {timeout:.0f} s (log: {log_file})")
+    if usage.returncode != 0:
+        raise CommandFailed(f"exit {usage.returncode} (log: {log_file})")
+    return usage
+
+
+def html_written(folder: Path, since_ns: int) -> int:
+    """How many ``*.html`` files under ``folder`` were written at or after ``since_ns`` (time.time_ns())."""
+    count = 0
+    for path in folder.rglob("*.html"):
+        try:
+            if path.stat().st_mtime_ns >= since_ns:
+                count += 1
+        except FileNotFoundError:
+            continue
+    return count
+
+
+def wait_until(check: Callable[[], bool], *, timeout: float, interval: float = 0.02) -> bool:
+    """Calls ``check`` until it returns True (then True) or ``timeout`` seconds pass (then False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(interval)
+    return check()
+
+
+def file_contains(path: Path, text: str) -> bool:
+    try:
+        return text in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def last_line(log_file: Path) -> str:
+    lines = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    return lines[-1][:120] if lines else "(no output yet)"
+
+
+def log_tail(log_file: Path, count: int = 30) -> str:
+    return "\n".join(log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-count:])

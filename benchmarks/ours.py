@@ -1,0 +1,172 @@
+"""Our rows, run through the commands an editor runs: ``invoke build`` and ``invoke publisher``.
+
+Every command gets the corpus through CITY_CONTENT and its cache folder through CITY_CACHE. A command that does
+not exist yet (probed with ``invoke --help``) gives an n/a row with the reason, and the benchmark goes on.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from city_corpus import EditTarget
+from measure import (
+    ROOT,
+    Child,
+    CommandFailed,
+    Kind,
+    Row,
+    child_env,
+    file_contains,
+    html_written,
+    run_measured,
+    wait_until,
+)
+
+INVOKE = str(Path(sys.executable).with_name("invoke"))
+FIRST_PUBLISH_TIMEOUT = 3600.0
+EDIT_VISIBLE_TIMEOUT = 120.0
+LIVE_LINE = "publisher: live"
+
+
+def invoke_help(task: str) -> str | None:
+    """``invoke --help TASK``'s text, or None when there is no such task."""
+    result = subprocess.run([INVOKE, "--help", task], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return result.stdout if result.returncode == 0 else None
+
+
+@dataclass(frozen=True)
+class OurCommands:
+    """Which of our commands exist yet; each ``*_missing`` is the reason a row is n/a, or None."""
+
+    clean_missing: str | None
+    publisher_missing: str | None
+    relay_missing: str | None
+
+    @classmethod
+    def probe(cls) -> OurCommands:
+        build_help, publisher_help = invoke_help("build") or "", invoke_help("publisher")
+        clean = None if "--clean" in build_help else "`invoke build` has no --clean yet (no incremental build)"
+        if publisher_help is None:
+            return cls(clean, "no `invoke publisher` task yet", "publisher has no relay mode yet")
+        missing = [flag for flag in ("--root", "--no-relay") if flag not in publisher_help]
+        publisher = f"`invoke publisher` has no {', '.join(missing)} yet" if missing else None
+        relay = None if "relay" in publisher_help.replace("--no-relay", "") else "publisher has no relay mode yet"
+        return cls(clean, publisher, relay)
+
+
+def our_env(corpus: Path, cache: Path) -> dict[str, str]:
+    return child_env(CITY_CONTENT=str(corpus), CITY_CACHE=str(cache))
+
+
+def build(corpus: Path, work: Path, kind: Kind, target: EditTarget, commands: OurCommands) -> Row:
+    """``invoke build --clean`` into work/ours/output (or, before --clean exists, ``invoke build`` into a deleted
+    output folder, which is a clean build today); or, for REBUILD, ``invoke build`` again after editing the post."""
+    site = work / "ours"
+    command = [INVOKE, "build", "--output", str(site / "output")]
+    if kind is Kind.CLEAN:
+        shutil.rmtree(site, ignore_errors=True)
+        label = "ours clean: invoke build" + (" (fresh folders)" if commands.clean_missing else " --clean")
+        command += [] if commands.clean_missing else ["--clean"]
+    else:
+        label = "ours rebuild after edit: invoke build"
+        if commands.clean_missing:
+            return Row(label, kind, reason=f"n/a ({commands.clean_missing})")
+        marker = target.append_sentence("invoke-build")
+    since = time.time_ns()
+    try:
+        usage = run_measured(
+            command, env=our_env(corpus, site / "cache"), log_file=work / "logs" / f"ours-{kind}.log", label=label
+        )
+    except CommandFailed as failure:
+        return Row(label, kind, reason=f"FAILED: {failure}", failed=True)
+    if kind is not Kind.CLEAN and not file_contains(site / "output" / target.url_path / "index.html", marker):
+        return Row(label, kind, reason="FAILED: the appended sentence is not in the output", failed=True)
+    row = Row(label, kind, usage.seconds, usage.peak_mb, usage.tree_mb, html_written(site / "output", since))
+    if kind is not Kind.CLEAN:
+        row.note = full_rebuild_reason((work / "logs" / f"ours-{kind}.log").read_text(encoding="utf-8"))
+    return row
+
+
+def full_rebuild_reason(log_text: str) -> str:
+    """The incremental build's own line when it chose to rebuild everything (e.g. the code changed), or ""."""
+    for line in log_text.splitlines():
+        if line.startswith("incremental:") and "clean build" in line:
+            return f"not incremental: {line}"
+    return ""
+
+
+def live_lines(log_file: Path) -> int:
+    text = log_file.read_text(encoding="utf-8", errors="replace")
+    return sum(1 for line in text.splitlines() if line.startswith(LIVE_LINE))
+
+
+def publisher_live(corpus: Path, work: Path, target: EditTarget, commands: OurCommands) -> Row:
+    """Seconds from saving an edit to the changed post on disk under ROOT/current/ (after one warm-up edit); memory
+    is the publisher's peak over its whole run, first publish included; pages are the HTML files written for it."""
+    label = "ours publisher: edit saved → on disk"
+    if commands.publisher_missing:
+        return Row(label, Kind.LIVE, reason=f"n/a ({commands.publisher_missing})")
+    root = work / "publisher"
+    shutil.rmtree(root, ignore_errors=True)
+    command = [INVOKE, "publisher", "--root", str(root), "--no-relay"]
+    log_file = work / "logs" / "publisher.log"
+    publisher = Child(command, env=our_env(corpus, root / "cache"), log_file=log_file, label="publisher")
+    try:
+        seconds, pages, log_offset = time_edit_to_disk(publisher, root, target)
+    except CommandFailed as failure:
+        return Row(label, Kind.LIVE, reason=f"FAILED: {failure} (log: {log_file})", failed=True)
+    finally:
+        usage = publisher.stop()  # always, whatever happened
+    note = full_rebuild_reason(log_file.read_text(encoding="utf-8")[log_offset:])
+    return Row(label, Kind.LIVE, seconds, usage.peak_mb, usage.tree_mb, pages, note=note)
+
+
+def time_edit_to_disk(publisher: Child, root: Path, target: EditTarget) -> tuple[float, int, int]:
+    """Waits for the first publish, makes one warm-up edit (the idle folder's first build is a clean one), then
+    times the second edit; returns its seconds, the HTML files written for it and where its log lines start."""
+    print("    waiting for the first publish", flush=True)
+    first = wait_until(
+        lambda: live_lines(publisher.log_file) >= 1 or not publisher.running(),
+        timeout=FIRST_PUBLISH_TIMEOUT,
+        interval=0.2,
+    )
+    if not first or not publisher.running():
+        raise CommandFailed("no first publish" if publisher.running() else "the publisher exited")
+    page = root / "current" / target.url_path / "index.html"
+    warm_up = time_one_edit(target, "publisher-warm-up", page, FIRST_PUBLISH_TIMEOUT)
+    print(f"    warm-up edit on disk after {warm_up:.2f} s (the idle folder's first build)", flush=True)
+    since, log_offset = time.time_ns(), len(publisher.log_file.read_text(encoding="utf-8"))
+    seconds = time_one_edit(target, "publisher", page, EDIT_VISIBLE_TIMEOUT)
+    return seconds, html_written((root / "current").resolve(), since), log_offset
+
+
+def time_one_edit(target: EditTarget, scenario: str, page: Path, timeout: float) -> float:
+    time.sleep(1.0)  # let the watcher settle after the last publish
+    marker = target.append_sentence(scenario)
+    saved = time.perf_counter()
+    if not wait_until(lambda: file_contains(page, marker), timeout=timeout):
+        raise CommandFailed(f"the edit did not reach {page} within {timeout:.0f} s")
+    return time.perf_counter() - saved
+
+
+def approval_to_live(commands: OurCommands) -> Row:
+    """TODO: seconds from a moderator approving an answer in the relay to that answer on the live site.
+
+    To write now that ``invoke publisher`` has a relay mode (its store, relay/store/ and publisher/ were still
+    being written when this benchmark was): give the publisher a fresh SQLite store through
+    ``RELAY_DATABASE_URL=sqlite:///DIR/relay.sqlite3`` and ``RELAY_STATIONS`` pointing at the
+    ``api/stations.json`` of our clean build; ``Store.migrate()`` it and ``Store.submit()`` one question to the
+    edited post's station; start ``invoke publisher --root DIR/publisher`` (no ``--no-relay``) and wait for its
+    first ``publisher: live`` line; then reply and approve with ``Store.act`` exactly as
+    ``publish()`` in tests/relay/test_publish_loop.py does, and time from that commit to the public text in
+    ``DIR/publisher/current/<Item.site_path>index.html``. Until then the row is n/a.
+    """
+    label = "ours approval → live"
+    if commands.relay_missing:
+        return Row(label, Kind.LIVE, reason=f"n/a ({commands.relay_missing})")
+    return Row(label, Kind.LIVE, reason="n/a (TODO: not measured yet, see ours.approval_to_live)")
