@@ -140,6 +140,49 @@ def duties(c: Context, as_of: str = "") -> None:
     print(f"{len(late)} late duties as of {day.isoformat()}")
 
 
+@task(
+    help={
+        "root": "folder holding site-a/, site-b/ and the symlink current/ that the web server serves",
+        "publish": "use publishconf.py (absolute URLs)",
+        "no_relay": "content only: do not read answers from the relay",
+        "once": "publish once and exit",
+        "settle": "seconds of quiet that end a batch of changes",
+    }
+)
+def publisher(
+    c: Context,
+    root: str = "var/site",
+    publish: bool = False,
+    no_relay: bool = False,
+    once: bool = False,
+    settle: float = 0.2,
+) -> None:
+    """Publish content commits and relay approvals as they happen (a service; see docs/architecture.md)."""
+    import logging
+
+    from publisher import Publisher
+
+    settings_file = PUBLISH_FILE if publish else SETTINGS_FILE
+    first = pelican_settings(settings_file)
+    show_progress(first["PLUGINS"])
+    logging.getLogger("publisher").setLevel(logging.INFO)
+    store = None
+    if not no_relay:
+        from relay.settings import load_settings
+        from relay.store import Store
+
+        store = Store(load_settings().database)
+        store.migrate()
+    worker = Publisher(Path(root).resolve(), lambda: pelican_settings(settings_file), store=store, settle=settle)
+    try:
+        worker.run(Path(first["PATH"]).resolve(), once=once)
+    except KeyboardInterrupt:
+        worker.stop()
+    finally:
+        if store is not None:
+            store.close()
+
+
 @task(help={"port": "port to serve on", "bind": "address to bind"})
 def serve(c: Context, port: int = 8000, bind: str = "127.0.0.1") -> None:
     """Serve output/ (build first)."""

@@ -59,6 +59,8 @@ class Fingerprinter:
             return f"E{type(value).__qualname__}.{value.name}".encode()
         if isinstance(value, SCALARS):
             return f"{type(value).__name__}:{value!r}".encode()
+        if isinstance(value, dt.tzinfo):
+            return f"Z{value!r}".encode()
         if isinstance(value, dt.datetime | dt.date | dt.time):
             token = getattr(value, "__fingerprint__", None)
             if token is not None:

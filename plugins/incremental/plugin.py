@@ -105,7 +105,10 @@ def finish(pelican: Any) -> None:
     removed = tracker.remove_stale(OWNED_ELSEWHERE)
     tracker.save()
     log.info(
-        "incremental: %d files rewritten, %d removed, %d produced",
+        "incremental: %d pages rendered, %d kept (%d volatile); %d files rewritten, %d removed, %d produced",
+        tracker.stats["rendered"],
+        tracker.stats["kept"],
+        tracker.stats["volatile"],
         len(tracker.rewritten),
         len(removed),
         len(tracker.record.produced),

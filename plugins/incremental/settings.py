@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from citymodel.options import plugin_options
+
 DEFAULTS: dict[str, Any] = {
     "enabled": True,
     "cache": os.environ.get("CITY_CACHE", "cache"),  # the build record and Pelican's reader cache
@@ -14,4 +16,4 @@ DEFAULTS: dict[str, Any] = {
 
 
 def options(settings: dict[str, Any]) -> dict[str, Any]:
-    return {**DEFAULTS, **settings.get("INCREMENTAL", {})}
+    return plugin_options(settings, "INCREMENTAL", DEFAULTS, "incremental")

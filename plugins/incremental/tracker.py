@@ -57,6 +57,7 @@ class Tracker:
         self.clean = self.previous is None
         self.record = Record(FORMAT, build_key)
         self.rewritten: set[str] = set()  # files whose bytes changed in this build
+        self.stats = {"rendered": 0, "kept": 0, "volatile": 0}  # pages, counted by the writer
 
     def _load(self) -> Record | None:
         path = self.cache / RECORD
@@ -73,7 +74,13 @@ class Tracker:
             log.info("incremental: build record from another version; clean build")
             return None
         if record.build_key != self.build_key:
-            log.info("incremental: code, theme or settings changed; clean build")
+            names = ("format", "pelican", "output", "plugins", "theme", "settings")
+            changed = [
+                n
+                for n, a, b in zip(names, record.build_key.split("|"), self.build_key.split("|"), strict=False)
+                if a != b
+            ]
+            log.info("incremental: %s changed; clean build", ", ".join(changed) or "build key")
             return None
         return record
 

@@ -78,7 +78,7 @@ class IncrementalWriter(Writer):
         self.reads: TemplateReads | None = None
         self.skip_next: tuple[str, bytes | None] | None = None
         self.pending_key: bytes | None = None
-        self.stats = {"rendered": 0, "kept": 0, "volatile": 0}
+        self.stats = self.tracker.stats
 
     # Keys ----------------------------------------------------------------
 

@@ -1,0 +1,7 @@
+"""The site publisher: builds changes incrementally and switches the served folder atomically."""
+
+from __future__ import annotations
+
+from .live import Publisher, Release, switch_symlink
+
+__all__ = ["Publisher", "Release", "switch_symlink"]
