@@ -13,6 +13,8 @@ from typing import Any
 from pelican import signals
 from pelican.generators import Generator
 
+from citymodel.options import plugin_options
+
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -20,6 +22,15 @@ DEFAULTS: dict[str, Any] = {"sender": "police@yunlan-police.example", "sender_na
 ADVISORY = {"蓝色": "Minor", "黄色": "Moderate", "橙色": "Moderate", "红色": "Moderate"}
 OFFICIAL = {"蓝色": "Minor", "黄色": "Moderate", "橙色": "Severe", "红色": "Extreme"}
 URGENCY = {"蓝色": "Future", "黄色": "Expected", "橙色": "Expected", "红色": "Immediate"}
+
+
+def options(settings: dict[str, Any]) -> dict[str, Any]:
+    return plugin_options(settings, "CAP_ALERTS", DEFAULTS, "capalerts")
+
+
+def check_settings(pelican: Any) -> None:
+    """A typo in CAP_ALERTS stops the build before anything is read."""
+    options(pelican.settings)
 
 
 def severity_of(level: str, official: bool) -> str:
@@ -81,7 +92,7 @@ def plain(html: str) -> str:
 
 class AlertsGenerator(Generator):
     def generate_context(self) -> None:
-        self.options = {**DEFAULTS, **self.settings.get("CAP_ALERTS", {})}
+        self.options = options(self.settings)
 
     def generate_output(self, writer: Any) -> None:
         from incremental import write_output
@@ -134,4 +145,5 @@ def get_generators(pelican: Any) -> type[Generator]:
 
 
 def register() -> None:
+    signals.initialized.connect(check_settings)
     signals.get_generators.connect(get_generators)

@@ -7,6 +7,7 @@ stops the build with ``path:line: problem: fix`` lines when anything is wrong.
 from __future__ import annotations
 
 from .model import City, Guide, Post, Station, WarningInfo, load_city
+from .options import SettingsError, plugin_options
 from .plugin import register
 from .problems import ContentError, Problem
 
@@ -16,8 +17,10 @@ __all__ = [
     "Guide",
     "Post",
     "Problem",
+    "SettingsError",
     "Station",
     "WarningInfo",
     "load_city",
+    "plugin_options",
     "register",
 ]

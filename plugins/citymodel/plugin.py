@@ -10,9 +10,29 @@ from typing import Any
 from pelican import signals
 
 from .model import City, load_city
+from .options import plugin_options
 from .problems import ContentError
 
 log = logging.getLogger(__name__)
+# CITY has no defaults but "today": a city names itself, its districts and its modules.
+CITY_DEFAULTS: dict[str, Any] = {"today": None}
+CITY_REQUIRED = (
+    "name",
+    "bureau",
+    "emergency",
+    "emergency_sms",
+    "hotline",
+    "districts",
+    "modules",
+    "optional_modules",
+    "guide_categories",
+    "warning_levels",
+)
+
+
+def check_settings(pelican: Any) -> None:
+    """A typo in ``CITY`` stops the build before anything is read."""
+    plugin_options(pelican.settings, "CITY", CITY_DEFAULTS, "citymodel", required=CITY_REQUIRED)
 
 
 def check_content(pelican: Any) -> None:
@@ -63,6 +83,7 @@ def write_stations_json(generator: Any, writer: Any) -> None:
 
 
 def register() -> None:
+    signals.initialized.connect(check_settings)
     signals.get_generators.connect(check_content)
     signals.generator_init.connect(share_model)
     signals.article_generator_pretaxonomy.connect(attach_to_posts)

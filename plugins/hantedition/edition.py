@@ -20,6 +20,8 @@ from typing import Any
 
 from pelican import signals
 
+from citymodel.options import plugin_options
+
 log = logging.getLogger(__name__)
 DEFAULTS: dict[str, Any] = {"prefix": "zh-hant", "opencc": "s2twp", "lang": "zh-Hant"}
 PARALLEL_FROM = 400  # below this, worker start-up costs more than it saves
@@ -30,7 +32,12 @@ SWITCH = r'<a class="edition-switch" href="(?P<base>[^"]*?)/{prefix}/(?P<path>[^
 
 
 def options(settings: dict[str, Any]) -> dict[str, Any]:
-    return {**DEFAULTS, **settings.get("HANT_EDITION", {})}
+    return plugin_options(settings, "HANT_EDITION", DEFAULTS, "hantedition")
+
+
+def check_settings(pelican: Any) -> None:
+    """A typo in HANT_EDITION stops the build before anything is read."""
+    options(pelican.settings)
 
 
 def is_shared(path: str) -> bool:
@@ -185,4 +192,5 @@ def on_finalized(pelican: Any) -> None:
 
 
 def register() -> None:
+    signals.initialized.connect(check_settings)
     signals.finalized.connect(on_finalized)

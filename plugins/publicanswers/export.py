@@ -7,6 +7,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from citymodel.options import plugin_options
+
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 DEFAULTS: dict[str, Any] = {"export": "", "min_ranked_items": 5}
@@ -19,7 +21,7 @@ class ExportError(RuntimeError):
 
 
 def options(settings: dict[str, Any]) -> dict[str, Any]:
-    return {**DEFAULTS, **settings.get("PUBLIC_ANSWERS", {})}
+    return plugin_options(settings, "PUBLIC_ANSWERS", DEFAULTS, "publicanswers")
 
 
 def load(source: str) -> dict[str, Any] | None:

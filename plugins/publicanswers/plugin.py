@@ -16,6 +16,11 @@ from .kaohe import KaoheGenerator
 log = logging.getLogger(__name__)
 
 
+def check_settings(pelican: Any) -> None:
+    """A typo in PUBLIC_ANSWERS stops the build before anything is read."""
+    options(pelican.settings)
+
+
 def load_export(pelican: Any) -> type[KaoheGenerator]:
     settings = pelican.settings
     settings["PUBLIC_EXPORT"] = load(options(settings)["export"])
@@ -49,6 +54,7 @@ def share(generator: Any) -> None:
 
 
 def register() -> None:
+    signals.initialized.connect(check_settings)
     signals.get_generators.connect(load_export)
     signals.generator_init.connect(share)
     signals.article_generator_pretaxonomy.connect(add_answers)

@@ -9,18 +9,25 @@ from xml.sax.saxutils import escape
 
 from pelican import signals
 
+from citymodel.options import plugin_options
+
 log = logging.getLogger(__name__)
 
-DEFAULTS = {"base_url": None, "exclude": ["404.html"]}
+DEFAULTS: dict[str, Any] = {"base_url": None, "exclude": ["404.html"]}
 
 
 def settings_of(pelican_settings: dict[str, Any]) -> dict[str, Any]:
-    merged = {**DEFAULTS, **pelican_settings.get("SITEMAPXML", {})}
+    merged = plugin_options(pelican_settings, "SITEMAPXML", DEFAULTS, "sitemapxml")
     if not merged["base_url"]:
         merged["base_url"] = pelican_settings.get("SITEURL") or pelican_settings.get("FEED_DOMAIN") or ""
     if not str(merged["base_url"]).startswith(("http://", "https://")):
         log.warning("sitemapxml: base_url %r is not absolute; search engines need absolute URLs", merged["base_url"])
     return merged
+
+
+def check_settings(pelican: Any) -> None:
+    """A typo in SITEMAPXML stops the build before anything is read."""
+    settings_of(pelican.settings)
 
 
 def page_url(relative: str) -> str:
@@ -64,4 +71,5 @@ def on_finalized(pelican: Any) -> None:
 
 
 def register() -> None:
+    signals.initialized.connect(check_settings)
     signals.finalized.connect(on_finalized)

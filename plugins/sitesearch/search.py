@@ -25,6 +25,8 @@ from typing import Any
 
 from pelican import signals
 
+from citymodel.options import plugin_options
+
 log = logging.getLogger(__name__)
 DEFAULTS: dict[str, Any] = {"enabled": True}
 RECORDS = "records.pickle"
@@ -34,7 +36,12 @@ LANG = re.compile(r'<html lang="(?P<lang>[^"]+)"')
 
 
 def options(settings: dict[str, Any]) -> dict[str, Any]:
-    return {**DEFAULTS, **settings.get("SITESEARCH", {})}
+    return plugin_options(settings, "SITESEARCH", DEFAULTS, "sitesearch")
+
+
+def check_settings(pelican: Any) -> None:
+    """A typo in SITESEARCH stops the build before anything is read."""
+    options(pelican.settings)
 
 
 def record_of(html: str) -> str | None:
@@ -200,4 +207,5 @@ def on_finalized(pelican: Any) -> None:
 
 
 def register() -> None:
+    signals.initialized.connect(check_settings)
     signals.finalized.connect(on_finalized)

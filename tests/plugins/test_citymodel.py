@@ -1,0 +1,51 @@
+"""citymodel alone: the checked model, ``api/stations.json`` and the ``CITY`` check."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import citykit
+from citymodel import ContentError, SettingsError
+
+
+def city(**changes: object) -> dict[str, object]:
+    settings = citykit.settings_for(citykit.ROOT / "content", citykit.ROOT / "output")
+    return {**settings["CITY"], "today": citykit.TODAY, **changes}
+
+
+def test_writes_the_station_list(build_site: Callable[..., Path]) -> None:
+    output = build_site(["citymodel"], pages=False)
+    data = json.loads((output / "api" / "stations.json").read_text(encoding="utf-8"))
+    assert data["city"] == "云澜市"
+    assert [station["slug"] for station in data["stations"]] == ["dongshan", "xihu"]
+
+
+def test_a_valid_override_takes_effect(build_site: Callable[..., Path]) -> None:
+    output = build_site(["citymodel"], pages=False, CITY=city(name="测试市"))
+    assert json.loads((output / "api" / "stations.json").read_text(encoding="utf-8"))["city"] == "测试市"
+
+
+def test_an_unknown_key_stops_the_build_before_anything_is_written(
+    build_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    settings = city(hotlne="0417-1")
+    del settings["hotline"]
+    with pytest.raises(SettingsError) as caught:
+        build_site(["citymodel"], pages=False, CITY=settings)
+    assert str(caught.value).splitlines() == [
+        "citymodel: unknown key 'hotlne' in CITY; did you mean 'hotline'? Known keys: bureau, districts, emergency, "
+        "emergency_sms, guide_categories, hotline, modules, name, optional_modules, today, warning_levels",
+        "citymodel: CITY needs the key 'hotline'",
+    ]
+    assert not list(tmp_path.glob("output-*"))
+
+
+def test_content_problems_still_stop_the_build(build_site: Callable[..., Path], city_content: Path) -> None:
+    citykit.add_post(city_content, "nowhere", "worklog", "stray", "2026-11-20 09:00")
+    with pytest.raises(ContentError, match="nowhere") as caught:
+        build_site(["citymodel"], pages=False)
+    assert not isinstance(caught.value, SettingsError)

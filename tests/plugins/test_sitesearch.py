@@ -1,0 +1,44 @@
+"""sitesearch with the plugins the theme needs: the Pagefind index, and ``SITESEARCH``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from citymodel import SettingsError
+
+
+def test_indexes_the_pages_marked_for_search(build_site: Callable[..., Path]) -> None:
+    output = build_site(["sitesearch"])
+    assert (output / "pagefind" / "pagefind.js").is_file()
+    assert not (output / "zh-hant").exists()  # hantedition, run by earlier tests, is not in this build
+    entry = json.loads((output / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert entry["languages"].keys() == {"zh-cn"}, entry
+    # Posts and the guide are indexed; directory pages are not.
+    assert entry["languages"]["zh-cn"]["page_count"] == 10
+
+
+def test_disabled_writes_no_index(build_site: Callable[..., Path]) -> None:
+    output = build_site(["sitesearch"], SITESEARCH={"enabled": False})
+    assert (output / "index.html").is_file()
+    assert not (output / "pagefind").exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (
+            {"enable": False},
+            r"^sitesearch: unknown key 'enable' in SITESEARCH; did you mean 'enabled'\? Known keys: enabled$",
+        ),
+        ({"enabled": "0"}, r"^sitesearch: SITESEARCH\['enabled'\] must be bool like True, not str '0'$"),
+    ],
+)
+def test_a_wrong_setting_stops_the_build(
+    build_site: Callable[..., Path], setting: dict[str, object], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        build_site(["sitesearch"], SITESEARCH=setting)
