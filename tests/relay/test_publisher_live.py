@@ -1,0 +1,113 @@
+"""Approval → live: with the publisher running, an approved answer reaches the site by itself."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from console_kit import PASSWORD, create_accounts
+from servers import free_port, relay_server
+
+import citykit
+from browser import launched_browser, serve_folder
+from relay.store import Store
+
+pytestmark = pytest.mark.browser
+
+
+def wait_until(check: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"{what} within {timeout} s"
+        time.sleep(0.2)
+
+
+def test_approval_goes_live_with_the_publisher_running(tmp_path: Path) -> None:
+    content = citykit.make_city(tmp_path / "city")
+    root = tmp_path / "site"
+    data = tmp_path / "data"
+    store = Store(f"sqlite:///{data / 'relay.sqlite3'}")
+    store.migrate()
+    create_accounts(store)
+    store.close()
+    port = free_port()
+    relay_url = f"http://127.0.0.1:{port}"
+    citykit.build(content, tmp_path / "stations-build", RELAY_URL=relay_url)  # the relay reads this station list
+    env = {
+        "RELAY_DATA_DIR": str(data),
+        "RELAY_STATIONS": str(tmp_path / "stations-build" / "api" / "stations.json"),
+        "RELAY_SECRET_KEY": "publisher-live",
+        "RELAY_COOKIE_SECURE": "false",
+    }
+    question = "请问在外地工作，身份证到期了能在本地换领吗？"
+    answer = "可以在工作地户籍窗口异地换领，带上旧证即可，工本费二十元。"
+    with (
+        serve_folder(root / "current") as site_url,
+        relay_server({**env, "RELAY_SITE_URL": site_url}, tmp_path / "relay.log", port=port) as (url, _),
+    ):
+        publisher_env = {
+            **os.environ,
+            **env,
+            "CITY_CONTENT": str(content),
+            "CITY_TODAY": citykit.TODAY,
+            "RELAY_URL": url,
+            "SOURCE_DATE_EPOCH": "1764057600",
+        }
+        log = (tmp_path / "publisher.log").open("w")
+        publisher = subprocess.Popen(
+            [sys.executable, "-m", "invoke", "publisher", "--root", str(root), "--settle", "0.2"],
+            cwd=citykit.ROOT,
+            env=publisher_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until(lambda: "watching" in (tmp_path / "publisher.log").read_text(), 120, "the publisher starts")
+            with launched_browser() as browser:
+                public = browser.new_page()
+                public.goto(f"{site_url}/stations/dongshan/")
+                public.get_by_label("您的问题").fill(question)
+                public.get_by_label("同意在隐去个人信息后公开我的问题和答复").check()
+                public.get_by_role("button", name="提交", exact=True).click()
+                public.wait_for_url("**/receipt/*")
+                code = public.locator(".receipt-code").inner_text()
+                moderator = browser.new_page()
+                moderator.goto(f"{url}/console/login")
+                moderator.get_by_label("用户名").fill("moderator")
+                moderator.get_by_label("密码").fill(PASSWORD)
+                moderator.get_by_role("button", name="登录").click()
+                moderator.get_by_role("link", name=f"咨询 {code}").click()
+                moderator.get_by_label("答复", exact=True).fill(answer)
+                moderator.get_by_role("button", name="提交答复").click()
+                moderator.get_by_role("button", name="批准公开").click()
+                approved = time.monotonic()
+                # Until the site has it, the tracking page says it will appear shortly.
+                wait_until(
+                    lambda: "已答复并公开" in httpx.get(f"{url}/track/{code}").text,
+                    60,
+                    "the tracking page says 已答复并公开",
+                )
+                seconds = time.monotonic() - approved
+                public.goto(f"{url}/track/{code}")
+                public.get_by_role("link", name="在网站上查看答复").click()
+                assert answer in public.locator("main").inner_text()
+                station = httpx.get(f"{site_url}/stations/dongshan/").text
+                assert question[:20] in station
+                feed = httpx.get(f"{site_url}/feeds/stations/dongshan.atom.xml").text
+                assert answer in feed
+                public.goto(f"{site_url}/search/")
+                public.get_by_role("searchbox").fill("异地换领")
+                public.keyboard.press("Enter")
+                public.wait_for_function("document.querySelectorAll('#search-results li').length > 0", timeout=30000)
+                links = public.locator("#search-results a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+                assert any("/stations/dongshan/qa/qa-" in link for link in links), links
+        finally:
+            publisher.terminate()
+            publisher.wait(timeout=30)
+            log.close()
+    print(f"approval → live in {seconds:.1f} s")

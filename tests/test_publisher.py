@@ -1,0 +1,119 @@
+"""The publisher: readers never see a missing or half-written page while it publishes."""
+
+from __future__ import annotations
+
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import citykit
+from browser import serve_folder
+from publisher import Publisher
+
+POLLED = [
+    "/",
+    "/stations/dongshan/",
+    "/stations/dongshan/worklog/dongshan-worklog-1/",
+    "/zh-hant/stations/dongshan/worklog/dongshan-worklog-1/",
+    "/feeds/all.atom.xml",
+    "/sitemap.xml",
+]
+
+
+@pytest.fixture(autouse=True)
+def pinned_build_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764057600")
+
+
+def wait_for_release(publisher: Publisher, count: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while len(publisher.releases) < count:
+        assert time.monotonic() < deadline, f"no release {count} within {timeout} s"
+        time.sleep(0.05)
+
+
+def complete(path: str, body: bytes) -> bool:
+    tail = body.rstrip()[-40:]
+    if path.endswith(".xml"):
+        return tail.endswith((b"</feed>", b"</urlset>"))
+    return tail.endswith(b"</html>")
+
+
+def test_readers_polling_during_publishes_never_get_a_404_or_a_truncated_page(tmp_path: Path) -> None:
+    content = citykit.make_city(tmp_path / "city")
+    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"), settle=0.1)
+    runner = threading.Thread(target=publisher.run, args=(content,), daemon=True)
+    runner.start()
+    wait_for_release(publisher, 2)  # both folders built; the watcher runs
+    failures: list[str] = []
+    fetched = [0]
+    stop = threading.Event()
+
+    def reader(base: str) -> None:
+        while not stop.is_set():
+            for path in POLLED:
+                try:
+                    with urllib.request.urlopen(base + path, timeout=10) as response:
+                        body = response.read()
+                except urllib.error.HTTPError as error:
+                    failures.append(f"{path}: HTTP {error.code}")
+                    continue
+                fetched[0] += 1
+                if not complete(path, body):
+                    failures.append(f"{path}: truncated ({len(body)} bytes)")
+
+    with serve_folder(publisher.current) as base:
+        readers = [threading.Thread(target=reader, args=(base,), daemon=True) for _ in range(3)]
+        for thread in readers:
+            thread.start()
+        post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
+        for round_number in range(1, 6):
+            before = len(publisher.releases)
+            post.write_text(post.read_text(encoding="utf-8") + f"\n第{round_number}次补充。\n", encoding="utf-8")
+            citykit.add_post(content, "xihu", "worklog", f"xihu-extra-{round_number}", "2026-11-21 09:00")
+            if round_number > 1:
+                (content / "posts" / "xihu" / "worklog" / f"xihu-extra-{round_number - 1}.md").unlink()
+            wait_for_release(publisher, before + 1)
+        stop.set()
+        for thread in readers:
+            thread.join(timeout=30)
+        page = urllib.request.urlopen(base + POLLED[2], timeout=10).read().decode()
+    publisher.stop()
+    runner.join(timeout=30)
+    assert not failures, failures[:10]
+    assert fetched[0] > 50  # the readers really were reading throughout
+    assert "第5次补充" in page
+    assert not (publisher.current / "stations" / "xihu" / "worklog" / "xihu-extra-4").exists()
+    assert (publisher.current / "stations" / "xihu" / "worklog" / "xihu-extra-5" / "index.html").exists()
+
+
+def test_changes_arriving_together_are_published_once(tmp_path: Path) -> None:
+    content = citykit.make_city(tmp_path / "city")
+    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"), settle=0.5)
+    runner = threading.Thread(target=publisher.run, args=(content,), daemon=True)
+    runner.start()
+    wait_for_release(publisher, 2)
+    for number in range(5):
+        citykit.add_post(content, "dongshan", "worklog", f"dongshan-batch-{number}", "2026-11-22 09:00")
+    wait_for_release(publisher, 3)
+    time.sleep(1.5)
+    publisher.stop()
+    runner.join(timeout=30)
+    assert len(publisher.releases) == 3, [r.reasons for r in publisher.releases]
+    for number in range(5):
+        assert (publisher.current / "stations" / "dongshan" / "worklog" / f"dongshan-batch-{number}").is_dir()
+
+
+def test_content_errors_keep_the_live_site(tmp_path: Path) -> None:
+    content = citykit.make_city(tmp_path / "city")
+    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
+    publisher.publish(["start"])
+    live = publisher.live_folder()
+    citykit.add_post(content, "nowhere", "worklog", "broken-post", "2026-11-22 09:00")
+    assert publisher.publish(["broken"]) is None
+    assert publisher.live_folder() == live
+    assert (publisher.current / "index.html").exists()
