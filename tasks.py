@@ -232,6 +232,12 @@ def bench_relay(c: Context, seconds: int = 10, concurrency: int = 16) -> None:
     )
 
 
+def published_ids(export: Path) -> list[int]:
+    import json
+
+    return [item["id"] for item in json.loads(export.read_text(encoding="utf-8"))["items"]]
+
+
 @task(help={"site_port": "port for the site", "relay_port": "port for the relay"})
 def demo(c: Context, site_port: int = 8000, relay_port: int = 8001) -> None:
     """Build the demo site, start the relay on its embedded SQLite store, serve both."""
@@ -257,6 +263,10 @@ def demo(c: Context, site_port: int = 8000, relay_port: int = 8001) -> None:
         [str(Path(sys.executable).with_name("relay")), "export", "--output", str(export)], env=env, check=True
     )
     run_build(pelican_settings(RELAY_URL=relay_url, PUBLIC_ANSWERS={"export": str(export), "min_ranked_items": 5}))
+    # The answers in that build are on the site now: their tracking pages may link to them.
+    live = [str(item_id) for item_id in published_ids(export)]
+    if live:
+        subprocess.run([str(Path(sys.executable).with_name("relay")), "mark-live", *live], env=env, check=True)
     relay = subprocess.Popen([str(Path(sys.executable).with_name("relay")), "serve"], env=env)
     try:
         for _ in range(100):
