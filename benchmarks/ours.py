@@ -127,7 +127,7 @@ def publisher_live(corpus: Path, work: Path, target: EditTarget, commands: OurCo
 
 
 def time_edit_to_disk(publisher: Child, root: Path, target: EditTarget) -> tuple[float, int, int]:
-    """Waits for the first publish, makes one warm-up edit (the idle folder's first build is a clean one), then
+    """Waits for the first publish, makes one warm-up edit (so the folder built next has a build record), then
     times the second edit; returns its seconds, the HTML files written for it and where its log lines start."""
     print("    waiting for the first publish", flush=True)
     first = wait_until(
@@ -139,7 +139,7 @@ def time_edit_to_disk(publisher: Child, root: Path, target: EditTarget) -> tuple
         raise CommandFailed("no first publish" if publisher.running() else "the publisher exited")
     page = root / "current" / target.url_path / "index.html"
     warm_up = time_one_edit(target, "publisher-warm-up", page, FIRST_PUBLISH_TIMEOUT)
-    print(f"    warm-up edit on disk after {warm_up:.2f} s (the idle folder's first build)", flush=True)
+    print(f"    warm-up edit on disk after {warm_up:.2f} s", flush=True)
     since, log_offset = time.time_ns(), len(publisher.log_file.read_text(encoding="utf-8"))
     seconds = time_one_edit(target, "publisher", page, EDIT_VISIBLE_TIMEOUT)
     return seconds, html_written((root / "current").resolve(), since), log_offset
