@@ -9,6 +9,19 @@ import pytest
 import citykit
 
 
+@pytest.fixture(autouse=True)
+def fresh_log_limits() -> None:
+    """Once Pelican is imported, every new logger drops a message it has logged before
+    (pelican.log.LimitFilter, a process-wide memory); each test starts with it empty."""
+    import sys
+
+    log = sys.modules.get("pelican.log")
+    if log is not None:
+        log.LimitFilter._ignore.clear()
+        log.LimitFilter._raised_messages.clear()
+        log.LimitFilter._group_count.clear()
+
+
 @pytest.fixture
 def city_content(tmp_path: Path) -> Path:
     """A valid little city in ``tmp_path/content``."""
