@@ -31,6 +31,7 @@ INVOKE = str(Path(sys.executable).with_name("invoke"))
 FIRST_PUBLISH_TIMEOUT = 3600.0
 EDIT_VISIBLE_TIMEOUT = 120.0
 LIVE_LINE = "publisher: live"
+WATCHING_LINE = "publisher: watching"  # printed once the start-up publishes are done and the watcher runs
 
 
 def invoke_help(task: str) -> str | None:
@@ -100,9 +101,9 @@ def full_rebuild_reason(log_text: str) -> str:
     return ""
 
 
-def live_lines(log_file: Path) -> int:
+def lines_starting(log_file: Path, prefix: str) -> int:
     text = log_file.read_text(encoding="utf-8", errors="replace")
-    return sum(1 for line in text.splitlines() if line.startswith(LIVE_LINE))
+    return sum(1 for line in text.splitlines() if line.startswith(prefix))
 
 
 def publisher_live(corpus: Path, work: Path, target: EditTarget, commands: OurCommands) -> Row:
@@ -127,16 +128,19 @@ def publisher_live(corpus: Path, work: Path, target: EditTarget, commands: OurCo
 
 
 def time_edit_to_disk(publisher: Child, root: Path, target: EditTarget) -> tuple[float, int, int]:
-    """Waits for the first publish, makes one warm-up edit (so the folder built next has a build record), then
-    times the second edit; returns its seconds, the HTML files written for it and where its log lines start."""
-    print("    waiting for the first publish", flush=True)
-    first = wait_until(
-        lambda: live_lines(publisher.log_file) >= 1 or not publisher.running(),
-        timeout=FIRST_PUBLISH_TIMEOUT,
-        interval=0.2,
-    )
-    if not first or not publisher.running():
-        raise CommandFailed("no first publish" if publisher.running() else "the publisher exited")
+    """Waits for the first publish and the watcher (an edit saved before it runs would be missed), makes one
+    warm-up edit (so the folder built next has a build record), then times the second edit; returns its seconds,
+    the HTML files written for it and where its log lines start."""
+    print("    waiting for the first publish and the watcher", flush=True)
+
+    def started() -> bool:
+        log_file = publisher.log_file
+        watching = lines_starting(log_file, LIVE_LINE) >= 1 and lines_starting(log_file, WATCHING_LINE) >= 1
+        return watching or not publisher.running()
+
+    ready = wait_until(started, timeout=FIRST_PUBLISH_TIMEOUT, interval=0.2)
+    if not ready or not publisher.running():
+        raise CommandFailed("not watching after the first publish" if publisher.running() else "the publisher exited")
     page = root / "current" / target.url_path / "index.html"
     warm_up = time_one_edit(target, "publisher-warm-up", page, FIRST_PUBLISH_TIMEOUT)
     print(f"    warm-up edit on disk after {warm_up:.2f} s", flush=True)
