@@ -33,13 +33,13 @@ def session(demo_output: Path) -> Iterator[tuple[Any, str]]:
         yield browser, url
 
 
-def first_three(page: Any, url: str, prefix: str, query: str) -> list[str]:
+def first_three(page: Any, url: str, prefix: str, query: str, shown: int = 3) -> list[str]:
     page.goto(f"{url}{prefix}/search/")
     page.get_by_role("searchbox").fill(query)
     page.keyboard.press("Enter")
     page.wait_for_function("document.querySelectorAll('#search-results li').length > 0", timeout=30000)
     links: list[str] = page.locator("#search-results a").evaluate_all(
-        "els => els.slice(0, 3).map(e => e.getAttribute('href'))"
+        f"els => els.slice(0, {shown}).map(e => e.getAttribute('href'))"
     )
     return links
 
@@ -74,3 +74,30 @@ def test_without_javascript_the_search_page_lists_guides_and_stations(session: t
     no_js.get_by_role("link", name="居民身份证首次申领").click()
     assert no_js.locator("h1").inner_text() == "居民身份证首次申领"
     context.close()
+
+
+@pytest.fixture(scope="module")
+def sharded_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo with its index split into several shards, as a big city's is."""
+    import citykit
+
+    output = tmp_path_factory.mktemp("sharded") / "output"
+    citykit.build(citykit.ROOT / "content", output, SITESEARCH={"enabled": True, "pages_per_shard": 100})
+    return output
+
+
+def test_a_sharded_index_finds_pages_from_every_shard(session: tuple[Any, str], sharded_site: Path) -> None:
+    import json
+
+    shards = json.loads((sharded_site / "pagefind" / "shards.json").read_text(encoding="utf-8"))
+    assert len(shards) >= 4
+    browser, _ = session
+    with serve_folder(sharded_site) as url:
+        page = browser.new_page()
+        # Each shard ranks with its own word statistics, so the right page is among the ten shown,
+        # not always in the first three.
+        for simplified, traditional, expected in QUERIES:
+            links = first_three(page, url, "", simplified, shown=10)
+            assert any(link.startswith(expected) for link in links), (simplified, links)
+            hant = first_three(page, url, "/zh-hant", traditional, shown=10)
+            assert any(link.startswith(tuple("/zh-hant" + e for e in expected)) for link in hant), (traditional, hant)

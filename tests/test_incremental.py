@@ -173,6 +173,8 @@ def build(city: City, output: Path, clean: bool) -> None:
         output,
         PUBLIC_ANSWERS={"export": str(city.export), "min_ranked_items": 1},
         INCREMENTAL={"cache": str(output.parent / f"{output.name}-cache"), "clean": clean},
+        # Several search shards even in a small city: only the shards an edit touches are indexed again.
+        SITESEARCH={"enabled": True, "pages_per_shard": 15},
     )
 
 

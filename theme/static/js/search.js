@@ -10,8 +10,18 @@
   var pagefind = null;
   var latest = 0;
 
+  // The index comes in shards (pagefind/shards.json): the first is loaded, the others merged into it.
+  async function open() {
+    var root = script.dataset.pagefindRoot;
+    var shards = await (await fetch(root + "shards.json")).json();
+    if (!shards.length) return null;
+    var engine = await import(root + shards[0] + "pagefind.js");
+    for (var i = 1; i < shards.length; i++) await engine.mergeIndex(root + shards[i]);
+    return engine;
+  }
+
   function load() {
-    if (!pagefind) pagefind = import(script.dataset.pagefind);
+    if (!pagefind) pagefind = open();
     return pagefind;
   }
 
@@ -36,7 +46,7 @@
     if (!query) { list.replaceChildren(); status.textContent = ""; index.hidden = false; return; }
     status.textContent = script.dataset.searching;
     var engine = await load();
-    var search = await engine.search(query);
+    var search = engine ? await engine.search(query) : { results: [] };
     var top = await Promise.all(search.results.slice(0, 10).map(function (r) { return r.data(); }));
     if (ticket !== latest) return;
     // Guides first: a service question wants the guide before news about it.
