@@ -257,3 +257,17 @@ def test_settings_change_rebuilds_everything(tmp_path: Path) -> None:
     assert "（测试）" in (output / "stations" / "dongshan" / "worklog" / "dongshan-worklog-1" / "index.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_pages_rendered_in_worker_processes_equal_those_rendered_in_one(tmp_path: Path) -> None:
+    """The demo city has enough pages for the writer to fork workers; the output must not change."""
+    outputs = []
+    for workers in (1, 2):
+        output = tmp_path / f"workers-{workers}"
+        citykit.build(
+            citykit.ROOT / "content",
+            output,
+            INCREMENTAL={"cache": str(tmp_path / f"cache-{workers}"), "clean": True, "workers": workers},
+        )
+        outputs.append(output)
+    assert_same_tree(outputs[0], outputs[1], "a build in one process and one in two")

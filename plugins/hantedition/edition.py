@@ -128,9 +128,9 @@ def _start_worker(bases: list[str], opts: dict[str, Any]) -> None:
 
 def sources_of(output: Path, settings: dict[str, Any], prefix: str) -> list[str]:
     """Every Simplified page and feed of this build."""
-    from incremental import tracker_of
+    from incremental import output_ready
 
-    tracker = tracker_of(settings)
+    tracker = output_ready(settings)
     if tracker is not None:
         names: Any = tracker.record.produced
     else:
@@ -146,11 +146,11 @@ def write_edition(output: Path, bases: list[str], opts: dict[str, Any], settings
     In an incremental build only the pages rewritten in this build (or whose
     twin is missing) are converted again; with many, in worker processes.
     """
-    from incremental import tracker_of
+    from incremental import output_ready
     from incremental.settings import options as incremental_options
 
     settings = settings or {}
-    tracker = tracker_of(settings)
+    tracker = output_ready(settings)
     prefix = opts["prefix"]
     started = time.monotonic()
     jobs = []

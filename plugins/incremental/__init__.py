@@ -21,6 +21,14 @@ def tracker_of(settings: dict[str, Any]) -> Tracker | None:
     return tracker
 
 
+def output_ready(settings: dict[str, Any]) -> Tracker | None:
+    """For plugins that read the finished output: every page is rendered and on disk after this."""
+    tracker = tracker_of(settings)
+    if tracker is not None:
+        tracker.flush()
+    return tracker
+
+
 def write_output(settings: dict[str, Any], name: str, data: bytes) -> bool:
     """Write ``OUTPUT_PATH/name`` if its bytes changed; returns True when the file was rewritten."""
     tracker = tracker_of(settings)
@@ -31,4 +39,4 @@ def write_output(settings: dict[str, Any], name: str, data: bytes) -> bool:
     return True
 
 
-__all__ = ["Tracker", "register", "tracker_of", "write_output"]
+__all__ = ["Tracker", "output_ready", "register", "tracker_of", "write_output"]

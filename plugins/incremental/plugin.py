@@ -102,6 +102,7 @@ def finish(pelican: Any) -> None:
     tracker: Tracker | None = pelican.settings.get("INCREMENTAL_TRACKER")
     if tracker is None:
         return
+    tracker.flush()
     removed = tracker.remove_stale(OWNED_ELSEWHERE)
     tracker.save()
     log.info(

@@ -58,6 +58,7 @@ class Tracker:
         self.record = Record(FORMAT, build_key)
         self.rewritten: set[str] = set()  # files whose bytes changed in this build
         self.stats = {"rendered": 0, "kept": 0, "volatile": 0}  # pages, counted by the writer
+        self.flushers: list[Any] = []  # the writer's: renders the pages it put aside
 
     def _load(self) -> Record | None:
         path = self.cache / RECORD
@@ -93,6 +94,11 @@ class Tracker:
                     shutil.rmtree(child)
                 else:
                     child.unlink()
+
+    def flush(self) -> None:
+        """Every page is on disk after this; plugins that read the output call it first."""
+        for flush in self.flushers:
+            flush()
 
     # Pages -------------------------------------------------------------
 

@@ -12,16 +12,40 @@ from __future__ import annotations
 import io
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from pelican.writers import Writer
 
 from .fingerprint import Fingerprinter
+from .settings import options
 from .templates import TemplateReads
 from .tracker import Tracker, relative
 
 log = logging.getLogger("incremental")
+
+
+PARALLEL_FROM = 200  # pages; below this, starting workers costs more than it saves
+_JOBS: tuple[list[tuple[str, Any, dict[str, Any]]], Path] | None = None
+
+
+def _render_job(index: int) -> tuple[str, bool]:
+    """Render one page put aside by the writer and write it if its bytes changed."""
+    from .tracker import write_atomically
+
+    assert _JOBS is not None
+    jobs, output = _JOBS
+    name, template, context = jobs[index]
+    data = str(template.render(context)).encode("utf-8")
+    target = output / name
+    try:
+        if target.stat().st_size == len(data) and target.read_bytes() == data:
+            return name, False
+    except FileNotFoundError:
+        pass
+    write_atomically(target, data)
+    return name, True
 
 
 class _Buffer(io.StringIO):
@@ -58,8 +82,13 @@ class _KeyedTemplate:
             writer.skip_next = (name, key)
             writer.stats["kept"] += 1
             return ""
-        writer.pending_key = key
         writer.stats["rendered"] += 1
+        if writer.defer:
+            # Rendered later, with the others, in worker processes (see IncrementalWriter.flush).
+            writer.jobs.append((name, self._template, context))
+            writer.skip_next = (name, key)
+            return ""
+        writer.pending_key = key
         return str(self._template.render(context))
 
     def __getattr__(self, attribute: str) -> Any:
@@ -79,6 +108,40 @@ class IncrementalWriter(Writer):
         self.skip_next: tuple[str, bytes | None] | None = None
         self.pending_key: bytes | None = None
         self.stats = self.tracker.stats
+        self.jobs: list[tuple[str, Any, dict[str, Any]]] = []
+        self.workers = int(options(settings)["workers"]) or os.cpu_count() or 1
+        self.defer = self.workers > 1
+        self.tracker.flushers.append(self.flush)
+
+    # Rendering in worker processes ----------------------------------------
+
+    def flush(self) -> None:
+        """Render the pages put aside; with many, in forked worker processes (they inherit the context)."""
+        global _JOBS
+        jobs, self.jobs = self.jobs, []
+        if not jobs:
+            return
+        started = time.monotonic()
+        _JOBS = (jobs, self.output)
+        try:
+            if len(jobs) < PARALLEL_FROM or self.workers < 2:
+                results = [_render_job(i) for i in range(len(jobs))]
+            else:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                context = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
+                    results = list(pool.map(_render_job, range(len(jobs)), chunksize=32))
+        finally:
+            _JOBS = None
+        self.tracker.rewritten.update(name for name, rewritten in results if rewritten)
+        log.info(
+            "incremental: %d pages rendered in %.1f s (%d processes)",
+            len(jobs),
+            time.monotonic() - started,
+            self.workers if len(jobs) >= PARALLEL_FROM else 1,
+        )
 
     # Keys ----------------------------------------------------------------
 

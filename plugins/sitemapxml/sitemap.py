@@ -43,9 +43,9 @@ def write_sitemap(output: Path, base_url: str, exclude: list[str], settings: dic
 
     No ``<lastmod>``: a file's time is not the page's, and the protocol makes it optional.
     """
-    from incremental import tracker_of, write_output
+    from incremental import output_ready, write_output
 
-    tracker = tracker_of(settings or {})
+    tracker = output_ready(settings or {})
     if tracker is not None:
         pages = sorted(n for n in tracker.record.produced if n.endswith(".html"))
     else:

@@ -115,12 +115,12 @@ def index_shard(records: Path, bundle: Path) -> int:
 
 def build_index(output: Path, settings: dict[str, Any] | None = None) -> int:
     """Index ``output`` (only the shards that changed, when the build is incremental); returns the pages indexed."""
-    from incremental import tracker_of
+    from incremental import output_ready
     from incremental.tracker import write_atomically
 
     settings = settings or {}
     opts = options(settings)
-    tracker = tracker_of(settings)
+    tracker = output_ready(settings)
     started = time.monotonic()
     if tracker is not None:
         pages = sorted(n for n in tracker.record.produced if n.endswith(".html"))
