@@ -23,6 +23,7 @@ their tracking pages link to them.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import queue
@@ -32,6 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .hotpath import Snapshot, write_pages
 
 log = logging.getLogger("publisher")
 
@@ -56,6 +59,13 @@ class Publisher:
     changes: queue.Queue[str] = field(default_factory=queue.Queue)
     stopping: threading.Event = field(default_factory=threading.Event)
     releases: list[Release] = field(default_factory=list)
+    hot_pages: list[tuple[float, Path, list[str]]] = field(default_factory=list)  # (seconds, folder, files)
+    content: Path | None = None
+    snapshot: Snapshot | None = None
+    dirty: dict[Path, set[str]] = field(default_factory=dict)  # files the fast path wrote, by folder
+    export: dict[str, Any] | None = None
+    export_current: bool = False  # written for the batch being published
+    exported_items: dict[int, str] = field(default_factory=dict)  # id -> the item as last built
 
     @property
     def current(self) -> Path:
@@ -75,31 +85,87 @@ class Publisher:
 
     # Building ------------------------------------------------------------
 
-    def write_export(self) -> list[tuple[int, str]]:
-        """Write the relay's export; returns the published items it holds."""
+    def write_export(self) -> dict[str, Any]:
+        """Write the relay's export and keep it for the next build."""
         from relay.export import write_export
 
-        data = write_export(self.store, self.export_path)
-        return [(item["id"], item["station"]) for item in data["items"]]
+        self.export = write_export(self.store, self.export_path)
+        self.export_current = True
+        return self.export
+
+    # The fast path ---------------------------------------------------------
+
+    def hot(self, batch: list[str]) -> list[str]:
+        """Write the pages that changed straight into the served folder (see hotpath.py)."""
+        snapshot, live = self.snapshot, self.live_folder()
+        if snapshot is None or live is None:
+            return []
+        started = time.monotonic()
+        articles: list[Any] = []
+        answered: list[int] = []
+        for change in dict.fromkeys(batch):
+            if change.startswith("content:posts/") and change.endswith(".md") and self.content is not None:
+                try:
+                    article = snapshot.edited_post(self.content / change.removeprefix("content:"))
+                except Exception:  # a broken post is the full build's to report
+                    article = None
+                if article is not None:
+                    articles.append(article)
+            elif change == "relay" and self.store is not None:
+                for item in self.write_export()["items"]:
+                    if self.exported_items.get(item["id"]) != json.dumps(item, sort_keys=True):
+                        article = snapshot.answer(item)
+                        if article is not None:
+                            articles.append(article)
+                            answered.append(item["id"])
+        if not articles:
+            return []
+        written = write_pages(snapshot, articles, live)
+        self.dirty.setdefault(live, set()).update(written)
+        if answered:
+            self.store.mark_live(answered, dt.datetime.now(dt.UTC))
+        seconds = time.monotonic() - started
+        self.hot_pages.append((seconds, live, written))
+        log.warning("publisher: %d pages live first in %.2f s: %s", len(written), seconds, ", ".join(written)[:200])
+        return written
+
+    # The full build ------------------------------------------------------
 
     def publish(self, reasons: list[str]) -> Release | None:
         """One build into the idle folder and the switch; None when the content has errors."""
+        from pelican import signals
+
         from citymodel import ContentError
 
         started = time.monotonic()
-        items = self.write_export() if self.store is not None else []
+        if self.store is not None and not self.export_current:
+            self.write_export()
+        self.export_current = False
+        items = [(item["id"], item) for item in self.export["items"]] if self.export else []
         folder, cache = self.idle_folder()
+        for name in self.dirty.pop(folder, set()):
+            (folder / name).unlink(missing_ok=True)  # written by the fast path: the build writes them anew
         settings = self.settings_factory()
         settings["OUTPUT_PATH"] = str(folder)
         settings["INCREMENTAL"] = {**settings.get("INCREMENTAL", {}), "cache": str(cache)}
         if self.store is not None:
             settings["PUBLIC_ANSWERS"] = {**settings.get("PUBLIC_ANSWERS", {}), "export": str(self.export_path)}
+        captured: list[Any] = []
+
+        def capture(generator: Any) -> None:
+            captured.append(generator)
+
+        signals.article_generator_finalized.connect(capture)
         try:
             run_pelican(settings)
         except ContentError as error:
             log.error("publisher: the content has errors; the site stays as it was:\n%s", error)
             return None
+        finally:
+            signals.article_generator_finalized.disconnect(capture)
         switch_symlink(self.current, folder)
+        self.snapshot = Snapshot.of(captured[-1]) if captured else None
+        self.exported_items = {item_id: json.dumps(item, sort_keys=True) for item_id, item in items}
         release = Release(folder, time.monotonic() - started, reasons)
         if self.store is not None and items:
             release.live_items = self.store.mark_live([item_id for item_id, _ in items], dt.datetime.now(dt.UTC))
@@ -143,22 +209,25 @@ class Publisher:
 
     def run(self, content: Path, once: bool = False) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        self.publish(["start"])
-        if not once:
-            self.publish(["start: the second folder"])  # both folders warm: later builds are incremental
+        self.content = content
         if once:
+            self.publish(["start"])
             return
+        # Watch first: a change saved while the first builds run is not missed.
         threads = [threading.Thread(target=self.watch_content, args=(content,), daemon=True, name="watch-content")]
         if self.store is not None:
             threads.append(threading.Thread(target=self.watch_relay, daemon=True, name="watch-relay"))
         for thread in threads:
             thread.start()
+        self.publish(["start"])
+        self.publish(["start: the second folder"])  # both folders warm: later builds are incremental
         print(f"publisher: watching {content}{' and the relay' if self.store is not None else ''}", flush=True)
         while not self.stopping.is_set():
             batch = self.next_batch()
             if "stop" in batch:
                 break
             try:
+                self.hot(batch)
                 self.publish(batch)
             except Exception:  # one failed build must not stop the service; the old site stays live
                 log.exception("publisher: build failed; the site stays as it was")

@@ -117,3 +117,36 @@ def test_content_errors_keep_the_live_site(tmp_path: Path) -> None:
     assert publisher.publish(["broken"]) is None
     assert publisher.live_folder() == live
     assert (publisher.current / "index.html").exists()
+
+
+def test_an_edited_post_goes_live_first_with_the_bytes_the_full_build_writes(tmp_path: Path) -> None:
+    content = citykit.make_city(tmp_path / "city")
+    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"), settle=0.1)
+    runner = threading.Thread(target=publisher.run, args=(content,), daemon=True)
+    runner.start()
+    wait_for_release(publisher, 2)
+    post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\n快速上线的补充说明。\n", encoding="utf-8")
+    wait_for_release(publisher, 3)
+    publisher.stop()
+    runner.join(timeout=30)
+    [(_, hot_folder, written)] = publisher.hot_pages
+    page = "stations/dongshan/worklog/dongshan-worklog-1/index.html"
+    assert written == [page, f"zh-hant/{page}"]
+    built_folder = publisher.releases[-1].folder
+    assert hot_folder != built_folder
+    for name in written:
+        hot, built = (hot_folder / name).read_bytes(), (built_folder / name).read_bytes()
+        assert "快速上线的补充说明" in built.decode() or "快速上線的補充說明" in built.decode()
+        assert hot == built, name
+
+
+def test_a_changed_title_waits_for_the_full_build(tmp_path: Path) -> None:
+    """A title shows in lists and feeds, so such an edit takes the full build only."""
+    content = citykit.make_city(tmp_path / "city")
+    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
+    publisher.publish(["start"])
+    post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("Title: 工作记实", "Title: 新标题"), encoding="utf-8")
+    publisher.content = content
+    assert publisher.hot(["content:posts/dongshan/worklog/dongshan-worklog-1.md"]) == []

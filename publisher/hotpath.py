@@ -1,0 +1,117 @@
+"""The fast path: the page that changed goes live before the rest of the site is rebuilt.
+
+After each full build the publisher keeps Pelican's article generator in
+memory (its context, readers and templates). When a batch of changes only
+edits the body of existing posts, or brings answers the relay just approved,
+those pages (and their Traditional twins) are rendered from that context and
+written straight into the served folder, each file atomically. The full
+incremental build follows at once and brings lists, feeds, the sitemap and
+search up to date; the pages it writes are the same bytes (a test checks).
+
+A post whose title, date, slug, station, module or warning fields changed
+appears in lists and feeds, so it takes the full build only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("publisher")
+
+# Metadata that other pages show (lists, banners, feeds' order): a change takes the full build.
+LISTED = ("title", "date", "slug", "station", "module", "summary", "level", "area", "effective", "expires", "status")
+
+
+@dataclass
+class Snapshot:
+    """What the last full build left: the article generator, and its articles by source file."""
+
+    generator: Any
+    articles: dict[str, Any] = field(default_factory=dict)
+    converter: Any = None
+
+    @classmethod
+    def of(cls, generator: Any) -> Snapshot:
+        articles = {a.source_path: a for a in generator.articles}
+        return cls(generator, articles)
+
+    def render(self, article: Any) -> str:
+        """The page Pelican's writer would write for ``article`` (same context, same template)."""
+        context = self.generator.context.copy()
+        context["localsiteurl"] = context.get("localsiteurl", None)
+        context["output_file"] = article.save_as
+        context.update(article=article, category=getattr(article, "category", None), url=article.url, blog=True)
+        return str(self.generator.get_template(article.template).render(context))
+
+    def twin(self, html: str) -> tuple[str, str] | None:
+        """The Traditional edition's (path prefix, page), when that plugin is on."""
+        settings = self.generator.settings
+        if "hantedition" not in settings.get("PLUGINS", []):
+            return None
+        from hantedition.edition import convert_page, options
+
+        opts = options(settings)
+        if self.converter is None:
+            import opencc
+
+            self.converter = opencc.OpenCC(opts["opencc"])
+        bases = [b.rstrip("/") for b in (settings.get("SITEURL"), settings.get("FEED_DOMAIN")) if b]
+        return opts["prefix"], convert_page(html, self.converter, list(dict.fromkeys(bases)), opts)
+
+    # Changed posts ---------------------------------------------------------
+
+    def edited_post(self, path: Path) -> Any | None:
+        """The post at ``path`` read again, if only its body changed; None otherwise."""
+        from pelican.contents import Article
+
+        old = self.articles.get(str(path))
+        if old is None or not path.exists():
+            return None
+        generator = self.generator
+        relative = os.path.relpath(path, generator.path)
+        new = generator.readers.read_file(
+            base_path=generator.path, path=relative, content_class=Article, context=generator.context
+        )
+        if any(new.metadata.get(key) != old.metadata.get(key) for key in LISTED):
+            return None
+        for attribute in ("station_profile", "module_name", "warning"):
+            setattr(new, attribute, getattr(old, attribute, None))
+        return new
+
+    # Approved answers ------------------------------------------------------
+
+    def answer(self, item: dict[str, Any]) -> Any | None:
+        """An answer from the export as the article the full build will make of it."""
+        from publicanswers.answers import answer_article
+
+        settings = self.generator.settings
+        city = settings.get("CITY_MODEL")
+        station = city.stations.get(item["station"]) if city else None
+        if station is None:
+            return None
+        article = answer_article(item, settings, self.generator.context)
+        article.station_profile = station
+        article.module_name = city.module_name(article.module) if article.module != "hazard" else "隐患举报"
+        article.warning = None
+        return article
+
+
+def write_pages(snapshot: Snapshot, articles: list[Any], folder: Path) -> list[str]:
+    """Render ``articles`` and their twins into ``folder``; returns the files written."""
+    from incremental.tracker import write_atomically
+
+    written = []
+    for article in articles:
+        html = snapshot.render(article)
+        write_atomically(folder / article.save_as, html.encode())
+        written.append(article.save_as)
+        twin = snapshot.twin(html)
+        if twin is not None:
+            prefix, converted = twin
+            write_atomically(folder / prefix / article.save_as, converted.encode())
+            written.append(f"{prefix}/{article.save_as}")
+    return written
