@@ -46,7 +46,7 @@ def measure_size(posts: int, work: Path, city: dict[str, Any], commands: ours.Ou
         ("ours: clean build", lambda: ours.build(corpus, work, Kind.CLEAN, target, commands)),
         ("ours: rebuild after edit", lambda: ours.build(corpus, work, Kind.REBUILD, target, commands)),
         ("ours: publisher", lambda: ours.publisher_live(corpus, work, target, commands)),
-        ("ours: approval → live", lambda: ours.approval_to_live(commands)),
+        ("ours: approval → live", lambda: ours.approval_to_live(corpus, work, target, commands)),
         ("plain Pelican: clean build", lambda: plain_pelican.build(corpus, work, Kind.CLEAN)),
         ("plain Pelican: rebuild after edit", lambda: plain_pelican.build(corpus, work, Kind.REBUILD)),
         ("Hugo: clean build", lambda: hugo_runs.build(hugo, work, Kind.CLEAN, target)),

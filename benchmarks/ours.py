@@ -158,19 +158,80 @@ def time_one_edit(target: EditTarget, scenario: str, page: Path, timeout: float)
     return time.perf_counter() - saved
 
 
-def approval_to_live(commands: OurCommands) -> Row:
-    """TODO: seconds from a moderator approving an answer in the relay to that answer on the live site.
+def approval_to_live(corpus: Path, work: Path, target: EditTarget, commands: OurCommands) -> Row:
+    """Seconds from a moderator's approval committed in the relay's store to the answer's page under
+    ROOT/current/ (the publisher's fast path), with the time until the station page lists it (the full
+    build) in the note. The publisher runs against a fresh SQLite store with one question already in it."""
+    import datetime as dt
 
-    To write now that ``invoke publisher`` has a relay mode (its store, relay/store/ and publisher/ were still
-    being written when this benchmark was): give the publisher a fresh SQLite store through
-    ``RELAY_DATABASE_URL=sqlite:///DIR/relay.sqlite3`` and ``RELAY_STATIONS`` pointing at the
-    ``api/stations.json`` of our clean build; ``Store.migrate()`` it and ``Store.submit()`` one question to the
-    edited post's station; start ``invoke publisher --root DIR/publisher`` (no ``--no-relay``) and wait for its
-    first ``publisher: live`` line; then reply and approve with ``Store.act`` exactly as
-    ``publish()`` in tests/relay/test_publish_loop.py does, and time from that commit to the public text in
-    ``DIR/publisher/current/<Item.site_path>index.html``. Until then the row is n/a.
-    """
     label = "ours approval → live"
     if commands.relay_missing:
         return Row(label, Kind.LIVE, reason=f"n/a ({commands.relay_missing})")
-    return Row(label, Kind.LIVE, reason="n/a (TODO: not measured yet, see ours.approval_to_live)")
+    sys.path.insert(0, str(ROOT))
+    from relay.models import Kind as ItemKind
+    from relay.models import ReplyKind, Status
+    from relay.store import Store
+    from relay.store.intake import NewItem
+
+    root = work / "publisher-relay"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    station = target.url_path.split("/")[1]
+    database = f"sqlite:///{root / 'relay.sqlite3'}"
+    store = Store(database)
+    store.migrate()
+    now = dt.datetime.now(dt.UTC)
+    question = "请问外地户口在本市办理居住证需要哪些材料？"
+    receipt = store.submit(
+        NewItem(station=station, kind=ItemKind.QUESTION, text=question, consent=True), now, dt.timedelta(minutes=10), 24
+    )
+    item = store.item_by_code(receipt.code)
+    assert item is not None
+    env = our_env(corpus, root / "cache") | {"RELAY_DATABASE_URL": database, "RELAY_DATA_DIR": str(root / "data")}
+    log_file = work / "logs" / "publisher-relay.log"
+    publisher = Child([INVOKE, "publisher", "--root", str(root)], env=env, log_file=log_file, label="publisher")
+    answer_page = root / "current" / "stations" / station / "qa" / f"qa-{item.id}" / "index.html"
+    station_page = root / "current" / "stations" / station / "index.html"
+    try:
+        ready = wait_until(
+            lambda: lines_starting(log_file, WATCHING_LINE) >= 1 or not publisher.running(),
+            timeout=FIRST_PUBLISH_TIMEOUT,
+            interval=0.2,
+        )
+        if not ready or not publisher.running():
+            raise CommandFailed("the publisher did not start watching")
+        time.sleep(1.0)
+        current = store.console_item(item.id)
+        assert current is not None
+        store.act(
+            current,
+            "moderator",
+            "reply",
+            now,
+            {"status": Status.ANSWERED},
+            reply=(ReplyKind.FIRST, "材料：身份证、居住登记凭证。"),
+        )
+        time.sleep(2.0)  # the reply alone starts a publish; let it pass so that the approval is timed on its own
+        current = store.console_item(item.id)
+        assert current is not None
+        store.act(
+            current,
+            "moderator",
+            "approve",
+            now,
+            {"status": Status.PUBLISHED, "public_text": question, "published_at": now},
+        )
+        approved = time.perf_counter()
+        if not wait_until(lambda: file_contains(answer_page, question[:12]), timeout=EDIT_VISIBLE_TIMEOUT):
+            raise CommandFailed(f"the answer did not reach {answer_page}")
+        seconds = time.perf_counter() - approved
+        if not wait_until(lambda: file_contains(station_page, question[:12]), timeout=EDIT_VISIBLE_TIMEOUT):
+            raise CommandFailed("the station page never listed the answer")
+        everywhere = time.perf_counter() - approved
+    except CommandFailed as failure:
+        return Row(label, Kind.LIVE, reason=f"FAILED: {failure} (log: {log_file})", failed=True)
+    finally:
+        usage = publisher.stop()
+        store.close()
+    note = f"answer page; lists, feeds and search after {everywhere:.2f} s"
+    return Row(label, Kind.LIVE, seconds, usage.peak_mb, usage.tree_mb, None, note=note)
