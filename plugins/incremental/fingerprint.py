@@ -29,6 +29,7 @@ class Volatile(Exception):
 # build context (huge and cyclic) and the settings (part of the build's key).
 SKIPPED_ATTRIBUTES = frozenset({"_context", "settings", "_summary_cache", "readers"})
 SCALARS = (str, int, float, bool, type(None), bytes)
+NONE_TYPE = type(None)
 
 
 class Fingerprinter:
@@ -53,6 +54,14 @@ class Fingerprinter:
         return h.digest()
 
     def _of(self, value: Any) -> bytes:
+        # The common exact types first: most of what pages read is text, numbers and None.
+        kind = type(value)
+        if kind is str:
+            return b"s:" + value.encode("utf-8", "surrogatepass")
+        if kind is NONE_TYPE:
+            return b"None"
+        if kind is int or kind is bool or kind is float:
+            return f"{kind.__name__}:{value!r}".encode()
         if isinstance(value, Markup):
             return b"M" + str(value).encode()
         if isinstance(value, enum.Enum):

@@ -106,10 +106,11 @@ def finish(pelican: Any) -> None:
     removed = tracker.remove_stale(OWNED_ELSEWHERE)
     tracker.save()
     log.info(
-        "incremental: %d pages rendered, %d kept (%d volatile); %d files rewritten, %d removed, %d produced",
+        "incremental: %d pages rendered, %d kept (%d volatile, keys in %.1f s); %d files rewritten, %d removed, %d produced",
         tracker.stats["rendered"],
         tracker.stats["kept"],
         tracker.stats["volatile"],
+        tracker.stats["key_seconds"],
         len(tracker.rewritten),
         len(removed),
         len(tracker.record.produced),

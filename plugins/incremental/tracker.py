@@ -57,7 +57,12 @@ class Tracker:
         self.clean = self.previous is None
         self.record = Record(FORMAT, build_key)
         self.rewritten: set[str] = set()  # files whose bytes changed in this build
-        self.stats = {"rendered": 0, "kept": 0, "volatile": 0}  # pages, counted by the writer
+        self.stats: dict[str, float] = {
+            "rendered": 0,
+            "kept": 0,
+            "volatile": 0,
+            "key_seconds": 0.0,
+        }  # pages, counted by the writer
         self.flushers: list[Any] = []  # the writer's: renders the pages it put aside
 
     def _load(self) -> Record | None:

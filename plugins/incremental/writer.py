@@ -156,8 +156,10 @@ class IncrementalWriter(Writer):
         names = self.reads.reads(template_name)
         if "*" in names:
             return None
+        started = time.perf_counter()
         inputs = {"__template__": template_name, **{n: context[n] for n in sorted(names) if n in context}}
         key = self.fingerprints.digest(inputs)
+        self.stats["key_seconds"] += time.perf_counter() - started
         if key is None:
             self.stats["volatile"] += 1
         return key
