@@ -59,12 +59,14 @@ class Publisher:
     changes: queue.Queue[str] = field(default_factory=queue.Queue)
     stopping: threading.Event = field(default_factory=threading.Event)
     releases: list[Release] = field(default_factory=list)
-    hot_pages: list[tuple[float, Path, list[str]]] = field(default_factory=list)  # (seconds, folder, files)
+    # The fast path's writes: (seconds taken, folder, files, when).
+    hot_pages: list[tuple[float, Path, list[str], float]] = field(default_factory=list)
+    builds: queue.Queue[list[str]] = field(default_factory=queue.Queue)  # batches for the builder thread
+    lock: threading.Lock = field(default_factory=threading.Lock)  # the switch, and writes into the served folder
     content: Path | None = None
     snapshot: Snapshot | None = None
     dirty: dict[Path, set[str]] = field(default_factory=dict)  # files the fast path wrote, by folder
     export: dict[str, Any] | None = None
-    export_current: bool = False  # written for the batch being published
     exported_items: dict[int, str] = field(default_factory=dict)  # id -> the item as last built
 
     @property
@@ -90,7 +92,6 @@ class Publisher:
         from relay.export import write_export
 
         self.export = write_export(self.store, self.export_path)
-        self.export_current = True
         return self.export
 
     # The fast path ---------------------------------------------------------
@@ -112,7 +113,10 @@ class Publisher:
                 if article is not None:
                     articles.append(article)
             elif change == "relay" and self.store is not None:
-                for item in self.write_export()["items"]:
+                from relay.export import build_export
+
+                # Read, not written: the export file is the builder's (see publish).
+                for item in build_export(self.store, dt.datetime.now(dt.UTC))["items"]:
                     if self.exported_items.get(item["id"]) != json.dumps(item, sort_keys=True):
                         article = snapshot.answer(item)
                         if article is not None:
@@ -120,12 +124,14 @@ class Publisher:
                             answered.append(item["id"])
         if not articles:
             return []
-        written = write_pages(snapshot, articles, live)
-        self.dirty.setdefault(live, set()).update(written)
+        with self.lock:  # not while the builder switches folders
+            live = self.live_folder() or live
+            written = write_pages(snapshot, articles, live)
+            self.dirty.setdefault(live, set()).update(written)
+            self.hot_pages.append((time.monotonic() - started, live, written, time.monotonic()))
         if answered:
             self.store.mark_live(answered, dt.datetime.now(dt.UTC))
         seconds = time.monotonic() - started
-        self.hot_pages.append((seconds, live, written))
         log.warning("publisher: %d pages live first in %.2f s: %s", len(written), seconds, ", ".join(written)[:200])
         return written
 
@@ -138,12 +144,12 @@ class Publisher:
         from citymodel import ContentError
 
         started = time.monotonic()
-        if self.store is not None and not self.export_current:
-            self.write_export()
-        self.export_current = False
-        items = [(item["id"], item) for item in self.export["items"]] if self.export else []
-        folder, cache = self.idle_folder()
-        for name in self.dirty.pop(folder, set()):
+        data = self.write_export() if self.store is not None else None
+        items = [(item["id"], item) for item in data["items"]] if data else []
+        with self.lock:
+            folder, cache = self.idle_folder()
+            dirty = self.dirty.pop(folder, set())
+        for name in dirty:
             (folder / name).unlink(missing_ok=True)  # written by the fast path: the build writes them anew
         settings = self.settings_factory()
         settings["OUTPUT_PATH"] = str(folder)
@@ -163,7 +169,9 @@ class Publisher:
             return None
         finally:
             signals.article_generator_finalized.disconnect(capture)
-        switch_symlink(self.current, folder)
+        with self.lock:
+            switch_symlink(self.current, folder)
+            self.carry_over_fast_pages(folder, started)
         self.snapshot = Snapshot.of(captured[-1]) if captured else None
         self.exported_items = {item_id: json.dumps(item, sort_keys=True) for item_id, item in items}
         release = Release(folder, time.monotonic() - started, reasons)
@@ -178,6 +186,19 @@ class Publisher:
             f"; {release.live_items} answers now live" if release.live_items else "",
         )
         return release
+
+    def carry_over_fast_pages(self, folder: Path, since: float) -> None:
+        """Pages the fast path wrote into the old folder while this build ran may be newer than the build's:
+        copy them over (and mark them, so that the next build into this folder writes them anew)."""
+        from incremental.tracker import write_atomically
+
+        for _, source, written, at in self.hot_pages:
+            if at < since or source == folder:
+                continue
+            for name in written:
+                if (source / name).exists():
+                    write_atomically(folder / name, (source / name).read_bytes())
+            self.dirty.setdefault(folder, set()).update(written)
 
     # Watching ------------------------------------------------------------
 
@@ -221,13 +242,35 @@ class Publisher:
             thread.start()
         self.publish(["start"])
         self.publish(["start: the second folder"])  # both folders warm: later builds are incremental
+        builder = threading.Thread(target=self.build_loop, daemon=True, name="builder")
+        builder.start()
         print(f"publisher: watching {content}{' and the relay' if self.store is not None else ''}", flush=True)
+        # The fast path runs here as changes come; full builds run on the builder thread, so that a change
+        # arriving during a build still goes live at once.
         while not self.stopping.is_set():
             batch = self.next_batch()
             if "stop" in batch:
                 break
             try:
                 self.hot(batch)
+            except Exception:  # the full build follows and reports what is wrong
+                log.exception("publisher: the fast path failed; the full build follows")
+            self.builds.put(batch)
+        self.builds.put(["stop"])
+        builder.join()
+
+    def build_loop(self) -> None:
+        """Full builds, one after the other; changes that queued up during one build make the next."""
+        while True:
+            batch = self.builds.get()
+            while True:
+                try:
+                    batch = batch + self.builds.get_nowait()
+                except queue.Empty:
+                    break
+            if "stop" in batch:
+                return
+            try:
                 self.publish(batch)
             except Exception:  # one failed build must not stop the service; the old site stays live
                 log.exception("publisher: build failed; the site stays as it was")

@@ -130,7 +130,7 @@ def test_an_edited_post_goes_live_first_with_the_bytes_the_full_build_writes(tmp
     wait_for_release(publisher, 3)
     publisher.stop()
     runner.join(timeout=30)
-    [(_, hot_folder, written)] = publisher.hot_pages
+    [(_, hot_folder, written, _)] = publisher.hot_pages
     page = "stations/dongshan/worklog/dongshan-worklog-1/index.html"
     assert written == [page, f"zh-hant/{page}"]
     built_folder = publisher.releases[-1].folder
@@ -150,3 +150,49 @@ def test_a_changed_title_waits_for_the_full_build(tmp_path: Path) -> None:
     post.write_text(post.read_text(encoding="utf-8").replace("Title: 工作记实", "Title: 新标题"), encoding="utf-8")
     publisher.content = content
     assert publisher.hot(["content:posts/dongshan/worklog/dongshan-worklog-1.md"]) == []
+
+
+def test_an_edit_during_a_full_build_goes_live_at_once_and_survives_the_switch(tmp_path: Path) -> None:
+    from pelican import signals
+
+    content = citykit.make_city(tmp_path / "city")
+    slow = threading.Event()
+    reading_done = threading.Event()
+
+    def pause_after_reading(generators: object) -> None:
+        if slow.is_set():
+            reading_done.set()
+            time.sleep(3)  # a long build: the content is read, the pages are not yet written
+
+    signals.all_generators_finalized.connect(pause_after_reading)
+    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"), settle=0.1)
+    runner = threading.Thread(target=publisher.run, args=(content,), daemon=True)
+    runner.start()
+    try:
+        wait_for_release(publisher, 2)
+        slow.set()
+        first = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
+        second = content / "posts" / "xihu" / "worklog" / "xihu-worklog-1.md"
+        first.write_text(first.read_text(encoding="utf-8") + "\n第一处修改。\n", encoding="utf-8")
+        assert reading_done.wait(30), "the slow build did not start"
+        second.write_text(second.read_text(encoding="utf-8") + "\n第二处修改。\n", encoding="utf-8")
+        page = publisher.current / "stations" / "xihu" / "worklog" / "xihu-worklog-1" / "index.html"
+        deadline = time.monotonic() + 30
+        while "第二处修改" not in page.read_text(encoding="utf-8"):
+            assert time.monotonic() < deadline, "the second edit never went live"
+            time.sleep(0.02)
+        assert len(publisher.releases) == 2  # live while the first edit's build was still running
+        slow.clear()
+        wait_for_release(publisher, 3)
+        # That build read the second post before it was edited; the switch keeps the newer page.
+        assert "第二处修改" in page.read_text(encoding="utf-8")
+        wait_for_release(publisher, 4)
+        assert "第二处修改" in page.read_text(encoding="utf-8")
+        assert "第一处修改" in (
+            publisher.current / "stations" / "dongshan" / "worklog" / "dongshan-worklog-1" / "index.html"
+        ).read_text(encoding="utf-8")
+    finally:
+        slow.clear()
+        signals.all_generators_finalized.disconnect(pause_after_reading)
+        publisher.stop()
+        runner.join(timeout=30)
