@@ -6,6 +6,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,20 @@ def wait_for_release(publisher: Publisher, count: int, timeout: float = 60) -> N
     while len(publisher.releases) < count:
         assert time.monotonic() < deadline, f"no release {count} within {timeout} s"
         time.sleep(0.05)
+
+
+@contextmanager
+def running_publisher(tmp_path: Path, content: Path, settle: float = 0.1) -> Iterator[Publisher]:
+    """A publisher on its own thread, its two start-up builds done; stopped afterwards."""
+    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"), settle=settle)
+    runner = threading.Thread(target=publisher.run, args=(content,), daemon=True)
+    runner.start()
+    try:
+        wait_for_release(publisher, 2)
+        yield publisher
+    finally:
+        publisher.stop()
+        runner.join(timeout=30)
 
 
 def complete(path: str, body: bytes) -> bool:
@@ -93,16 +109,11 @@ def test_readers_polling_during_publishes_never_get_a_404_or_a_truncated_page(tm
 
 def test_changes_arriving_together_are_published_once(tmp_path: Path) -> None:
     content = citykit.make_city(tmp_path / "city")
-    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"), settle=0.5)
-    runner = threading.Thread(target=publisher.run, args=(content,), daemon=True)
-    runner.start()
-    wait_for_release(publisher, 2)
-    for number in range(5):
-        citykit.add_post(content, "dongshan", "worklog", f"dongshan-batch-{number}", "2026-11-22 09:00")
-    wait_for_release(publisher, 3)
-    time.sleep(1.5)
-    publisher.stop()
-    runner.join(timeout=30)
+    with running_publisher(tmp_path, content, settle=0.5) as publisher:
+        for number in range(5):
+            citykit.add_post(content, "dongshan", "worklog", f"dongshan-batch-{number}", "2026-11-22 09:00")
+        wait_for_release(publisher, 3)
+        time.sleep(1.5)
     assert len(publisher.releases) == 3, [r.reasons for r in publisher.releases]
     for number in range(5):
         assert (publisher.current / "stations" / "dongshan" / "worklog" / f"dongshan-batch-{number}").is_dir()
@@ -121,15 +132,10 @@ def test_content_errors_keep_the_live_site(tmp_path: Path) -> None:
 
 def test_an_edited_post_goes_live_first_with_the_bytes_the_full_build_writes(tmp_path: Path) -> None:
     content = citykit.make_city(tmp_path / "city")
-    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"), settle=0.1)
-    runner = threading.Thread(target=publisher.run, args=(content,), daemon=True)
-    runner.start()
-    wait_for_release(publisher, 2)
-    post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
-    post.write_text(post.read_text(encoding="utf-8") + "\n快速上线的补充说明。\n", encoding="utf-8")
-    wait_for_release(publisher, 3)
-    publisher.stop()
-    runner.join(timeout=30)
+    with running_publisher(tmp_path, content) as publisher:
+        post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
+        post.write_text(post.read_text(encoding="utf-8") + "\n快速上线的补充说明。\n", encoding="utf-8")
+        wait_for_release(publisher, 3)
     [(_, hot_folder, written, _)] = publisher.hot_pages
     page = "stations/dongshan/worklog/dongshan-worklog-1/index.html"
     assert written == [page, f"zh-hant/{page}"]

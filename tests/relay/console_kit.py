@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from typing import Any
 
 from starlette.testclient import TestClient
 
@@ -82,3 +83,27 @@ def act(client: TestClient, item_id: int, action: str, **fields: str) -> object:
         data.update(prefilled_replies(client, item_id))
     data.update(fields)
     return client.post(f"/console/items/{item_id}/{action}", data=data)
+
+
+def ask_answer_and_approve(
+    browser: Any, site_url: str, relay_url: str, question: str, answer: str
+) -> tuple[Any, Any, str]:
+    """In a real browser: ask on the station page of 东山派出所, then reply and approve as the moderator.
+    Returns the citizen's page, the moderator's page and the receipt code."""
+    public = browser.new_page()
+    public.goto(f"{site_url}/stations/dongshan/")
+    public.get_by_label("您的问题").fill(question)
+    public.get_by_label("同意在隐去个人信息后公开我的问题和答复").check()
+    public.get_by_role("button", name="提交", exact=True).click()
+    public.wait_for_url("**/receipt/*")
+    code = public.locator(".receipt-code").inner_text()
+    moderator = browser.new_page()
+    moderator.goto(f"{relay_url}/console/login")
+    moderator.get_by_label("用户名").fill("moderator")
+    moderator.get_by_label("密码").fill(PASSWORD)
+    moderator.get_by_role("button", name="登录").click()
+    moderator.get_by_role("link", name=f"咨询 {code}").click()
+    moderator.get_by_label("答复", exact=True).fill(answer)
+    moderator.get_by_role("button", name="提交答复").click()
+    moderator.get_by_role("button", name="批准公开").click()
+    return public, moderator, str(code)

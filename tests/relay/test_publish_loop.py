@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console_kit import PASSWORD, add_item, create_accounts
+from console_kit import add_item, ask_answer_and_approve, create_accounts
 from servers import free_port, relay_server
 
 import citykit
@@ -172,22 +172,7 @@ def test_question_from_the_site_form_to_the_published_site(running: dict[str, An
     question = "请问在外地工作，身份证到期了能在本地换领吗？"
     answer = "可以在工作地户籍窗口异地换领，带上旧证即可，工本费20元。"
     with launched_browser() as browser:
-        public = browser.new_page()
-        public.goto(f"{running['site']}/stations/dongshan/")
-        public.get_by_label("您的问题").fill(question)
-        public.get_by_label("同意在隐去个人信息后公开我的问题和答复").check()
-        public.get_by_role("button", name="提交", exact=True).click()
-        public.wait_for_url("**/receipt/*")
-        code = public.locator(".receipt-code").inner_text()
-        moderator = browser.new_page()
-        moderator.goto(f"{running['relay']}/console/login")
-        moderator.get_by_label("用户名").fill("moderator")
-        moderator.get_by_label("密码").fill(PASSWORD)
-        moderator.get_by_role("button", name="登录").click()
-        moderator.get_by_role("link", name=f"咨询 {code}").click()
-        moderator.get_by_label("答复", exact=True).fill(answer)
-        moderator.get_by_role("button", name="提交答复").click()
-        moderator.get_by_role("button", name="批准公开").click()
+        public, moderator, code = ask_answer_and_approve(browser, running["site"], running["relay"], question, answer)
         assert "已通过待上线" in moderator.locator("main dl").first.inner_text()
         public.goto(f"{running['relay']}/track/{code}")
         assert answer in public.locator("main").inner_text()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from console_kit import PASSWORD, create_accounts
+from console_kit import ask_answer_and_approve, create_accounts
 from servers import free_port, relay_server
 
 import citykit
@@ -68,22 +68,7 @@ def test_approval_goes_live_with_the_publisher_running(tmp_path: Path) -> None:
         try:
             wait_until(lambda: "watching" in (tmp_path / "publisher.log").read_text(), 120, "the publisher starts")
             with launched_browser() as browser:
-                public = browser.new_page()
-                public.goto(f"{site_url}/stations/dongshan/")
-                public.get_by_label("您的问题").fill(question)
-                public.get_by_label("同意在隐去个人信息后公开我的问题和答复").check()
-                public.get_by_role("button", name="提交", exact=True).click()
-                public.wait_for_url("**/receipt/*")
-                code = public.locator(".receipt-code").inner_text()
-                moderator = browser.new_page()
-                moderator.goto(f"{url}/console/login")
-                moderator.get_by_label("用户名").fill("moderator")
-                moderator.get_by_label("密码").fill(PASSWORD)
-                moderator.get_by_role("button", name="登录").click()
-                moderator.get_by_role("link", name=f"咨询 {code}").click()
-                moderator.get_by_label("答复", exact=True).fill(answer)
-                moderator.get_by_role("button", name="提交答复").click()
-                moderator.get_by_role("button", name="批准公开").click()
+                public, _, code = ask_answer_and_approve(browser, site_url, url, question, answer)
                 approved = time.monotonic()
                 # Until the site has it, the tracking page says it will appear shortly.
                 wait_until(
