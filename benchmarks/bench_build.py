@@ -8,7 +8,7 @@ process with CITY_TODAY and SOURCE_DATE_EPOCH pinned:
 - plain Pelican: clean, and a rebuild after the edit on its warm content cache;
 - Hugo: clean, the CLI rebuild after the edit, and ``hugo server``'s edit → served time.
 
-It prints per size: wall seconds, peak memory (wait4, largest process of the tree) and the sampled sum over the
+It prints per size: wall seconds, peak memory (wait4, largest process of the tree) and the sampled PSS sum over the
 tree, HTML pages written, ms per page, and ratios to the Hugo row of the same kind (clean, rebuild, live).
 
 Usage: .venv/bin/python benchmarks/bench_build.py [--posts 1000,5000,20000] [--keep] [--work DIR]
@@ -104,7 +104,7 @@ def print_table(posts: int, rows: list[Row]) -> None:
         if row.note:
             print(f"    ↳ {row.note}")
     print(
-        "\npeak MB: largest process of the tree (wait4); tree MB: largest sampled sum of RSS over the process group."
+        "\npeak MB: largest process of the tree (wait4); tree MB: largest sampled sum of PSS over the process group."
         "\nlive rows: seconds from saving the edit to the change being visible; memory over the server's whole run."
         "\n×Hugo: against the Hugo row of the same kind (clean, rebuild after edit, live)."
     )

@@ -5,7 +5,8 @@ Two memory figures come out of each run:
 
 - ``peak_mb``: ``ru_maxrss`` from ``os.wait4``. On Linux this is the largest single process among the command and
   the descendants it waited for (Pagefind under our build counts), not their sum.
-- ``tree_mb``: the largest sum of RSS over the whole process group, sampled every 100 ms.
+- ``tree_mb``: the largest sum of PSS over the whole process group, sampled every 100 ms (forked workers share
+  their parent's pages; RSS would count those once per process).
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 def group_rss_bytes(group: int) -> int:
-    """The summed RSS of every process in process group ``group``."""
+    """The summed PSS of every process in process group ``group``: shared pages (a forked worker's copy-on-write
+    memory, libraries) count once, split between the processes sharing them. RSS where PSS cannot be read."""
     total = 0
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -89,9 +91,21 @@ def group_rss_bytes(group: int) -> int:
                 fields = handle.read().rpartition(")")[2].split()
         except OSError:
             continue  # the process ended while we looked
-        if int(fields[2]) == group:  # fields[0] is field 3 (state) of proc(5); pgrp is field 5, rss field 24
-            total += int(fields[21]) * PAGE_SIZE
+        if int(fields[2]) != group:  # fields[0] is field 3 (state) of proc(5); pgrp is field 5, rss field 24
+            continue
+        total += process_pss_bytes(entry.name) or int(fields[21]) * PAGE_SIZE
     return total
+
+
+def process_pss_bytes(pid: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
 
 
 class Watcher(threading.Thread):
