@@ -84,8 +84,9 @@ class _KeyedTemplate:
             return ""
         writer.stats["rendered"] += 1
         if writer.defer:
-            # Rendered later, with the others, in worker processes (see IncrementalWriter.flush).
-            writer.jobs.append((name, self._template, context))
+            # Rendered later, with the others, in worker processes (see IncrementalWriter.flush). Only the
+            # variables the templates read are kept: a whole context per page would cost gigabytes at city scale.
+            writer.jobs.append((name, self._template, writer.readable(self._template.name, context)))
             writer.skip_next = (name, key)
             return ""
         writer.pending_key = key
@@ -144,6 +145,13 @@ class IncrementalWriter(Writer):
         )
 
     # Keys ----------------------------------------------------------------
+
+    def readable(self, template_name: str, context: dict[str, Any]) -> dict[str, Any]:
+        """The part of ``context`` the template can read (all of it when that cannot be known)."""
+        names = self.reads.reads(template_name) if self.reads is not None else frozenset({"*"})
+        if "*" in names:
+            return context
+        return {n: context[n] for n in names if n in context}
 
     def page_key(self, template_name: str, context: dict[str, Any]) -> bytes | None:
         if self.reads is None:

@@ -15,13 +15,11 @@ memory Pagefind needs is that of one shard, not of the whole site.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import math
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -46,41 +44,31 @@ def check_settings(pelican: Any) -> None:
     options(pelican.settings)
 
 
-class _Written(Exception):
-    """Leaves Pagefind's context without its second, automatic write of the files."""
-
-
-async def _index(records: Path, target: Path) -> int:
-    from pagefind.index import IndexConfig, PagefindIndex
-
-    try:
-        async with PagefindIndex(config=IndexConfig(output_path=str(target))) as index:
-            result = await index.add_directory(str(records))
-            await index.write_files()
-            raise _Written(int(result.get("page_count", 0)))
-    except _Written as written:
-        return int(written.args[0])
-
-
 def run_pagefind(records: Path, target: Path) -> int:
-    """Index the record folder ``records`` into ``target``; returns the pages indexed."""
-    # Pagefind's API is asynchronous; run it on a thread of its own so that a
-    # build started from inside an event loop (a test, the publisher) works.
-    results: list[int] = []
-    errors: list[BaseException] = []
+    """Index the record folder ``records`` into ``target`` with Pagefind's own command; returns the pages indexed.
 
-    def work() -> None:
-        try:
-            results.append(asyncio.run(_index(records, target)))
-        except BaseException as error:  # re-raised in the caller's thread
-            errors.append(error)
+    The command, not the Python service API: that API ends the service with SIGTERM as soon as the last
+    answer arrives, while Pagefind may still be writing files (we saw truncated bundles and an empty
+    ``pagefind-entry.json``). The command exits when every file is written.
+    """
+    import subprocess
 
-    worker = threading.Thread(target=work)
-    worker.start()
-    worker.join()
-    if errors:
-        raise RuntimeError(f"sitesearch: Pagefind failed: {errors[0]!r}") from errors[0]
-    return results[0]
+    from pagefind.service import get_executable
+
+    binary = get_executable()
+    if binary is None:
+        raise RuntimeError("sitesearch: the Pagefind binary is missing; install pagefind[extended]")
+    result = subprocess.run(
+        [str(binary), "--site", str(records), "--output-path", str(target), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"sitesearch: Pagefind failed ({result.returncode}): {(result.stderr or result.stdout)[-2000:]}"
+        )
+    return sum(1 for _ in records.rglob("*.html"))
 
 
 def sort_languages(entry: Path) -> dict[str, Any]:
