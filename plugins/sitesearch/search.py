@@ -31,8 +31,9 @@ from citymodel.options import plugin_options
 from .records import Records, record_of
 
 log = logging.getLogger(__name__)
-# pages_per_shard counts the site's HTML pages (both editions): about 2,500 pages make a shard.
-DEFAULTS: dict[str, Any] = {"enabled": True, "pages_per_shard": 2500}
+# pages_per_shard counts the site's HTML pages (both editions): about 2,000 pages make a shard. At 20,000 posts
+# that keeps the whole build, Pagefind included, under 600 MB (benchmarks/README.md).
+DEFAULTS: dict[str, Any] = {"enabled": True, "pages_per_shard": 2000}
 
 
 def options(settings: dict[str, Any]) -> dict[str, Any]:
