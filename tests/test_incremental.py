@@ -75,7 +75,7 @@ class City:
     def add_post(self) -> str:
         self.serial += 1
         station = self.rng.choice(["dongshan", "xihu"])
-        module = self.rng.choice(["worklog", "disclosure", "qa", "warning"])
+        module = self.rng.choice(["worklog", "disclosure", "warning"])
         slug = f"{station}-{module}-new-{self.serial}"
         day = self.rng.randint(1, 24)
         date = f"2026-11-{day:02d} {self.rng.randint(8, 18):02d}:00"
