@@ -112,7 +112,7 @@ HANT_EDITION = {"prefix": "zh-hant", "opencc": os.environ.get("CITY_HANT_OPENCC"
 # Incremental builds: the build record and Pelican's reader cache live under
 # ``cache/`` (CITY_CACHE overrides); a clean build is forced with
 # ``invoke build --clean``. See docs/architecture.md.
-INCREMENTAL = {"cache": os.environ.get("CITY_CACHE", "cache"), "clean": False}
+INCREMENTAL = {"cache": os.environ.get("CITY_CACHE", "cache")}
 
 # Pagefind search over the finished output (set False to skip in quick builds).
 SITESEARCH = {"enabled": os.environ.get("CITY_SEARCH", "1") != "0"}

@@ -12,6 +12,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from city_corpus import EditTarget
 from measure import (
@@ -201,25 +202,11 @@ def approval_to_live(corpus: Path, work: Path, target: EditTarget, commands: Our
         if not ready or not publisher.running():
             raise CommandFailed("the publisher did not start watching")
         time.sleep(1.0)
-        current = store.console_item(item.id)
-        assert current is not None
-        store.act(
-            current,
-            "moderator",
-            "reply",
-            now,
-            {"status": Status.ANSWERED},
-            reply=(ReplyKind.FIRST, "材料：身份证、居住登记凭证。"),
-        )
+        reply = (ReplyKind.FIRST, "材料：身份证、居住登记凭证。")
+        act_on(store, item.id, "reply", now, {"status": Status.ANSWERED}, reply=reply)
         time.sleep(2.0)  # the reply alone starts a publish; let it pass so that the approval is timed on its own
-        current = store.console_item(item.id)
-        assert current is not None
-        store.act(
-            current,
-            "moderator",
-            "approve",
-            now,
-            {"status": Status.PUBLISHED, "public_text": question, "published_at": now},
+        act_on(
+            store, item.id, "approve", now, {"status": Status.PUBLISHED, "public_text": question, "published_at": now}
         )
         approved = time.perf_counter()
         if not wait_until(lambda: file_contains(answer_page, question[:12]), timeout=EDIT_VISIBLE_TIMEOUT):
@@ -235,3 +222,10 @@ def approval_to_live(corpus: Path, work: Path, target: EditTarget, commands: Our
         store.close()
     note = f"answer page; lists, feeds and search after {everywhere:.2f} s"
     return Row(label, Kind.LIVE, seconds, usage.peak_mb, usage.tree_mb, None, note=note)
+
+
+def act_on(store: Any, item_id: int, action: str, now: Any, changes: dict[str, Any], **extra: Any) -> None:
+    """One moderator action on the item as it is now (what the console does on a form post)."""
+    current = store.console_item(item_id)
+    assert current is not None
+    store.act(current, "moderator", action, now, changes, **extra)

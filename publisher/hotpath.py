@@ -52,15 +52,14 @@ class Snapshot:
         settings = self.generator.settings
         if "hantedition" not in settings.get("PLUGINS", []):
             return None
-        from hantedition.edition import convert_page, options
+        from hantedition.edition import convert_page, options, site_bases
 
         opts = options(settings)
         if self.converter is None:
             import opencc
 
             self.converter = opencc.OpenCC(opts["opencc"])
-        bases = [b.rstrip("/") for b in (settings.get("SITEURL"), settings.get("FEED_DOMAIN")) if b]
-        return opts["prefix"], convert_page(html, self.converter, list(dict.fromkeys(bases)), opts)
+        return opts["prefix"], convert_page(html, self.converter, site_bases(settings), opts)
 
     # Changed posts ---------------------------------------------------------
 
@@ -78,26 +77,18 @@ class Snapshot:
         )
         if any(new.metadata.get(key) != old.metadata.get(key) for key in LISTED):
             return None
-        for attribute in ("station_profile", "module_name", "warning"):
-            setattr(new, attribute, getattr(old, attribute, None))
+        from citymodel.plugin import attach
+
+        attach(new, generator.settings["CITY_MODEL"])
         return new
 
     # Approved answers ------------------------------------------------------
 
     def answer(self, item: dict[str, Any]) -> Any | None:
         """An answer from the export as the article the full build will make of it."""
-        from publicanswers.answers import answer_article
+        from publicanswers.plugin import site_answer
 
-        settings = self.generator.settings
-        city = settings.get("CITY_MODEL")
-        station = city.stations.get(item["station"]) if city else None
-        if station is None:
-            return None
-        article = answer_article(item, settings, self.generator.context)
-        article.station_profile = station
-        article.module_name = city.module_name(article.module) if article.module != "hazard" else "隐患举报"
-        article.warning = None
-        return article
+        return site_answer(item, self.generator.settings, self.generator.context)
 
 
 def write_pages(snapshot: Snapshot, articles: list[Any], folder: Path) -> list[str]:

@@ -29,6 +29,7 @@ import os
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,14 +60,13 @@ class Publisher:
     changes: queue.Queue[str] = field(default_factory=queue.Queue)
     stopping: threading.Event = field(default_factory=threading.Event)
     releases: list[Release] = field(default_factory=list)
-    # The fast path's writes: (seconds taken, folder, files, when).
-    hot_pages: list[tuple[float, Path, list[str], float]] = field(default_factory=list)
+    # The fast path's latest writes: (seconds taken, folder, files, when); the switch carries recent ones over.
+    hot_pages: deque[tuple[float, Path, list[str], float]] = field(default_factory=lambda: deque(maxlen=256))
     builds: queue.Queue[list[str]] = field(default_factory=queue.Queue)  # batches for the builder thread
     lock: threading.Lock = field(default_factory=threading.Lock)  # the switch, and writes into the served folder
     content: Path | None = None
     snapshot: Snapshot | None = None
     dirty: dict[Path, set[str]] = field(default_factory=dict)  # files the fast path wrote, by folder
-    export: dict[str, Any] | None = None
     exported_items: dict[int, str] = field(default_factory=dict)  # id -> the item as last built
 
     @property
@@ -84,15 +84,6 @@ class Publisher:
         live = self.live_folder()
         name = "b" if live is not None and live.name == "site-a" else "a"
         return self.root / f"site-{name}", self.root / f"cache-{name}"
-
-    # Building ------------------------------------------------------------
-
-    def write_export(self) -> dict[str, Any]:
-        """Write the relay's export and keep it for the next build."""
-        from relay.export import write_export
-
-        self.export = write_export(self.store, self.export_path)
-        return self.export
 
     # The fast path ---------------------------------------------------------
 
@@ -144,8 +135,11 @@ class Publisher:
         from citymodel import ContentError
 
         started = time.monotonic()
-        data = self.write_export() if self.store is not None else None
-        items = [(item["id"], item) for item in data["items"]] if data else []
+        items: list[tuple[int, dict[str, Any]]] = []
+        if self.store is not None:
+            from relay.export import write_export
+
+            items = [(item["id"], item) for item in write_export(self.store, self.export_path)["items"]]
         with self.lock:
             folder, cache = self.idle_folder()
             dirty = self.dirty.pop(folder, set())

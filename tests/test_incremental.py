@@ -11,7 +11,6 @@ another sequence.
 
 from __future__ import annotations
 
-import filecmp
 import json
 import os
 import random
@@ -222,9 +221,8 @@ def test_two_clean_builds_are_byte_identical(tmp_path: Path, demo_export: Path) 
             INCREMENTAL={"cache": str(tmp_path / f"{name}-cache"), "clean": True},
         )
         outputs.append(output)
-    comparison = filecmp.dircmp(outputs[0], outputs[1])
+    assert (outputs[0] / "index.html").exists()
     assert_same_tree(outputs[0], outputs[1], "two clean builds")
-    assert comparison.left_list  # something was built
 
 
 @pytest.mark.parametrize("damage", ["missing", "corrupt", "other-version"])
@@ -253,10 +251,10 @@ def test_settings_change_rebuilds_everything(tmp_path: Path) -> None:
     content = citykit.make_city(tmp_path)
     output = tmp_path / "output"
     citykit.build(content, output)
-    citykit.build(content, output, SITENAME="云澜市派出所所长在线（测试）")
-    assert "（测试）" in (output / "stations" / "dongshan" / "worklog" / "dongshan-worklog-1" / "index.html").read_text(
-        encoding="utf-8"
-    )
+    (output / "stale-leftover.html").write_text("left from an older build", encoding="utf-8")
+    # Another Traditional phrasing: no template reads it, so only the build key can tell the twins are stale.
+    citykit.build(content, output, HANT_EDITION={"prefix": "zh-hant", "opencc": "s2hk", "lang": "zh-Hant"})
+    assert not (output / "stale-leftover.html").exists()  # the folder was emptied: a clean build
 
 
 def test_pages_rendered_in_worker_processes_equal_those_rendered_in_one(tmp_path: Path) -> None:

@@ -62,12 +62,17 @@ def attach_to_posts(generator: Any) -> None:
     city: City = generator.settings["CITY_MODEL"]
     generator.articles.sort(key=newest_first)
     for article in generator.articles:
-        post = city.posts.get(article.metadata.get("slug", ""))
-        if post is None:
-            continue
-        article.station_profile = city.stations[post.station]
-        article.module_name = city.module_name(post.module)
-        article.warning = post.warning
+        attach(article, city)
+
+
+def attach(article: Any, city: City) -> None:
+    """What templates read of a post besides its own file: its station, module name and warning."""
+    post = city.posts.get(article.metadata.get("slug", ""))
+    if post is None:
+        return
+    article.station_profile = city.stations[post.station]
+    article.module_name = city.module_name(post.module)
+    article.warning = post.warning
 
 
 def write_stations_json(generator: Any, writer: Any) -> None:

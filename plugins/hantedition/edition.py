@@ -12,7 +12,6 @@ CAP alerts, the sitemap) are not copied.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from pathlib import Path
@@ -101,19 +100,12 @@ def convert_page(text: str, converter: Any, bases: list[str], opts: dict[str, An
 
 def _convert_file(job: tuple[str, str, str]) -> tuple[str, bool]:
     """In a worker: convert one file; returns (target, rewritten)."""
-    from incremental.tracker import write_atomically
+    from incremental.tracker import write_if_changed
 
     output, relative, target_name = job
     converter, bases, opts = _WORKER
-    source, target = Path(output) / relative, Path(output) / target_name
-    data = convert_page(source.read_text(encoding="utf-8"), converter, bases, opts).encode()
-    try:
-        if target.read_bytes() == data:
-            return target_name, False
-    except FileNotFoundError:
-        pass
-    write_atomically(target, data)
-    return target_name, True
+    data = convert_page((Path(output) / relative).read_text(encoding="utf-8"), converter, bases, opts).encode()
+    return target_name, write_if_changed(Path(output) / target_name, data)
 
 
 _WORKER: tuple[Any, list[str], dict[str, Any]] = (None, [], {})
@@ -126,18 +118,10 @@ def _start_worker(bases: list[str], opts: dict[str, Any]) -> None:
     _WORKER = (opencc.OpenCC(opts["opencc"]), bases, opts)
 
 
-def sources_of(output: Path, settings: dict[str, Any], prefix: str) -> list[str]:
-    """Every Simplified page and feed of this build."""
-    from incremental import output_ready
-
-    tracker = output_ready(settings)
-    if tracker is not None:
-        names: Any = tracker.record.produced
-    else:
-        names = (p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file())
-    return sorted(
-        n for n in names if n.endswith((".html", ".xml")) and not n.startswith(prefix + "/") and not is_shared(n)
-    )
+def site_bases(settings: dict[str, Any]) -> list[str]:
+    """The site's own absolute addresses, whose links are pointed into the edition."""
+    bases = [b.rstrip("/") for b in (settings.get("SITEURL"), settings.get("FEED_DOMAIN")) if b]
+    return list(dict.fromkeys(bases))
 
 
 def write_edition(output: Path, bases: list[str], opts: dict[str, Any], settings: dict[str, Any] | None = None) -> int:
@@ -146,15 +130,20 @@ def write_edition(output: Path, bases: list[str], opts: dict[str, Any], settings
     In an incremental build only the pages rewritten in this build (or whose
     twin is missing) are converted again; with many, in worker processes.
     """
-    from incremental import output_ready
-    from incremental.settings import options as incremental_options
+    from incremental import output_files, tracker_of
+    from incremental.parallel import map_in_workers, worker_count
 
     settings = settings or {}
-    tracker = output_ready(settings)
     prefix = opts["prefix"]
     started = time.monotonic()
+    sources = [
+        name
+        for name in output_files(settings, output)
+        if name.endswith((".html", ".xml")) and not name.startswith(prefix + "/") and not is_shared(name)
+    ]
+    tracker = tracker_of(settings)
     jobs = []
-    for relative in sources_of(output, settings, prefix):
+    for relative in sources:
         target = f"{prefix}/{relative}"
         if tracker is not None and (
             relative not in tracker.rewritten and tracker.produced_by_previous(target) and (output / target).exists()
@@ -163,19 +152,9 @@ def write_edition(output: Path, bases: list[str], opts: dict[str, Any], settings
             continue
         jobs.append((str(output), relative, target))
     log.info("hantedition: converting %d pages and feeds to %s …", len(jobs), opts["opencc"])
-    workers = int(incremental_options(settings)["workers"]) or os.cpu_count() or 1
-    if len(jobs) >= PARALLEL_FROM and workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_worker, initargs=(bases, opts)
-        ) as pool:
-            results = list(pool.map(_convert_file, jobs, chunksize=64))
-    else:
-        _start_worker(bases, opts)
-        results = [_convert_file(job) for job in jobs]
+    results = map_in_workers(
+        _convert_file, jobs, worker_count(settings), PARALLEL_FROM, initializer=_start_worker, initargs=(bases, opts)
+    )
     for target, rewritten in results:
         if tracker is not None:
             tracker.keep(target, None)
@@ -186,9 +165,7 @@ def write_edition(output: Path, bases: list[str], opts: dict[str, Any], settings
 
 
 def on_finalized(pelican: Any) -> None:
-    settings = pelican.settings
-    bases = [b.rstrip("/") for b in (settings.get("SITEURL"), settings.get("FEED_DOMAIN")) if b]
-    write_edition(Path(pelican.output_path), list(dict.fromkeys(bases)), options(settings), settings)
+    write_edition(Path(pelican.output_path), site_bases(pelican.settings), options(pelican.settings), pelican.settings)
 
 
 def register() -> None:

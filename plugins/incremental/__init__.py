@@ -29,6 +29,15 @@ def output_ready(settings: dict[str, Any]) -> Tracker | None:
     return tracker
 
 
+def output_files(settings: dict[str, Any], output: Path) -> list[str]:
+    """Every file of the finished output, relative and sorted: the build's own record, or a walk of
+    ``output`` when the build is not incremental."""
+    tracker = output_ready(settings)
+    if tracker is not None:
+        return sorted(tracker.record.produced)
+    return sorted(p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file())
+
+
 def write_output(settings: dict[str, Any], name: str, data: bytes) -> bool:
     """Write ``OUTPUT_PATH/name`` if its bytes changed; returns True when the file was rewritten."""
     tracker = tracker_of(settings)
@@ -39,4 +48,4 @@ def write_output(settings: dict[str, Any], name: str, data: bytes) -> bool:
     return True
 
 
-__all__ = ["Tracker", "output_ready", "register", "tracker_of", "write_output"]
+__all__ = ["Tracker", "output_files", "output_ready", "register", "tracker_of", "write_output"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -37,14 +36,16 @@ def build_key(settings: dict[str, Any]) -> str:
 
 
 def build_time(settings: dict[str, Any]) -> dt.datetime | None:
-    """The one build time (``SOURCE_DATE_EPOCH``), used where a file must carry a time of its own."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    """The build's one time (``CITY["today"]``, ``SOURCE_DATE_EPOCH`` or the clock; see ``City.now``),
+    with its zone, for files that must carry a time of their own, like an empty feed's ``<updated>``."""
+    from zoneinfo import ZoneInfo
+
     city = settings.get("CITY_MODEL")
-    if city is not None:
-        return city.now()
-    return None
+    if city is None:
+        return None
+    now = city.now()
+    zone = ZoneInfo(settings.get("TIMEZONE") or "Asia/Shanghai")
+    return dt.datetime(now.year, now.month, now.day, now.hour, now.minute, now.second, tzinfo=zone)
 
 
 def start(pelican: Any) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from citymodel.options import plugin_options
 
 DEFAULTS: dict[str, Any] = {
     "enabled": True,
-    "cache": os.environ.get("CITY_CACHE", "cache"),  # the build record and Pelican's reader cache
+    "cache": "cache",  # the build record, Pelican's reader cache and the search records (CITY_CACHE in pelicanconf.py)
     "clean": False,  # True forces a clean build (``invoke build --clean``)
     "workers": 0,  # processes for rendering and conversion; 0 means one per core
 }

@@ -121,13 +121,8 @@ class Tracker:
     def write(self, name: str, data: bytes, key: bytes | None = None) -> bool:
         """Write ``output/name`` atomically if its bytes changed; returns True when rewritten."""
         self.keep(name, key)
-        target = self.output / name
-        try:
-            if target.stat().st_size == len(data) and target.read_bytes() == data:
-                return False
-        except FileNotFoundError:
-            pass
-        write_atomically(target, data)
+        if not write_if_changed(self.output / name, data):
+            return False
         self.rewritten.add(name)
         return True
 
@@ -166,6 +161,17 @@ def write_atomically(target: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_if_changed(target: Path, data: bytes) -> bool:
+    """Write ``target`` atomically unless it already holds ``data``; returns True when it was written."""
+    try:
+        if target.stat().st_size == len(data) and target.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    write_atomically(target, data)
+    return True
 
 
 def empty_folder(folder: Path) -> None:

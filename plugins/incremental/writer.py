@@ -19,9 +19,9 @@ from typing import Any
 from pelican.writers import Writer
 
 from .fingerprint import Fingerprinter
-from .settings import options
+from .parallel import map_in_workers, worker_count
 from .templates import TemplateReads
-from .tracker import Tracker, relative
+from .tracker import Tracker, relative, write_if_changed
 
 log = logging.getLogger("incremental")
 
@@ -32,20 +32,10 @@ _JOBS: tuple[list[tuple[str, Any, dict[str, Any]]], Path] | None = None
 
 def _render_job(index: int) -> tuple[str, bool]:
     """Render one page put aside by the writer and write it if its bytes changed."""
-    from .tracker import write_atomically
-
     assert _JOBS is not None
     jobs, output = _JOBS
     name, template, context = jobs[index]
-    data = str(template.render(context)).encode("utf-8")
-    target = output / name
-    try:
-        if target.stat().st_size == len(data) and target.read_bytes() == data:
-            return name, False
-    except FileNotFoundError:
-        pass
-    write_atomically(target, data)
-    return name, True
+    return name, write_if_changed(output / name, str(template.render(context)).encode("utf-8"))
 
 
 class _Buffer(io.StringIO):
@@ -77,7 +67,8 @@ class _KeyedTemplate:
     def render(self, context: dict[str, Any]) -> str:
         writer = self._writer
         name = context["output_file"]
-        key = writer.page_key(self._template.name, context)
+        visible = writer.visible(self._template.name, context)
+        key = writer.page_key(self._template.name, visible)
         if writer.tracker.is_current(name, key):
             writer.skip_next = (name, key)
             writer.stats["kept"] += 1
@@ -86,7 +77,7 @@ class _KeyedTemplate:
         if writer.defer:
             # Rendered later, with the others, in worker processes (see IncrementalWriter.flush). Only the
             # variables the templates read are kept: a whole context per page would cost gigabytes at city scale.
-            writer.jobs.append((name, self._template, writer.readable(self._template.name, context)))
+            writer.jobs.append((name, self._template, visible if visible is not None else context))
             writer.skip_next = (name, key)
             return ""
         writer.pending_key = key
@@ -105,12 +96,12 @@ class IncrementalWriter(Writer):
         self.tracker: Tracker = settings["INCREMENTAL_TRACKER"]
         self.output = Path(output_path)
         self.fingerprints = Fingerprinter()
-        self.reads: TemplateReads | None = None
+        self.reads: TemplateReads | None = None  # made from the first template's environment
         self.skip_next: tuple[str, bytes | None] | None = None
         self.pending_key: bytes | None = None
         self.stats = self.tracker.stats
         self.jobs: list[tuple[str, Any, dict[str, Any]]] = []
-        self.workers = int(options(settings)["workers"]) or os.cpu_count() or 1
+        self.workers = worker_count(settings)
         self.defer = self.workers > 1
         self.tracker.flushers.append(self.flush)
 
@@ -125,15 +116,7 @@ class IncrementalWriter(Writer):
         started = time.monotonic()
         _JOBS = (jobs, self.output)
         try:
-            if len(jobs) < PARALLEL_FROM or self.workers < 2:
-                results = [_render_job(i) for i in range(len(jobs))]
-            else:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
-                context = multiprocessing.get_context("fork")
-                with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
-                    results = list(pool.map(_render_job, range(len(jobs)), chunksize=32))
+            results = map_in_workers(_render_job, range(len(jobs)), self.workers, PARALLEL_FROM)
         finally:
             _JOBS = None
         self.tracker.rewritten.update(name for name, rewritten in results if rewritten)
@@ -146,27 +129,20 @@ class IncrementalWriter(Writer):
 
     # Keys ----------------------------------------------------------------
 
-    def readable(self, template_name: str, context: dict[str, Any]) -> dict[str, Any]:
-        """The part of ``context`` the template can read (all of it when that cannot be known)."""
-        names = self.reads.reads(template_name) if self.reads is not None else frozenset({"*"})
-        if "*" in names:
-            return context
-        return {n: context[n] for n in names if n in context}
-
-    def page_key(self, template_name: str, context: dict[str, Any]) -> bytes | None:
-        if self.reads is None:
-            from jinja2 import Environment
-
-            environment = getattr(self, "_environment", None)
-            if not isinstance(environment, Environment):
-                return None
-            self.reads = TemplateReads(environment)
+    def visible(self, template_name: str, context: dict[str, Any]) -> dict[str, Any] | None:
+        """The part of ``context`` the template can read; None when that cannot be known."""
+        assert self.reads is not None
         names = self.reads.reads(template_name)
         if "*" in names:
             return None
+        return {n: context[n] for n in names if n in context}
+
+    def page_key(self, template_name: str, visible: dict[str, Any] | None) -> bytes | None:
+        """The digest of what the page can read; None (render it) when that is unknown or volatile."""
+        if visible is None:
+            return None
         started = time.perf_counter()
-        inputs = {"__template__": template_name, **{n: context[n] for n in sorted(names) if n in context}}
-        key = self.fingerprints.digest(inputs)
+        key = self.fingerprints.digest({"__template__": template_name, **visible})
         self.stats["key_seconds"] += time.perf_counter() - started
         if key is None:
             self.stats["volatile"] += 1
@@ -177,7 +153,8 @@ class IncrementalWriter(Writer):
     def write_file(self, name: Any, template: Any, context: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         if not name:
             return None
-        self._environment = template.environment
+        if self.reads is None:
+            self.reads = TemplateReads(template.environment)
         return super().write_file(name, _KeyedTemplate(self, template), context, *args, **kwargs)
 
     def write_feed(self, elements: Any, context: dict[str, Any], path: Any = None, url: Any = None, **kw: Any) -> Any:

@@ -29,23 +29,26 @@ def load_export(pelican: Any) -> type[KaoheGenerator]:
 
 def add_answers(generator: Any) -> None:
     data = generator.settings.get("PUBLIC_EXPORT")
-    city = generator.settings.get("CITY_MODEL")
-    if not data or city is None:
+    if not data or generator.settings.get("CITY_MODEL") is None:
         return
-    added = []
-    for item in data["items"]:
-        station = city.stations.get(item["station"])
-        if station is None:
-            log.warning("publicanswers: item %s names unknown station %s; left out", item["id"], item["station"])
-            continue
-        article = answer_article(item, generator.settings, generator.context)
-        article.station_profile = station
-        article.module_name = city.module_name(article.module) if article.module != "hazard" else "隐患举报"
-        article.warning = None
-        added.append(article)
+    added = [a for a in (site_answer(item, generator.settings, generator.context) for item in data["items"]) if a]
     generator.articles.extend(added)
     generator.articles.sort(key=newest_first)
     log.info("publicanswers: %d published answers", len(added))
+
+
+def site_answer(item: dict[str, Any], settings: dict[str, Any], context: dict[str, Any]) -> Any | None:
+    """A published item as the article the site shows; None (and a warning) for an unknown station."""
+    city = settings["CITY_MODEL"]
+    station = city.stations.get(item["station"])
+    if station is None:
+        log.warning("publicanswers: item %s names unknown station %s; left out", item["id"], item["station"])
+        return None
+    article = answer_article(item, settings, context)
+    article.station_profile = station
+    article.module_name = city.module_name(article.module) if article.module != "hazard" else "隐患举报"
+    article.warning = None
+    return article
 
 
 def share(generator: Any) -> None:

@@ -43,13 +43,9 @@ def write_sitemap(output: Path, base_url: str, exclude: list[str], settings: dic
 
     No ``<lastmod>``: a file's time is not the page's, and the protocol makes it optional.
     """
-    from incremental import output_ready, write_output
+    from incremental import output_files, write_output
 
-    tracker = output_ready(settings or {})
-    if tracker is not None:
-        pages = sorted(n for n in tracker.record.produced if n.endswith(".html"))
-    else:
-        pages = sorted(p.relative_to(output).as_posix() for p in output.rglob("*.html"))
+    pages = [name for name in output_files(settings or {}, output) if name.endswith(".html")]
     base = base_url.rstrip("/")
     entries = [
         f"<url><loc>{escape(f'{base}/{page_url(relative)}')}</loc></url>"

@@ -72,29 +72,20 @@ def run_pagefind(records: Path, target: Path) -> int:
     return sum(1 for _ in records.rglob("*.html"))
 
 
-def sort_languages(entry: Path) -> dict[str, Any]:
-    """Pagefind lists languages in hash-map order; sorted, the same index gives the same bytes.
-    Raises ValueError when the entry file is not whole."""
+def sort_languages(entry: Path) -> None:
+    """Pagefind lists languages in hash-map order; sorted, the same index gives the same bytes."""
     data = json.loads(entry.read_text(encoding="utf-8"))
     data["languages"] = dict(sorted(data.get("languages", {}).items()))
     entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    return data
 
 
 def index_shard(records: Path, bundle: Path) -> int:
-    """Build one shard's bundle beside ``bundle`` and swap it in whole; one retry if Pagefind's files are not whole."""
+    """Build one shard's bundle beside ``bundle`` and swap it in whole."""
     fresh, old = bundle.with_name(f".{bundle.name}-new"), bundle.with_name(f".{bundle.name}-old")
-    for attempt in (1, 2):
-        for folder in (fresh, old):
-            shutil.rmtree(folder, ignore_errors=True)
-        count = run_pagefind(records, fresh)
-        try:
-            sort_languages(fresh / "pagefind-entry.json")
-            break
-        except (OSError, ValueError) as error:
-            if attempt == 2:
-                raise RuntimeError(f"sitesearch: Pagefind wrote an unreadable index for {bundle.name}") from error
-            log.warning("sitesearch: %s: Pagefind's entry file was not whole (%s); indexing again", bundle.name, error)
+    for folder in (fresh, old):
+        shutil.rmtree(folder, ignore_errors=True)
+    count = run_pagefind(records, fresh)
+    sort_languages(fresh / "pagefind-entry.json")
     if bundle.exists():
         bundle.rename(old)
     fresh.rename(bundle)
@@ -104,17 +95,14 @@ def index_shard(records: Path, bundle: Path) -> int:
 
 def build_index(output: Path, settings: dict[str, Any] | None = None) -> int:
     """Index ``output`` (only the shards that changed, when the build is incremental); returns the pages indexed."""
-    from incremental import output_ready
-    from incremental.tracker import write_atomically
+    from incremental import output_files, tracker_of
+    from incremental.tracker import write_if_changed
 
     settings = settings or {}
     opts = options(settings)
-    tracker = output_ready(settings)
     started = time.monotonic()
-    if tracker is not None:
-        pages = sorted(n for n in tracker.record.produced if n.endswith(".html"))
-    else:
-        pages = sorted(p.relative_to(output).as_posix() for p in output.rglob("*.html"))
+    pages = [name for name in output_files(settings, output) if name.endswith(".html")]  # all rendered now
+    tracker = tracker_of(settings)
     shards = max(1, math.ceil(len(pages) / int(opts["pages_per_shard"])))
     scratch = None if tracker else tempfile.TemporaryDirectory(prefix="sitesearch-")
     folder = tracker.cache / "search" if tracker else Path(scratch.name)  # type: ignore[union-attr]
@@ -144,9 +132,7 @@ def build_index(output: Path, settings: dict[str, Any] | None = None) -> int:
             if child.is_dir() and child.name not in {f"s{s}" for s in digests}:
                 shutil.rmtree(child)
         records.indexed = {s: d for s, d in records.indexed.items() if s in digests}
-        listing = json.dumps([f"s{s}/" for s in sorted(digests)]).encode()
-        if not (root / "shards.json").exists() or (root / "shards.json").read_bytes() != listing:
-            write_atomically(root / "shards.json", listing)
+        write_if_changed(root / "shards.json", json.dumps([f"s{s}/" for s in sorted(digests)]).encode())
         records.save()
         if stale:
             log.info("sitesearch: index ready in %.1f s", time.monotonic() - started)
