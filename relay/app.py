@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import auth, moderation, public, users
 from .guard import BodySizeLimit, RateGuard
 from .metrics import LatencyMiddleware, Metrics, metrics_endpoint
+from .photos import PhotoDecoder
 from .settings import ROOT, Settings, load_settings
 from .stations import Stations, load_stations
 from .store import Store
@@ -53,6 +54,7 @@ class Relay:
     templates: Jinja2Templates
     rate_guard: RateGuard
     metrics: Metrics
+    photos: PhotoDecoder
 
 
 class SecurityHeaders:
@@ -118,7 +120,8 @@ def create_app(
         site_url=settings.site_url.rstrip("/"), public_url=settings.public_url.rstrip("/"), local=local_time
     )
     metrics = Metrics()
-    relay = Relay(settings, store, stations, templates, RateGuard(settings), metrics)
+    photos = PhotoDecoder(settings.photo_max_bytes, settings.photo_max_pixels, settings.photo_decodes)
+    relay = Relay(settings, store, stations, templates, RateGuard(settings), metrics, photos=photos)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from . import forms, notices
 from .guard import HONEYPOT_FIELD, client_address, client_hash
 from .models import Kind, Status
-from .photos import PhotoError, reencode
+from .photos import PhotoError
 from .store import NewItem, normalise_receipt_code
 
 log = logging.getLogger("relay.public")
@@ -76,30 +76,28 @@ async def ask_submit(request: Request) -> Response:
     form = await read_form(request)
     try:
         result = forms.check_ask(form, settings, relay.stations)
+        if not result.ok:
+            return refuse_ask(request, result)
+        # Count the submission before the photo costs anything: an address over
+        # its limit never gets a decode (0.4 s and up to 200 MB for 24 MP).
+        address = client_address(request.scope, settings)
+        refusal = await relay.rate_guard.admit("ask", address, result.values["station"])
+        if refusal is not None:
+            relay.metrics.submissions.labels("ask", f"limited_{refusal.reason}").inc()
+            return too_many(request, refusal.retry_after)
         photo = None
         upload = form.get("photo")
         if isinstance(upload, UploadFile) and upload.filename:
             data = await upload.read(settings.photo_max_bytes + 1)
             if data:
                 try:
-                    photo = await run_in_threadpool(reencode, data, settings.photo_max_bytes, settings.photo_max_pixels)
+                    photo = await relay.photos.reencode(data)
                 except PhotoError as error:
                     result.errors["photo"] = str(error)
+                    return refuse_ask(request, result)
     finally:
         await form.close()
-    if not result.ok:
-        outcome = "honeypot" if HONEYPOT_FIELD in result.errors else "invalid"
-        relay.metrics.submissions.labels("ask", outcome).inc()
-        log.info("refused ask: %s", ",".join(sorted(result.errors)))
-        return ask_page(
-            request, relay.stations.get(result.values["station"]), result.values, result.errors, status_code=422
-        )
     values = result.values
-    address = client_address(request.scope, settings)
-    refusal = await relay.rate_guard.admit("ask", address, values["station"])
-    if refusal is not None:
-        relay.metrics.submissions.labels("ask", f"limited_{refusal.reason}").inc()
-        return too_many(request, refusal.retry_after)
     phone, email = forms.split_contact(values["contact"])
     new = NewItem(
         station=values["station"],
@@ -129,6 +127,16 @@ async def ask_submit(request: Request) -> Response:
     log.info("%s %s for %s", outcome, new.kind.value, new.station)
     suffix = "?folded=1" if receipt.folded else ""
     return RedirectResponse(f"/receipt/{receipt.code}{suffix}", status_code=303)
+
+
+def refuse_ask(request: Request, result: forms.FormResult) -> Response:
+    relay = request.app.state.relay
+    outcome = "honeypot" if HONEYPOT_FIELD in result.errors else "invalid"
+    relay.metrics.submissions.labels("ask", outcome).inc()
+    log.info("refused ask: %s", ",".join(sorted(result.errors)))
+    return ask_page(
+        request, relay.stations.get(result.values["station"]), result.values, result.errors, status_code=422
+    )
 
 
 async def rate_form(request: Request) -> Response:
@@ -212,7 +220,31 @@ async def load_item(request: Request) -> Any:
     return item
 
 
+async def tracking_refused(request: Request) -> Response | None:
+    """The 429 page when this client has looked up too many receipts (``RELAY_RATE_LIMIT_TRACK``)."""
+    relay = request.app.state.relay
+    refusal = await relay.rate_guard.admit_tracking(client_address(request.scope, relay.settings))
+    if refusal is None:
+        return None
+    response = render(
+        request,
+        "message.html",
+        429,
+        heading="查询过于频繁",
+        paragraphs=["同一网络短时间内查询办理进度的次数有限。请稍后再试。", "紧急情况请拨打 110。"],
+    )
+    response.headers["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+def shows_photo(item: Any) -> bool:
+    """A photo is served back only while its item is not marked as spam."""
+    return bool(item.photo_id) and item.status is not Status.SPAM
+
+
 async def receipt(request: Request) -> Response:
+    if refused := await tracking_refused(request):
+        return refused
     item = await load_item(request)
     relay = request.app.state.relay
     station = relay.stations.get(item.station)
@@ -220,6 +252,8 @@ async def receipt(request: Request) -> Response:
 
 
 async def track(request: Request) -> Response:
+    if refused := await tracking_refused(request):
+        return refused
     return await track_page(request, {})
 
 
@@ -233,6 +267,7 @@ async def track_page(request: Request, errors: dict[str, str], status_code: int 
         "track.html",
         status_code,
         item=item,
+        show_photo=shows_photo(item),
         station=relay.stations.get(item.station),
         history=history,
         replies=await run_in_threadpool(relay.store.replies, item.id),
@@ -245,6 +280,8 @@ async def track_page(request: Request, errors: dict[str, str], status_code: int 
 
 
 async def track_rate(request: Request) -> Response:
+    if refused := await tracking_refused(request):
+        return refused
     item = await load_item(request)
     relay = request.app.state.relay
     form = await read_form(request)
@@ -261,6 +298,8 @@ async def track_lookup(request: Request) -> Response:
     raw = request.query_params.get("code", "")
     if not raw:
         return render(request, "track_lookup.html")
+    if refused := await tracking_refused(request):
+        return refused
     code = normalise_receipt_code(raw)
     item = await run_in_threadpool(request.app.state.relay.store.item_by_code, code) if code else None
     if item is None:
@@ -275,8 +314,10 @@ async def track_lookup(request: Request) -> Response:
 
 
 async def track_photo(request: Request) -> Response:
+    if refused := await tracking_refused(request):
+        return refused
     item = await load_item(request)
-    if not item.photo_id:
+    if not shows_photo(item):
         raise HTTPException(404)
     found = await run_in_threadpool(request.app.state.relay.store.photo, item.photo_id)
     if found is None:

@@ -38,6 +38,7 @@ class Settings:
     max_body_bytes: int = 6 * 1024 * 1024
     photo_max_bytes: int = 5 * 1024 * 1024
     photo_max_pixels: int = 24_000_000
+    photo_decodes: int = 2
     text_min: int = 5
     text_max: int = 2000
     duplicate_minutes: int = 10
