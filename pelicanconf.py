@@ -162,5 +162,11 @@ CITY = {
     "today": os.environ.get("CITY_TODAY") or None,
 }
 
-# Fail the build on a template typo instead of rendering an empty string.
-JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "undefined": __import__("jinja2").StrictUndefined}
+# Fail the build on a template typo instead of rendering an empty string; escape every value
+# (text and attributes) unless a template marks it |safe: only HTML cleaned by citymodel.safehtml is.
+JINJA_ENVIRONMENT = {
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "undefined": __import__("jinja2").StrictUndefined,
+    "autoescape": True,
+}

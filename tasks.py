@@ -95,13 +95,15 @@ def publish(c: Context, export: str = "var/export.json", target: str = "", skip_
 
 @task
 def check(c: Context) -> None:
-    """Check all content (front matter, slugs, files) without building."""
+    """Check all content (front matter, slugs, files, HTML) without building; exit 1 on any finding."""
     from citymodel import load_city
 
     city = load_city(pelican_settings())
     for problem in city.problems:
         print(problem, file=sys.stderr)
-    if city.problems:
+    for notice in city.notices:
+        print(f"{notice} (the build removes it)", file=sys.stderr)
+    if city.problems or city.notices:
         raise SystemExit(1)
     print(f"ok: {len(city.stations)} stations, {len(city.posts)} posts, {len(city.guides)} guides")
 

@@ -118,6 +118,8 @@ class City:
     posts: dict[str, Post] = field(default_factory=dict)
     guides: dict[str, Guide] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # What the build cleans out of chiefs' HTML (safehtml): reported, not fatal to a build.
+    notices: list[Problem] = field(default_factory=list)
     tag_slugs: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -208,16 +210,20 @@ def markdown_files(folder: Path) -> list[Path]:
 
 def load_city(settings: Mapping[str, Any]) -> City:
     """Read and check every station, post and guide under ``settings["PATH"]``."""
-    from .rules import check_guide, check_post, check_station
+    from .files import check_files
+    from .rules import check_guide, check_page, check_post, check_station
 
     city = City(settings=settings)
     content = Path(settings["PATH"])
+    check_files(city, content)
     for path in markdown_files(content / "stations"):
         check_station(city, path)
     for path in markdown_files(content / "posts"):
         check_post(city, path)
     for path in markdown_files(content / "guides"):
         check_guide(city, path)
+    for path in markdown_files(content / "pages"):
+        check_page(city, path)
     if not city.stations:
         city.problems.append(
             Problem(

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from pelican import signals
 
-from .model import City, load_city
+from .model import MARKDOWN_SUFFIXES, City, load_city
 from .options import plugin_options
 from .problems import ContentError
+from .safehtml import clean_body, plain_text
 
 log = logging.getLogger(__name__)
 # CITY has no defaults but "today": a city names itself, its districts and its modules.
@@ -40,6 +42,8 @@ def check_content(pelican: Any) -> None:
     city = load_city(pelican.settings)
     if city.problems:
         raise ContentError(city.problems)
+    for notice in city.notices:
+        log.warning("citymodel: %s", notice)
     pelican.settings["CITY_MODEL"] = city
     log.info("citymodel: %d stations, %d posts, %d guides", len(city.stations), len(city.posts), len(city.guides))
 
@@ -75,6 +79,24 @@ def attach(article: Any, city: City) -> None:
     article.warning = post.warning
 
 
+def clean_content(content: Any) -> None:
+    """Every page's title as plain text, and the HTML of files from ``content/`` cut to the allowlist.
+
+    Runs as each article, page, guide or station profile is read, before anything renders it.
+    Generated pages (published answers) are built from escaped text and keep their markup.
+    """
+    if "title" in content.metadata:
+        content.title = content.metadata["title"] = plain_text(str(content.metadata["title"]))
+    source = Path(content.source_path or "")
+    settings = content.settings
+    if source.suffix not in MARKDOWN_SUFFIXES or not source.resolve().is_relative_to(Path(settings["PATH"]).resolve()):
+        return
+    siteurl = str(settings.get("SITEURL") or "")
+    content._content = clean_body(content._content or "", siteurl)
+    if "summary" in content.metadata:
+        content.metadata["summary"] = content._summary = clean_body(str(content.metadata["summary"]), siteurl)
+
+
 def write_stations_json(generator: Any, writer: Any) -> None:
     from incremental import write_output
 
@@ -93,3 +115,4 @@ def register() -> None:
     signals.generator_init.connect(share_model)
     signals.article_generator_pretaxonomy.connect(attach_to_posts)
     signals.article_writer_finalized.connect(write_stations_json)
+    signals.content_object_init.connect(clean_content)

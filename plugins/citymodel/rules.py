@@ -6,11 +6,13 @@ import datetime as dt
 import difflib
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pelican.utils import slugify
 
-from . import frontmatter
+from . import frontmatter, safehtml
 from .model import RELAY_MODULES, City, Guide, Post, Station, WarningInfo
 from .problems import Problem
 
@@ -37,6 +39,8 @@ GUIDE_KEYS = {
 GUIDE_OPTIONAL = {"directions", "form", "online"}
 REPEATABLE = {"form"}
 MULTILINE = {"summary"}
+MARKDOWN_FIELDS = {"summary"}  # Pelican renders these as Markdown, like the body
+BODY_FIX = "the site shows headings, paragraphs, lists, tables, emphasis, links and images from content/ only (docs/content.md, 'Allowed HTML')"
 MISSING_FIXES = {
     "fee": "add 'Fee: …' with the fee, or 'Fee: 不收费' when free; never leave it blank",
     "slug": "add 'Slug: …' in lower-case ASCII (pinyin is fine); 'invoke new' makes one",
@@ -63,6 +67,42 @@ class FileCheck:
 
     def report(self, line: int, problem: str, fix: str) -> None:
         self.city.problems.append(Problem(self.shown, line, problem, fix))
+
+    def text(self, key: str) -> str:
+        """A field's value as plain text (any markup is reported by ``check_markup``)."""
+        return safehtml.plain_text(self.meta.value(key))
+
+    def notice(self, line: int, problem: str, fix: str) -> None:
+        self.city.notices.append(Problem(self.shown, line, problem, fix))
+
+    def check_markup(self) -> None:
+        """Report what the build removes from this file's HTML (see safehtml)."""
+        siteurl = str(self.city.settings.get("SITEURL") or "")
+        for key, fields in self.meta.fields.items():
+            value = fields[0].value
+            if key in MARKDOWN_FIELDS:
+                if safehtml.MAY_NEED_CLEANING.search(value):
+                    for removal in safehtml.removals(render_markdown(self.city.settings, value), siteurl):
+                        self.notice(fields[0].line, f"{removal.what} removed from '{key.title()}'", BODY_FIX)
+            elif tags := safehtml.tags_in(value):
+                shown = "".join(f"<{tag}>" for tag in dict.fromkeys(tags))
+                self.notice(
+                    fields[0].line,
+                    f"markup {shown} removed from '{key.title()}'",
+                    f"'{key.title()}' is plain text: write it without tags",
+                )
+        body = self.meta.body
+        if not safehtml.MAY_NEED_CLEANING.search(body):
+            return
+        lines = body.splitlines()
+        cursor = 0
+        for removal in safehtml.removals(render_markdown(self.city.settings, body), siteurl):
+            index = safehtml.locate(lines, removal.needle, cursor)
+            if index is None:
+                index = safehtml.locate(lines, removal.needle, 0)
+            if index is not None:
+                cursor = index
+            self.notice(self.meta.body_line + (index or 0), f"{removal.what} removed", BODY_FIX)
 
     def require(self, required: set[str], optional: set[str]) -> bool:
         """Report missing and unknown keys; True when all required are set."""
@@ -170,6 +210,7 @@ def check_station(city: City, path: Path) -> None:
     check = FileCheck(city, path)
     if not check.readable:
         return
+    check.check_markup()
     meta = check.meta
     complete = check.require(STATION_KEYS, STATION_OPTIONAL)
     slug = meta.value("slug")
@@ -234,17 +275,17 @@ def check_station(city: City, path: Path) -> None:
         return
     city.stations[slug] = Station(
         slug=slug,
-        name=meta.value("name"),
+        name=check.text("name"),
         district=district,
-        address=meta.value("address"),
-        hours=meta.value("hours"),
-        phone=meta.value("phone"),
-        report_phone=meta.value("report_phone"),
-        email=meta.value("email"),
-        jurisdiction=meta.value("jurisdiction"),
+        address=check.text("address"),
+        hours=check.text("hours"),
+        phone=check.text("phone"),
+        report_phone=check.text("report_phone"),
+        email=check.text("email"),
+        jurisdiction=check.text("jurisdiction"),
         modules=[m for m in modules if m in optional],
-        chief=meta.value("chief"),
-        chief_rank=meta.value("chief_rank"),
+        chief=check.text("chief"),
+        chief_rank=check.text("chief_rank"),
         chief_badge=badge,
         chief_born=born,
         chief_photo=photo,
@@ -258,6 +299,7 @@ def check_post(city: City, path: Path) -> None:
     check = FileCheck(city, path)
     if not check.readable:
         return
+    check.check_markup()
     meta = check.meta
     module = meta.value("module")
     is_warning = module == "warning"
@@ -317,11 +359,11 @@ def check_post(city: City, path: Path) -> None:
         return
     city.posts[slug] = Post(
         slug=slug,
-        title=meta.value("title"),
+        title=check.text("title"),
         date=date,
         station=station_slug,
         module=module,
-        summary=meta.value("summary"),
+        summary=check.text("summary"),
         source_path=check.shown,
         warning=warning,
     )
@@ -349,7 +391,7 @@ def check_warning(check: FileCheck) -> WarningInfo | None:
         )
     if not (level in levels and effective and expires and meta.value("area")):
         return None
-    return WarningInfo(level, meta.value("area"), effective, expires, official == "yes")
+    return WarningInfo(level, check.text("area"), effective, expires, official == "yes")
 
 
 def check_tags(check: FileCheck) -> None:
@@ -374,6 +416,7 @@ def check_guide(city: City, path: Path) -> None:
     check = FileCheck(city, path)
     if not check.readable:
         return
+    check.check_markup()
     meta = check.meta
     complete = check.require(GUIDE_KEYS, GUIDE_OPTIONAL)
     slug = check.slug()
@@ -417,4 +460,29 @@ def check_guide(city: City, path: Path) -> None:
     if not complete or not slug or category not in categories:
         return
     content_path = os.path.relpath(path, city.settings["PATH"])
-    city.guides[slug] = Guide(slug, meta.value("title"), category, meta.value("fee"), check.shown, content_path, forms)
+    city.guides[slug] = Guide(slug, check.text("title"), category, check.text("fee"), check.shown, content_path, forms)
+
+
+def check_page(city: City, path: Path) -> None:
+    """A site page (content/pages/): Pelican checks its front matter; we report its markup."""
+    check = FileCheck(city, path)
+    if check.readable:
+        check.check_markup()
+
+
+_renderers: dict[str, Any] = {}
+
+
+def render_markdown(settings: Mapping[str, Any], text: str) -> str:
+    """``text`` as Pelican's Markdown reader renders it (the same ``MARKDOWN`` setting)."""
+    from markdown import Markdown
+
+    config = dict(settings.get("MARKDOWN") or {})
+    key = repr(sorted(config.items()))
+    renderer = _renderers.get(key)
+    if renderer is None:
+        extensions = list(config.get("extensions", []))
+        extensions += [name for name in config.get("extension_configs", {}) if name not in extensions]
+        renderer = _renderers[key] = Markdown(**{**config, "extensions": extensions})
+    renderer.reset()
+    return str(renderer.convert(text))

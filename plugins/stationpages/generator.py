@@ -6,6 +6,7 @@ import logging
 from collections import defaultdict
 from typing import Any
 
+from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 from pelican.generators import Generator
@@ -37,14 +38,14 @@ class StationPagesGenerator(Generator):
             slug: self.render_intro(station) for slug, station in self.city.stations.items()
         }
 
-    def render_intro(self, station: Station) -> str:
+    def render_intro(self, station: Station) -> Markup:
         page = self.readers.read_file(
             base_path=self.path,
             path=f"stations/{station.slug}.md",
             content_class=Page,
             context=self.context,
         )
-        return str(page.content)
+        return Markup(page.content)  # cleaned by citymodel as it was read
 
     def generate_output(self, writer: Any) -> None:
         city = self.city

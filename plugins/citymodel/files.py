@@ -1,0 +1,92 @@
+"""Which files under ``content/`` the build may read and copy.
+
+No symbolic links anywhere (a link to ``/etc`` would publish ``/etc``), no
+file that resolves outside ``content/``, and in the folders the build copies
+(``STATIC_PATHS``) only images and downloadable forms whose first bytes match
+their type: a ``.js`` or ``.html`` file there would be served on the site's
+own origin.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .model import City
+from .problems import Problem
+
+IMAGE_TYPES = {
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+    ".webp": (b"RIFF",),
+}
+OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)  # .doc and .xls
+ZIP = (b"PK\x03\x04",)  # .docx and .xlsx
+FORM_TYPES = {".pdf": (b"%PDF-",), ".doc": OLE, ".xls": OLE, ".docx": ZIP, ".xlsx": ZIP}
+ALLOWED_TYPES = {**IMAGE_TYPES, **FORM_TYPES}
+ALLOWED_LIST = "images (" + ", ".join(IMAGE_TYPES) + ") and forms (" + ", ".join(FORM_TYPES) + ")"
+
+
+def check_files(city: City, content: Path) -> None:
+    """Report symlinks, files outside ``content``, and files of a type the build must not copy."""
+    root = content.resolve()
+    copied = [root / folder for folder in city.settings.get("STATIC_PATHS", [])]
+    named = {(root / name).resolve() for name in city.settings.get("EXTRA_PATH_METADATA", {})}
+    for folder, dirnames, filenames in os.walk(content, followlinks=False):
+        for name in sorted([*dirnames, *filenames]):
+            path = Path(folder) / name
+            shown = display(path)
+            if path.is_symlink():
+                city.problems.append(
+                    Problem(
+                        shown,
+                        1,
+                        f"'{shown}' is a symbolic link (to {os.readlink(path)})",
+                        "replace it with the file itself; the build copies no links",
+                    )
+                )
+                continue
+            resolved = path.resolve()
+            if not resolved.is_relative_to(root):
+                city.problems.append(
+                    Problem(shown, 1, f"'{shown}' resolves outside content/", "keep every file inside content/")
+                )
+                continue
+            if name in filenames and resolved not in named and any(resolved.is_relative_to(c) for c in copied):
+                check_copied_file(city, path, shown)
+        dirnames[:] = [d for d in dirnames if not (Path(folder) / d).is_symlink()]
+
+
+def check_copied_file(city: City, path: Path, shown: str) -> None:
+    suffix = path.suffix.lower()
+    signatures = ALLOWED_TYPES.get(suffix)
+    if signatures is None:
+        city.problems.append(
+            Problem(
+                shown,
+                1,
+                f"'{path.name}' is not a file type the site publishes",
+                f"only {ALLOWED_LIST} are copied: remove it or convert it (a form to PDF)",
+            )
+        )
+        return
+    with path.open("rb") as file:
+        start = file.read(16)
+    if not start.startswith(signatures):
+        kind = "image" if suffix in IMAGE_TYPES else "form"
+        city.problems.append(
+            Problem(
+                shown,
+                1,
+                f"'{path.name}' is not a real {suffix[1:].upper()} {kind}: its content does not match its name",
+                f"save it again as {suffix[1:].upper()} from the program that made it",
+            )
+        )
+
+
+def display(path: Path) -> str:
+    from .rules import display_path
+
+    return display_path(path)
