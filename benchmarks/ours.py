@@ -170,7 +170,6 @@ def approval_to_live(corpus: Path, work: Path, target: EditTarget, commands: Our
         return Row(label, Kind.LIVE, reason=f"n/a ({commands.relay_missing})")
     sys.path.insert(0, str(ROOT))
     from relay.models import Kind as ItemKind
-    from relay.models import ReplyKind, Status
     from relay.store import Store
     from relay.store.intake import NewItem
 
@@ -202,12 +201,10 @@ def approval_to_live(corpus: Path, work: Path, target: EditTarget, commands: Our
         if not ready or not publisher.running():
             raise CommandFailed("the publisher did not start watching")
         time.sleep(1.0)
-        reply = (ReplyKind.FIRST, "材料：身份证、居住登记凭证。")
-        act_on(store, item.id, "reply", now, {"status": Status.ANSWERED}, reply=reply)
+        act_on(store, item.id, "reply", now, reply="材料：身份证、居住登记凭证。")
         time.sleep(2.0)  # the reply alone starts a publish; let it pass so that the approval is timed on its own
-        act_on(
-            store, item.id, "approve", now, {"status": Status.PUBLISHED, "public_text": question, "published_at": now}
-        )
+        replies = {f"public_reply_{r.id}": r.text for r in store.console_item(item.id).replies}
+        act_on(store, item.id, "approve", now, public_text=question, **replies)
         approved = time.perf_counter()
         if not wait_until(lambda: file_contains(answer_page, question[:12]), timeout=EDIT_VISIBLE_TIMEOUT):
             raise CommandFailed(f"the answer did not reach {answer_page}")
@@ -224,8 +221,12 @@ def approval_to_live(corpus: Path, work: Path, target: EditTarget, commands: Our
     return Row(label, Kind.LIVE, seconds, usage.peak_mb, usage.tree_mb, None, note=note)
 
 
-def act_on(store: Any, item_id: int, action: str, now: Any, changes: dict[str, Any], **extra: Any) -> None:
-    """One moderator action on the item as it is now (what the console does on a form post)."""
-    current = store.console_item(item_id)
-    assert current is not None
-    store.act(current, "moderator", action, now, changes, **extra)
+def act_on(store: Any, item_id: int, action: str, now: Any, **form: str) -> None:
+    """One moderator action, planned and applied as the console does on a form post."""
+    from relay.casework import Actor, Planner, carry_out
+    from relay.models import Role
+    from relay.settings import load_settings
+    from relay.stations import Stations
+
+    planner = Planner(Stations([]), load_settings(environ={}, secret_key="bench"))
+    carry_out(store, planner, item_id, action, Actor("moderator", Role.MODERATOR), now, form)

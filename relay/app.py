@@ -20,7 +20,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import auth, moderation, public, users
+from . import auth, console, public, users
+from .casework import Planner
+from .errors import Conflict, Refusal, TooManyRequests
 from .guard import BodySizeLimit, RateGuard
 from .metrics import LatencyMiddleware, Metrics, metrics_endpoint
 from .photos import PhotoDecoder
@@ -54,6 +56,7 @@ class Relay:
     templates: Jinja2Templates
     rate_guard: RateGuard
     metrics: Metrics
+    planner: Planner
     photos: PhotoDecoder
 
 
@@ -94,6 +97,17 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return public.render(request, "message.html", status, heading=heading, paragraphs=paragraphs)
 
 
+async def refused(request: Request, exc: Exception) -> Response:
+    """Every named refusal (not found, forbidden, conflict, too many requests) becomes its page here."""
+    assert isinstance(exc, Refusal)
+    if isinstance(exc, Conflict):
+        return await console.conflict_page(request, exc)
+    response = public.render(request, "message.html", exc.status_code, heading=exc.heading, paragraphs=[exc.message])
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 async def refuse_too_large(scope: Scope, receive: Receive, send: Send) -> None:
     """The 413 page, sent before a byte of an oversized body is read."""
     response = await http_error(Request(scope, receive), HTTPException(413))
@@ -121,7 +135,16 @@ def create_app(
     )
     metrics = Metrics()
     photos = PhotoDecoder(settings.photo_max_bytes, settings.photo_max_pixels, settings.photo_decodes)
-    relay = Relay(settings, store, stations, templates, RateGuard(settings), metrics, photos=photos)
+    relay = Relay(
+        settings,
+        store,
+        stations,
+        templates,
+        RateGuard(settings),
+        metrics,
+        photos=photos,
+        planner=Planner(stations, settings),
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -133,7 +156,7 @@ def create_app(
         routes=[
             *public.routes,
             *auth.routes,
-            *moderation.routes,
+            *console.routes,
             *users.routes,
             Route("/healthz", healthz),
             Route("/metrics", metrics_endpoint),
@@ -144,7 +167,7 @@ def create_app(
             Middleware(LatencyMiddleware, metrics=metrics),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, refuse=refuse_too_large),
         ],
-        exception_handlers={HTTPException: http_error, Exception: http_error},
+        exception_handlers={Refusal: refused, HTTPException: http_error, Exception: http_error},
         lifespan=lifespan,
     )
     app.state.relay = relay

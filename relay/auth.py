@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from .casework import Actor
 from .forms import clean_text
 from .guard import client_address
 from .models import Role
@@ -56,6 +57,12 @@ class Console:
 
     def can_see(self, station: str) -> bool:
         return self.stations is None or station in self.stations
+
+    @property
+    def actor(self) -> Actor:
+        """This account as the one who acts (``relay.casework``)."""
+        stations = self.stations
+        return Actor(self.account.username, self.account.role, None if stations is None else tuple(stations))
 
 
 def token_hash(token: str) -> str:

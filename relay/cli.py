@@ -136,7 +136,7 @@ def run_notifications(store: Store, settings: Settings, args: argparse.Namespace
     from . import mailer, notices
     from .stations import load_stations
     from .timefmt import local_time
-    from .workflow import current_deadline, describe_time_left
+    from .casework import current_deadline, describe_time_left
 
     now = dt.datetime.now(dt.UTC)
     if args.command == "worker":

@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 
 from .auth import hash_password
+from .casework import Actor, Planner, approval_form, carry_out
 from .forms import split_contact
-from .models import Kind, RatingStatus, ReplyKind, Role, Status
+from .models import Kind, RatingStatus, Role, Status
 from .settings import load_settings
 from .stations import load_stations
 from .store import NewItem, Store
@@ -135,8 +136,8 @@ ITEMS = [
 ]
 
 
-def seed(store: Store, now: dt.datetime) -> bool:
-    """Seed once; False if the demo data is already there."""
+def seed(store: Store, planner: Planner, now: dt.datetime) -> bool:
+    """Seed once; False if the demo data is already there. Every action goes through ``planner.plan``."""
     store.migrate()
     if store.account(ADMIN[0]) is not None:
         return False
@@ -145,6 +146,7 @@ def seed(store: Store, now: dt.datetime) -> bool:
         MODERATOR[0], hash_password(MODERATOR[1]), Role.MODERATOR, [], now, email="moderator@demo.yunlan.example"
     )
     store.create_user(STATION[0], hash_password(STATION[1]), Role.STATION, ["dongshan"], now)
+    moderator = Actor(MODERATOR[0], Role.MODERATOR)
     for station, kind, hours, text, name, contact, consent, state, reply in ITEMS:
         received = now - dt.timedelta(hours=hours)
         phone, email = split_contact(contact or "")
@@ -163,43 +165,11 @@ def seed(store: Store, now: dt.datetime) -> bool:
             dt.timedelta(minutes=10),
             24,
         )
-        item = store.console_item(store.item_by_code(receipt.code).id)  # type: ignore[union-attr]
-        assert item is not None
+        item_id = store.item_by_code(receipt.code).id  # type: ignore[union-attr]
+        replier = Actor(STATION[0], Role.STATION, ("dongshan",)) if station == "dongshan" else moderator
         moment = received + dt.timedelta(hours=2)
-        if state is Status.NEW:
-            continue
-        if state is Status.SPAM:
-            store.act(item, MODERATOR[0], "spam", moment, {"status": Status.SPAM})
-            continue
-        store.act(item, MODERATOR[0], "accept", moment, {"status": Status.AWAITING_REPLY})
-        if state is Status.AWAITING_REPLY:
-            continue
-        item = store.console_item(item.id)
-        assert item is not None and reply is not None
-        if kind is Kind.HELP:
-            changes = {"status": Status.AWAITING_FINAL_REPLY, "final_reply_due_at": received + dt.timedelta(days=7)}
-            store.act(
-                item, STATION[0], "reply", moment + dt.timedelta(hours=3), changes, reply=(ReplyKind.FIRST, reply)
-            )
-            continue
-        store.act(
-            item,
-            STATION[0],
-            "reply",
-            moment + dt.timedelta(hours=5),
-            {"status": Status.ANSWERED},
-            reply=(ReplyKind.FIRST, reply),
-        )
-        if state is Status.PUBLISHED:
-            item = store.console_item(item.id)
-            assert item is not None
-            store.act(
-                item,
-                MODERATOR[0],
-                "approve",
-                moment + dt.timedelta(hours=8),
-                {"status": Status.PUBLISHED, "public_text": text, "published_at": moment + dt.timedelta(hours=8)},
-            )
+        for actor, action, at, form in demo_steps(state, kind, reply, moderator, replier, moment):
+            step(store, planner, item_id, action, actor, at, form)
     for number, (station, stars, comment) in enumerate(
         [
             ("dongshan", 5, "民警态度很好，办事快。"),
@@ -217,11 +187,42 @@ def seed(store: Store, now: dt.datetime) -> bool:
     return True
 
 
+def demo_steps(
+    state: Status, kind: Kind, reply: str | None, moderator: Actor, replier: Actor, moment: dt.datetime
+) -> list[tuple[Actor, str, dt.datetime, dict[str, str]]]:
+    """The console actions that take a new item to ``state``, as a moderator and a station would."""
+    if state is Status.NEW:
+        return []
+    if state is Status.SPAM:
+        return [(moderator, "spam", moment, {})]
+    steps = [(moderator, "accept", moment, {})]
+    if state is Status.AWAITING_REPLY:
+        return steps
+    assert reply is not None
+    if kind is Kind.HELP:
+        return [*steps, (replier, "reply", moment + dt.timedelta(hours=3), {"reply": reply, "final_days": "7"})]
+    steps.append((replier, "reply", moment + dt.timedelta(hours=5), {"reply": reply}))
+    if state is Status.PUBLISHED:
+        steps.append((moderator, "approve", moment + dt.timedelta(hours=8), {}))
+    return steps
+
+
+def step(
+    store: Store, planner: Planner, item_id: int, action: str, actor: Actor, at: dt.datetime, form: dict[str, str]
+) -> None:
+    """Plan and apply one action; an approval takes the public texts the console pre-fills."""
+    if action == "approve":
+        item = store.console_item(item_id)
+        assert item is not None
+        form = approval_form(item) | form
+    carry_out(store, planner, item_id, action, actor, at, form)
+
+
 def main() -> None:
     settings = load_settings()
-    load_stations(settings.stations)  # fail early, with a clear message, if the site is not built
+    stations = load_stations(settings.stations)  # fail early, with a clear message, if the site is not built
     store = Store(settings.database)
-    if seed(store, dt.datetime.now(dt.UTC)):
+    if seed(store, Planner(stations, settings), dt.datetime.now(dt.UTC)):
         print("relay demo: seeded items in every state, some overdue")
     store.close()
     print(f"  console admin:     {ADMIN[0]} / {ADMIN[1]}")

@@ -33,14 +33,17 @@ def demo_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``export.json`` from the relay's demo data (``relay.demo``), seeded at the pinned build time."""
     import datetime as dt
 
+    from relay.casework import Planner
     from relay.demo import seed
     from relay.export import write_export
+    from relay.settings import load_settings
+    from relay.stations import Stations
     from relay.store import Store
 
     folder = tmp_path_factory.mktemp("relay")
     store = Store(f"sqlite:///{folder / 'relay.sqlite3'}")
     moment = dt.datetime.fromisoformat(citykit.TODAY).replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    seed(store, moment)
+    seed(store, Planner(Stations([]), load_settings(environ={}, secret_key="demo")), moment)
     write_export(store, folder / "export.json", moment)
     store.close()
     return folder / "export.json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .accounts import Account, AccountStore, SessionRow
+from .console import AuditEntry, ConsoleItem, ConsoleStore, QueueRow, Reply
 from .core import MIGRATIONS, StoreBase
 from .export import ExportStore
 from .intake import (
@@ -16,12 +17,11 @@ from .intake import (
     normalise_receipt_code,
     text_fingerprint,
 )
-from .moderation import AuditEntry, ConsoleItem, ModerationStore, QueueRow, Reply
 from .outbox import OutboxMessage, OutboxStore
 from .publishing import PublishingStore
 
 
-class Store(IntakeStore, AccountStore, ModerationStore, ExportStore, PublishingStore):
+class Store(IntakeStore, AccountStore, ConsoleStore, ExportStore, PublishingStore):
     """All reads and writes of the relay's data."""
 
     def __init__(self, url: str, echo: bool = False) -> None:

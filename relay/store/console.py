@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, insert, select, update
 
+from ..casework.change import Change
+from ..errors import Conflict
 from ..models import (
     Kind,
     RatingStatus,
@@ -44,6 +46,16 @@ class QueueRow:
 
 
 @dataclass(frozen=True)
+class Reply:
+    id: int
+    kind: ReplyKind
+    text: str
+    author: str
+    at: dt.datetime
+    public_text: str | None
+
+
+@dataclass(frozen=True)
 class ConsoleItem:
     id: int
     receipt_code: str
@@ -68,20 +80,11 @@ class ConsoleItem:
     duplicates: int
     version: int
     live_at: dt.datetime | None
+    replies: tuple[Reply, ...] = ()
 
     @property
     def console_label(self) -> str:
         return console_status_label(self.status, self.live_at)
-
-
-@dataclass(frozen=True)
-class Reply:
-    id: int
-    kind: ReplyKind
-    text: str
-    author: str
-    at: dt.datetime
-    public_text: str | None
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,8 @@ class AuditEntry:
     after: str | None
 
 
-CONSOLE_COLUMNS = [items.c[name] for name in ConsoleItem.__dataclass_fields__]
+CONSOLE_COLUMNS = [items.c[name] for name in ConsoleItem.__dataclass_fields__ if name != "replies"]
+REPLY_COLUMNS = [replies.c[name] for name in Reply.__dataclass_fields__]
 QUEUE_COLUMNS = [items.c[name] for name in QueueRow.__dataclass_fields__]
 DEADLINE = case(
     (items.c.status.in_([Status.NEW, Status.AWAITING_REPLY]), items.c.first_reply_due_at),
@@ -105,7 +109,7 @@ DEADLINE = case(
 )
 
 
-class ModerationStore(StoreBase):
+class ConsoleStore(StoreBase):
     def queue(
         self, statuses: list[Status], stations: list[str] | None, kind: Kind | None = None, limit: int = 200
     ) -> list[QueueRow]:
@@ -133,75 +137,69 @@ class ModerationStore(StoreBase):
             return [QueueRow(**row._mapping) for row in conn.execute(query)]
 
     def console_item(self, item_id: int) -> ConsoleItem | None:
+        """One item with its replies, read in one transaction (so the version matches both)."""
         with self.reading() as conn:
             row = conn.execute(select(*CONSOLE_COLUMNS).where(items.c.id == item_id)).first()
-        return ConsoleItem(**row._mapping) if row else None
+            if row is None:
+                return None
+            found = conn.execute(
+                select(*REPLY_COLUMNS).where(replies.c.item_id == item_id).order_by(replies.c.at, replies.c.id)
+            )
+            return ConsoleItem(**row._mapping, replies=tuple(Reply(**r._mapping) for r in found))
 
     def replies(self, item_id: int) -> list[Reply]:
-        with self.reading() as conn:
-            rows = conn.execute(
-                select(
-                    replies.c.id, replies.c.kind, replies.c.text, replies.c.author, replies.c.at, replies.c.public_text
-                )
-                .where(replies.c.item_id == item_id)
-                .order_by(replies.c.at, replies.c.id)
-            )
-            return [Reply(**row._mapping) for row in rows]
+        item = self.console_item(item_id)
+        return list(item.replies) if item else []
 
-    def act(
-        self,
-        item: ConsoleItem,
-        actor: str,
-        action: str,
-        now: dt.datetime,
-        changes: dict[str, Any],
-        note: str | None = None,
-        reply: tuple[ReplyKind, str] | None = None,
-        on_commit: list[tuple[str, str, str]] | None = None,
-        public_replies: dict[int, str] | None = None,
-    ) -> bool:
-        """Apply ``changes`` if nobody changed the item since ``item.version`` was read.
+    def apply(self, item: ConsoleItem, change: Change) -> None:
+        """Write ``change`` in one transaction, if nobody changed the item since ``item.version`` was read.
 
-        Writes the history row (when the status changes), the reply, the audit
-        entry and any e-mails to send, all in the same transaction. False when
-        another moderator acted first.
+        Writes the item's columns, the history row (when the status changes or
+        there is a note), the reply, the public replies, the audit entry and the
+        messages to send. Raises ``Conflict`` when another person acted first.
         """
+        actor, now, columns = change.actor.username, change.at, change.columns()
         with self.writing() as conn:
             updated = conn.execute(
                 update(items)
                 .where(items.c.id == item.id, items.c.version == item.version)
-                .values(**changes, version=items.c.version + 1)
+                .values(**columns, version=items.c.version + 1)
             ).rowcount
             if not updated:
-                return False
-            new_status = changes.get("status", item.status)
-            if new_status != item.status or note:
+                raise Conflict(item.id)
+            if change.status != item.status or change.note:
                 conn.execute(
                     insert(item_history).values(
-                        item_id=item.id, from_status=item.status, to_status=new_status, at=now, actor=actor, note=note
+                        item_id=item.id,
+                        from_status=item.status,
+                        to_status=change.status,
+                        at=now,
+                        actor=actor,
+                        note=change.note,
                     )
                 )
-            if reply is not None:
+            if change.reply is not None:
                 conn.execute(
-                    insert(replies).values(item_id=item.id, kind=reply[0], text=reply[1], author=actor, at=now)
+                    insert(replies).values(
+                        item_id=item.id, kind=change.reply.kind, text=change.reply.text, author=actor, at=now
+                    )
                 )
-            for reply_id, public_text in (public_replies or {}).items():
+            for reply_id, public_text in change.public_replies.items():
                 conn.execute(
                     update(replies)
                     .where(replies.c.id == reply_id, replies.c.item_id == item.id)
                     .values(public_text=public_text)
                 )
-            before = {key: _plain(getattr(item, key)) for key in changes}
-            after = {key: _plain(value) for key, value in changes.items()}
-            if reply is not None:
-                after["reply"] = reply[1]
-            if public_replies:
-                after["public_replies"] = {str(k): v for k, v in public_replies.items()}
-            self.audit(conn, now, actor, action, item.id, item.receipt_code, before, after)
+            before = {key: _plain(getattr(item, key)) for key in columns}
+            after = {key: _plain(value) for key, value in columns.items()}
+            if change.reply is not None:
+                after["reply"] = change.reply.text
+            if change.public_replies:
+                after["public_replies"] = {str(k): v for k, v in change.public_replies.items()}
+            self.audit(conn, now, actor, change.action, item.id, item.receipt_code, before, after)
             self.announce_change(conn)
-            for recipient, subject, body in on_commit or []:
-                self.outbox.enqueue(conn, recipient, subject, body, now)  # type: ignore[attr-defined]
-        return True
+            for message in change.messages:
+                self.outbox.enqueue(conn, message.recipient, message.subject, message.body, now)  # type: ignore[attr-defined]
 
     def audit(
         self,

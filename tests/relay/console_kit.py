@@ -10,7 +10,10 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from relay.auth import hash_password
-from relay.models import Kind, Role
+from relay.casework import Actor, Change, Planner, approval_form, carry_out
+from relay.models import Kind, Role, Status
+from relay.settings import load_settings
+from relay.stations import Stations
 from relay.store import NewItem, Store
 
 PASSWORD = "correct-horse-battery"
@@ -107,3 +110,28 @@ def ask_answer_and_approve(
     moderator.get_by_role("button", name="提交答复").click()
     moderator.get_by_role("button", name="批准公开").click()
     return public, moderator, str(code)
+
+
+MODERATOR = Actor("moderator", Role.MODERATOR)
+PLANNER = Planner(Stations([]), load_settings(environ={}, secret_key="test", public_url="https://relay.test"))
+
+
+def carry(
+    store: Store, item_id: int, action: str, at: dt.datetime | None = None, actor: Actor = MODERATOR, **form: str
+) -> Change:
+    """Plan and apply ``action`` as the console does, without HTTP, with the form's pre-filled values."""
+    item = store.console_item(item_id)
+    assert item is not None
+    if action == "approve":
+        form = approval_form(item) | form
+    if action == "reply":
+        form = {"final_days": "7"} | form
+    return carry_out(store, PLANNER, item_id, action, actor, at or dt.datetime.now(dt.UTC), form)
+
+
+def answer_fully(store: Store, item_id: int, reply: str, at: dt.datetime | None = None) -> None:
+    """Reply until the item is answered: once, or for a help request a first and a final reply."""
+    carry(store, item_id, "reply", at, reply=reply)
+    item = store.console_item(item_id)
+    if item is not None and item.status is Status.AWAITING_FINAL_REPLY:
+        carry(store, item_id, "reply", at, reply=reply)

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import jsonschema
-from console_kit import add_item
+from console_kit import add_item, answer_fully, carry
 
 from relay.export import SCHEMA_FILE, build_export, write_export
-from relay.models import Kind, RatingStatus, ReplyKind, Status
+from relay.models import Kind, RatingStatus
 from relay.store import Store
 
 NOW = dt.datetime(2026, 11, 25, 4, 0, tzinfo=dt.UTC)
@@ -22,12 +22,8 @@ def validate(data: object) -> None:
 
 
 def publish(store: Store, item_id: int, public_text: str, reply: str) -> None:
-    item = store.console_item(item_id)
-    assert item is not None
-    store.act(item, "m", "reply", NOW, {"status": Status.ANSWERED}, reply=(ReplyKind.FIRST, reply))
-    item = store.console_item(item_id)
-    assert item is not None
-    store.act(item, "m", "approve", NOW, {"status": Status.PUBLISHED, "public_text": public_text, "published_at": NOW})
+    answer_fully(store, item_id, reply, NOW)
+    carry(store, item_id, "approve", NOW, public_text=public_text)
 
 
 def test_demo_export_is_valid(demo_export: Path) -> None:
@@ -58,13 +54,9 @@ def test_only_published_public_fields(store: Store, tmp_path: Path) -> None:
     )
     publish(store, published, "原文：我叫赵*，电话139****2222。", "您好，已答复。")
     rejected = add_item(store, text="被拒绝的内容：查别人的信息", received=received)
-    item = store.console_item(rejected)
-    assert item is not None
-    store.act(item, "m", "reject", NOW, {"status": Status.REJECTED, "reject_reason": "不属于受理范围"})
+    carry(store, rejected, "reject", NOW, reason="不属于受理范围")
     spam = add_item(store, text="垃圾广告内容", received=received)
-    item = store.console_item(spam)
-    assert item is not None
-    store.act(item, "m", "spam", NOW, {"status": Status.SPAM})
+    carry(store, spam, "spam", NOW)
     add_item(store, kind=Kind.HELP, text="还没答复的求助", received=received)
     store.add_rating("dongshan", 5, "很好", "c1", NOW, 30)
     store.add_rating("dongshan", 1, "未审核的差评", "c2", NOW, 30)

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console_kit import add_item, ask_answer_and_approve, create_accounts
+from console_kit import add_item, answer_fully, ask_answer_and_approve, carry, create_accounts
 from servers import free_port, relay_server
 
 import citykit
 from browser import launched_browser, serve_folder
 from relay.export import write_export
 from relay.mask import mask_personal_data
-from relay.models import Kind, ReplyKind, Status
+from relay.models import Kind
 from relay.store import Store
 
 NOW = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
@@ -30,14 +30,8 @@ def build_with(content: Path, export: Path, output: Path) -> None:
 
 
 def publish(store: Store, item_id: int, public_text: str, reply: str, at: dt.datetime = NOW) -> None:
-    item = store.console_item(item_id)
-    assert item is not None
-    store.act(item, "moderator", "reply", at, {"status": Status.ANSWERED}, reply=(ReplyKind.FIRST, reply))
-    item = store.console_item(item_id)
-    assert item is not None
-    store.act(
-        item, "moderator", "approve", at, {"status": Status.PUBLISHED, "public_text": public_text, "published_at": at}
-    )
+    answer_fully(store, item_id, reply, at)
+    carry(store, item_id, "approve", at, public_text=public_text)
 
 
 def every_file_text(folder: Path) -> str:

@@ -107,10 +107,9 @@ def test_an_approved_answer_goes_live_first_with_the_bytes_the_full_build_writes
 ) -> None:
     import datetime as dt
 
-    from console_kit import add_item
+    from console_kit import add_item, carry
 
     from publisher import Publisher
-    from relay.models import ReplyKind, Status
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764057600")
     content = citykit.make_city(tmp_path / "city")
@@ -121,12 +120,8 @@ def test_an_approved_answer_goes_live_first_with_the_bytes_the_full_build_writes
     publisher.publish(["start: the second folder"])
     now = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)
     item_id = add_item(store, text="请问居住证到期了怎么续签？", consent=True)
-    item = store.console_item(item_id)
-    assert item is not None
-    store.act(item, "m", "reply", now, {"status": Status.ANSWERED}, reply=(ReplyKind.FIRST, "带身份证到窗口续签。"))
-    item = store.console_item(item_id)
-    assert item is not None
-    store.act(item, "m", "approve", now, {"status": Status.PUBLISHED, "public_text": item.text, "published_at": now})
+    carry(store, item_id, "reply", now, reply="带身份证到窗口续签。")
+    carry(store, item_id, "approve", now, public_text="请问居住证到期了怎么续签？")
     written = publisher.hot(["relay"])
     page = f"stations/dongshan/qa/qa-{item_id}/index.html"
     assert written == [page, f"zh-hant/{page}"]

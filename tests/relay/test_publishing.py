@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable
 
 import pytest
-from console_kit import act, add_item
+from console_kit import act, add_item, answer_fully, carry
 from starlette.testclient import TestClient
 
 from relay.export import build_export
-from relay.models import Kind, RatingStatus, ReplyKind, Status
+from relay.models import Kind, RatingStatus, Status
 from relay.store import Store
 
 
@@ -38,18 +38,11 @@ LIVE = NOW + dt.timedelta(minutes=3)
 
 
 def answer(store: Store, item_id: int) -> None:
-    item = store.console_item(item_id)
-    assert item is not None
-    assert store.act(
-        item, "m", "reply", NOW, {"status": Status.ANSWERED}, reply=(ReplyKind.FIRST, "请到户籍窗口办理。")
-    )
+    answer_fully(store, item_id, "请到户籍窗口办理。", NOW)
 
 
 def approve(store: Store, item_id: int) -> None:
-    item = store.console_item(item_id)
-    assert item is not None
-    changes = {"status": Status.PUBLISHED, "public_text": "身份证丢了怎么补办？", "published_at": NOW}
-    assert store.act(item, "m", "approve", NOW, changes)
+    carry(store, item_id, "approve", NOW, public_text="身份证丢了怎么补办？")
 
 
 def published_item(store: Store, kind: Kind = Kind.QUESTION) -> int:
@@ -87,8 +80,7 @@ def test_token_changes_with_every_write_the_export_reads(store: Store) -> None:
     assert changed()
     assert store.rate_item(item_id, 4, NOW)
     assert changed()
-    item = store.console_item(item_id)
-    assert item is not None and store.act(item, "m", "reopen", NOW, {"status": Status.AWAITING_REPLY})
+    carry(store, item_id, "reopen", NOW)
     assert changed()
 
 

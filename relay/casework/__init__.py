@@ -1,0 +1,38 @@
+"""Casework: the rules of moderation, as pure code.
+
+``Planner.plan(action, item, form, actor, now)`` decides what an action does
+and returns a ``Change`` (or ``FieldErrors``); ``Store.apply(item, change)``
+writes it in one transaction. The console, the demo seeding and the tests all
+go through these two calls.
+"""
+
+from .actions import ACTIONS, ALL_ROLES, CITY_ROLES, CLOSED, OPEN, Action, allowed_actions
+from .change import Actor, Change, FieldErrors, Message, NewReply
+from .clock import current_deadline, describe_time_left
+from .planner import NOTE_MAX, REPLY_MAX, Planner
+from .publication import approval_form, suggested_public_texts
+from .service import Refused, carry_out
+
+__all__ = [
+    "ACTIONS",
+    "ALL_ROLES",
+    "CITY_ROLES",
+    "CLOSED",
+    "NOTE_MAX",
+    "OPEN",
+    "REPLY_MAX",
+    "Action",
+    "Actor",
+    "Change",
+    "FieldErrors",
+    "Message",
+    "NewReply",
+    "Planner",
+    "Refused",
+    "allowed_actions",
+    "approval_form",
+    "carry_out",
+    "current_deadline",
+    "describe_time_left",
+    "suggested_public_texts",
+]
