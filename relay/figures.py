@@ -60,27 +60,36 @@ def nearest_rank(values: list[float], share: float) -> float:
     return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
 
 
+def hours_to_first_reply(record: ItemRecord) -> float | None:
+    if record.first_reply_at is None:
+        return None
+    return (record.first_reply_at - record.received_at).total_seconds() / 3600
+
+
+def closed_within_deadline(record: ItemRecord) -> bool:
+    due, closed = record.final_reply_due_at, record.final_reply_at
+    return closed is not None and due is not None and closed <= due
+
+
+def rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
 def summarise(records: list[ItemRecord]) -> dict[str, Any]:
     counted = [r for r in records if r.kind in CLOCK_KINDS and r.status != "spam"]
-    hours = [(r.first_reply_at - r.received_at).total_seconds() / 3600 for r in counted if r.first_reply_at]
-    within = sum(1 for r in counted if r.first_reply_at and r.first_reply_at - r.received_at <= dt.timedelta(hours=24))
+    hours = [h for h in map(hours_to_first_reply, counted) if h is not None]
     help_requests = [r for r in counted if r.kind == "help"]
-    closed_in_time = sum(
-        1
-        for r in help_requests
-        if r.final_reply_at and r.final_reply_due_at and r.final_reply_at <= r.final_reply_due_at
-    )
     ratings = [r.item_rating for r in records if r.item_rating is not None and r.status != "spam"]
     return {
         "received": len(counted),
         "answered": len(hours),
-        "answered_within_24h": within,
-        "first_reply_hours_median": round(statistics.median(hours), 2) if hours else None,
-        "first_reply_hours_p90": round(nearest_rank(hours, 0.9), 2) if hours else None,
+        "answered_within_24h": sum(1 for h in hours if h <= 24),
+        "first_reply_hours_median": rounded(statistics.median(hours)) if hours else None,
+        "first_reply_hours_p90": rounded(nearest_rank(hours, 0.9)) if hours else None,
         "help_requests": len(help_requests),
-        "help_closed_within_deadline": closed_in_time,
+        "help_closed_within_deadline": sum(1 for r in help_requests if closed_within_deadline(r)),
         "satisfaction_count": len(ratings),
-        "satisfaction_mean": round(statistics.fmean(ratings), 2) if ratings else None,
+        "satisfaction_mean": rounded(statistics.fmean(ratings)) if ratings else None,
     }
 
 
