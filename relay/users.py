@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -103,7 +103,7 @@ async def set_disabled(request: Request, console: Console) -> Response:
     raw = request.path_params["user_id"]
     account = await run_in_threadpool(relay.store.account, None, int(raw)) if re.fullmatch(r"[0-9]{1,9}", raw) else None
     if account is None:
-        raise HTTPException(404)
+        raise NotFound()
     disabled = request.url.path.endswith("/disable")
     if account.id == console.account.id and disabled:
         return await show(request, console, {}, {"username": "不能停用自己的账号"}, 422)
