@@ -158,6 +158,12 @@ CITY = {
         "橙色": "严重",
         "红色": "特别严重",
     },
+    # The footer: who runs the site (主办单位), its ICP and 公安 record numbers, and the emblem
+    # (a file under theme/static/). Demo values: a real site takes its numbers from its filings.
+    "organizer": "云澜市公安局",
+    "icp_number": "云ICP备20260417号-1",
+    "police_record_number": "云公网安备21010002000417号",
+    "emblem": "emblem.svg",
     # Build time used for "active" warnings; None means now. Tests pin it.
     "today": os.environ.get("CITY_TODAY") or None,
 }

@@ -110,20 +110,39 @@ class RateGuard:
             return Refusal("station", self.per_station.get_expiry())
         return None
 
-    async def login_refusal(self, username: str, client: str) -> Refusal | None:
-        """Whether more login attempts are allowed (failures are counted by ``login_failed``)."""
-        if not await self.limiter.test(self.login_per_account, "login", "account", username):
-            return Refusal("account", self.login_per_account.get_expiry())
-        if not await self.limiter.test(self.login_per_client, "login", "client", client):
+    async def login_attempt(self, username: str, client: str) -> Refusal | None:
+        """Count one password attempt *before* the password is checked; a Refusal means do not check it.
+
+        Each ``hit`` is one atomic step in the storage (a lock in memory, a Lua
+        script in Redis), so concurrent attempts cannot all pass a check made
+        before any of them is counted.  Limits, in order: this account from this
+        client (``pair``), this client for any account, and a higher ceiling for
+        the account from everywhere, so that wrong passwords sent from elsewhere
+        do not lock a moderator out.  A refused attempt is not counted against
+        the later limits.
+        """
+        if not await self.limiter.hit(self.login_per_pair, "login", "pair", username, client):
+            return Refusal("pair", self.login_per_pair.get_expiry())
+        if not await self.limiter.hit(self.login_per_client, "login", "client", client):
             return Refusal("client", self.login_per_client.get_expiry())
         return None
 
-    async def login_failed(self, username: str, client: str) -> None:
-        await self.limiter.hit(self.login_per_account, "login", "account", username)
-        await self.limiter.hit(self.login_per_client, "login", "client", client)
+    async def login_succeeded(self, username: str, client: str) -> None:
+        """The right password from this client: its own attempts on this account start again."""
+        await self.limiter.clear(self.login_per_pair, "login", "pair", username, client)
+
+    async def admit_tracking(self, client: str) -> Refusal | None:
+        """Count one look at a receipt or tracking page (stops guessing and scraping receipt codes)."""
+        if not await self.limiter.hit(self.tracking_per_client, "track", "client", client):
+            return Refusal("client", self.tracking_per_client.get_expiry())
+        return None
 
     async def close(self) -> None:
         """Close the Redis connection pool (the memory storage has none)."""
         client = getattr(getattr(self.storage, "bridge", None), "storage", None)
         if client is not None and hasattr(client, "aclose"):
             await client.aclose()
+        self.login_per_pair: RateLimitItem = parse(settings.login_limit_pair)
+        self.tracking_per_client: RateLimitItem = parse(settings.rate_limit_track)
+        if not await self.limiter.hit(self.login_per_account, "login", "account", username):
+            return Refusal("account", self.login_per_account.get_expiry())

@@ -16,8 +16,14 @@ from .problems import ContentError
 from .safehtml import clean_body, plain_text
 
 log = logging.getLogger(__name__)
-# CITY has no defaults but "today": a city names itself, its districts and its modules.
-CITY_DEFAULTS: dict[str, Any] = {"today": None}
+# A city names itself, its districts and its modules; "today" and the footer's facts may be left out.
+CITY_DEFAULTS: dict[str, Any] = {
+    "today": None,
+    "organizer": "",
+    "icp_number": "",
+    "police_record_number": "",
+    "emblem": "",
+}
 CITY_REQUIRED = (
     "name",
     "bureau",
