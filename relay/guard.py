@@ -99,8 +99,10 @@ class RateGuard:
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.per_client: RateLimitItem = parse(settings.rate_limit_client)
         self.per_station: RateLimitItem = parse(settings.rate_limit_station)
+        self.login_per_pair: RateLimitItem = parse(settings.login_limit_pair)
         self.login_per_account: RateLimitItem = parse(settings.login_limit_account)
         self.login_per_client: RateLimitItem = parse(settings.login_limit_client)
+        self.tracking_per_client: RateLimitItem = parse(settings.rate_limit_track)
 
     async def admit(self, action: str, client: str, station: str) -> Refusal | None:
         """Count one submission; a Refusal says which limit was reached."""
@@ -125,6 +127,8 @@ class RateGuard:
             return Refusal("pair", self.login_per_pair.get_expiry())
         if not await self.limiter.hit(self.login_per_client, "login", "client", client):
             return Refusal("client", self.login_per_client.get_expiry())
+        if not await self.limiter.hit(self.login_per_account, "login", "account", username):
+            return Refusal("account", self.login_per_account.get_expiry())
         return None
 
     async def login_succeeded(self, username: str, client: str) -> None:
@@ -142,7 +146,3 @@ class RateGuard:
         client = getattr(getattr(self.storage, "bridge", None), "storage", None)
         if client is not None and hasattr(client, "aclose"):
             await client.aclose()
-        self.login_per_pair: RateLimitItem = parse(settings.login_limit_pair)
-        self.tracking_per_client: RateLimitItem = parse(settings.rate_limit_track)
-        if not await self.limiter.hit(self.login_per_account, "login", "account", username):
-            return Refusal("account", self.login_per_account.get_expiry())

@@ -26,6 +26,15 @@ def new_item_for_station(
     return station.email, f"[{station.name}] {verb}{kind} {item.receipt_code}", body
 
 
+def reply_notices(item: Any, reply_text: str, settings: Settings) -> tuple[Any, ...]:
+    """The messages that tell the submitter about a reply: by e-mail when they left an address."""
+    from .casework.change import Message
+
+    if item.contact_email:
+        return (Message(*reply_to_submitter(item, reply_text, settings)),)
+    return ()
+
+
 def reply_to_submitter(item: Any, reply_text: str, settings: Settings) -> tuple[str, str, str]:
     body = (
         f"您好：\n\n您提交的{item.kind.label}（受理编号 {item.receipt_code}）已有答复：\n\n{reply_text}\n\n"

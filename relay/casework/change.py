@@ -27,13 +27,25 @@ class Actor:
         return self.stations is None or station in self.stations
 
 
+CHANNELS = ("email", "sms")
+
+
 @dataclass(frozen=True)
 class Message:
-    """A notification to queue in the outbox, in the same transaction as the change."""
+    """A notification to queue in the outbox, in the same transaction as the change.
+
+    ``channel`` is ``email`` (subject and body) or ``sms`` (the body only, to a
+    phone number; codes and links, never the submitted text).
+    """
 
     recipient: str
     subject: str
     body: str
+    channel: str = "email"
+
+    def __post_init__(self) -> None:
+        if self.channel not in CHANNELS:
+            raise ValueError(f"unknown channel {self.channel!r}")
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,7 @@ class Planner:
                 deadlines["final_reply_due_at"] = item.received_at + dt.timedelta(days=days)
         if errors:
             return FieldErrors(errors)
-        messages = (Message(*notices.reply_to_submitter(item, text, self.settings)),) if item.contact_email else ()
+        messages = notices.reply_notices(item, text, self.settings)
         return d.change(
             Status.AWAITING_FINAL_REPLY if first_of_help else Status.ANSWERED,
             deadlines=deadlines,
