@@ -164,7 +164,7 @@ async def login_submit(request: Request) -> Response:
     if not cookie_token or not hmac.compare_digest(cookie_token.encode(), str(form.get("csrf", "")).encode()):
         return login_page(request, values, {"username": "页面已过期，请重新输入后登录"}, 403)
     client = client_address(request.scope, relay.settings)
-    refusal = await relay.rate_guard.login_refusal(username, client)
+    refusal = await relay.rate_guard.login_attempt(username, client)
     if refusal is not None:
         log.warning("login throttled (%s)", refusal.reason)
         response = login_page(request, values, {"username": "尝试次数过多，请 15 分钟后再试"}, 429)
@@ -175,9 +175,9 @@ async def login_submit(request: Request) -> Response:
         verify_password, account.password_hash if account else DUMMY_HASH, password
     )
     if account is None or not valid or account.disabled:
-        await relay.rate_guard.login_failed(username, client)
         log.info("failed login")
         return login_page(request, values, {"username": "用户名或密码不正确"}, 401)
+    await relay.rate_guard.login_succeeded(username, client)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     moment = now()
     await run_in_threadpool(relay.store.create_session, account.id, token_hash(token), csrf, moment)
@@ -218,12 +218,16 @@ async def password_submit(request: Request, console: Console) -> Response:
     current, new, again = (str(form.get(name, "")) for name in ("current", "new", "again"))
     errors = {}
     client = client_address(request.scope, relay.settings)
-    if await relay.rate_guard.login_refusal(console.account.username, client) is not None:
-        return render(
+    refusal = await relay.rate_guard.login_attempt(console.account.username, client)
+    if refusal is not None:
+        response = render(
             request, "console/password.html", 429, console=console, errors={"current": "尝试次数过多，请 15 分钟后再试"}
         )
-    if not await run_in_threadpool(verify_password, console.account.password_hash, current):
-        await relay.rate_guard.login_failed(console.account.username, client)
+        response.headers["Retry-After"] = str(refusal.retry_after)
+        return response
+    if await run_in_threadpool(verify_password, console.account.password_hash, current):
+        await relay.rate_guard.login_succeeded(console.account.username, client)
+    else:
         errors["current"] = "当前密码不正确"
     if not PASSWORD_MIN <= len(new) <= PASSWORD_MAX:
         errors["new"] = f"新密码为 {PASSWORD_MIN} 到 {PASSWORD_MAX} 个字符"

@@ -6,9 +6,12 @@ import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .guard import client_address
 
 KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
@@ -49,5 +52,9 @@ class LatencyMiddleware:
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    metrics: Metrics = request.app.state.relay.metrics
+    """The metrics, for addresses in ``RELAY_METRICS_ADDRESSES`` only; anyone else gets 404."""
+    relay = request.app.state.relay
+    if not relay.settings.may_read_metrics(client_address(request.scope, relay.settings)):
+        raise HTTPException(404)
+    metrics: Metrics = relay.metrics
     return metrics.render()

@@ -48,8 +48,11 @@ class Settings:
     cookie_secure: str = "true"
     session_idle_minutes: int = 30
     session_max_hours: int = 12
-    login_limit_account: str = "5/15minutes"
+    login_limit_pair: str = "5/15minutes"
+    login_limit_account: str = "50/15minutes"
     login_limit_client: str = "30/15minutes"
+    rate_limit_track: str = "120/hour"
+    metrics_addresses: tuple[str, ...] = ("127.0.0.1", "::1")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_user: str = ""
@@ -58,6 +61,7 @@ class Settings:
     mail_from: str = "relay@yunlan-police.example"
     mail_retry_seconds: int = 60
     _networks: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    _metrics_networks: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def database(self) -> str:
@@ -72,11 +76,25 @@ class Settings:
         return self.smtp_starttls.lower() in ("1", "true", "yes", "on")
 
     def is_trusted_proxy(self, address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in network for network in self._networks)
+        return _within(address, self._networks)
+
+    def may_read_metrics(self, address: str) -> bool:
+        return _within(address, self._metrics_networks)
+
+
+def _within(address: str, networks: tuple[Any, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def _networks(name: str, values: tuple[str, ...]) -> tuple[Any, ...]:
+    try:
+        return tuple(ipaddress.ip_network(value, strict=False) for value in values)
+    except ValueError as error:
+        raise SettingsError(f"RELAY_{name.upper()}: {error}") from None
 
 
 def _convert(name: str, kind: Any, raw: str) -> Any:
@@ -103,11 +121,9 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         if raw is not None and raw != "":
             values[spec.name] = _convert(spec.name, spec.type, raw)
     values.update(overrides)
-    try:
-        networks = tuple(ipaddress.ip_network(p, strict=False) for p in values.get("trusted_proxies", ()))
-    except ValueError as error:
-        raise SettingsError(f"RELAY_TRUSTED_PROXIES: {error}") from None
-    settings = Settings(**values, _networks=networks)
+    networks = _networks("trusted_proxies", values.get("trusted_proxies", ()))
+    metrics_networks = _networks("metrics_addresses", values.get("metrics_addresses", Settings.metrics_addresses))
+    settings = Settings(**values, _networks=networks, _metrics_networks=metrics_networks)
     if not settings.secret_key:
         settings = _with_local_secret(settings)
     return settings
