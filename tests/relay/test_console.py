@@ -508,7 +508,7 @@ def test_unknown_http_methods_share_one_metrics_label(client_for_metrics: TestCl
 
 @pytest.fixture
 def client_for_metrics(make_client: Callable[..., TestClient]) -> TestClient:
-    return make_client()
+    return make_client(client_address="127.0.0.1")
 
 
 def test_database_errors_never_log_their_parameters(sqlite_store: Store) -> None:

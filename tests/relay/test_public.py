@@ -292,7 +292,8 @@ def test_receipt_codes_are_unique_and_readable(client: TestClient) -> None:
     assert all(not set(code) & set("01OIL") for code in codes)
 
 
-def test_health_and_metrics(client: TestClient) -> None:
+def test_health_and_metrics(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(client_address="127.0.0.1")  # RELAY_METRICS_ADDRESSES: localhost by default
     assert client.get("/healthz").json() == {"status": "ok"}
     submit(client, QUESTION)
     submit(client, {**QUESTION, "text": ""})
