@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,9 +24,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import auth, console, public, users
 from .casework import Planner
 from .errors import Conflict, Refusal, TooManyRequests
-from .guard import BodySizeLimit, RateGuard
+from .guard import BodySizeLimit, BodyTimeout, RateGuard
 from .metrics import LatencyMiddleware, Metrics, metrics_endpoint
 from .photos import PhotoDecoder
+from .serving import quiet_accept_errors
 from .settings import ROOT, Settings, load_settings
 from .stations import Stations, load_stations
 from .store import Store
@@ -80,6 +82,8 @@ ERROR_PAGES = {
     400: ("请求有误", ["页面无法处理这次提交，请返回重试。"]),
     404: ("找不到该页面", ["您要找的页面或受理编号不存在。请核对后重试。"]),
     405: ("不支持的操作", ["请通过页面上的按钮操作。"]),
+    408: ("提交超时", ["网络太慢，提交没有在规定时间内完成。请在网络较好时重新提交。"]),
+    411: ("无法处理这次提交", ["请使用网页上的表单提交。"]),
     413: ("提交的内容太大", ["文字和照片加起来太大了。请压缩照片（不超过 5 MB）或删减文字后重新提交。"]),
     500: (
         "系统出错",
@@ -94,7 +98,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if status == 500:
         # The type only: a database error's text could quote submitted data.
         log.error("unhandled %s on %s", type(exc).__name__, request.url.path)
-    return public.render(request, "message.html", status, heading=heading, paragraphs=paragraphs)
+    response = public.render(request, "message.html", status, heading=heading, paragraphs=paragraphs)
+    if status in (408, 411, 413):
+        response.headers["Connection"] = "close"  # the rest of the body is never read
+    return response
 
 
 async def refused(request: Request, exc: Exception) -> Response:
@@ -108,15 +115,23 @@ async def refused(request: Request, exc: Exception) -> Response:
     return response
 
 
-async def refuse_too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    """The 413 page, sent before a byte of an oversized body is read."""
-    response = await http_error(Request(scope, receive), HTTPException(413))
-    response.headers["Connection"] = "close"
-    await response(scope, receive, send)
+def refuse_body(status: int) -> ASGIApp:
+    """The error page for ``status`` (411 or 413), sent before a byte of the body is read."""
+
+    async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
+        response = await http_error(Request(scope, receive), HTTPException(status))
+        await response(scope, receive, send)
+
+    return refuse
 
 
 async def healthz(request: Request) -> Response:
-    ok = await run_in_threadpool(request.app.state.relay.store.ping)
+    """200 when the store answers a query, 503 (without the error's text) when it does not."""
+    try:
+        ok = await run_in_threadpool(request.app.state.relay.store.ping)
+    except Exception as error:
+        log.error("health check: the store did not answer (%s)", type(error).__name__)
+        ok = False
     return JSONResponse({"status": "ok" if ok else "error"}, status_code=200 if ok else 503)
 
 
@@ -148,6 +163,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        quiet_accept_errors(asyncio.get_running_loop())
         yield
         await relay.rate_guard.close()
         store.close()
@@ -165,7 +181,8 @@ def create_app(
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(LatencyMiddleware, metrics=metrics),
-            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, refuse=refuse_too_large),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, refuse=refuse_body),
+            Middleware(BodyTimeout, seconds=settings.body_timeout),
         ],
         exception_handlers={Refusal: refused, HTTPException: http_error, Exception: http_error},
         lifespan=lifespan,

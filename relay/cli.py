@@ -22,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (RELAY_HOST)")
     serve.add_argument("--port", type=int, help="port (RELAY_PORT)")
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve.add_argument(
+        "--loop", choices=["auto", "asyncio", "uvloop"], default="auto", help="event loop (auto: uvloop when installed)"
+    )
     serve.add_argument("--no-migrate", action="store_true", help="do not run migrations first")
     commands.add_parser("migrate", help="bring the database schema up to date (Alembic)")
     user = commands.add_parser("create-user", help="create a console account")
@@ -62,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         import uvicorn
 
+        from .serving import http_protocol
+
         if not args.no_migrate:
             store.migrate()
         store.close()
@@ -74,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
             proxy_headers=False,
             log_level=settings.log_level,
             access_log=False,
-        )
+            http=http_protocol(settings.header_timeout),
+        )            loop=args.loop,
+
         return 0
     if args.command == "create-user":
         return create_user(store, args)

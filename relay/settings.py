@@ -36,6 +36,8 @@ class Settings:
     rating_days: int = 30
     trusted_proxies: tuple[str, ...] = ()
     max_body_bytes: int = 6 * 1024 * 1024
+    header_timeout: int = 20
+    body_timeout: int = 20
     photo_max_bytes: int = 5 * 1024 * 1024
     photo_max_pixels: int = 24_000_000
     photo_decodes: int = 2

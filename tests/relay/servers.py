@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -25,14 +26,27 @@ def free_port() -> int:
 
 @contextmanager
 def relay_server(
-    env: dict[str, str], log: Path, port: int | None = None
+    env: dict[str, str],
+    log: Path,
+    port: int | None = None,
+    args: tuple[str, ...] = (),
+    open_files: int | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Start a relay; yield its base URL and process; stop it (if still running)."""
+    """Start a relay (``relay serve ARGS``, at most ``open_files`` descriptors); yield its URL and process; stop it."""
     port = port or free_port()
     full_env = {**os.environ, "RELAY_LOG_LEVEL": "warning", **env}
+
+    def limit_open_files() -> None:
+        if open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
     with log.open("ab") as log_file:
         process = subprocess.Popen(
-            [str(RELAY), "serve", "--port", str(port)], env=full_env, stdout=log_file, stderr=subprocess.STDOUT
+            [str(RELAY), "serve", "--port", str(port), *args],
+            env=full_env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            preexec_fn=limit_open_files,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -60,3 +74,17 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path, ti
             pass
         time.sleep(0.1)
     raise RuntimeError(f"relay did not become healthy:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_memory_mb(pid: int) -> float:
+    """The most resident memory a process has used (``VmHWM``), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM")
