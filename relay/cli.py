@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             log_level=settings.log_level,
             access_log=False,
             http=http_protocol(settings.header_timeout),
-        )            loop=args.loop,
+            loop=args.loop,
+        )
 
         return 0
     if args.command == "create-user":
