@@ -302,4 +302,5 @@ outbox = Table(
     Column("next_attempt_at", UTCDateTime(), nullable=False, index=True),
     Column("sent_at", UTCDateTime(), index=True),
     Column("last_error", Text),
+    Column("channel", String(8), nullable=False, default="email", server_default="email"),  # email | sms
 )

@@ -1,4 +1,4 @@
-"""The durable outbox of e-mail notifications."""
+"""The durable outbox of notifications, by e-mail or SMS (``channel``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from ..casework.change import CHANNELS
 from ..models import outbox
 from .core import StoreBase
 
@@ -18,27 +19,49 @@ class OutboxMessage:
     subject: str
     body: str
     attempts: int
+    channel: str = "email"
 
 
 class OutboxStore:
-    """The durable outbox: a message stays until an SMTP server has accepted it."""
+    """The durable outbox: a message stays until an SMTP server or the SMS gateway has accepted it."""
 
     def __init__(self, store: StoreBase) -> None:
         self.store = store
 
-    def enqueue(self, conn: Connection, recipient: str, subject: str, body: str, now: dt.datetime) -> None:
-        """Add a message inside the caller's transaction (sent only if that commits)."""
+    def enqueue(
+        self, conn: Connection, recipient: str, subject: str, body: str, now: dt.datetime, channel: str = "email"
+    ) -> None:
+        """Add a message inside the caller's transaction (sent only if that commits).
+
+        ``channel`` is ``email`` or ``sms`` (an SMS has an empty subject).
+        """
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}")
         conn.execute(
             insert(outbox).values(
-                recipient=recipient, subject=subject, body=body, created_at=now, attempts=0, next_attempt_at=now
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                channel=channel,
+                created_at=now,
+                attempts=0,
+                next_attempt_at=now,
             )
         )
 
-    def due(self, now: dt.datetime, limit: int = 50) -> list[OutboxMessage]:
+    def due(self, now: dt.datetime, limit: int = 50, channels: tuple[str, ...] = CHANNELS) -> list[OutboxMessage]:
+        """Unsent messages of ``channels`` whose next attempt is due, oldest due first."""
         with self.store.reading() as conn:
             rows = conn.execute(
-                select(outbox.c.id, outbox.c.recipient, outbox.c.subject, outbox.c.body, outbox.c.attempts)
-                .where(outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now)
+                select(
+                    outbox.c.id,
+                    outbox.c.recipient,
+                    outbox.c.subject,
+                    outbox.c.body,
+                    outbox.c.attempts,
+                    outbox.c.channel,
+                )
+                .where(outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now, outbox.c.channel.in_(channels))
                 .order_by(outbox.c.next_attempt_at, outbox.c.id)
                 .limit(limit)
             ).all()
@@ -74,13 +97,15 @@ class OutboxStore:
                 .values(attempts=outbox.c.attempts + 1, last_error=error[:500], next_attempt_at=next_attempt_at)
             )
 
-    def pending_count(self) -> int:
+    def pending_count(self, channel: str | None = None) -> int:
+        """Messages not sent yet (of one channel, or all)."""
+        query = select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+        if channel is not None:
+            query = query.where(outbox.c.channel == channel)
         with self.store.reading() as conn:
-            return int(
-                conn.execute(select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))).scalar_one()
-            )
+            return int(conn.execute(query).scalar_one())
 
-    def add(self, recipient: str, subject: str, body: str, now: dt.datetime) -> None:
+    def add(self, recipient: str, subject: str, body: str, now: dt.datetime, channel: str = "email") -> None:
         """Enqueue in a transaction of its own (digests, tests)."""
         with self.store.writing() as conn:
-            self.enqueue(conn, recipient, subject, body, now)
+            self.enqueue(conn, recipient, subject, body, now, channel)
