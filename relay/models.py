@@ -72,6 +72,28 @@ class Kind(enum.StrEnum):
         return {"question": "qa", "help": "help", "hazard": "hazard", "suggestion": "qa"}[self.value]
 
 
+class Channel(enum.StrEnum):
+    """How an item reached us: the web form, or entered by staff from another channel."""
+
+    WEB = "web"
+    PHONE = "phone"
+    COUNTER = "counter"
+    LETTER = "letter"
+    HOTLINE = "hotline_12345"
+    REFERRAL = "referral_110"
+
+    @property
+    def label(self) -> str:
+        return {
+            "web": "网上留言",
+            "phone": "电话",
+            "counter": "窗口来访",
+            "letter": "来信",
+            "hotline_12345": "12345 热线转办",
+            "referral_110": "110 非紧急警情转办",
+        }[self.value]
+
+
 class Status(enum.StrEnum):
     NEW = "new"
     AWAITING_REPLY = "awaiting_reply"
@@ -80,6 +102,7 @@ class Status(enum.StrEnum):
     PUBLISHED = "published"
     REJECTED = "rejected"
     SPAM = "spam"
+    TRANSFERRED_OUT = "transferred_out"
 
     @property
     def label(self) -> str:
@@ -91,6 +114,7 @@ class Status(enum.StrEnum):
             "published": "已答复，批准公开",
             "rejected": "不予受理",
             "spam": "不予受理",
+            "transferred_out": "已转交其他单位办理",
         }[self.value]
 
     @property
@@ -103,6 +127,7 @@ class Status(enum.StrEnum):
             "published": "已批准公开",
             "rejected": "不予受理",
             "spam": "垃圾信息",
+            "transferred_out": "已转外单位",
         }[self.value]
 
 
@@ -129,6 +154,16 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     MODERATOR = "moderator"
     STATION = "station"
+    OFFICER = "officer"
+
+    @property
+    def label(self) -> str:
+        return {"admin": "管理员", "moderator": "审核员", "station": "派出所账号", "officer": "民警"}[self.value]
+
+    @property
+    def station_bound(self) -> bool:
+        """Station accounts and officers see only their own stations' items."""
+        return self in (Role.STATION, Role.OFFICER)
 
 
 def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
@@ -182,6 +217,18 @@ items = Table(
     Column("public_text", Text),
     Column("published_at", UTCDateTime()),
     Column("live_at", UTCDateTime()),  # when a site build with the published answer went online
+    # casework (migration 0007)
+    Column("channel", _enum(Channel, "item_channel"), nullable=False, default=Channel.WEB, server_default="web"),
+    Column("entered_by", String(64)),  # the staff account that entered an item from another channel
+    Column("assigned_to", String(64), index=True),  # the responsible officer's username
+    Column("ack_due_at", UTCDateTime()),  # hazards: acknowledge by
+    Column("acknowledged_at", UTCDateTime()),
+    Column("case_type", String(32)),  # help requests: the case type that sets the final deadline
+    Column("final_due_note", Text),  # why the final deadline differs from the case type's
+    Column("transferred_to", String(64)),  # an external unit's code
+    Column("transfer_receiver", String(64)),  # who at that unit took it
+    # the same text sent earlier from another client or as another kind: shown to the moderator, never folded
+    Column("duplicate_of", Integer, ForeignKey("items.id", ondelete="SET NULL"), index=True),
     Index("ix_items_station_text_hash", "station", "text_hash"),
 )
 
@@ -238,6 +285,64 @@ users = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("email", String(254)),
+    Column("display_name", String(64)),  # an officer's name as shown on items (具体人)
+)
+
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("level", SmallInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("opened_by", String(64), nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("resolved_at", UTCDateTime()),
+    Column("met", Boolean),  # resolved by its deadline
+)
+
+callbacks = Table(
+    "callbacks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("reason", String(16), nullable=False),  # low_rating, complaint, moderator
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("done_at", UTCDateTime()),
+    Column("done_by", String(64)),
+    Column("reached", Boolean),
+    Column("satisfied", Boolean),
+    Column("corrected", Boolean),  # reopened for correction (整改)
+    Column("note", Text),
+)
+
+extensions = Table(
+    "extensions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("requested_by", String(64), nullable=False),
+    Column("requested_at", UTCDateTime(), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("days", SmallInteger, nullable=False),
+    Column("decided_by", String(64)),
+    Column("decided_at", UTCDateTime()),
+    Column("granted", Boolean),
+    Column("decision_note", Text),
+)
+
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("deadline", String(32), nullable=False),  # which deadline: ack, first_reply, final_reply, escalation, callback
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("stage", String(8), nullable=False),  # before, missed
+    Column("sent_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("item_id", "deadline", "due_at", "stage", name="uq_reminders_once"),
 )
 
 user_stations = Table(
