@@ -82,7 +82,6 @@ def main(argv: list[str] | None = None) -> int:
             http=http_protocol(settings.header_timeout),
             loop=args.loop,
         )
-
         return 0
     if args.command == "create-user":
         return create_user(store, args)

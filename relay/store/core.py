@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 PUBLISH_CHANNEL = "relay_publish"
+MIGRATION_LOCK_KEY = 0x72656C6179  # "relay": the PostgreSQL advisory lock held while migrating
 
 
 class StoreBase:
@@ -65,14 +66,46 @@ class StoreBase:
     # -- schema ---------------------------------------------------------------
 
     def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
+        """Bring the schema to the newest Alembic revision, one process at a time.
+
+        Processes started together (several ``relay serve``, or ``relay migrate``
+        beside them) wait for each other: on PostgreSQL behind an advisory lock,
+        on SQLite behind an exclusive lock on a file beside the database. The
+        second one then finds the schema up to date.
+        """
         from alembic import command
         from alembic.config import Config
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["engine"] = self.engine
-        command.upgrade(config, "head")
+        with self.migration_lock():
+            command.upgrade(config, "head")
+
+    @contextmanager
+    def migration_lock(self) -> Iterator[None]:
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                    conn.commit()
+            return
+        database = self.engine.url.database
+        if self.engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            yield
+            return
+        import fcntl
+
+        with open(f"{database}.migrate-lock", "a") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
 
     def ping(self) -> bool:
         with self.reading() as conn:

@@ -33,28 +33,46 @@ def relay_server(
     open_files: int | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start a relay (``relay serve ARGS``, at most ``open_files`` descriptors); yield its URL and process; stop it."""
-    port = port or free_port()
+    with relay_servers(env, [log], [port or free_port()], args, open_files) as [started]:
+        yield started
+
+
+@contextmanager
+def relay_servers(
+    env: dict[str, str],
+    logs: list[Path],
+    ports: list[int] | None = None,
+    args: tuple[str, ...] = (),
+    open_files: int | None = None,
+) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
+    """Start one relay per log file all at once, then wait until each is healthy; stop them all afterwards."""
+    ports = ports or [free_port() for _ in logs]
     full_env = {**os.environ, "RELAY_LOG_LEVEL": "warning", **env}
 
     def limit_open_files() -> None:
         if open_files is not None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
 
-    with log.open("ab") as log_file:
-        process = subprocess.Popen(
-            [str(RELAY), "serve", "--port", str(port), *args],
-            env=full_env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            preexec_fn=limit_open_files,
-        )
-    url = f"http://127.0.0.1:{port}"
+    started: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
-        wait_until_healthy(url, process, log)
-        yield url, process
+        for log, port in zip(logs, ports, strict=True):
+            with log.open("ab") as log_file:
+                process = subprocess.Popen(
+                    [str(RELAY), "serve", "--port", str(port), *args],
+                    env=full_env,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=limit_open_files,
+                )
+            started.append((f"http://127.0.0.1:{port}", process))
+        for (url, process), log in zip(started, logs, strict=True):
+            wait_until_healthy(url, process, log)
+        yield started
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+        for _url, process in started:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for _url, process in started:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
