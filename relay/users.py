@@ -6,12 +6,12 @@ import re
 
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
-
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from .auth import PASSWORD_MAX, PASSWORD_MIN, Console, console_page, hash_password
+from .errors import NotFound
 from .forms import clean_text
 from .models import Role
 from .public import now, render
