@@ -199,7 +199,7 @@ def parse_year(year: int, table: Mapping[str, Any], where: str) -> YearDates:
     workdays_list = table.get("workdays", [])
     if not isinstance(workdays_list, list):
         raise CalendarDataError(f"{where}: workdays must be a list of dates such as [{year}-10-10]")
-    holidays = set()
+    holidays: set[dt.date] = set()
     for index, entry in enumerate(holidays_list):
         holidays.update(parse_range(year, entry, f"{where} holidays[{index}]"))
     workdays = {check_date(year, entry, f"{where} workdays[{index}]") for index, entry in enumerate(workdays_list)}
