@@ -165,12 +165,12 @@ RANGE_KEYS = frozenset({"name", "from", "to"})
 
 
 def read_holidays_file(path: Path) -> dict[int, YearDates]:
-    """Parse and check the holidays file; a missing file means no overrides."""
-    if not path.exists():
-        return {}
+    """Parse and check the holidays file (``WorkingCalendar()`` is the library alone)."""
     try:
         with path.open("rb") as handle:
             document = tomllib.load(handle)
+    except FileNotFoundError as error:
+        raise CalendarDataError(f"{path}: no such holidays file") from error
     except tomllib.TOMLDecodeError as error:
         raise CalendarDataError(f"{path}: not valid TOML: {error}") from error
     return parse_holidays(document, str(path))

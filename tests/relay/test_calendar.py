@@ -43,7 +43,7 @@ def calendar() -> WorkingCalendar:
 
 @pytest.fixture(scope="module")
 def library_only() -> WorkingCalendar:
-    return WorkingCalendar.load(Path("/nonexistent/holidays.toml"))
+    return WorkingCalendar()
 
 
 # --- National Day, 调休 Saturdays, Spring Festival -----------------------------
@@ -281,6 +281,11 @@ def test_a_malformed_holidays_file_names_the_file_and_the_entry(
     message = str(raised.value)
     assert message.startswith(f"{path}: {entry}")
     assert problem in message
+
+
+def test_a_missing_holidays_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(CalendarDataError, match="no such holidays file"):
+        WorkingCalendar.load(tmp_path / "holidays.toml")
 
 
 def test_a_toml_syntax_error_gives_the_line(tmp_path: Path) -> None:
