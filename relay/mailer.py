@@ -1,10 +1,11 @@
 """The sending side of the durable outbox: build safe e-mails, hand them to SMTP, retry with backoff.
 
-A message leaves the outbox only by being marked sent after an SMTP server has accepted it;
-every failure is recorded on the row and retried later (at least once delivery: a crash between
-the server's "250" and ``mark_sent`` sends it again). Header values never carry line breaks or
-other control characters, and submitted text only ever goes into the body. Log lines name the
-outbox id and the outcome, never the recipient or the text.
+Each message goes out by its channel: e-mail over SMTP, SMS through the driver in ``relay.sms``.
+A message leaves the outbox only by being marked sent after an SMTP server or the SMS gateway
+has accepted it; every failure is recorded on the row and retried later (at least once delivery:
+a crash between the server's "250" and ``mark_sent`` sends it again). Header values never carry
+line breaks or other control characters, and submitted text only ever goes into the body. Log
+lines name the outbox id and the outcome, never the recipient or the text.
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ import smtplib
 import ssl
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
 
+from . import sms
 from .settings import Settings
-from .store import Store
+from .store import OutboxMessage, Store
 
 log = logging.getLogger("relay.mailer")
 
@@ -132,40 +135,63 @@ CLAIM_LEASE = dt.timedelta(minutes=10)
 def deliver_due(store: Store, settings: Settings, now: dt.datetime, limit: int = 50) -> DeliveryReport:
     """Send every outbox message due at ``now``; failures stay in the outbox for a later try.
 
+    SMS are sent only while an SMS driver is configured; until then they wait in the outbox.
     Raises ``BadAddress`` (touching no message) when ``settings.mail_from`` is unusable.
     """
     parse_address(settings.mail_from, "sender")
     report = DeliveryReport()
-    for item in store.outbox.due(now, limit):
-        if not store.outbox.claim(item.id, now, CLAIM_LEASE):
-            continue  # another worker is sending it
-        try:
-            message = build_message(settings.mail_from, item.recipient, item.subject, item.body)
-        except ValueError as error:  # BadAddress, or a header that cannot be made safe: retrying will not help
-            store.outbox.mark_failed(item.id, f"{type(error).__name__}: {error}", now + BAD_ADDRESS_RETRY)
-            log.warning(
-                "outbox %d: not sent, %s; parked for %d days", item.id, type(error).__name__, BAD_ADDRESS_RETRY.days
-            )
-            report.failed += 1
-            continue
-        try:
-            send(message, settings)
-        except Exception as error:  # SMTP, socket, TLS or anything unforeseen: keep the message
-            delay = retry_delay(settings, item.attempts)
-            store.outbox.mark_failed(item.id, _describe(error), now + delay)
-            log.warning(
-                "outbox %d: attempt %d failed (%s); retry in %d s",
-                item.id,
-                item.attempts + 1,
-                type(error).__name__,
-                delay.total_seconds(),
-            )
-            report.failed += 1
-            continue
-        store.outbox.mark_sent(item.id, now)
-        log.info("outbox %d: sent", item.id)
-        report.sent += 1
+    with sms.open_driver(settings) as driver:
+        channels = ("email", "sms") if driver is not None else ("email",)
+        for message in store.outbox.due(now, limit, channels):
+            if store.outbox.claim(message.id, now, CLAIM_LEASE):  # else another worker is sending it
+                _deliver(store, settings, driver, message, now, report)
     return report
+
+
+def _prepare(message: OutboxMessage, settings: Settings, driver: sms.Driver | None) -> Callable[[], None]:
+    """What sends ``message``; raises ``ValueError`` when no retry can ever send it."""
+    if message.channel == "sms":
+        assert driver is not None  # due() returns SMS only while a driver is configured
+        number = sms.mobile_number(message.recipient)
+        return lambda: driver.send(message.id, number, message.body)
+    email = build_message(settings.mail_from, message.recipient, message.subject, message.body)
+    return lambda: send(email, settings)
+
+
+def _deliver(
+    store: Store,
+    settings: Settings,
+    driver: sms.Driver | None,
+    message: OutboxMessage,
+    now: dt.datetime,
+    report: DeliveryReport,
+) -> None:
+    try:
+        transmit = _prepare(message, settings, driver)
+    except ValueError as error:  # BadAddress, BadNumber, or a header that cannot be made safe: retrying will not help
+        store.outbox.mark_failed(message.id, f"{type(error).__name__}: {error}", now + BAD_ADDRESS_RETRY)
+        log.warning(
+            "outbox %d: not sent, %s; parked for %d days", message.id, type(error).__name__, BAD_ADDRESS_RETRY.days
+        )
+        report.failed += 1
+        return
+    try:
+        transmit()
+    except Exception as error:  # SMTP, socket, TLS, the SMS gateway or anything unforeseen: keep the message
+        delay = retry_delay(settings, message.attempts)
+        store.outbox.mark_failed(message.id, _describe(error), now + delay)
+        log.warning(
+            "outbox %d: attempt %d failed (%s); retry in %d s",
+            message.id,
+            message.attempts + 1,
+            type(error).__name__,
+            delay.total_seconds(),
+        )
+        report.failed += 1
+        return
+    store.outbox.mark_sent(message.id, now)
+    log.info("outbox %d: sent (%s)", message.id, message.channel)
+    report.sent += 1
 
 
 def run_worker(store: Store, settings: Settings, interval: float = 5.0, stop: threading.Event | None = None) -> None:

@@ -1,7 +1,10 @@
-"""The texts of e-mail notifications: (recipient, subject, body).
+"""The texts of notifications: e-mails (recipient, subject, body) and SMS.
 
 Subjects are built from receipt codes and station names only; submitted text
 never reaches a header, and the mailer refuses line breaks in headers anyway.
+An SMS carries the receipt code, the kind and the tracking link only (from the
+``RELAY_SMS_*_TEMPLATE`` settings), never submitted or reply text; it goes to
+submitters who left a mobile number and no e-mail address.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .settings import Settings
+from .sms import is_mobile
 from .timefmt import local_time
 
 
@@ -26,19 +30,58 @@ def new_item_for_station(
     return station.email, f"[{station.name}] {verb}{kind} {item.receipt_code}", body
 
 
+def intake_notices(item: Any, station: Any, settings: Settings) -> tuple[Any, ...]:
+    """The messages a new item causes: the station's e-mail, and the receipt SMS to a phone-only submitter."""
+    from .casework.change import Message
+
+    mail = (Message(*new_item_for_station(item, station, settings)),) if station.email else ()
+    return mail + _sms(item, settings.sms_receipt_template, settings)
+
+
 def reply_notices(item: Any, reply_text: str, settings: Settings) -> tuple[Any, ...]:
-    """The messages that tell the submitter about a reply: by e-mail when they left an address."""
+    """The messages that tell the submitter about a reply: by e-mail when they left an address, else by SMS."""
     from .casework.change import Message
 
     if item.contact_email:
         return (Message(*reply_to_submitter(item, reply_text, settings)),)
-    return ()
+    return _sms(item, settings.sms_reply_template, settings)
+
+
+def callback_notices(item: Any, settings: Settings) -> tuple[Any, ...]:
+    """The messages that tell the submitter a callback (回访) was opened: e-mail, else SMS."""
+    from .casework.change import Message
+
+    if item.contact_email:
+        body = (
+            f"您好：\n\n您提交的{item.kind.label}（受理编号 {item.receipt_code}）已收到您的评价，"
+            "民警将与您联系回访，了解您对办理情况的意见。\n\n"
+            f"查看办理进度：{_track_link(item, settings)}\n\n"
+            "紧急情况请拨打 110。本邮件由系统发出，请勿直接回复。\n"
+        )
+        subject = f"您的{item.kind.label}将有民警回访（受理编号 {item.receipt_code}）"
+        return (Message(str(item.contact_email), subject, body),)
+    return _sms(item, settings.sms_callback_template, settings)
+
+
+def _track_link(item: Any, settings: Settings) -> str:
+    return f"{settings.public_url}/track/{item.receipt_code}"
+
+
+def _sms(item: Any, template: str, settings: Settings) -> tuple[Any, ...]:
+    """One SMS from ``template`` to a submitter who left a mobile number and no address (when SMS is on)."""
+    from .casework.change import Message
+
+    phone = getattr(item, "contact_phone", None)
+    if not settings.sends_sms or getattr(item, "contact_email", None) or not is_mobile(phone):
+        return ()
+    body = template.format(code=item.receipt_code, link=_track_link(item, settings), kind=item.kind.label)
+    return (Message(str(phone), "", body, channel="sms"),)
 
 
 def reply_to_submitter(item: Any, reply_text: str, settings: Settings) -> tuple[str, str, str]:
     body = (
         f"您好：\n\n您提交的{item.kind.label}（受理编号 {item.receipt_code}）已有答复：\n\n{reply_text}\n\n"
-        f"查看办理进度：{settings.public_url}/track/{item.receipt_code}\n\n"
+        f"查看办理进度：{_track_link(item, settings)}\n\n"
         "紧急情况请拨打 110。本邮件由系统发出，请勿直接回复。\n"
     )
     return str(item.contact_email), f"您的{item.kind.label}已有答复（受理编号 {item.receipt_code}）", body

@@ -113,11 +113,10 @@ async def ask_submit(request: Request) -> Response:
     )
     station = relay.stations.get(new.station)
 
-    def notify(item_id: int, code: str, due: dt.datetime | None) -> tuple[str, str, str] | None:
-        if not station.email:
-            return None
-        sketch = SimpleNamespace(id=item_id, receipt_code=code, kind=new.kind, first_reply_due_at=due)
-        return notices.new_item_for_station(sketch, station, settings)
+    def notify(item_id: int, code: str, due: dt.datetime | None) -> tuple[Any, ...]:
+        contact = {"contact_phone": new.contact_phone, "contact_email": new.contact_email}
+        sketch = SimpleNamespace(id=item_id, receipt_code=code, kind=new.kind, first_reply_due_at=due, **contact)
+        return notices.intake_notices(sketch, station, settings)
 
     receipt = await run_in_threadpool(
         relay.store.submit, new, now(), dt.timedelta(minutes=settings.duplicate_minutes), settings.reply_hours, notify

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -62,6 +63,13 @@ class Settings:
     smtp_starttls: str = "false"
     mail_from: str = "relay@yunlan-police.example"
     mail_retry_seconds: int = 60
+    sms_driver: str = ""
+    sms_url: str = ""
+    sms_key: str = ""
+    sms_timeout: float = 10.0
+    sms_receipt_template: str = "您的{kind}已受理，受理编号 {code}，查看办理进度：{link} 紧急情况请拨打110。"
+    sms_reply_template: str = "您的{kind}（受理编号 {code}）已有答复，请查看：{link}"
+    sms_callback_template: str = "您的{kind}（受理编号 {code}）将由民警回访，办理进度：{link}"
     _networks: tuple[Any, ...] = field(default=(), repr=False, compare=False)
     _metrics_networks: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
@@ -76,6 +84,10 @@ class Settings:
     @property
     def use_starttls(self) -> bool:
         return self.smtp_starttls.lower() in ("1", "true", "yes", "on")
+
+    @property
+    def sends_sms(self) -> bool:
+        return self.sms_driver not in ("", "off")
 
     def is_trusted_proxy(self, address: str) -> bool:
         return _within(address, self._networks)
@@ -103,6 +115,8 @@ def _convert(name: str, kind: Any, raw: str) -> Any:
     try:
         if kind in ("int", int):
             return int(raw)
+        if kind in ("float", float):
+            return float(raw)
         if kind in ("Path", Path):
             return Path(raw)
         if kind in ("tuple[str, ...]",):
@@ -126,9 +140,34 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     networks = _networks("trusted_proxies", values.get("trusted_proxies", ()))
     metrics_networks = _networks("metrics_addresses", values.get("metrics_addresses", Settings.metrics_addresses))
     settings = Settings(**values, _networks=networks, _metrics_networks=metrics_networks)
+    _check_sms(settings)
     if not settings.secret_key:
         settings = _with_local_secret(settings)
     return settings
+
+
+SMS_DRIVERS = ("", "off", "log", "http")
+SMS_PLACEHOLDERS = frozenset({"code", "link", "kind"})
+
+
+def _check_sms(settings: Settings) -> None:
+    """The SMS driver is known, the gateway has a URL, templates name only known placeholders."""
+    if settings.sms_driver not in SMS_DRIVERS:
+        raise SettingsError(f"RELAY_SMS_DRIVER={settings.sms_driver!r}: use log, http or leave it empty")
+    if settings.sms_driver == "http" and not settings.sms_url.startswith(("http://", "https://")):
+        raise SettingsError("RELAY_SMS_URL: the http driver needs the gateway's http(s) URL")
+    if settings.sms_timeout <= 0:
+        raise SettingsError("RELAY_SMS_TIMEOUT must be more than 0 seconds")
+    for name in ("sms_receipt_template", "sms_reply_template", "sms_callback_template"):
+        try:
+            fields_used = {part[1] for part in string.Formatter().parse(getattr(settings, name)) if part[1] is not None}
+        except ValueError as error:
+            raise SettingsError(f"RELAY_{name.upper()}: {error}") from None
+        if not fields_used <= SMS_PLACEHOLDERS:
+            unknown = ", ".join(sorted(fields_used - SMS_PLACEHOLDERS))
+            raise SettingsError(
+                f"RELAY_{name.upper()}: unknown placeholder {unknown}; use {{code}}, {{link}}, {{kind}}"
+            )
 
 
 def _with_local_secret(settings: Settings) -> Settings:

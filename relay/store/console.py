@@ -199,7 +199,7 @@ class ConsoleStore(StoreBase):
             self.audit(conn, now, actor, change.action, item.id, item.receipt_code, before, after)
             self.announce_change(conn)
             for message in change.messages:
-                self.outbox.enqueue(conn, message.recipient, message.subject, message.body, now)  # type: ignore[attr-defined]
+                self.outbox.enqueue(conn, message.recipient, message.subject, message.body, now, message.channel)  # type: ignore[attr-defined]
 
     def audit(
         self,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..casework.change import Message
 from ..models import (
     Kind,
     RatingStatus,
@@ -109,11 +110,12 @@ class IntakeStore(StoreBase):
         now: dt.datetime,
         duplicate_window: dt.timedelta,
         reply_hours: int,
-        notify: Callable[[int, str, dt.datetime | None], tuple[str, str, str] | None] | None = None,
+        notify: Callable[[int, str, dt.datetime | None], Iterable[Message]] | None = None,
     ) -> Receipt:
         """Store a submission, or fold it into the same text sent moments ago.
 
-        ``notify(item_id, receipt_code, due)`` may return an e-mail, queued in the same transaction.
+        ``notify(item_id, receipt_code, due)`` returns the messages to queue in the same transaction
+        (the station's e-mail, the submitter's receipt SMS).
         """
         fingerprint = text_fingerprint(new.station, new.text)
         with self.writing() as conn:
@@ -163,9 +165,8 @@ class IntakeStore(StoreBase):
             ).inserted_primary_key[0]  # type: ignore[index]
             conn.execute(insert(item_history).values(item_id=item_id, from_status=None, to_status=Status.NEW, at=now))
             self.announce_change(conn)
-            mail = notify(item_id, code, due) if notify else None
-            if mail is not None:
-                self.outbox.enqueue(conn, *mail, now)  # type: ignore[attr-defined]
+            for message in notify(item_id, code, due) if notify else ():
+                self.outbox.enqueue(conn, message.recipient, message.subject, message.body, now, message.channel)  # type: ignore[attr-defined]
             return Receipt(code, folded=False)
 
     def item_by_code(self, code: str) -> Item | None:
