@@ -38,6 +38,22 @@ def intake_notices(item: Any, station: Any, settings: Settings) -> tuple[Any, ..
     return mail + _sms(item, settings.sms_receipt_template, settings)
 
 
+def receipt_notices(item: Any, settings: Settings) -> tuple[Any, ...]:
+    """The receipt for an item staff entered for a citizen: by e-mail when they gave an address, else by SMS."""
+    from .casework.change import Message
+
+    if item.contact_email:
+        due = f"我们将于 {local_time(item.first_reply_due_at)} 前答复。" if item.first_reply_due_at else ""
+        body = (
+            f"您好：\n\n您的{item.kind.label}已受理，受理编号 {item.receipt_code}。{due}\n\n"
+            f"查看办理进度：{_track_link(item, settings)}\n\n"
+            "紧急情况请拨打 110。本邮件由系统发出，请勿直接回复。\n"
+        )
+        subject = f"您的{item.kind.label}已受理（受理编号 {item.receipt_code}）"
+        return (Message(str(item.contact_email), subject, body),)
+    return _sms(item, settings.sms_receipt_template, settings)
+
+
 def reply_notices(item: Any, reply_text: str, settings: Settings) -> tuple[Any, ...]:
     """The messages that tell the submitter about a reply: by e-mail when they left an address, else by SMS."""
     from .casework.change import Message

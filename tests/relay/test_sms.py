@@ -21,7 +21,7 @@ from sqlalchemy.engine import Row
 from starlette.testclient import TestClient
 
 from relay import notices
-from relay.mailer import BAD_ADDRESS_RETRY, deliver_due, retry_delay
+from relay.mailer import BAD_ADDRESS_RETRY, deliver_due, retry_delay, run_worker
 from relay.models import Kind, outbox
 from relay.settings import Settings, SettingsError, load_settings
 from relay.sms import BadNumber, mask_number, mobile_number
@@ -128,7 +128,16 @@ def rows(store: Store, channel: str = "sms") -> list[Row[Any]]:
 
 
 def phone_only_item(code: str = "K7QM4-XPD2R") -> SimpleNamespace:
-    return SimpleNamespace(receipt_code=code, kind=Kind.QUESTION, contact_phone=PHONE, contact_email=None)
+    return SimpleNamespace(
+        receipt_code=code, kind=Kind.QUESTION, contact_phone=PHONE, contact_email=None, first_reply_due_at=NOW
+    )
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
 
 
 def queue(store: Store, messages: tuple[Any, ...]) -> None:
@@ -259,6 +268,7 @@ def test_phone_only_submitters_get_sms_and_others_e_mail(sms_settings: Callable[
     by_mail = SimpleNamespace(**{**vars(by_phone), "contact_email": "wang@example.com", "contact_phone": None})
     landline = SimpleNamespace(**{**vars(by_phone), "contact_phone": "0417-2831101"})
     for notices_of in (
+        notices.receipt_notices,
         lambda item, s: notices.reply_notices(item, SECRET_REPLY, s),
         notices.callback_notices,
     ):
@@ -334,3 +344,31 @@ def test_a_reply_to_a_phone_only_submitter_queues_an_sms_without_the_reply(
     assert item is not None and sms.recipient == NUMBER
     assert item.receipt_code in sms.body and f"/track/{item.receipt_code}" in sms.body
     assert SECRET_REPLY not in sms.body and "户口簿" not in sms.body
+
+
+def test_a_phone_only_submission_reaches_the_gateway_once_it_is_back_up(
+    store: Store, make_client: Callable[..., TestClient], gateway: Gateway, sms_settings: Callable[..., Settings]
+) -> None:
+    client = make_client(store=store, sms_driver="http", sms_url=gateway.url)
+    response = client.post(
+        "/ask", data={"station": "dongshan", "kind": "help", "text": QUESTION_TEXT, "contact": NUMBER}
+    )
+    assert response.status_code == 303
+    code = response.headers["location"].removeprefix("/receipt/")
+    settings = sms_settings(sms_driver="http", sms_url=gateway.url, sms_key=KEY, mail_retry_seconds=0)
+    stop = threading.Event()
+    worker = threading.Thread(target=run_worker, args=(store, settings), kwargs={"interval": 0.05, "stop": stop})
+    worker.start()
+    try:
+        wait_for(lambda: rows(store)[0].attempts >= 3)  # the gateway is down: tried again and again, kept
+        assert rows(store)[0].sent_at is None
+        gateway.start()
+        wait_for(lambda: store.outbox.pending_count("sms") == 0)
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+    assert not worker.is_alive()
+    assert deliver_due(store, settings, dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).sent == 0
+    [sms] = gateway.delivered
+    assert sms["to"] == NUMBER and code in sms["text"] and f"https://relay.test/track/{code}" in sms["text"]
+    assert QUESTION_TEXT not in sms["text"] and "望江街" not in sms["text"]
