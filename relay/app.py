@@ -158,7 +158,7 @@ def create_app(
         RateGuard(settings),
         metrics,
         photos=photos,
-        planner=Planner(stations, settings),
+        planner=Planner(stations, settings, officers=store.officers_of),
     )
 
     @asynccontextmanager

@@ -53,7 +53,7 @@ class Console:
     @property
     def stations(self) -> list[str] | None:
         """The stations this account may see; None means all."""
-        return list(self.account.stations) if self.account.role is Role.STATION else None
+        return list(self.account.stations) if self.account.role.station_bound else None
 
     def can_see(self, station: str) -> bool:
         return self.stations is None or station in self.stations

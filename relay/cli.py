@@ -141,9 +141,9 @@ if __name__ == "__main__":
 
 def run_notifications(store: Store, settings: Settings, args: argparse.Namespace) -> int:
     from . import mailer, notices
+    from .casework import current_deadline, describe_time_left
     from .stations import load_stations
     from .timefmt import local_time
-    from .casework import current_deadline, describe_time_left
 
     now = dt.datetime.now(dt.UTC)
     if args.command == "worker":
@@ -156,7 +156,7 @@ def run_notifications(store: Store, settings: Settings, args: argparse.Namespace
     rows = store.overdue_items(now)
     if args.command == "overdue":
         for row in rows:
-            deadline = current_deadline(row.status, row.first_reply_due_at, row.final_reply_due_at)
+            deadline = current_deadline(row)
             left, _ = describe_time_left(deadline, now)
             print(
                 f"{row.receipt_code}\t{row.station}\t{row.kind.value}\t{row.status.value}\t{local_time(deadline) if deadline else ''}\t{left}"

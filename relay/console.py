@@ -14,16 +14,30 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from . import notices
 from .auth import Console, console_page, current_console
-from .casework import CITY_ROLES, OPEN, FieldErrors, current_deadline, describe_time_left, suggested_public_texts
+from .casework import (
+    ACTIONS,
+    CITY_ROLES,
+    OPEN,
+    FieldErrors,
+    current_deadline,
+    describe_time_left,
+    suggested_public_texts,
+)
+from .casework.clock import DEADLINE_LABELS, current_deadline_name
 from .errors import Conflict, NotFound
 from .forms import clean_text
-from .models import Kind, RatingStatus, Role, Status
+from .models import Channel, Kind, RatingStatus, Role, Status
 from .public import now, render
 from .store import ConsoleItem
+from .store.console import QueueFilter
 
 log = logging.getLogger("relay.console")
-TABS = [("open", "待办"), *((s.value, s.console_label) for s in Status)]
+TABS = [("open", "待办"), ("escalated", "督办"), *((s.value, s.console_label) for s in Status)]
+TAB_NAMES = {name for name, _ in TABS}
+KIND_VALUES = {k.value for k in Kind}
+CHANNEL_VALUES = {c.value for c in Channel}
 ID = re.compile(r"[0-9]{1,9}")
 RATINGS_PER_PAGE = 200
 
@@ -37,33 +51,52 @@ def stations_in_view(request: Request, console: Console, district: str) -> list[
     return [s for s in in_district if allowed is None or s in allowed]
 
 
-@console_page()
-async def queue(request: Request, console: Console) -> Response:
-    relay = request.app.state.relay
-    params = request.query_params
-    tab = params.get("status", "open")
-    statuses = list(OPEN) if tab == "open" else [Status(tab)] if tab in Status.__members__.values() else list(OPEN)
-    station, kind, district = params.get("station", ""), params.get("kind", ""), params.get("district", "")
-    visible = stations_in_view(request, console, district)
+def queue_filter(request: Request, console: Console) -> tuple[QueueFilter, dict[str, str]]:
+    """The queue's filters from the query string; odd values fall back to the default, an unknown station is 404."""
+    relay, params = request.app.state.relay, request.query_params
+    chosen = {
+        name: params.get(name, "")[:64] for name in ("status", "station", "kind", "district", "channel", "who", "q")
+    }
+    tab = chosen["status"] if chosen["status"] in TAB_NAMES else "open"
+    chosen["status"] = tab
+    visible = stations_in_view(request, console, chosen["district"])
+    station = chosen["station"]
     if station:
         if relay.stations.get(station) is None or not console.can_see(station):
             raise NotFound()
         visible = [station] if visible is None or station in visible else []
-    rows = await run_in_threadpool(
-        relay.store.queue, statuses, visible, Kind(kind) if kind in Kind.__members__.values() else None
+    where = QueueFilter(
+        statuses=tuple(OPEN) if tab in ("open", "escalated") else (Status(tab),),
+        stations=None if visible is None else tuple(visible),
+        kind=Kind(chosen["kind"]) if chosen["kind"] in KIND_VALUES else None,
+        channel=Channel(chosen["channel"]) if chosen["channel"] in CHANNEL_VALUES else None,
+        assigned_to=console.account.username if chosen["who"] == "mine" else None,
+        unassigned=chosen["who"] == "unassigned",
+        escalated=tab == "escalated",
+        search=clean_text(chosen["q"]),
     )
-    counts = await run_in_threadpool(relay.store.status_counts, console.stations)
+    return where, chosen
+
+
+@console_page()
+async def queue(request: Request, console: Console) -> Response:
+    relay = request.app.state.relay
+    where, chosen = queue_filter(request, console)
     moment = now()
+    rows = await run_in_threadpool(relay.store.queue, where, moment)
+    counts = await run_in_threadpool(relay.store.status_counts, console.stations)
     entries = []
     for row in rows:
-        deadline = current_deadline(row.status, row.first_reply_due_at, row.final_reply_due_at)
+        deadline = current_deadline(row)
         left, overdue = describe_time_left(deadline, moment)
         entries.append(
             {
                 "row": row,
                 "deadline": deadline,
+                "deadline_label": DEADLINE_LABELS.get(current_deadline_name(row) or "", ""),
                 "left": left,
                 "overdue": overdue,
+                "escalation_overdue": row.escalation_due_at is not None and row.escalation_due_at < moment,
                 "station": relay.stations.get(row.station),
             }
         )
@@ -75,14 +108,18 @@ async def queue(request: Request, console: Console) -> Response:
         "console/queue.html",
         console=console,
         entries=entries,
-        tab=tab,
+        tab=chosen["status"],
         tabs=TABS,
         counts=counts,
         open_count=sum(counts[s] for s in OPEN),
-        filters={"station": station, "kind": kind, "district": district},
+        filters=chosen,
         kinds=list(Kind),
+        channels=list(Channel),
         stations=relay.stations,
         pending_ratings=pending_ratings,
+        escalated_count=await run_in_threadpool(relay.store.escalated_count, console.stations),
+        levels=notices.LEVELS,
+        officer_names=await run_in_threadpool(relay.store.officer_names),
     )
 
 
@@ -109,15 +146,20 @@ async def show_item(
     values: dict[str, str],
     errors: Mapping[str, str],
     status_code: int = 200,
+    failed: str = "",
 ) -> Response:
     relay = request.app.state.relay
+    planner = relay.planner
     history = await run_in_threadpool(relay.store.history, item.id)
     audit = (
         await run_in_threadpool(relay.store.audit_entries, 50, item.id) if console.account.role is Role.ADMIN else []
     )
-    deadline = current_deadline(item.status, item.first_reply_due_at, item.final_reply_due_at)
+    officers = await run_in_threadpool(relay.store.officers_of, item.station)
+    deadline = current_deadline(item)
     left, overdue = describe_time_left(deadline, now())
     question, public_replies = suggested_public_texts(item)
+    actions = {a.name: a for a in planner.actions_for(console.actor, item)}
+    done = request.query_params.get("done", "")
     return render(
         request,
         "console/item.html",
@@ -129,16 +171,28 @@ async def show_item(
         history=history,
         replies=item.replies,
         audit=audit,
-        actions={a.name: a for a in relay.planner.actions_for(console.actor, item)},
+        actions=actions,
+        done_label=ACTIONS[done].label if done in ACTIONS else "",
         deadline=deadline,
+        deadline_label=DEADLINE_LABELS.get(current_deadline_name(item) or "", "答复期限"),
         left=left,
         overdue=overdue,
+        officer_name=next((o.display_name for o in officers if o.username == item.assigned_to), item.assigned_to),
+        officer_options=[(o.username, o.display_name) for o in officers if o.username != item.assigned_to],
+        case_type=planner.case_types.get(item.case_type) if item.case_type in planner.case_types else None,
+        case_type_options=[(t.code, f"{t.name}（{t.describe_limit()}）") for t in planner.case_types.all()],
+        unit=planner.units.get(item.transferred_to) if item.transferred_to else None,
+        unit_options=[(u.code, u.name) for u in planner.units.external.values()],
+        levels=notices.LEVELS,
+        level_options=[(str(level), label) for level, label in notices.LEVELS.items()],
+        escalation_hours=str(planner.escalation_hours()),
         masked=values.get("public_text") or question,
         masked_replies={
             reply_id: values.get(f"public_reply_{reply_id}") or text for reply_id, text in public_replies.items()
         },
         values=values,
         errors=errors,
+        failed=failed,
     )
 
 
@@ -154,7 +208,7 @@ async def act(request: Request, console: Console) -> Response:
         raise Conflict(item.id)  # the form was shown before someone else acted
     planned = relay.planner.plan(action, item, values, console.actor, now())
     if isinstance(planned, FieldErrors):
-        return await show_item(request, console, item, values, planned.errors, status_code=422)
+        return await show_item(request, console, item, values, planned.errors, status_code=422, failed=action)
     await run_in_threadpool(relay.store.apply, item, planned)
     log.info("%s on item %d by %s", action, item.id, console.account.role.value)
     return RedirectResponse(f"/console/items/{item.id}?done={action}", status_code=303)

@@ -338,7 +338,9 @@ reminders = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
-    Column("deadline", String(32), nullable=False),  # which deadline: ack, first_reply, final_reply, escalation, callback
+    Column(
+        "deadline", String(32), nullable=False
+    ),  # which deadline: ack, first_reply, final_reply, escalation, callback
     Column("due_at", UTCDateTime(), nullable=False),
     Column("stage", String(8), nullable=False),  # before, missed
     Column("sent_at", UTCDateTime(), nullable=False),

@@ -112,3 +112,55 @@ def overdue_digest(rows: list[Any], stations: Any, settings: Settings) -> tuple[
             f"- {row.receipt_code} {station.name if station else row.station} {row.kind.label} {row.status.label} {settings.public_url}/console/items/{row.id}"
         )
     return f"超时未答复事项 {len(rows)} 件", "\n".join(lines) + "\n"
+
+
+LEVELS = {1: "一般督办", 2: "重点督办", 3: "挂牌督办"}
+
+
+def escalation_notice(
+    item: Any, station: Any, level: int, reason: str, due: Any, settings: Settings
+) -> tuple[str, str]:
+    """(subject, body) of a 督办 notice to the chief's mailbox and the district office.
+
+    The moderator's reason is theirs, not the citizen's text, so it may go in the body.
+    """
+    label = LEVELS.get(level, "督办")
+    body = (
+        f"{station.name}：\n\n群众{item.kind.label}（受理编号 {item.receipt_code}）已列为{label}。\n"
+        f"督办意见：{reason}\n请于 {local_time(due)} 前办结并答复。\n\n"
+        f"办理：{settings.public_url}/console/items/{item.id}\n\n"
+        "（为保护个人信息，邮件中不含提交内容和联系方式。）\n"
+    )
+    return f"[{label}] {station.name} {item.receipt_code}", body
+
+
+def transfer_out_notice(item: Any, unit: Any, masked_text: str, settings: Settings) -> tuple[str, str]:
+    """(subject, body) for an external unit: the masked text and the tracking link, nothing else."""
+    body = (
+        f"{unit.name}：\n\n云澜市公安局群众诉求平台转来群众{item.kind.label}一件（受理编号 {item.receipt_code}），"
+        f"属贵单位职责范围，请依职责办理。\n\n内容（已隐去个人信息）：\n{masked_text}\n\n"
+        f"办理进度查询：{settings.public_url}/track/{item.receipt_code}\n"
+    )
+    return f"转办：群众{item.kind.label} {item.receipt_code}", body
+
+
+def reminder_notice(
+    item: Any, station: Any, deadline_label: str, due: Any, missed: bool, settings: Settings
+) -> tuple[str, str]:
+    """(subject, body) of a reminder before a deadline, or when it was missed."""
+    state = "已超过" if missed else "即将到达"
+    body = (
+        f"{station.name if station else item.station}：\n\n群众{item.kind.label}（受理编号 {item.receipt_code}）"
+        f"{state}{deadline_label}（{local_time(due)}）。\n\n办理：{settings.public_url}/console/items/{item.id}\n"
+    )
+    return f"[{'超期' if missed else '提醒'}] {deadline_label} {item.receipt_code}", body
+
+
+def assigned_notice(item: Any, officer: Any, settings: Settings) -> tuple[str, str]:
+    """(subject, body) telling an officer an item is now theirs."""
+    due = f"答复期限：{local_time(item.first_reply_due_at)}。" if item.first_reply_due_at else ""
+    body = (
+        f"{officer.display_name}：\n\n群众{item.kind.label}（受理编号 {item.receipt_code}）已指定由您负责办理。{due}\n\n"
+        f"办理：{settings.public_url}/console/items/{item.id}\n\n（为保护个人信息，邮件中不含提交内容和联系方式。）\n"
+    )
+    return f"[指定办理] {item.receipt_code}", body

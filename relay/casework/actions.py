@@ -1,18 +1,23 @@
 """The action table: who may take which action, on which kinds of item, from which states, to which.
 
 ``docs/relay.md`` prints this table; ``tests/relay/test_casework.py`` checks the two agree.
+Some actions also need a condition on the item (``when``), printed in the docs' last column.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..models import Kind, Role, Status
 
 OPEN = (Status.NEW, Status.AWAITING_REPLY, Status.AWAITING_FINAL_REPLY)
-CLOSED = (Status.ANSWERED, Status.PUBLISHED, Status.REJECTED, Status.SPAM)
+ANSWERED = (Status.ANSWERED, Status.PUBLISHED, Status.REJECTED)
+CLOSED = (*ANSWERED, Status.SPAM, Status.TRANSFERRED_OUT)
 CITY_ROLES = (Role.ADMIN, Role.MODERATOR)
-ALL_ROLES = (Role.ADMIN, Role.MODERATOR, Role.STATION)
+STATION_ROLES = (Role.STATION, Role.OFFICER)
+ALL_ROLES = (*CITY_ROLES, *STATION_ROLES)
 ALL_KINDS = tuple(Kind)
 
 
@@ -24,22 +29,110 @@ class Action:
     from_states: tuple[Status, ...]
     to_states: tuple[Status, ...] | None  # None: the state stays as it is
     kinds: tuple[Kind, ...] = ALL_KINDS
+    when: Callable[[Any], bool] | None = None
+    condition: str = ""  # ``when`` in words, for the docs
 
     def allows(self, role: Role, status: Status, kind: Kind) -> bool:
         return role in self.roles and status in self.from_states and kind in self.kinds
+
+    def applies(self, item: Any) -> bool:
+        return self.when is None or self.when(item)
+
+
+def _unacknowledged(item: Any) -> bool:
+    return item.acknowledged_at is None
+
+
+def _unassigned(item: Any) -> bool:
+    return item.assigned_to is None
+
+
+def _no_pending_extension(item: Any) -> bool:
+    return item.pending_extension is None
+
+
+def _pending_extension(item: Any) -> bool:
+    return item.pending_extension is not None
+
+
+def _no_open_callback(item: Any) -> bool:
+    return item.open_callback is None
+
+
+def _open_callback(item: Any) -> bool:
+    return item.open_callback is not None
 
 
 ACTIONS = {
     action.name: action
     for action in (
         Action("accept", "受理并转派出所答复", CITY_ROLES, (Status.NEW,), (Status.AWAITING_REPLY,)),
+        Action(
+            "acknowledge",
+            "确认收到并安排核查",
+            ALL_ROLES,
+            OPEN,
+            None,
+            (Kind.HAZARD,),
+            _unacknowledged,
+            "not acknowledged yet",
+        ),
+        Action("assign", "指定责任民警", (*CITY_ROLES, Role.STATION), OPEN, None),
+        Action("claim", "我来办理", (Role.OFFICER,), OPEN, None, when=_unassigned, condition="unassigned"),
         Action("reply", "答复", ALL_ROLES, OPEN, (Status.AWAITING_FINAL_REPLY, Status.ANSWERED)),
+        Action("push_back", "退回（非本单位职责）", STATION_ROLES, (Status.NEW, Status.AWAITING_REPLY), (Status.NEW,)),
+        Action(
+            "request_extension",
+            "申请延期",
+            STATION_ROLES,
+            OPEN,
+            None,
+            when=_no_pending_extension,
+            condition="no request pending",
+        ),
+        Action(
+            "grant_extension",
+            "同意延期",
+            CITY_ROLES,
+            OPEN,
+            None,
+            when=_pending_extension,
+            condition="a request pending",
+        ),
+        Action(
+            "refuse_extension",
+            "不同意延期",
+            CITY_ROLES,
+            OPEN,
+            None,
+            when=_pending_extension,
+            condition="a request pending",
+        ),
         Action("approve", "批准公开", CITY_ROLES, (Status.ANSWERED,), (Status.PUBLISHED,)),
         Action("reject", "不予受理", CITY_ROLES, (Status.NEW, Status.AWAITING_REPLY), (Status.REJECTED,)),
         Action("spam", "标为垃圾信息", CITY_ROLES, OPEN, (Status.SPAM,)),
         Action("transfer", "转其他派出所", CITY_ROLES, OPEN, None),
+        Action("transfer_out", "转外单位办理", CITY_ROLES, OPEN, (Status.TRANSFERRED_OUT,)),
         Action("escalate", "督办", CITY_ROLES, OPEN, None),
         Action("deadline", "设定最终答复期限", CITY_ROLES, OPEN, None, (Kind.HELP,)),
+        Action(
+            "open_callback",
+            "安排回访",
+            CITY_ROLES,
+            ANSWERED,
+            None,
+            when=_no_open_callback,
+            condition="no callback open",
+        ),
+        Action(
+            "record_callback",
+            "记录回访结果",
+            CITY_ROLES,
+            ANSWERED,
+            (*ANSWERED, Status.AWAITING_REPLY),
+            when=_open_callback,
+            condition="a callback open",
+        ),
         Action("reopen", "重新打开", CITY_ROLES, CLOSED, (Status.AWAITING_REPLY,)),
     )
 }

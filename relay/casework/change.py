@@ -11,8 +11,23 @@ from typing import Any
 from ..models import ReplyKind, Role, Status
 
 # Item columns a change may set besides its status, public text and deadlines.
-FIELDS = frozenset({"station", "reject_reason", "escalated_at", "escalation_note", "published_at", "live_at"})
-DEADLINES = frozenset({"first_reply_due_at", "final_reply_due_at"})
+FIELDS = frozenset(
+    {
+        "station",
+        "reject_reason",
+        "escalated_at",
+        "escalation_note",
+        "published_at",
+        "live_at",
+        "assigned_to",
+        "acknowledged_at",
+        "case_type",
+        "final_due_note",
+        "transferred_to",
+        "transfer_receiver",
+    }
+)
+DEADLINES = frozenset({"first_reply_due_at", "final_reply_due_at", "ack_due_at"})
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,50 @@ class NewReply:
 
 
 @dataclass(frozen=True)
+class NewEscalation:
+    """督办: a level (1 一般, 2 重点, 3 挂牌), a reason and its own deadline."""
+
+    level: int
+    reason: str
+    due_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class NewCallback:
+    """回访 to do by ``due_at``: after a low rating (``low_rating``), a complaint or a moderator's choice."""
+
+    reason: str
+    due_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CallbackOutcome:
+    callback_id: int
+    reached: bool
+    satisfied: bool | None
+    corrected: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class NewExtension:
+    """A station asks for ``days`` more working days, with a reason."""
+
+    reason: str
+    days: int
+
+
+@dataclass(frozen=True)
+class ExtensionDecision:
+    extension_id: int
+    granted: bool
+    note: str
+
+
+Record = NewEscalation | NewCallback | CallbackOutcome | NewExtension | ExtensionDecision
+
+
+@dataclass(frozen=True)
 class FieldErrors:
     """The form comes back with these messages beside their fields; nothing was changed."""
 
@@ -72,7 +131,8 @@ class Change:
     ``fields`` other columns (see ``FIELDS``); ``deadlines`` the deadlines
     it sets; ``note`` the history line; ``reply`` a reply to add;
     ``public_text`` / ``public_replies`` the approved public texts;
-    ``messages`` the notifications it causes.
+    ``messages`` the notifications it causes; ``records`` rows of the
+    side tables (督办, 回访, extensions) to add or decide.
     """
 
     action: str
@@ -86,6 +146,8 @@ class Change:
     public_text: str | None = None
     public_replies: Mapping[int, str] = field(default_factory=dict)
     messages: tuple[Message, ...] = ()
+    records: tuple[Record, ...] = ()
+    resolves_escalations: bool = False  # the item leaves the open states: open 督办 are resolved now
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
@@ -103,3 +165,12 @@ class Change:
         if self.public_text is not None:
             columns["public_text"] = self.public_text
         return columns
+
+
+@dataclass(frozen=True)
+class Officer:
+    """An officer account of a station: who an item can be assigned to (具体人)."""
+
+    username: str
+    display_name: str
+    email: str | None = None

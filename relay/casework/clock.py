@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ..models import Status
 
+DEADLINE_LABELS = {
+    "ack_due_at": "确认期限",
+    "first_reply_due_at": "答复期限",
+    "final_reply_due_at": "最终答复期限",
+}
 
-def current_deadline(
-    status: Status, first_due: dt.datetime | None, final_due: dt.datetime | None
-) -> dt.datetime | None:
-    """The deadline the item is being chased against now."""
-    if status in (Status.NEW, Status.AWAITING_REPLY):
-        return first_due
-    if status is Status.AWAITING_FINAL_REPLY:
-        return final_due
+
+def current_deadline_name(item: Any) -> str | None:
+    """Which deadline the item is being chased against now: the hazard acknowledgement, the first or final reply."""
+    if item.status in (Status.NEW, Status.AWAITING_REPLY):
+        if getattr(item, "ack_due_at", None) is not None and getattr(item, "acknowledged_at", None) is None:
+            return "ack_due_at"
+        return "first_reply_due_at"
+    if item.status is Status.AWAITING_FINAL_REPLY:
+        return "final_reply_due_at"
     return None
+
+
+def current_deadline(item: Any) -> dt.datetime | None:
+    """The deadline the item is being chased against now (the store's queue sorts by the same rule)."""
+    name = current_deadline_name(item)
+    return getattr(item, name) if name else None
 
 
 def describe_time_left(deadline: dt.datetime | None, now: dt.datetime) -> tuple[str, bool]:

@@ -86,7 +86,7 @@ class Clocks:
         for kind in Kind:
             entry = table.get(kind.value)
             if not isinstance(entry, dict) or "first_reply" not in entry:
-                raise ClockError(f"{source}: [{kind.value}] needs first_reply, for example first_reply = \"24 hours\"")
+                raise ClockError(f'{source}: [{kind.value}] needs first_reply, for example first_reply = "24 hours"')
             unknown = set(entry) - {"first_reply", "acknowledge"}
             if unknown:
                 raise ClockError(f"{source}: [{kind.value}] has unknown keys {sorted(unknown)}")

@@ -4,7 +4,7 @@ The planner reads the submitted form and the item as it is, and returns a
 ``Change`` for the store to apply, or ``FieldErrors`` for the form. It never
 writes. It raises ``NotFound`` for an item the actor may not see,
 ``Forbidden`` when the actor's role lacks the action, and ``Conflict`` when
-the item's state (or kind) does not allow it any more.
+the item's state (or kind, or condition) does not allow it any more.
 """
 
 from __future__ import annotations
@@ -18,14 +18,37 @@ from typing import Any
 from .. import notices
 from ..errors import Conflict, Forbidden, NotFound
 from ..models import Kind, ReplyKind, Status
-from .actions import ACTIONS, Action, allowed_actions
-from .change import Actor, Change, FieldErrors, Message, NewReply
+from ..timefmt import BEIJING, local_time
+from .actions import ACTIONS, OPEN, Action, allowed_actions
+from .calendar import WorkingCalendar
+from .case_types import CaseTypes, UnknownCaseType, final_deadline
+from .change import (
+    Actor,
+    CallbackOutcome,
+    Change,
+    ExtensionDecision,
+    FieldErrors,
+    Message,
+    NewCallback,
+    NewEscalation,
+    NewExtension,
+    NewReply,
+    Officer,
+)
+from .clocks import Clocks
+from .entry import check_entry, entry_values
+from .publication import suggested_public_texts
+from .units import Units
 
 REPLY_MAX = 4000
 PUBLIC_TEXT_MAX = 4000
 NOTE_MAX = 1000
-FINAL_DAYS = (1, 60)
-DAYS = re.compile(r"[0-9]{1,2}")
+NAME_MAX = 64
+EXTENSION_DAYS = (1, 30)
+ESCALATION_HOURS = (1, 720)
+NUMBER = re.compile(r"[0-9]{1,3}")
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+YES, NO = "yes", "no"
 
 
 @dataclass(frozen=True)
@@ -33,7 +56,7 @@ class Draft:
     """One action being planned: the item as read, the cleaned form, who, when."""
 
     action: Action
-    item: Any  # relay.store.ConsoleItem (with its replies)
+    item: Any  # relay.store.ConsoleItem (with its replies, 督办, callbacks, extensions)
     form: Mapping[str, str]
     actor: Actor
     now: dt.datetime
@@ -41,34 +64,43 @@ class Draft:
     def value(self, name: str) -> str:
         return self.form.get(name, "").strip()
 
+    def number(self, name: str, bounds: tuple[int, int]) -> int | None:
+        raw = self.value(name)
+        low, high = bounds
+        return int(raw) if NUMBER.fullmatch(raw) and low <= int(raw) <= high else None
+
     def change(self, status: Status | None = None, **parts: Any) -> Change:
         return Change(self.action.name, self.actor, self.now, self.item.status if status is None else status, **parts)
 
 
 class Planner:
-    """Plans console actions against the stations and settings of one relay."""
+    """Plans console actions against one relay's stations, settings, clocks, calendar, case types and units."""
 
-    def __init__(self, stations: Any, settings: Any) -> None:
+    def __init__(
+        self,
+        stations: Any,
+        settings: Any,
+        *,
+        clocks: Clocks | None = None,
+        calendar: WorkingCalendar | None = None,
+        case_types: CaseTypes | None = None,
+        units: Units | None = None,
+        officers: Callable[[str], list[Officer]] | None = None,
+    ) -> None:
         self.stations = stations
         self.settings = settings
-        self.rules: dict[str, Callable[[Draft], Change | FieldErrors]] = {
-            "accept": self.accept,
-            "reply": self.reply,
-            "approve": self.approve,
-            "reject": self.reject,
-            "spam": self.spam,
-            "transfer": self.transfer,
-            "escalate": self.escalate,
-            "deadline": self.deadline,
-            "reopen": self.reopen,
-        }
-        missing = set(ACTIONS) ^ set(self.rules)
-        if missing:
-            raise RuntimeError(f"actions without a rule or rules without an action: {sorted(missing)}")
+        self.clocks = clocks or Clocks.load(getattr(settings, "clocks_file", None))
+        self.calendar = calendar or WorkingCalendar.load()
+        self.case_types = case_types or CaseTypes.load()
+        self.units = units or Units.load(getattr(settings, "units_file", None))
+        self.officers = officers or (lambda station: [])
+        self.rules: dict[str, Callable[[Draft], Change | FieldErrors]] = {name: getattr(self, name) for name in ACTIONS}
 
     def actions_for(self, actor: Actor, item: Any) -> list[Action]:
         """The actions the console offers this actor on this item now."""
-        return allowed_actions(actor.role, item.status, item.kind) if actor.can_see(item.station) else []
+        if not actor.can_see(item.station):
+            return []
+        return [a for a in allowed_actions(actor.role, item.status, item.kind) if a.applies(item)]
 
     def plan(
         self, action: str, item: Any, form: Mapping[str, str], actor: Actor, now: dt.datetime
@@ -78,7 +110,7 @@ class Planner:
             raise NotFound()
         if actor.role not in found.roles:
             raise Forbidden()
-        if not found.allows(actor.role, item.status, item.kind):
+        if not found.allows(actor.role, item.status, item.kind) or not found.applies(item):
             raise Conflict(item.id)
         draft = Draft(found, item, form, actor, now)
         too_long = {name: f"不能超过 {NOTE_MAX} 字" for name in ("note", "reason") if len(draft.value(name)) > NOTE_MAX}
@@ -86,10 +118,56 @@ class Planner:
             return FieldErrors(too_long)
         return self.rules[action](draft)
 
-    # -- one rule per action ------------------------------------------------
+    # -- intake and assignment ------------------------------------------------
+
+    def plan_entry(self, form: Mapping[str, str], actor: Actor, now: dt.datetime) -> dict[str, Any] | FieldErrors:
+        """An item staff enter from another channel: the ``NewItem`` fields, deadlines included, or field errors."""
+        errors = check_entry(form, actor, now, self.stations, self.settings)
+        if errors:
+            return FieldErrors(errors)
+        values = entry_values(form, now)
+        due = self.clocks.due(values["kind"], values["received_at"], self.calendar)
+        return values | {
+            "entered_by": actor.username,
+            "first_reply_due_at": due.first_reply_due_at,
+            "ack_due_at": due.ack_due_at,
+        }
+
+    def deadlines_for(self, kind: Kind, received_at: dt.datetime) -> dict[str, dt.datetime | None]:
+        """A new item's deadlines from the clock table (the web form's items too)."""
+        due = self.clocks.due(kind, received_at, self.calendar)
+        return {"first_reply_due_at": due.first_reply_due_at, "ack_due_at": due.ack_due_at}
 
     def accept(self, d: Draft) -> Change:
         return d.change(Status.AWAITING_REPLY)
+
+    def acknowledge(self, d: Draft) -> Change:
+        note = d.value("note")
+        return d.change(fields={"acknowledged_at": d.now}, note="已确认收到，安排核查" + (f"：{note}" if note else ""))
+
+    def assign(self, d: Draft) -> Change | FieldErrors:
+        officer = next((o for o in self.officers(d.item.station) if o.username == d.value("officer")), None)
+        if officer is None:
+            return FieldErrors({"officer": "请选择本所的一名民警"})
+        if officer.username == d.item.assigned_to:
+            return FieldErrors({"officer": "已经由这名民警负责，请选择另一名民警"})
+        messages = (
+            (Message(officer.email, *notices.assigned_notice(d.item, officer, self.settings)),) if officer.email else ()
+        )
+        return d.change(
+            fields={"assigned_to": officer.username}, note=f"责任民警：{officer.display_name}", messages=messages
+        )
+
+    def claim(self, d: Draft) -> Change:
+        return d.change(fields={"assigned_to": d.actor.username}, note="民警认领办理")
+
+    def push_back(self, d: Draft) -> Change | FieldErrors:
+        reason = d.value("reason")
+        if not reason:
+            return FieldErrors({"reason": "请写明退回理由，例如不属于本所辖区或职责"})
+        return d.change(Status.NEW, fields={"assigned_to": None}, note=f"派出所退回：{reason}")
+
+    # -- replies and deadlines -------------------------------------------------
 
     def reply(self, d: Draft) -> Change | FieldErrors:
         item, text, errors = d.item, d.value("reply"), {}
@@ -97,23 +175,88 @@ class Planner:
             errors["reply"] = "请填写答复内容"
         elif len(text) > REPLY_MAX:
             errors["reply"] = f"答复不能超过 {REPLY_MAX} 字"
-        deadlines: dict[str, dt.datetime] = {}
         first_of_help = item.kind is Kind.HELP and item.status in (Status.NEW, Status.AWAITING_REPLY)
+        final: dict[str, Any] = {}
         if first_of_help and item.final_reply_due_at is None:  # a deadline set by a moderator stays
-            days = self.final_days(d.value("final_days"))
-            if days is None:
-                errors["final_days"] = "求助事项请设定最终答复期限：受理后 1 到 60 天"
-            else:
-                deadlines["final_reply_due_at"] = item.received_at + dt.timedelta(days=days)
+            final = self.final_deadline(d, errors)
         if errors:
             return FieldErrors(errors)
-        messages = notices.reply_notices(item, text, self.settings)
+        fields = {k: v for k, v in final.items() if k != "final_reply_due_at"}
+        if item.kind is Kind.HAZARD and item.acknowledged_at is None:
+            fields["acknowledged_at"] = d.now  # a reply acknowledges too
+        if item.assigned_to is None and d.actor.role.value == "officer":
+            fields["assigned_to"] = d.actor.username
+        status = Status.AWAITING_FINAL_REPLY if first_of_help else Status.ANSWERED
         return d.change(
-            Status.AWAITING_FINAL_REPLY if first_of_help else Status.ANSWERED,
-            deadlines=deadlines,
+            status,
+            fields=fields,
+            deadlines={"final_reply_due_at": final["final_reply_due_at"]} if final else {},
             reply=NewReply(ReplyKind.FINAL if item.kind is Kind.HELP and not first_of_help else ReplyKind.FIRST, text),
-            messages=messages,
+            messages=notices.reply_notices(item, text, self.settings),
+            resolves_escalations=status not in OPEN,
         )
+
+    def deadline(self, d: Draft) -> Change | FieldErrors:
+        errors: dict[str, str] = {}
+        final = self.final_deadline(d, errors)
+        if errors:
+            return FieldErrors(errors)
+        due = final.pop("final_reply_due_at")
+        return d.change(fields=final, deadlines={"final_reply_due_at": due}, note=f"最终答复期限：{local_time(due)}")
+
+    def final_deadline(self, d: Draft, errors: dict[str, str]) -> dict[str, Any]:
+        """A help request's final deadline: from the case type picked, or a date the moderator gives with a reason."""
+        code, override, why = d.value("case_type"), d.value("final_due"), d.value("final_due_note")
+        try:
+            case_type = self.case_types.get(code)
+        except UnknownCaseType:
+            errors["case_type"] = "请选择案件类型，最终答复期限按法定办理期限计算"
+            return {}
+        fields: dict[str, Any] = {"case_type": case_type.code, "final_due_note": None}
+        due = final_deadline(case_type, d.item.received_at, self.calendar)
+        if override:
+            day = parse_date(override)
+            received = d.item.received_at.astimezone(BEIJING).date()
+            if day is None or not received < day <= received + dt.timedelta(days=366):
+                errors["final_due"] = "请填写受理之后的日期，格式如 2026-10-15"
+                return {}
+            if not why:
+                errors["final_due_note"] = "改动法定期限时请写明理由"
+                return {}
+            due = dt.datetime.combine(day, dt.time(23, 59, 59), BEIJING).astimezone(dt.UTC)
+            fields["final_due_note"] = why
+        return {**fields, "final_reply_due_at": due}
+
+    def request_extension(self, d: Draft) -> Change | FieldErrors:
+        reason, days, errors = d.value("reason"), d.number("days", EXTENSION_DAYS), {}
+        if not reason:
+            errors["reason"] = "请写明延期理由"
+        if days is None:
+            errors["days"] = "请填写延长的工作日数：1 到 30"
+        if errors:
+            return FieldErrors(errors)
+        assert days is not None
+        return d.change(records=(NewExtension(reason, days),), note=f"申请延期 {days} 个工作日：{reason}")
+
+    def grant_extension(self, d: Draft) -> Change:
+        request = d.item.pending_extension
+        name = "final_reply_due_at" if d.item.status is Status.AWAITING_FINAL_REPLY else "first_reply_due_at"
+        current = getattr(d.item, name) or d.now
+        moved = self.calendar.add_days(current, request.days, "working")
+        return d.change(
+            deadlines={name: moved},
+            records=(ExtensionDecision(request.id, True, d.value("note")),),
+            note=f"同意延期 {request.days} 个工作日，期限改为 {local_time(moved)}",
+        )
+
+    def refuse_extension(self, d: Draft) -> Change | FieldErrors:
+        reason = d.value("note")
+        if not reason:
+            return FieldErrors({"note": "请写明不同意延期的理由"})
+        request = d.item.pending_extension
+        return d.change(records=(ExtensionDecision(request.id, False, reason),), note=f"不同意延期：{reason}")
+
+    # -- outcomes ----------------------------------------------------------------
 
     def approve(self, d: Draft) -> Change | FieldErrors:
         text, errors = d.value("public_text"), {}
@@ -139,10 +282,10 @@ class Planner:
         reason = d.value("reason")
         if not reason:
             return FieldErrors({"reason": "请填写不予受理的理由"})
-        return d.change(Status.REJECTED, fields={"reject_reason": reason}, note=reason)
+        return d.change(Status.REJECTED, fields={"reject_reason": reason}, note=reason, resolves_escalations=True)
 
     def spam(self, d: Draft) -> Change:
-        return d.change(Status.SPAM)
+        return d.change(Status.SPAM, resolves_escalations=True)
 
     def transfer(self, d: Draft) -> Change | FieldErrors:
         target = self.stations.get(d.value("station"))
@@ -153,29 +296,126 @@ class Planner:
             if target.email
             else ()
         )
-        return d.change(fields={"station": target.slug}, note=f"转至{target.name}（答复期限不变）", messages=messages)
+        return d.change(
+            fields={"station": target.slug, "assigned_to": None},
+            note=f"转至{target.name}（答复期限不变）",
+            messages=messages,
+        )
+
+    def transfer_out(self, d: Draft) -> Change | FieldErrors:
+        unit, receiver, errors = self.units.get(d.value("unit")), d.value("receiver"), {}
+        if unit is None:
+            errors["unit"] = "请选择接收单位"
+        if not receiver:
+            errors["receiver"] = "请填写对方接收人（姓名或工号），以便追踪"
+        elif len(receiver) > NAME_MAX:
+            errors["receiver"] = f"不能超过 {NAME_MAX} 字"
+        if errors:
+            return FieldErrors(errors)
+        assert unit is not None
+        masked, _ = suggested_public_texts(d.item)
+        subject, body = notices.transfer_out_notice(d.item, unit, masked, self.settings)
+        note = d.value("note")
+        return d.change(
+            Status.TRANSFERRED_OUT,
+            fields={"transferred_to": unit.code, "transfer_receiver": receiver, "assigned_to": None},
+            note=f"转交{unit.name}办理，接收人：{receiver}" + (f"。{note}" if note else ""),
+            messages=(Message(unit.email, subject, body),),
+            resolves_escalations=True,
+        )
 
     def escalate(self, d: Draft) -> Change | FieldErrors:
-        text = d.value("note")
-        if not text:
-            return FieldErrors({"note": "请填写督办意见"})
-        return d.change(fields={"escalated_at": d.now, "escalation_note": text}, note=f"督办：{text}")
-
-    def deadline(self, d: Draft) -> Change | FieldErrors:
-        days = self.final_days(d.value("final_days"))
-        if days is None:
-            return FieldErrors({"final_days": "请填写 1 到 60 天"})
+        reason, level, errors = d.value("note"), d.number("level", (1, 3)), {}
+        hours = d.number("due_hours", ESCALATION_HOURS) if d.value("due_hours") else self.escalation_hours()
+        if not reason:
+            errors["note"] = "请填写督办意见"
+        if level is None:
+            errors["level"] = "请选择督办级别"
+        if hours is None:
+            errors["due_hours"] = "请填写办结时限：1 到 720 小时"
+        if errors:
+            return FieldErrors(errors)
+        assert level is not None and hours is not None
+        due = d.now + dt.timedelta(hours=hours)
+        station = self.stations.get(d.item.station)
+        district = self.units.district(station.district) if station else None
+        recipients = [r for r in (station.email if station else None, district.email if district else None) if r]
+        subject, body = notices.escalation_notice(
+            d.item, station or _Named(d.item.station), level, reason, due, self.settings
+        )
         return d.change(
-            deadlines={"final_reply_due_at": d.item.received_at + dt.timedelta(days=days)},
-            note=f"最终答复期限设为受理后 {days} 天",
+            fields={"escalated_at": d.now, "escalation_note": reason},
+            records=(NewEscalation(level, reason, due),),
+            note=f"{notices.LEVELS[level]}：{reason}（{local_time(due)} 前办结）",
+            messages=tuple(Message(r, subject, body) for r in recipients),
+        )
+
+    def escalation_hours(self) -> int:
+        span = self.clocks.escalation
+        return span.amount if span.unit == "hours" else span.amount * 24
+
+    # -- callbacks (回访) and reopening -------------------------------------------
+
+    def open_callback(self, d: Draft) -> Change | FieldErrors:
+        reason = d.value("reason") or "moderator"
+        if reason not in ("complaint", "moderator"):
+            return FieldErrors({"reason": "请选择回访原因"})
+        due = self.clocks.callback.after(d.now, self.calendar)
+        note = d.value("note")
+        label = "群众投诉" if reason == "complaint" else "审核员安排"
+        return d.change(
+            records=(NewCallback(reason, due),),
+            note=f"安排回访（{label}），{local_time(due)} 前完成" + (f"：{note}" if note else ""),
+            messages=notices.callback_notices(d.item, self.settings),
+        )
+
+    def record_callback(self, d: Draft) -> Change | FieldErrors:
+        reached, satisfied, corrected = d.value("reached"), d.value("satisfied"), d.value("corrected") == YES
+        errors = {}
+        if reached not in (YES, NO):
+            errors["reached"] = "请选择是否联系上群众"
+        if reached == YES and satisfied not in (YES, NO):
+            errors["satisfied"] = "请选择群众回访后是否满意"
+        if corrected and not d.value("note"):
+            errors["note"] = "重新办理（整改）时请写明要整改的问题"
+        if errors:
+            return FieldErrors(errors)
+        outcome = CallbackOutcome(
+            d.item.open_callback.id,
+            reached == YES,
+            (satisfied == YES) if reached == YES else None,
+            corrected,
+            d.value("note"),
+        )
+        words = "未联系上" if reached == NO else ("回访满意" if satisfied == YES else "回访不满意")
+        if not corrected:
+            return d.change(records=(outcome,), note=f"回访：{words}")
+        due = self.clocks.of(d.item.kind).first_reply.after(d.now, self.calendar)
+        return d.change(
+            Status.AWAITING_REPLY,
+            fields={"published_at": None, "live_at": None},
+            deadlines={"first_reply_due_at": due},
+            records=(outcome,),
+            note=f"回访：{words}，重新办理（整改）：{d.value('note')}",
         )
 
     def reopen(self, d: Draft) -> Change:
         return d.change(
-            Status.AWAITING_REPLY, fields={"published_at": None, "live_at": None}, note=d.value("note") or "重新打开"
+            Status.AWAITING_REPLY,
+            fields={"published_at": None, "live_at": None, "transferred_to": None},
+            note=d.value("note") or "重新打开",
         )
 
-    @staticmethod
-    def final_days(raw: str) -> int | None:
-        low, high = FINAL_DAYS
-        return int(raw) if DAYS.fullmatch(raw) and low <= int(raw) <= high else None
+
+@dataclass(frozen=True)
+class _Named:
+    name: str
+
+
+def parse_date(raw: str) -> dt.date | None:
+    if not DATE.fullmatch(raw):
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return None

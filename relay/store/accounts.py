@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, update
 
+from ..casework.change import Officer
 from ..models import Role, sessions, user_stations, users
 from .core import StoreBase
 
@@ -20,6 +21,12 @@ class Account:
     email: str | None
     disabled: bool
     password_hash: str
+    display_name: str | None = None
+
+    @property
+    def shown_name(self) -> str:
+        """How the account appears on items: the officer's name, else the username."""
+        return self.display_name or self.username
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class AccountStore(StoreBase):
         stations: list[str],
         now: dt.datetime,
         email: str | None = None,
+        display_name: str | None = None,
     ) -> int:
         with self.writing() as conn:
             user_id = conn.execute(
@@ -51,6 +59,7 @@ class AccountStore(StoreBase):
                     created_at=now,
                     disabled=False,
                     email=email,
+                    display_name=display_name,
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
             for station in stations:
@@ -73,12 +82,25 @@ class AccountStore(StoreBase):
                     .order_by(user_stations.c.station)
                 ).scalars()
             )
-        return Account(row.id, row.username, row.role, stations, row.email, row.disabled, row.password_hash)
+        return Account(
+            row.id, row.username, row.role, stations, row.email, row.disabled, row.password_hash, row.display_name
+        )
 
     def accounts(self) -> list[Account]:
         with self.reading() as conn:
             names = list(conn.execute(select(users.c.username).order_by(users.c.username)).scalars())
         return [a for a in (self.account(username=n) for n in names) if a is not None]
+
+    def officers_of(self, station: str) -> list[Officer]:
+        """The station's enabled officer accounts, by name: who its items can be assigned to."""
+        query = (
+            select(users.c.username, users.c.display_name, users.c.email)
+            .join(user_stations, user_stations.c.user_id == users.c.id)
+            .where(user_stations.c.station == station, users.c.role == Role.OFFICER, users.c.disabled.is_(False))
+            .order_by(users.c.display_name, users.c.username)
+        )
+        with self.reading() as conn:
+            return [Officer(r.username, r.display_name or r.username, r.email) for r in conn.execute(query)]
 
     def set_password(self, user_id: int, password_hash: str) -> None:
         with self.writing() as conn:

@@ -9,21 +9,36 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, insert, select, update
 
-from ..casework.change import Change
+from ..casework.change import (
+    CallbackOutcome,
+    Change,
+    NewCallback,
+    NewEscalation,
+    NewExtension,
+    Record,
+)
 from ..errors import Conflict
 from ..models import (
+    Channel,
     Kind,
     RatingStatus,
     ReplyKind,
     Status,
     audit_log,
+    callbacks,
     console_status_label,
+    escalations,
+    extensions,
     item_history,
     items,
     ratings,
     replies,
+    users,
 )
 from .core import StoreBase
+from .intake import normalise_receipt_code
+
+OPEN_STATES = (Status.NEW, Status.AWAITING_REPLY, Status.AWAITING_FINAL_REPLY)
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,13 @@ class QueueRow:
     final_reply_due_at: dt.datetime | None
     escalated_at: dt.datetime | None
     live_at: dt.datetime | None
+    channel: Channel
+    assigned_to: str | None
+    ack_due_at: dt.datetime | None
+    acknowledged_at: dt.datetime | None
+    transferred_to: str | None
+    escalation_due_at: dt.datetime | None = None  # the earliest open 督办's deadline
+    escalation_level: int | None = None
 
     @property
     def console_label(self) -> str:
@@ -53,6 +75,45 @@ class Reply:
     author: str
     at: dt.datetime
     public_text: str | None
+
+
+@dataclass(frozen=True)
+class Escalation:
+    id: int
+    level: int
+    reason: str
+    opened_at: dt.datetime
+    opened_by: str
+    due_at: dt.datetime
+    resolved_at: dt.datetime | None
+    met: bool | None
+
+
+@dataclass(frozen=True)
+class Callback:
+    id: int
+    reason: str
+    opened_at: dt.datetime
+    due_at: dt.datetime
+    done_at: dt.datetime | None
+    done_by: str | None
+    reached: bool | None
+    satisfied: bool | None
+    corrected: bool | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Extension:
+    id: int
+    requested_by: str
+    requested_at: dt.datetime
+    reason: str
+    days: int
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    granted: bool | None
+    decision_note: str | None
 
 
 @dataclass(frozen=True)
@@ -80,11 +141,35 @@ class ConsoleItem:
     duplicates: int
     version: int
     live_at: dt.datetime | None
+    channel: Channel = Channel.WEB
+    entered_by: str | None = None
+    assigned_to: str | None = None
+    ack_due_at: dt.datetime | None = None
+    acknowledged_at: dt.datetime | None = None
+    case_type: str | None = None
+    final_due_note: str | None = None
+    transferred_to: str | None = None
+    transfer_receiver: str | None = None
     replies: tuple[Reply, ...] = ()
+    escalations: tuple[Escalation, ...] = ()
+    callbacks: tuple[Callback, ...] = ()
+    extensions: tuple[Extension, ...] = ()
 
     @property
     def console_label(self) -> str:
         return console_status_label(self.status, self.live_at)
+
+    @property
+    def open_escalations(self) -> tuple[Escalation, ...]:
+        return tuple(e for e in self.escalations if e.resolved_at is None)
+
+    @property
+    def open_callback(self) -> Callback | None:
+        return next((c for c in self.callbacks if c.done_at is None), None)
+
+    @property
+    def pending_extension(self) -> Extension | None:
+        return next((e for e in self.extensions if e.decided_at is None), None)
 
 
 @dataclass(frozen=True)
@@ -99,27 +184,70 @@ class AuditEntry:
     after: str | None
 
 
-CONSOLE_COLUMNS = [items.c[name] for name in ConsoleItem.__dataclass_fields__ if name != "replies"]
+RELATED = ("replies", "escalations", "callbacks", "extensions")
+CONSOLE_COLUMNS = [items.c[name] for name in ConsoleItem.__dataclass_fields__ if name not in RELATED]
 REPLY_COLUMNS = [replies.c[name] for name in Reply.__dataclass_fields__]
-QUEUE_COLUMNS = [items.c[name] for name in QueueRow.__dataclass_fields__]
+ESCALATION_COLUMNS = [escalations.c[name] for name in Escalation.__dataclass_fields__]
+CALLBACK_COLUMNS = [callbacks.c[name] for name in Callback.__dataclass_fields__]
+EXTENSION_COLUMNS = [extensions.c[name] for name in Extension.__dataclass_fields__]
+OPEN_ESCALATION = escalations.c.item_id == items.c.id, escalations.c.resolved_at.is_(None)
+ESCALATION_DUE = (
+    select(func.min(escalations.c.due_at)).where(*OPEN_ESCALATION).scalar_subquery().label("escalation_due_at")
+)
+ESCALATION_LEVEL = (
+    select(func.max(escalations.c.level)).where(*OPEN_ESCALATION).scalar_subquery().label("escalation_level")
+)
+QUEUE_COLUMNS = [
+    *(items.c[name] for name in QueueRow.__dataclass_fields__ if not name.startswith("escalation_")),
+    ESCALATION_DUE,
+    ESCALATION_LEVEL,
+]
+UNACKNOWLEDGED = and_(items.c.ack_due_at.is_not(None), items.c.acknowledged_at.is_(None))
 DEADLINE = case(
+    (and_(items.c.status.in_([Status.NEW, Status.AWAITING_REPLY]), UNACKNOWLEDGED), items.c.ack_due_at),
     (items.c.status.in_([Status.NEW, Status.AWAITING_REPLY]), items.c.first_reply_due_at),
     (items.c.status == Status.AWAITING_FINAL_REPLY, items.c.final_reply_due_at),
     else_=None,
 )
 
 
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the queue shows: states, stations (None: all), kind, channel, and whose items."""
+
+    statuses: tuple[Status, ...]
+    stations: tuple[str, ...] | None = None
+    kind: Kind | None = None
+    channel: Channel | None = None
+    assigned_to: str | None = None  # a username: "mine"
+    unassigned: bool = False
+    escalated: bool = False
+    search: str = ""  # a receipt code or words of the text
+
+
 class ConsoleStore(StoreBase):
-    def queue(
-        self, statuses: list[Status], stations: list[str] | None, kind: Kind | None = None, limit: int = 200
-    ) -> list[QueueRow]:
-        """Items in ``statuses``, earliest deadline (so overdue) first, then oldest."""
-        query = select(*QUEUE_COLUMNS).where(items.c.status.in_(statuses))
-        if stations is not None:
-            query = query.where(items.c.station.in_(stations))
-        if kind is not None:
-            query = query.where(items.c.kind == kind)
-        query = query.order_by(DEADLINE.is_(None), DEADLINE, items.c.received_at).limit(limit)
+    def queue(self, where: QueueFilter, now: dt.datetime, limit: int = 200) -> list[QueueRow]:
+        """Items matching ``where``: overdue 督办 first, then the earliest deadline (so overdue), then oldest."""
+        query = select(*QUEUE_COLUMNS).where(items.c.status.in_(where.statuses))
+        if where.stations is not None:
+            query = query.where(items.c.station.in_(where.stations))
+        for column, value in ((items.c.kind, where.kind), (items.c.channel, where.channel)):
+            if value is not None:
+                query = query.where(column == value)
+        if where.assigned_to is not None:
+            query = query.where(items.c.assigned_to == where.assigned_to)
+        if where.unassigned:
+            query = query.where(items.c.assigned_to.is_(None))
+        if where.escalated:
+            query = query.where(ESCALATION_DUE.is_not(None))
+        if where.search:
+            code = normalise_receipt_code(where.search)
+            words = where.search.replace("%", "").replace("_", "")
+            query = query.where(
+                items.c.receipt_code == code if code else items.c.text.contains(words, autoescape=False)
+            )
+        escalated_late = case((now > ESCALATION_DUE, 0), else_=1)
+        query = query.order_by(escalated_late, DEADLINE.is_(None), DEADLINE, items.c.received_at).limit(limit)
         with self.reading() as conn:
             return [QueueRow(**row._mapping) for row in conn.execute(query)]
 
@@ -131,21 +259,45 @@ class ConsoleStore(StoreBase):
             counts = {row[0]: int(row[1]) for row in conn.execute(query)}
         return {status: counts.get(status, 0) for status in Status}
 
+    def escalated_count(self, stations: list[str] | None) -> int:
+        """Open items with an open 督办."""
+        query = (
+            select(func.count()).select_from(items).where(items.c.status.in_(OPEN_STATES), ESCALATION_DUE.is_not(None))
+        )
+        if stations is not None:
+            query = query.where(items.c.station.in_(stations))
+        with self.reading() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def officer_names(self) -> dict[str, str]:
+        """Username → the name items show, for officers with a display name."""
+        with self.reading() as conn:
+            rows = conn.execute(select(users.c.username, users.c.display_name).where(users.c.display_name.is_not(None)))
+            return {r.username: r.display_name for r in rows}
+
     def overdue_items(self, now: dt.datetime) -> list[QueueRow]:
-        query = select(*QUEUE_COLUMNS).where(now > DEADLINE).order_by(DEADLINE)
+        query = select(*QUEUE_COLUMNS).where(now > DEADLINE).order_by(DEADLINE, items.c.id)
         with self.reading() as conn:
             return [QueueRow(**row._mapping) for row in conn.execute(query)]
 
     def console_item(self, item_id: int) -> ConsoleItem | None:
-        """One item with its replies, read in one transaction (so the version matches both)."""
+        """One item with its replies, 督办, callbacks and extension requests, read in one transaction."""
         with self.reading() as conn:
             row = conn.execute(select(*CONSOLE_COLUMNS).where(items.c.id == item_id)).first()
             if row is None:
                 return None
-            found = conn.execute(
-                select(*REPLY_COLUMNS).where(replies.c.item_id == item_id).order_by(replies.c.at, replies.c.id)
+
+            def related(columns: list[Any], table: Any, order: Any, kind: type) -> tuple[Any, ...]:
+                found = conn.execute(select(*columns).where(table.c.item_id == item_id).order_by(order, table.c.id))
+                return tuple(kind(**r._mapping) for r in found)
+
+            return ConsoleItem(
+                **row._mapping,
+                replies=related(REPLY_COLUMNS, replies, replies.c.at, Reply),
+                escalations=related(ESCALATION_COLUMNS, escalations, escalations.c.opened_at, Escalation),
+                callbacks=related(CALLBACK_COLUMNS, callbacks, callbacks.c.opened_at, Callback),
+                extensions=related(EXTENSION_COLUMNS, extensions, extensions.c.requested_at, Extension),
             )
-            return ConsoleItem(**row._mapping, replies=tuple(Reply(**r._mapping) for r in found))
 
     def replies(self, item_id: int) -> list[Reply]:
         item = self.console_item(item_id)
@@ -196,10 +348,73 @@ class ConsoleStore(StoreBase):
                 after["reply"] = change.reply.text
             if change.public_replies:
                 after["public_replies"] = {str(k): v for k, v in change.public_replies.items()}
+            if change.resolves_escalations:
+                conn.execute(
+                    update(escalations)
+                    .where(escalations.c.item_id == item.id, escalations.c.resolved_at.is_(None))
+                    .values(resolved_at=now, met=escalations.c.due_at >= now)
+                )
+            for record in change.records:
+                self.write_record(conn, item.id, change, record)
+                after.setdefault("records", []).append({"type": type(record).__name__, **_plain_fields(record)})
             self.audit(conn, now, actor, change.action, item.id, item.receipt_code, before, after)
             self.announce_change(conn)
             for message in change.messages:
                 self.outbox.enqueue(conn, message.recipient, message.subject, message.body, now, message.channel)  # type: ignore[attr-defined]
+
+    def write_record(self, conn: Connection, item_id: int, change: Change, record: Record) -> None:
+        """One row of a side table: a new 督办, callback or extension request, or a decision on one."""
+        actor, now = change.actor.username, change.at
+        if isinstance(record, NewEscalation):
+            conn.execute(
+                insert(escalations).values(
+                    item_id=item_id,
+                    level=record.level,
+                    reason=record.reason,
+                    opened_at=now,
+                    opened_by=actor,
+                    due_at=record.due_at,
+                )
+            )
+        elif isinstance(record, NewCallback):
+            conn.execute(
+                insert(callbacks).values(item_id=item_id, reason=record.reason, opened_at=now, due_at=record.due_at)
+            )
+        elif isinstance(record, CallbackOutcome):
+            done = conn.execute(
+                update(callbacks)
+                .where(
+                    callbacks.c.id == record.callback_id, callbacks.c.item_id == item_id, callbacks.c.done_at.is_(None)
+                )
+                .values(
+                    done_at=now,
+                    done_by=actor,
+                    reached=record.reached,
+                    satisfied=record.satisfied,
+                    corrected=record.corrected,
+                    note=record.note,
+                )
+            ).rowcount
+            if not done:
+                raise Conflict(item_id)
+        elif isinstance(record, NewExtension):
+            conn.execute(
+                insert(extensions).values(
+                    item_id=item_id, requested_by=actor, requested_at=now, reason=record.reason, days=record.days
+                )
+            )
+        else:
+            decided = conn.execute(
+                update(extensions)
+                .where(
+                    extensions.c.id == record.extension_id,
+                    extensions.c.item_id == item_id,
+                    extensions.c.decided_at.is_(None),
+                )
+                .values(decided_by=actor, decided_at=now, granted=record.granted, decision_note=record.note)
+            ).rowcount
+            if not decided:
+                raise Conflict(item_id)
 
     def audit(
         self,
@@ -274,6 +489,10 @@ class ConsoleStore(StoreBase):
                 )
                 self.announce_change(conn)
         return len(changed)
+
+
+def _plain_fields(record: Any) -> dict[str, Any]:
+    return {name: _plain(getattr(record, name)) for name in record.__dataclass_fields__}
 
 
 def _plain(value: Any) -> Any:

@@ -125,7 +125,7 @@ def carry(
     if action == "approve":
         form = approval_form(item) | form
     if action == "reply":
-        form = {"final_days": "7"} | form
+        form = {"case_type": "general_help"} | form
     return carry_out(store, PLANNER, item_id, action, actor, at or dt.datetime.now(dt.UTC), form)
 
 

@@ -13,51 +13,90 @@ import pytest
 from console_kit import add_item, carry
 
 from relay.casework import ACTIONS, Actor, Change, FieldErrors, Planner
+from relay.casework.change import CallbackOutcome, ExtensionDecision, NewEscalation, Officer
 from relay.errors import Conflict, Forbidden, NotFound
 from relay.models import Kind, ReplyKind, Role, Status
 from relay.settings import load_settings
+from relay.timefmt import BEIJING
 from relay.stations import StationInfo, Stations
 from relay.store import ConsoleItem, Reply, Store
+from relay.store.console import Callback, Extension
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 10, 1, 2, 0, tzinfo=dt.UTC)
 RECEIVED = NOW - dt.timedelta(hours=3)
 STATIONS = Stations(
     [
-        StationInfo("dongshan", "东山派出所", "云澜区", "0000-1", "/stations/dongshan/", "ds@example.test"),
-        StationInfo("hubin", "湖滨派出所", "云澜区", "0000-2", "/stations/hubin/", "hb@example.test"),
+        StationInfo("dongshan", "东山派出所", "东城区", "0000-1", "/stations/dongshan/", "ds@example.test"),
+        StationInfo("hubin", "湖滨派出所", "西湖区", "0000-2", "/stations/hubin/", "hb@example.test"),
     ]
 )
-PLANNER = Planner(STATIONS, load_settings(environ={}, secret_key="test", public_url="https://relay.test"))
+OFFICERS = {"dongshan": [Officer("li", "李明", "li@example.test"), Officer("zhao", "赵强", None)]}
+PLANNER = Planner(
+    STATIONS,
+    load_settings(environ={}, secret_key="test", public_url="https://relay.test"),
+    officers=lambda station: OFFICERS.get(station, []),
+)
 ACTORS = {
     Role.ADMIN: Actor("admin", Role.ADMIN),
     Role.MODERATOR: Actor("moderator", Role.MODERATOR),
     Role.STATION: Actor("dongshan", Role.STATION, ("dongshan",)),
+    Role.OFFICER: Actor("li", Role.OFFICER, ("dongshan",)),
 }
 CITY = {Role.ADMIN, Role.MODERATOR}
+STATION_SIDE = {Role.STATION, Role.OFFICER}
 OPEN = {Status.NEW, Status.AWAITING_REPLY, Status.AWAITING_FINAL_REPLY}
+ANSWERED = {Status.ANSWERED, Status.PUBLISHED, Status.REJECTED}
+PENDING = Extension(7, "dongshan", RECEIVED, "需要调取监控", 5, None, None, None, None)
+OPEN_CALLBACK = Callback(9, "low_rating", NOW, NOW + dt.timedelta(days=2), None, None, None, None, None, None)
+# What the item must already have for an action's condition (``when``) to hold.
+CONDITIONS: dict[str, dict[str, object]] = {
+    "grant_extension": {"extensions": (PENDING,)},
+    "refuse_extension": {"extensions": (PENDING,)},
+    "record_callback": {"callbacks": (OPEN_CALLBACK,)},
+}
 
 # Written out independently of relay/casework/actions.py: (who, from, kinds or None for all).
 RULES: dict[str, tuple[set[Role], set[Status], set[Kind] | None]] = {
     "accept": (CITY, {Status.NEW}, None),
-    "reply": (CITY | {Role.STATION}, OPEN, None),
+    "acknowledge": (CITY | STATION_SIDE, OPEN, {Kind.HAZARD}),
+    "assign": (CITY | {Role.STATION}, OPEN, None),
+    "claim": ({Role.OFFICER}, OPEN, None),
+    "reply": (CITY | STATION_SIDE, OPEN, None),
+    "push_back": (STATION_SIDE, {Status.NEW, Status.AWAITING_REPLY}, None),
+    "request_extension": (STATION_SIDE, OPEN, None),
+    "grant_extension": (CITY, OPEN, None),
+    "refuse_extension": (CITY, OPEN, None),
+    "transfer_out": (CITY, OPEN, None),
+    "open_callback": (CITY, ANSWERED, None),
+    "record_callback": (CITY, ANSWERED, None),
     "approve": (CITY, {Status.ANSWERED}, None),
     "reject": (CITY, {Status.NEW, Status.AWAITING_REPLY}, None),
     "spam": (CITY, OPEN, None),
     "transfer": (CITY, OPEN, None),
     "escalate": (CITY, OPEN, None),
     "deadline": (CITY, OPEN, {Kind.HELP}),
-    "reopen": (CITY, {Status.ANSWERED, Status.PUBLISHED, Status.REJECTED, Status.SPAM}, None),
+    "reopen": (CITY, ANSWERED | {Status.SPAM, Status.TRANSFERRED_OUT}, None),
 }
-GOOD_FORMS = {
+GOOD_FORMS: dict[str, dict[str, str]] = {
     "accept": {},
-    "reply": {"reply": "请携带身份证到户籍窗口办理。", "final_days": "7"},
+    "acknowledge": {"note": "已派社区民警核查"},
+    "assign": {"officer": "zhao"},
+    "claim": {},
+    "push_back": {"reason": "不属于本所辖区"},
+    "request_extension": {"days": "5", "reason": "需要调取监控"},
+    "grant_extension": {},
+    "refuse_extension": {"note": "理由不充分"},
+    "transfer_out": {"unit": "chengguan", "receiver": "王科员"},
+    "open_callback": {"reason": "complaint"},
+    "record_callback": {"reached": "yes", "satisfied": "no", "corrected": "yes", "note": "重新核实处理结果"},
+    "reply": {"reply": "请携带身份证到户籍窗口办理。", "case_type": "general_help"},
     "approve": {"public_text": "身份证丢了怎么补办？", "public_reply_1": "请到户籍窗口办理。"},
     "reject": {"reason": "不属于公安机关职责"},
     "spam": {},
     "transfer": {"station": "hubin"},
-    "escalate": {"note": "请今天内答复"},
-    "deadline": {"final_days": "15"},
+    "escalate": {"note": "请今天内答复", "level": "2"},
+    "deadline": {"case_type": "public_order_case"},
     "reopen": {},
 }
 
@@ -68,6 +107,9 @@ def expected_status(action: str, status: Status, kind: Kind) -> Status:
         return Status.AWAITING_FINAL_REPLY if first_of_help else Status.ANSWERED
     return {
         "accept": Status.AWAITING_REPLY,
+        "push_back": Status.NEW,
+        "transfer_out": Status.TRANSFERRED_OUT,
+        "record_callback": Status.AWAITING_REPLY,  # the good form reopens it for correction (整改)
         "approve": Status.PUBLISHED,
         "reject": Status.REJECTED,
         "spam": Status.SPAM,
@@ -101,6 +143,7 @@ def an_item(status: Status, kind: Kind, station: str = "dongshan", **overrides: 
         "version": 3,
         "live_at": None,
         "replies": (Reply(1, ReplyKind.FIRST, "请到户籍窗口办理。", "dongshan", NOW, None),),
+        "ack_due_at": RECEIVED + dt.timedelta(hours=2) if kind is Kind.HAZARD else None,
     }
     values.update(overrides)
     return ConsoleItem(**values)  # type: ignore[arg-type]
@@ -112,7 +155,7 @@ CASES = [(action, status, role, kind) for action in ACTIONS for status in Status
 @pytest.mark.parametrize(("action", "status", "role", "kind"), CASES, ids=["-".join(map(str, c)) for c in CASES])
 def test_plan_for_every_action_state_role_and_kind(action: str, status: Status, role: Role, kind: Kind) -> None:
     roles, states, kinds = RULES[action]
-    item = an_item(status, kind)
+    item = an_item(status, kind, **CONDITIONS.get(action, {}))
     plan = lambda: PLANNER.plan(action, item, GOOD_FORMS[action], ACTORS[role], NOW)  # noqa: E731
     if role not in roles:
         with pytest.raises(Forbidden):
@@ -129,11 +172,15 @@ def test_plan_for_every_action_state_role_and_kind(action: str, status: Status, 
     assert set(PLANNER.actions_for(ACTORS[role], item)) >= {ACTIONS[action]}
 
 
-@pytest.mark.parametrize("action", [a for a in ACTIONS if a not in ("accept", "spam", "reopen")])
+NO_FORM = ("accept", "spam", "reopen", "acknowledge", "claim", "grant_extension", "open_callback")
+
+
+@pytest.mark.parametrize("action", [a for a in ACTIONS if a not in NO_FORM])
 def test_an_empty_form_gets_field_errors_not_a_change(action: str) -> None:
     roles, states, kinds = RULES[action]
-    item = an_item(sorted(states)[0], Kind.HELP)
-    planned = PLANNER.plan(action, item, {}, ACTORS[Role.MODERATOR], NOW)
+    item = an_item(sorted(states)[0], Kind.HELP, **CONDITIONS.get(action, {}))
+    actor = ACTORS[Role.MODERATOR] if Role.MODERATOR in roles else ACTORS[Role.OFFICER]
+    planned = PLANNER.plan(action, item, {}, actor, NOW)
     assert isinstance(planned, FieldErrors) and planned.errors, planned
     assert all(re.search(r"[\u4e00-\u9fff]", message) for message in planned.errors.values())
 
@@ -142,7 +189,9 @@ def test_what_each_change_carries() -> None:
     moderator = ACTORS[Role.MODERATOR]
     first = PLANNER.plan("reply", an_item(Status.AWAITING_REPLY, Kind.HELP), GOOD_FORMS["reply"], moderator, NOW)
     assert isinstance(first, Change) and first.reply is not None and first.reply.kind is ReplyKind.FIRST
-    assert first.deadlines == {"final_reply_due_at": RECEIVED + dt.timedelta(days=7)}
+    # 一般群众求助: 15 calendar days from receipt (1 October, Beijing), to the end of the last day
+    assert first.deadlines == {"final_reply_due_at": dt.datetime(2026, 10, 16, 23, 59, 59, tzinfo=BEIJING)}
+    assert first.fields["case_type"] == "general_help"
     assert [m.recipient for m in first.messages] == ["wang@example.test"]
     assert "13912345678" not in first.messages[0].subject
     kept = an_item(Status.AWAITING_REPLY, Kind.HELP, final_reply_due_at=RECEIVED + dt.timedelta(days=30))
@@ -158,10 +207,96 @@ def test_what_each_change_carries() -> None:
     }
     assert approve.public_replies == {1: "请到户籍窗口办理。"}
     transfer = PLANNER.plan("transfer", an_item(Status.NEW, Kind.QUESTION), {"station": "hubin"}, moderator, NOW)
-    assert isinstance(transfer, Change) and transfer.fields == {"station": "hubin"}
+    assert isinstance(transfer, Change) and transfer.fields == {"station": "hubin", "assigned_to": None}
     assert [m.recipient for m in transfer.messages] == ["hb@example.test"] and "湖滨派出所" in (transfer.note or "")
     reopen = PLANNER.plan("reopen", an_item(Status.PUBLISHED, Kind.QUESTION), {}, moderator, NOW)
-    assert isinstance(reopen, Change) and reopen.fields == {"published_at": None, "live_at": None}
+    assert isinstance(reopen, Change)
+    assert reopen.fields == {"published_at": None, "live_at": None, "transferred_to": None}
+
+
+def test_casework_changes() -> None:
+    moderator, officer = ACTORS[Role.MODERATOR], ACTORS[Role.OFFICER]
+    hazard = an_item(Status.NEW, Kind.HAZARD)
+    ack = PLANNER.plan("acknowledge", hazard, {}, officer, NOW)
+    assert isinstance(ack, Change) and ack.fields == {"acknowledged_at": NOW}
+    acked = an_item(Status.NEW, Kind.HAZARD, acknowledged_at=NOW)
+    with pytest.raises(Conflict):  # the condition no longer holds: acknowledged already
+        PLANNER.plan("acknowledge", acked, {}, officer, NOW)
+    replied = PLANNER.plan("reply", hazard, {"reply": "已处理"}, officer, NOW)
+    assert isinstance(replied, Change) and replied.fields == {"acknowledged_at": NOW, "assigned_to": "li"}
+    # 督办 e-mails the chief's mailbox (the station's) and the district office, with its own deadline
+    escalation = PLANNER.plan(
+        "escalate",
+        an_item(Status.AWAITING_REPLY, Kind.QUESTION),
+        {"level": "3", "note": "群众多次反映", "due_hours": "48"},
+        moderator,
+        NOW,
+    )
+    assert isinstance(escalation, Change)
+    assert [m.recipient for m in escalation.messages] == ["ds@example.test", "dongcheng@pcs.yunlan.example"]
+    assert "挂牌督办" in escalation.messages[0].subject and "王建国" not in escalation.messages[0].body
+    assert escalation.records == (NewEscalation(3, "群众多次反映", NOW + dt.timedelta(hours=48)),)
+    # transfer out: the masked text and the tracking link to the unit's mailbox
+    out = PLANNER.plan(
+        "transfer_out", an_item(Status.AWAITING_REPLY, Kind.HAZARD), GOOD_FORMS["transfer_out"], moderator, NOW
+    )
+    assert isinstance(out, Change) and out.status is Status.TRANSFERRED_OUT and out.resolves_escalations
+    (mail,) = out.messages
+    assert mail.recipient == "chengguan@gov.yunlan.example" and "/track/ABCD-EFGH" in mail.body
+    assert "13912345678" not in mail.body and "王建国" not in mail.body and "补办" in mail.body
+    # an extension granted moves the deadline being chased by working days: from 2 October (a holiday),
+    # 5 working days are 8, 9, 10 (the make-up working Saturday), 12 and 13 October 2026
+    waiting = an_item(Status.AWAITING_REPLY, Kind.QUESTION, extensions=(PENDING,))
+    granted = PLANNER.plan("grant_extension", waiting, {}, moderator, NOW)
+    assert isinstance(granted, Change)
+    assert granted.deadlines == {"first_reply_due_at": dt.datetime(2026, 10, 13, 23, 59, 59, tzinfo=BEIJING)}
+    assert granted.records == (ExtensionDecision(7, True, ""),)
+    refused = PLANNER.plan("refuse_extension", waiting, {}, moderator, NOW)
+    assert isinstance(refused, FieldErrors) and "note" in refused.errors
+    with pytest.raises(Conflict):
+        PLANNER.plan("grant_extension", an_item(Status.AWAITING_REPLY, Kind.QUESTION), {}, moderator, NOW)
+    # assign: only an officer of the item's station; claim only when unassigned
+    assigned = PLANNER.plan("assign", an_item(Status.NEW, Kind.QUESTION), {"officer": "li"}, moderator, NOW)
+    assert isinstance(assigned, Change) and assigned.fields == {"assigned_to": "li"}
+    assert [m.recipient for m in assigned.messages] == ["li@example.test"]
+    stranger = PLANNER.plan("assign", an_item(Status.NEW, Kind.QUESTION), {"officer": "someone"}, moderator, NOW)
+    assert isinstance(stranger, FieldErrors)
+    with pytest.raises(Conflict):
+        PLANNER.plan("claim", an_item(Status.NEW, Kind.QUESTION, assigned_to="zhao"), {}, officer, NOW)
+    back = PLANNER.plan(
+        "push_back",
+        an_item(Status.AWAITING_REPLY, Kind.QUESTION, assigned_to="li"),
+        GOOD_FORMS["push_back"],
+        officer,
+        NOW,
+    )
+    assert isinstance(back, Change) and back.status is Status.NEW and back.fields == {"assigned_to": None}
+    # a callback recorded without correction keeps the state; with correction it reopens with a new clock
+    callback = an_item(Status.PUBLISHED, Kind.QUESTION, callbacks=(OPEN_CALLBACK,))
+    kept = PLANNER.plan("record_callback", callback, {"reached": "yes", "satisfied": "yes"}, moderator, NOW)
+    assert isinstance(kept, Change) and kept.status is Status.PUBLISHED
+    assert kept.records == (CallbackOutcome(9, True, True, False, ""),)
+    unreached = PLANNER.plan("record_callback", callback, {"reached": "no"}, moderator, NOW)
+    assert isinstance(unreached, Change) and unreached.records[0].satisfied is None  # type: ignore[union-attr]
+    corrected = PLANNER.plan("record_callback", callback, GOOD_FORMS["record_callback"], moderator, NOW)
+    assert isinstance(corrected, Change) and corrected.status is Status.AWAITING_REPLY
+    assert corrected.deadlines == {"first_reply_due_at": NOW + dt.timedelta(hours=24)}
+    # a help request's final deadline: a case type, or another date with a reason
+    help_item = an_item(Status.AWAITING_REPLY, Kind.HELP)
+    no_reason = PLANNER.plan(
+        "deadline", help_item, {"case_type": "general_help", "final_due": "2026-11-30"}, moderator, NOW
+    )
+    assert isinstance(no_reason, FieldErrors) and "final_due_note" in no_reason.errors
+    overridden = PLANNER.plan(
+        "deadline",
+        help_item,
+        {"case_type": "general_help", "final_due": "2026-11-30", "final_due_note": "需会同街道调查"},
+        moderator,
+        NOW,
+    )
+    assert isinstance(overridden, Change)
+    assert overridden.deadlines == {"final_reply_due_at": dt.datetime(2026, 11, 30, 23, 59, 59, tzinfo=BEIJING)}
+    assert overridden.fields == {"case_type": "general_help", "final_due_note": "需会同街道调查"}
 
 
 def test_refusals_name_the_problem() -> None:
@@ -222,14 +357,16 @@ def test_apply_writes_everything_in_one_transaction_or_nothing(store: Store) -> 
 # -- the docs' table is the code's table ------------------------------------------
 
 
-def documented_actions() -> dict[str, tuple[str, set[str], set[str], set[str], set[str] | None]]:
+def documented_actions() -> dict[str, tuple[str, set[str], set[str], set[str], set[str] | None, str]]:
     text = (ROOT / "docs" / "relay.md").read_text(encoding="utf-8")
-    start = text.index("| action | 中文 | who | kinds | from | to |")
+    start = text.index("| action | 中文 | who | kinds | from | to | when |")
     rows = {}
     for line in text[start:].splitlines()[2:]:
         if not line.startswith("|"):
             break
-        name, label, who, kinds, sources, targets = (cell.strip().strip("`") for cell in line.strip("|").split("|"))
+        name, label, who, kinds, sources, targets, when = (
+            cell.strip().strip("`") for cell in line.strip("|").split("|")
+        )
         split = lambda cell: {part.strip() for part in cell.split(",")}  # noqa: E731
         rows[name] = (
             label,
@@ -237,6 +374,7 @@ def documented_actions() -> dict[str, tuple[str, set[str], set[str], set[str], s
             {k.value for k in Kind} if kinds == "all" else split(kinds),
             split(sources),
             None if targets == "(unchanged)" else split(targets),
+            when,
         )
     return rows
 
@@ -245,7 +383,8 @@ def test_the_state_table_in_the_docs_is_the_code() -> None:
     documented = documented_actions()
     assert set(documented) == set(ACTIONS)
     for name, action in ACTIONS.items():
-        label, who, kinds, sources, targets = documented[name]
+        label, who, kinds, sources, targets, when = documented[name]
+        assert when == action.condition, name
         assert label == action.label, name
         assert who == {r.value for r in action.roles}, name
         assert kinds == {k.value for k in action.kinds}, name
@@ -256,7 +395,8 @@ def test_the_state_table_in_the_docs_is_the_code() -> None:
 def test_every_outcome_the_planner_gives_is_in_the_table() -> None:
     for action, status, role, kind in CASES:
         try:
-            change = PLANNER.plan(action, an_item(status, kind), GOOD_FORMS[action], ACTORS[role], NOW)
+            item = an_item(status, kind, **CONDITIONS.get(action, {}))
+            change = PLANNER.plan(action, item, GOOD_FORMS[action], ACTORS[role], NOW)
         except (Forbidden, Conflict):
             continue
         targets = ACTIONS[action].to_states
