@@ -240,6 +240,13 @@ def published_ids(export: Path) -> list[int]:
     return [item["id"] for item in json.loads(export.read_text(encoding="utf-8"))["items"]]
 
 
+@task(help={"jieba": "also measure rules + jieba person names (needs pip install jieba)", "misses": "list each miss"})
+def bench_mask(c: Context, jieba: bool = False, misses: bool = False) -> None:
+    """Masking recall and false-positive rate per category on tests/data/mask_corpus.tsv."""
+    flags = (" --jieba" if jieba else "") + (" --misses" if misses else "")
+    c.run(f"{sys.executable} {ROOT / 'benchmarks' / 'bench_mask.py'}{flags}", pty=False)
+
+
 @task(help={"site_port": "port for the site", "relay_port": "port for the relay"})
 def demo(c: Context, site_port: int = 8000, relay_port: int = 8001) -> None:
     """Build the demo site, start the relay on its embedded SQLite store, serve both."""

@@ -1,159 +1,306 @@
-"""Mask personal data in a public question before a moderator publishes it.
+"""Mask personal data in public text, and flag what still looks like personal data.
 
-In: the question text as submitted (Chinese, full- or half-width punctuation and
-digits) and the names the submitter typed in the form's name field.
-Out: the same text with personal data replaced by ``*``; every character outside a
-masked item (whitespace, punctuation, line breaks) is left exactly as it was.  The console
-pre-fills this as the edited public text and the moderator corrects it.
+The API (the console's approve form, the tracking page and the export use it):
 
-- mobiles ``138 0013 8000`` / ``+86-13800138000`` -> ``138****8000`` (a ``+86``/``86``/``0`` prefix is kept);
-- landlines ``(0417)2831101`` / ``0417-2831101`` / ``04172831101`` -> ``0417-*******`` (extension digits starred);
-- ID cards (18 = 17 digits + digit/X, or 15 digits) -> first 3 kept, every other digit starred in place;
-- bank cards (16-19 digits, maybe in groups of 4) -> first 4 kept, every other digit starred in place;
-- plates ``辽C12345`` / ``粤B·D12345`` -> ``辽C·*****`` (separator normalised to ``·``);
-- e-mail ``zhangwei@example.com`` -> ``z***@example.com``;
-- ``known_names`` (length >= 2): every occurrence -> surname kept, the rest starred;
-- names after a trigger (我叫, 我是, 本人, 姓名：, 联系人, 报案人, 我儿子, 邻居 ...): surname kept,
-  given name starred per character (``我叫张伟`` -> ``我叫张*``, ``姓名：欧阳娜娜`` -> ``姓名：欧阳**``).
+``mask_text(text, known=PersonalData()) -> Masking``
+    ``Masking.text`` is ``text`` with personal data starred; every character
+    outside a masked item is left exactly as it was.  ``Masking.spans`` lists
+    each masked item as a ``MaskedSpan`` (``id``, ``category``, ``start``/``end``
+    in the original, ``original``, ``replacement``, and ``masked_start``/
+    ``masked_end`` in the masked text, for highlighting).  ``Masking.flags``
+    lists what still looks like personal data in the masked text (see
+    ``find_flags``).  ``Masking.segments()`` cuts the masked text into
+    ``(piece, category or None)`` pairs for a template to wrap in ``<mark>``.
+``find_flags(text) -> tuple[Flag, ...]``
+    What looks like personal data in any text (run it again on the text the
+    moderator submits): long digit runs (``digits``), ``@`` and spelled-out
+    at-signs (``at_sign``), house, building and room numbers (``address``) and
+    name-like tokens after trigger words (``name``).  A ``Flag`` has ``id``,
+    ``kind``, ``start``/``end``, ``text`` and a Chinese ``message`` for the
+    moderator.  The ``id`` depends only on the kind, the flagged text and how
+    many identical flags come before it, so it survives edits elsewhere in the
+    text: the form posts the ids the moderator confirmed, and approval waits
+    until ``unconfirmed_flags(text, confirmed_ids)`` is empty.
+``mask_personal_data(text, known_names=(), known=None) -> str``
+    Just the masked text (the console's pre-filled public text).
+``PersonalData.from_form(name, phone, email)``
+    The submitter's own name, phone and e-mail from the form: masked wherever
+    they appear (replies included), also written with spaces, dashes, Chinese
+    numerals, the given name alone, or the name in pinyin.
 
-Digit runs are only taken whole (no digit directly before or after), so a valid
-number inside a longer run is left alone.  Detection runs on a copy with full-width
-forms folded to ASCII (same length), so ``１３８…`` is found and kept full-width.
+Categories: ``phone`` (mobiles with any separators or in Chinese numerals,
+landlines with area code in any grouping, numbers after 电话/座机/tel),
+``id_card`` (18 or 15 digits), ``bank_card`` (16-19 digits, maybe in groups of
+4), ``plate``, ``email`` (also ``at``/``dot``/艾特/点/``#`` spellings), ``im``
+(WeChat ids and QQ numbers after their names), ``address`` (building, unit and
+room numbers; house numbers after 家住/住在/住址/门牌号; ``3-2-501``), ``name``
+(surname kept, given name starred, after a trigger such as 我叫, 我是, 本人,
+姓名：, 签名：, 落款：, 报警人：, 业主, 联系人 or family words; pinyin names after a
+trigger) and ``known`` (the submitter's own data).  Masking is idempotent.
 
 Name heuristic (prefers missing a name over starring a place or a common word):
-after a trigger (optionally followed by 是/叫/为 and a colon) comes a surname from
-~145 common single and ~30 compound surnames, then a 1- or 2-character given name
-of CJK characters that are not function words (的, 在, 是, 今, 你 ...).  The candidate
-counts only if the character after it is a boundary: end of text, anything that is
-not a CJK character (punctuation, space, digit, Latin letter, but not ``*``), the
-start of other masked data, or a boundary word (的, 在, 住, 家, 今年, 电话, 手机,
-身份证, 联系, 打 ...).  The shortest candidate that fits wins (``张伟家住`` -> ``张*家住``).
-Rejected: a title after the surname (先生, 女士, 阿姨, 大爷, 师傅, 某 ...: ``王先生``,
-``张某`` stay), a given name ending in a place suffix (区, 村, 路, 镇, 所 ...: 江北区,
-王家村, 高新区), a lone 家, and common words starting with a surname (高中, 周末, 马上 ...).
-Known limits: names without a trigger or known_names are missed, as are names whose
-surname is not in the list; a rare name ending in a boundary character keeps it
-visible (李大家 -> 李*家); landlines without an area code, numbers grouped in unusual
-ways (1380 013 8000), foreign numbers and passport numbers are not recognised.
+after a trigger comes a surname from ~145 single and ~30 compound surnames, then
+a 1- or 2-character given name that is not a function word, and then a boundary
+(end, punctuation, space, digit, other masked data, or a word such as 的, 在, 家,
+反映, 想, 咨询, 请问, 今年, 电话).  The shortest fitting candidate wins.  Titles
+(先生, 女士, 阿姨, 某 ...), place suffixes (区, 村, 路 ...) and common words
+(高中, 周末 ...) are rejected.  A name found after a trigger is masked wherever
+else it appears in the text.  Known limits: names without a trigger (and not
+the submitter's own) are missed, as are surnames outside the list; addresses
+are masked only down to the numbers, street and compound names stay.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
 
-Span = tuple[int, int, str]
-Render = Callable[[re.Match[str], str], str | None]
+from .maskwords import (
+    BOUNDARY_WORDS,
+    COMPOUND_SURNAMES,
+    LINE_START_VERBS,
+    NAME_TRIGGER_RE,
+    NOT_GIVEN,
+    NOT_NAMES,
+    PINYIN_SYLLABLE,
+    PLACE_SUFFIXES,
+    SURNAMES,
+    TITLES,
+    pinyin_surnames,
+)
 
 FULLWIDTH_TO_ASCII = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-_SEP = r"[ \-–]"
-
-EMAIL_RE = re.compile(
-    r"(?<![\w.%+\-])(?P<first>[A-Za-z0-9])[\w.%+\-]*@"
-    r"(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,})",
-    re.ASCII,  # \w is [A-Za-z0-9_] here, so 邮箱zhang_wei@… starts at z
-)
-ID_CARD_RE = re.compile(rf"(?<!\d)[1-9]\d{{2}}(?:\d{{3}}{_SEP}?\d{{8}}{_SEP}?\d{{3}}[\dXx]|\d{{12}})(?![\dXx])")
-BANK_CARD_RE = re.compile(rf"(?<!\d)\d{{4}}(?:{_SEP}?\d{{4}}){{3}}(?:{_SEP}?\d{{1,3}})?(?!\d)")
-MOBILE_RE = re.compile(
-    rf"(?<!\d)(?P<prefix>(?:\+|00)?86{_SEP}?|0)?(?P<head>1[3-9]\d){_SEP}?\d{{4}}{_SEP}?(?P<tail>\d{{4}})(?!\d)"
-)
-LANDLINE_RE = re.compile(
-    rf"(?<!\d)(?P<open>\()?(?P<area>0(?:10|2\d|[3-9]\d{{2}}))(?(open)\)){_SEP}?(?P<local>[2-9]\d{{6,7}})"
-    r"(?P<ext> *(?:-|转|分机|[Ee][Xx][Tt]\.?|[Xx]) *\d{1,6})?(?!\d)"
-)
-PLATE_RE = re.compile(
-    r"(?P<head>[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Za-z])"
-    r"[·•.\- ・]?(?P<rest>[A-Za-z0-9]{5,6})(?![A-Za-z0-9])"
-)
+CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九幺", "001234567891")
+SEP = r"(?:[ \t]*[-–—.·_/][ \t]*|[ \t]+)"  # one separator between digits: dash, dot, slash or spaces
+GROUP_SEP = r"[ \-–—.·]"
+_CJK = "\u4e00-\u9fff"
 
 
-def _words(spaced: str) -> tuple[str, ...]:
-    return tuple(spaced.split())
+@dataclass(frozen=True)
+class PersonalData:
+    """What the submitter typed in the form; masked wherever it appears."""
+
+    names: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+
+    @classmethod
+    def from_form(cls, name: str | None = None, phone: str | None = None, email: str | None = None) -> PersonalData:
+        return cls(tuple(filter(None, [name])), tuple(filter(None, [phone])), tuple(filter(None, [email])))
 
 
-_TRIGGERS = _words(
-    "我叫 我是 本人 姓名 名字 名叫 叫做 叫 联系人 报案人 当事人 嫌疑人 受害人 车主 邻居 我儿子 我女儿 我爸爸 我妈妈 "
-    "我爸 我妈 我父亲 我母亲 我丈夫 我妻子 我老公 我老婆 我爱人 我哥哥 我姐姐 我弟弟 我妹妹 我哥 我姐 我弟 我妹"
-)
-NAME_TRIGGER_RE = re.compile("(?:" + "|".join(sorted(_TRIGGERS, key=len, reverse=True)) + r")(?:是|叫|为)?:?[ \t]*")
+@dataclass(frozen=True)
+class MaskedSpan:
+    id: str
+    category: str
+    start: int
+    end: int
+    original: str
+    replacement: str
+    masked_start: int
+    masked_end: int
 
-SURNAMES = frozenset(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩邓冯曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈"
-    "钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常汤康易乔"
-    "赖文施洪辛柴牛樊葛邢安齐伍庞颜倪庄聂章鲁岳翟殷詹申耿关兰焦俞左柳甘祝包宁尚符舒阮"
-)
-COMPOUND_SURNAMES = frozenset(
-    _words(
-        "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 轩辕 端木 独孤 南宫 西门 百里 呼延 "
-        "澹台 公冶 太史 申屠 钟离 闻人 赫连 万俟 第五"
+
+@dataclass(frozen=True)
+class Flag:
+    id: str
+    kind: str
+    start: int
+    end: int
+    text: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Masking:
+    text: str
+    spans: tuple[MaskedSpan, ...]
+    flags: tuple[Flag, ...]
+
+    def segments(self) -> list[tuple[str, str | None]]:
+        """The masked text as ``(piece, category)`` pairs; ``None`` for text that was not masked."""
+        pieces: list[tuple[str, str | None]] = []
+        last = 0
+        for span in self.spans:
+            if span.masked_start > last:
+                pieces.append((self.text[last : span.masked_start], None))
+            pieces.append((self.text[span.masked_start : span.masked_end], span.category))
+            last = span.masked_end
+        if last < len(self.text):
+            pieces.append((self.text[last:], None))
+        return pieces
+
+
+# -- detectors: (category, pattern, which copy it reads, render) ---------------------------------------------
+
+Render = Callable[[re.Match[str], str], str | None]
+
+
+_NUMERALS = frozenset("〇零一二三四五六七八九十两幺")
+
+
+def _star(text: str) -> str:
+    """Star digits (any width, Chinese numerals too) and Latin letters; keep separators and other words."""
+    return "".join(
+        "*" if c.isdigit() or c in _NUMERALS or (c.translate(FULLWIDTH_TO_ASCII).isascii() and c.isalnum()) else c
+        for c in text
     )
-)
-TITLES = _words(
-    "先生 女士 小姐 太太 夫人 阿姨 大爷 大妈 大娘 大姐 大哥 大叔 大伯 大婶 师傅 老师 同学 同志 警官 医生 律师 "
-    "经理 老板 主任 书记 所长 队长 局长 某 总 哥 姐 叔 婶 伯 姨 老 氏 工"
-)
-NOT_GIVEN = frozenset("的了在是和与及住说也都就被把给从到于今昨你您他她它我们这那个吗呢吧啊电手身联等因所号")
-PLACE_SUFFIXES = frozenset(
-    "区县市省州镇乡村庄屯路街巷道号楼栋院所局站队厂店场园馆处科部校门口港桥湾湖岛沟岭坡营堡旗委办矿社组寨"
-)
-NOT_NAMES = frozenset(
-    _words(
-        "高中 高三 高二 高一 高考 高速 高新 高层 于是 万一 方便 方面 方向 常住 常年 常常 安全 安排 文明 文化 文件 周末 "
-        "周边 周围 周日 周一 周二 周三 周四 周五 周六 夏天 白天 白班 马上 马路 田里 程序 任何 许多 何时 关于 关系 "
-        "江北 江南 江东 江西 华北 华南 黄河 金融 石油 包括 申请 符合 宁愿 左边 龙头 钱包 董事 孙子"
-    )
-)
-BOUNDARY_WORDS = _words(
-    "的 在 住 家 是 和 与 跟 说 也 都 已 被 给 从 到 于 把 及 今年 今天 昨天 明天 前天 去年 电话 手机 身份证 联系 "
-    "号码 现在 现住 一直 经常 曾经 打 骂 偷 欠 借 找 让 要 去 不 没 还 又 就"
-)
-
-
-def _orig(m: re.Match[str], text: str, group: str) -> str:
-    start, end = m.span(group)
-    return text[start:end] if start >= 0 else ""
 
 
 def _star_after(keep: int) -> Render:
-    """Keep ``keep`` characters, star every later digit or letter in place, keep separators."""
+    """Keep the first ``keep`` characters, star every later digit or letter in place."""
 
     def render(m: re.Match[str], text: str) -> str:
         start, end = m.span()
-        tail = zip(m.group()[keep:], text[start + keep : end], strict=True)
-        return text[start : start + keep] + "".join("*" if n.isalnum() else o for n, o in tail)
+        return text[start : start + keep] + _star(text[start + keep : end])
 
     return render
 
 
-def _mobile(m: re.Match[str], text: str) -> str:
-    return _orig(m, text, "prefix") + _orig(m, text, "head") + "****" + _orig(m, text, "tail")
+def _digit_positions(m: re.Match[str], start: int | None = None) -> list[int]:
+    begin = m.start() if start is None else start
+    return [begin + i for i, c in enumerate(m.string[begin : m.end()]) if c.isdigit()]
+
+
+def _keep_head_and_tail(m: re.Match[str], text: str) -> str:
+    """``139 0008 0008`` -> ``139****0008``: a prefix (+86), three digits and the last four are kept."""
+    body = m.start("body")
+    digits = _digit_positions(m, body)
+    if len(digits) < 8:
+        return text[m.start() : body] + _star(text[body : m.end()])
+    return text[m.start() : digits[2] + 1] + "****" + text[digits[-4] : m.end()]
 
 
 def _landline(m: re.Match[str], text: str) -> str:
-    ext = "".join("*" if c.isdigit() else c for c in _orig(m, text, "ext"))
-    return _orig(m, text, "area") + "-" + "*" * len(m.group("local")) + ext
+    ext = _star(text[m.start("ext") : m.end("ext")]) if m.group("ext") else ""
+    local = sum(c.isdigit() for c in m.group("local"))
+    return text[m.start("area") : m.end("area")] + "-" + "*" * local + ext
+
+
+def _star_all(m: re.Match[str], text: str) -> str:
+    return _star(text[m.start() : m.end()])
+
+
+def _group_star(*groups: str) -> Render:
+    """Star the digits and letters of the named groups that matched, keep the rest of the match."""
+
+    def render(m: re.Match[str], text: str) -> str:
+        out, last = [], m.start()
+        for group in groups:
+            start, end = m.span(group)
+            if start >= 0:
+                out += [text[last:start], _star(text[start:end])]
+                last = end
+        return "".join(out) + text[last : m.end()]
+
+    return render
+
+
+def _first_and_stars(group: str) -> Render:
+    def render(m: re.Match[str], text: str) -> str:
+        start, end = m.span(group)
+        return text[m.start() : start + 1] + "***" + text[end : m.end()]
+
+    return render
 
 
 def _plate(m: re.Match[str], text: str) -> str | None:
     rest = m.group("rest")
     if sum(c.isdigit() for c in rest) < 3:  # 新iPad12 is no plate
         return None
-    return _orig(m, text, "head") + "·" + "*" * len(rest)
+    province, letter = text[m.start("province")], text[m.start("letter")]
+    return f"{province}{letter}·" + "*" * len(rest)
 
 
 def _email(m: re.Match[str], text: str) -> str:
-    return _orig(m, text, "first") + "***@" + _orig(m, text, "domain")
+    return text[m.start("first")] + "***" + text[m.start("at") : m.end()]
 
 
-DETECTORS: tuple[tuple[re.Pattern[str], Render], ...] = (
-    (EMAIL_RE, _email),
-    (ID_CARD_RE, _star_after(3)),
-    (BANK_CARD_RE, _star_after(4)),
-    (MOBILE_RE, _mobile),
-    (LANDLINE_RE, _landline),
-    (PLATE_RE, _plate),
+EMAIL_RE = re.compile(
+    r"(?<![\w.%+\-])(?P<first>[A-Za-z0-9])[\w.%+\-]*(?P<at>@)"
+    r"(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,})",
+    re.ASCII,
 )
+_AT = r"(?:[ \t]*(?:@|\(at\)|\[at\]|\{at\}|<at>|（at）|【at】|艾特|#)[ \t]*|[ \t]+at[ \t]+)"
+_DOT = r"(?:[ \t]*(?:\(dot\)|\[dot\]|\{dot\}|（dot）|【dot】|点|。|\.)[ \t]*|[ \t]+dot[ \t]+)"
+_TLD = r"(?:com|cn|net|org|edu|gov|cc|io|me|info|top|xyz|hk)"
+SPELLED_EMAIL_RE = re.compile(
+    rf"(?<![\w.%+\-])(?P<first>[A-Za-z0-9])[\w.%+\-]*(?P<at>{_AT})"
+    rf"(?P<domain>[A-Za-z0-9\-]+(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}{_TLD})(?![A-Za-z0-9])",
+    re.ASCII | re.IGNORECASE,
+)
+_ID_GROUPS = (
+    r"[0-9]{17}[0-9Xx]",
+    rf"[0-9]{{6}}(?P<s1>{GROUP_SEP})[0-9]{{8}}(?P=s1)[0-9]{{3}}[0-9Xx]",
+    rf"[0-9]{{4}}(?P<s2>{GROUP_SEP})[0-9]{{4}}(?P=s2)[0-9]{{4}}(?P=s2)[0-9]{{4}}(?P=s2)[0-9][0-9Xx]",
+    r"[0-9]{15}",
+)
+ID_CARD_RE = re.compile(rf"(?<![0-9])(?=[1-9])(?:{'|'.join(_ID_GROUPS)})(?![0-9Xx])")
+BANK_CARD_RE = re.compile(
+    rf"(?<![0-9])(?:[0-9]{{16,19}}|[0-9]{{4}}(?P<s>{GROUP_SEP})[0-9]{{4}}(?P=s)[0-9]{{4}}(?P=s)[0-9]{{1,4}}"
+    rf"(?:(?P=s)[0-9]{{1,4}})?)(?![0-9])"
+)
+MOBILE_RE = re.compile(rf"(?<![0-9])(?:(?:\+|00)?86{SEP}?)?(?P<body>1{SEP}?[3-9](?:{SEP}?[0-9]){{9}})(?![0-9])")
+LANDLINE_RE = re.compile(
+    rf"(?<![0-9])(?P<open>\()?(?P<area>0(?:10|2[0-9]|[3-9][0-9]{{2}}))(?(open)\)){SEP}?"
+    rf"(?P<local>[2-9][0-9]{{2,3}}{SEP}?[0-9]{{4}})"
+    r"(?P<ext> *(?:-|转|分机|[Ee][Xx][Tt]\.?|[Xx]) *[0-9]{1,6})?(?![0-9])"
+)
+PHONE_AFTER_WORD_RE = re.compile(
+    r"(?:电话|手机|座机|固话|联系方式|[Tt][Ee][Ll]|[Pp]hone)(?:号码|号)?[ \t]*(?:[:是为][ \t]*)?"
+    rf"(?P<body>[0-9](?:{SEP}?[0-9]){{6,11}})(?![0-9])"
+)
+PLATE_RE = re.compile(
+    r"(?P<province>[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼])[ ·•.\-・]?"
+    r"(?P<letter>[A-Za-z])[ ·•.\-・]?(?P<rest>[A-Za-z0-9]{5,6}|[A-Za-z0-9]{4}[学挂警港澳领])(?![A-Za-z0-9])"
+)
+WECHAT_RE = re.compile(
+    r"(?:微信|威信|薇信|[Vv]信|[Vv][Xx]|[Ww][Xx]|weixin|[Ww]e[Cc]hat)(?:号|ID|id|账号)?[ \t]*(?:[:是为][ \t]*)?"
+    r"(?P<id>[A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])"
+)
+QQ_RE = re.compile(
+    rf"(?:[Qq][ \t]?[Qq]|扣扣|企鹅)(?:号码|号)?[ \t]*(?:[:是为][ \t]*)?(?P<id>[1-9](?:{SEP}?[0-9]){{4,10}})(?![0-9])"
+)
+_NUM = r"(?:[0-9]+|[一二三四五六七八九十〇零两]+)"
+UNIT_RE = re.compile(
+    r"(?<![0-9*])(?:(?P<num>[0-9]+|[一二三四五六七八九十两]+)[ \t]*(?:号楼|栋|幢|单元)"
+    r"|(?P<num2>[0-9]+)[ \t]*(?:室|门|座)(?!口))"
+)
+ROOM_AFTER_UNIT_RE = re.compile(r"(?<=单元|号楼)[ \t]*(?P<room>[0-9]{3,4}|[一二三四五六七八九〇零]{3,4})(?![0-9])")
+THREE_PART_RE = re.compile(r"(?<![0-9\-])[0-9]{1,3}-[0-9]{1,2}-[0-9]{3,4}(?![0-9\-])")
+HOME_RE = re.compile(r"家住|住在|住址|我家|家在|现住|租住|居住|住的是|家庭地址|门牌")
+HOUSE_NUMBER_RE = re.compile(rf"(?<![0-9*])(?P<num>{_NUM})(?=号(?!线|码|窗口|文件))")
+DOORPLATE_RE = re.compile(rf"门牌(?:号码|号)?[ \t]*(?:[:是为][ \t]*)?(?P<num>{_NUM})")
+
+Detector = tuple[str, re.Pattern[str], str, Render]
+DETECTORS: tuple[Detector, ...] = (
+    ("email", EMAIL_RE, "norm", _email),
+    ("email", SPELLED_EMAIL_RE, "norm", _email),
+    ("id_card", ID_CARD_RE, "digits", _star_after(3)),
+    ("bank_card", BANK_CARD_RE, "digits", _star_after(4)),
+    ("phone", MOBILE_RE, "digits", _keep_head_and_tail),
+    ("phone", LANDLINE_RE, "digits", _landline),
+    ("phone", PHONE_AFTER_WORD_RE, "digits", _group_star("body")),
+    ("im", WECHAT_RE, "norm", _first_and_stars("id")),
+    ("im", QQ_RE, "digits", _first_and_stars("id")),
+    ("plate", PLATE_RE, "norm", _plate),
+    ("address", UNIT_RE, "norm", _group_star("num", "num2")),
+    ("address", ROOM_AFTER_UNIT_RE, "norm", _group_star("room")),
+    ("address", THREE_PART_RE, "norm", _star_all),
+    ("address", DOORPLATE_RE, "norm", _group_star("num")),
+)
+
+
+# -- names ------------------------------------------------------------------------------------------------
+
+Span = tuple[int, int, str, str]  # start, end, replacement, category
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
 
 
 def _mask_name(name: str) -> str:
@@ -161,21 +308,11 @@ def _mask_name(name: str) -> str:
     return name[:keep] + "".join(c if c.isspace() else "*" for c in name[keep:])
 
 
-def _known_name_spans(text: str, known_names: Iterable[str]) -> Iterator[Span]:
-    names = {n.strip() for n in known_names}
-    for name in sorted((n for n in names if len(n) >= 2 and "*" not in n), key=len, reverse=True):
-        start = text.find(name)
-        while start >= 0:
-            yield start, start + len(name), _mask_name(name)
-            start = text.find(name, start + len(name))
-
-
 def _is_boundary(norm: str, pos: int, starts: set[int]) -> bool:
     if pos >= len(norm) or pos in starts:
         return True
-    char = norm[pos]
-    if not "\u4e00" <= char <= "\u9fff":
-        return char != "*"
+    if not _is_cjk(norm[pos]):
+        return norm[pos] != "*"
     return norm.startswith(BOUNDARY_WORDS, pos)
 
 
@@ -187,13 +324,22 @@ def _given_length(norm: str, start: int, taken: list[bool], starts: set[int]) ->
         given = norm[start : start + length]
         if len(given) < length or any(taken[start : start + length]):
             return 0
-        if not all("\u4e00" <= c <= "\u9fff" and c not in NOT_GIVEN for c in given):
+        if not all(_is_cjk(c) and c not in NOT_GIVEN for c in given):
             return 0
-        if given == "家" or given[-1] in PLACE_SUFFIXES:
+        if given == "家" or given[-1] in PLACE_SUFFIXES or norm[start - 1 : start + length] in NOT_NAMES:
             continue
         if _is_boundary(norm, start + length, starts):
             return length
     return 0
+
+
+@cache
+def _pinyin_name_re() -> re.Pattern[str]:
+    surnames = "|".join(sorted(pinyin_surnames(), key=len, reverse=True))
+    return re.compile(
+        rf"(?P<surname>{surnames})[ \t]+(?P<given>{PINYIN_SYLLABLE}(?:[ \t\-]?{PINYIN_SYLLABLE})?)(?![A-Za-z])",
+        re.IGNORECASE,
+    )
 
 
 def _trigger_name_spans(norm: str, taken: list[bool], starts: set[int]) -> Iterator[Span]:
@@ -204,34 +350,220 @@ def _trigger_name_spans(norm: str, taken: list[bool], starts: set[int]) -> Itera
                 continue
             length = _given_length(norm, pos + len(surname), taken, starts)
             if length:
-                yield pos + len(surname), pos + len(surname) + length, "*" * length
+                yield pos + len(surname), pos + len(surname) + length, "*" * length, "name"
                 break
+        latin = _pinyin_name_re().match(norm, pos)
+        if latin and not any(taken[latin.start() : latin.end()]):
+            given = latin.span("given")
+            yield given[0], given[1], _star(norm[given[0] : given[1]]), "name"
 
 
-def mask_personal_data(text: str, known_names: Iterable[str] = ()) -> str:
-    """Return ``text`` with personal data starred (see the module docstring); idempotent."""
+def _line_name_spans(norm: str, taken: list[bool]) -> Iterator[Span]:
+    """A name alone on a line (a signature), or at the start of a line before 反映, 举报, 报警, a colon ..."""
+    start = 0
+    for line in norm.split("\n"):
+        stripped = line.strip(" \t")
+        offset = start + len(line) - len(line.lstrip(" \t"))
+        start += len(line) + 1
+        for surname in (stripped[:2], stripped[:1]):
+            if surname not in COMPOUND_SURNAMES and surname not in SURNAMES:
+                continue
+            for length in (2, 1):
+                given = stripped[len(surname) : len(surname) + length]
+                rest = stripped[len(surname) + length :]
+                if len(given) < length or not all(_is_cjk(c) and c not in NOT_GIVEN for c in given):
+                    continue
+                if stripped.startswith(TITLES, len(surname)) or stripped[:2] in NOT_NAMES:
+                    continue
+                if given[-1] in PLACE_SUFFIXES or any(taken[offset : offset + len(surname) + length]):
+                    continue
+                if rest.strip("。.！!") == "" or rest.startswith(LINE_START_VERBS):
+                    begin = offset + len(surname)
+                    yield begin, begin + length, "*" * length, "name"
+                    break
+            break
+
+
+def _text_spans(text: str, needle: str, replacement: str, category: str, ignore_case: bool = False) -> Iterator[Span]:
+    flags = re.IGNORECASE if ignore_case else 0
+    boundary = r"(?<![A-Za-z0-9])" if needle[:1].isascii() else ""
+    end_boundary = r"(?![A-Za-z0-9])" if needle[-1:].isascii() else ""
+    for m in re.finditer(boundary + re.escape(needle) + end_boundary, text, flags):
+        yield m.start(), m.end(), replacement, category
+
+
+def _name_variants(name: str) -> Iterator[tuple[re.Pattern[str], Render]]:
+    """A known name in Chinese (whole, given name alone) and in pinyin (any case, spaced or not, either order)."""
+    from pypinyin import lazy_pinyin
+
+    keep = 2 if len(name) > 2 and name[:2] in COMPOUND_SURNAMES else 1
+    yield re.compile(re.escape(name)), lambda m, t: _mask_name(t[m.start() : m.end()])
+    if len(name) - keep >= 2:
+        yield re.compile(re.escape(name[keep:])), lambda m, t: "*" * (m.end() - m.start())
+    syllables = lazy_pinyin(name)
+    if all(s.isascii() and s.isalpha() for s in syllables) and len(syllables) >= 2:
+        surname = "".join(syllables[:keep])
+        given = r"[ \t\-]?".join(syllables[keep:])
+        for pattern in (rf"{surname}[ \t\-]?(?P<given>{given})", rf"(?P<given>{given})[ \t,]+{surname}"):
+            yield re.compile(rf"(?<![A-Za-z]){pattern}(?![A-Za-z])", re.IGNORECASE), _group_star("given")
+
+
+def _known_spans(text: str, norm: str, digits: str, known: PersonalData) -> Iterator[Span]:
+    for name in {n.strip() for n in known.names}:
+        if len(name) < 2 or "*" in name:
+            continue
+        for pattern, render in _name_variants(name):
+            for m in pattern.finditer(norm):
+                masked = render(m, text)
+                if masked is not None:
+                    yield m.start(), m.end(), masked, "known"
+    for phone in known.phones:
+        number = "".join(c for c in phone.translate(FULLWIDTH_TO_ASCII) if c.isdigit())
+        if len(number) >= 7:
+            pattern = re.compile(r"(?<![0-9])(?P<body>" + f"{SEP}?".join(number) + r")(?![0-9])")
+            for m in pattern.finditer(digits):
+                yield m.start(), m.end(), _keep_head_and_tail(m, text), "known"
+    for email in known.emails:
+        email = email.strip()
+        local = email.split("@")[0]
+        for needle in filter(None, [email, local if len(local) >= 4 else ""]):
+            for start, end, _, category in _text_spans(norm, needle, "", "known", ignore_case=True):
+                yield (
+                    start,
+                    end,
+                    text[start] + "***" + (text[start + len(local) : end] if "@" in needle else ""),
+                    category,
+                )
+
+
+def _home_spans(norm: str) -> Iterator[Span]:
+    """House numbers (``88号``) in the clause after 家住, 住在, 住址, 门牌 ..."""
+    for m in HOME_RE.finditer(norm):
+        clause = re.match(r"[^，。！？；,.!?;\n]{0,24}", norm[m.end() :])
+        window = clause.group() if clause else ""
+        for number in HOUSE_NUMBER_RE.finditer(window):
+            start = m.end() + number.start()
+            yield start, start + len(number.group()), "*" * len(number.group()), "address"
+
+
+# -- the whole pass -----------------------------------------------------------------------------------------
+
+
+def _span_id(category: str, original: str, seen: dict[tuple[str, str], int]) -> str:
+    count = seen[(category, original)] = seen.get((category, original), 0) + 1
+    digest = hashlib.sha256(f"{category}\n{original}".encode()).hexdigest()[:10]
+    return f"{category}-{digest}-{count}"
+
+
+def mask_text(text: str, known: PersonalData | None = None) -> Masking:
+    """Mask ``text`` (see the module docstring); ``known`` is the submitter's own data from the form."""
     norm = text.translate(FULLWIDTH_TO_ASCII)
+    copies = {"norm": norm, "digits": norm.translate(CHINESE_DIGITS)}
     accepted: list[Span] = []
 
     def accept(spans: Iterable[Span]) -> None:
         for span in spans:
-            if not any(start < span[1] and span[0] < end for start, end, _ in accepted):
+            if span[0] < span[1] and not any(start < span[1] and span[0] < end for start, end, _, _ in accepted):
                 accepted.append(span)
 
-    for pattern, render in DETECTORS:
-        for m in pattern.finditer(norm):
+    for category, pattern, copy, render in DETECTORS:
+        for m in pattern.finditer(copies[copy]):
             masked = render(m, text)
-            if masked is not None:
-                accept([(m.start(), m.end(), masked)])
-    accept(_known_name_spans(text, known_names))
+            if masked is not None and masked != text[m.start() : m.end()]:
+                accept([(m.start(), m.end(), masked, category)])
+    if known is not None:
+        accept(list(_known_spans(text, norm, copies["digits"], known)))
+    accept(list(_home_spans(norm)))
     taken = [False] * len(text)
-    for start, end, _ in accepted:
+    for start, end, _, _ in accepted:
         taken[start:end] = [True] * (end - start)
-    accept(list(_trigger_name_spans(norm, taken, {start for start, _, _ in accepted})))
+    found = list(_trigger_name_spans(norm, taken, {start for start, _, _, _ in accepted}))
+    found += _line_name_spans(norm, taken)
+    accept(found)
+    # a name found after a trigger is masked wherever else it appears
+    names = {
+        norm[start - (2 if norm[start - 2 : start] in COMPOUND_SURNAMES else 1) : end] for start, end, _, c in found
+    }
+    for name in sorted(n for n in names if len(n) >= 2 and _is_cjk(n[0])):
+        accept([(s, e, _mask_name(text[s:e]), "name") for s, e, _, _ in _text_spans(norm, name, "", "name")])
 
     pieces: list[str] = []
-    last = 0
-    for start, end, masked in sorted(accepted):
-        pieces += [text[last:start], masked]
+    spans: list[MaskedSpan] = []
+    seen: dict[tuple[str, str], int] = {}
+    last = length = 0
+    for start, end, masked, category in sorted(accepted):
+        pieces.append(text[last:start])
+        length += start - last
+        original = text[start:end]
+        spans.append(
+            MaskedSpan(
+                _span_id(category, original, seen), category, start, end, original, masked, length, length + len(masked)
+            )
+        )
+        pieces.append(masked)
+        length += len(masked)
         last = end
-    return "".join(pieces) + text[last:]
+    result = "".join(pieces) + text[last:]
+    return Masking(result, tuple(spans), find_flags(result))
+
+
+def mask_personal_data(text: str, known_names: Iterable[str] = (), known: PersonalData | None = None) -> str:
+    """``text`` with personal data starred; ``known_names`` adds to ``known.names``. Idempotent."""
+    known = known or PersonalData()
+    names = tuple(known_names)
+    if names:
+        known = PersonalData(known.names + names, known.phones, known.emails)
+    return mask_text(text, known).text
+
+
+# -- flags ----------------------------------------------------------------------------------------------------
+
+FLAG_MESSAGES = {
+    "digits": "一串数字，可能是电话、证件号或卡号",
+    "at_sign": "可能是电子邮箱",
+    "address": "可能是门牌号或房间号",
+    "name": "可能是姓名",
+}
+DIGIT_RUN_RE = re.compile(rf"(?<![0-9])[0-9](?:{SEP}?[0-9]){{5,}}(?![0-9])")
+DATE_RE = re.compile(r"(?:19|20)[0-9]{2}(?:[-./年][ \t]*)?[0-9]{1,2}(?:[-./月][ \t]*)?[0-9]{1,2}日?")
+AT_RE = re.compile(r"(?<!\*)@|\(at\)|\[at\]|（at）|【at】|艾特|[A-Za-z0-9][ \t]+at[ \t]+[A-Za-z0-9]", re.IGNORECASE)
+ADDRESS_FLAG_RE = re.compile(rf"(?<![月0-9])(?:{_NUM})[ \t]*(?:号楼|号(?!线)|室|栋|幢|单元)|门牌")
+NAME_FLAG_RE = re.compile(rf"(?P<token>[{_CJK}]{{2,4}}|[A-Za-z]+[ \t]+[A-Za-z]+)")
+
+
+def find_flags(text: str) -> tuple[Flag, ...]:
+    """What still looks like personal data in ``text`` (see the module docstring)."""
+    norm = text.translate(FULLWIDTH_TO_ASCII)
+    digits = norm.translate(CHINESE_DIGITS)
+    found: list[tuple[int, int, str]] = []
+    for m in DIGIT_RUN_RE.finditer(digits):
+        if not DATE_RE.fullmatch(m.group()):
+            found.append((m.start(), m.end(), "digits"))
+    found += [(m.start(), m.end(), "at_sign") for m in AT_RE.finditer(norm)]
+    found += [(m.start(), m.end(), "address") for m in ADDRESS_FLAG_RE.finditer(digits)]
+    for m in NAME_TRIGGER_RE.finditer(norm):
+        token = NAME_FLAG_RE.match(norm, m.end())
+        if token is None or "*" in token.group():
+            continue
+        word = token.group()
+        keep = 2 if word[:2] in COMPOUND_SURNAMES else 1
+        surname_like = word[:keep] in SURNAMES | COMPOUND_SURNAMES
+        latin = word[:1].isascii() and _pinyin_name_re().fullmatch(word) is not None
+        if (surname_like and not word[keep:].startswith(TITLES) and word[:2] not in NOT_NAMES) or latin:
+            end = m.end() + (len(word) if latin else min(len(word), 3))
+            found.append((m.end(), end, "name"))
+    flags: list[Flag] = []
+    seen: dict[tuple[str, str], int] = {}
+    for start, end, kind in sorted(found):
+        if any(f.start < end and start < f.end for f in flags):
+            continue
+        flags.append(
+            Flag(_span_id(kind, text[start:end], seen), kind, start, end, text[start:end], FLAG_MESSAGES[kind])
+        )
+    return tuple(flags)
+
+
+def unconfirmed_flags(text: str, confirmed: Iterable[str]) -> tuple[Flag, ...]:
+    """The flags of ``text`` whose ids are not in ``confirmed``: approval waits until this is empty."""
+    done = set(confirmed)
+    return tuple(flag for flag in find_flags(text) if flag.id not in done)

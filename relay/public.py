@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from . import forms, notices
 from .guard import HONEYPOT_FIELD, client_address, client_hash
+from .mask import PersonalData, mask_personal_data
 from .models import Kind, Status
 from .photos import PhotoError
 from .store import NewItem, normalise_receipt_code
@@ -261,15 +262,23 @@ async def track_page(request: Request, errors: dict[str, str], status_code: int 
     relay = request.app.state.relay
     history = await run_in_threadpool(relay.store.history, item.id)
     item_rating = await run_in_threadpool(relay.store.item_rating, item.id)
+    # Whoever holds the code sees the text, the location and the replies masked, the submitter's own data included.
+    known = PersonalData.from_form(item.name, item.contact_phone, item.contact_email)
+    replies = [
+        SimpleNamespace(kind=r.kind, at=r.at, text=mask_personal_data(r.public_text or r.text, known=known))
+        for r in await run_in_threadpool(relay.store.replies, item.id)
+    ]
     return render(
         request,
         "track.html",
         status_code,
         item=item,
+        text=mask_personal_data(item.text, known=known),
+        location=mask_personal_data(item.location, known=known) if item.location else "",
         show_photo=shows_photo(item),
         station=relay.stations.get(item.station),
         history=history,
-        replies=await run_in_threadpool(relay.store.replies, item.id),
+        replies=replies,
         can_rate=item.status in REPLIED and item_rating is None,
         item_rating=item_rating,
         stars=list(forms.STARS.items()),

@@ -82,6 +82,10 @@ class Item:
     first_reply_due_at: dt.datetime | None
     duplicates: int
     live_at: dt.datetime | None
+    # what the submitter typed in the form: private, used only to mask it out of what a page shows
+    name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
 
     @property
     def status_label(self) -> str:
@@ -112,23 +116,34 @@ class IntakeStore(StoreBase):
         reply_hours: int,
         notify: Callable[[int, str, dt.datetime | None], Iterable[Message]] | None = None,
     ) -> Receipt:
-        """Store a submission, or fold it into the same text sent moments ago.
+        """Store a submission, or fold it into the same text the same client sent moments ago.
 
+        Only the same client (by client hash) sending the same kind with the same
+        text to the same station within ``duplicate_window`` gets the earlier
+        receipt back. The same text from anyone else, or as another kind, gets
+        its own receipt and is linked to the earlier item (``duplicate_of``) for
+        the moderator: a receipt code is never handed to another person.
         ``notify(item_id, receipt_code, due)`` returns the messages to queue in the same transaction
         (the station's e-mail, the submitter's receipt SMS).
         """
         fingerprint = text_fingerprint(new.station, new.text)
         with self.writing() as conn:
             earlier = conn.execute(
-                select(items.c.id, items.c.receipt_code)
+                select(items.c.id, items.c.receipt_code, items.c.kind, items.c.client_hash)
                 .where(items.c.station == new.station, items.c.text_hash == fingerprint)
                 .where(items.c.received_at >= now - duplicate_window)
                 .order_by(items.c.received_at.desc())
-                .limit(1)
-            ).first()
-            if earlier is not None:
-                conn.execute(update(items).where(items.c.id == earlier.id).values(duplicates=items.c.duplicates + 1))
-                return Receipt(earlier.receipt_code, folded=True)
+            ).all()
+            same_sender = next(
+                (e for e in earlier if new.client_hash and e.client_hash == new.client_hash and e.kind == new.kind),
+                None,
+            )
+            if same_sender is not None:
+                conn.execute(
+                    update(items).where(items.c.id == same_sender.id).values(duplicates=items.c.duplicates + 1)
+                )
+                return Receipt(same_sender.receipt_code, folded=True)
+            duplicate_of = earlier[-1].id if earlier else None
             photo_id = None
             if new.photo is not None:
                 data, content_type, width, height = new.photo
@@ -161,6 +176,7 @@ class IntakeStore(StoreBase):
                     received_at=now,
                     first_reply_due_at=due,
                     duplicates=0,
+                    duplicate_of=duplicate_of,
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
             conn.execute(insert(item_history).values(item_id=item_id, from_status=None, to_status=Status.NEW, at=now))
@@ -173,6 +189,15 @@ class IntakeStore(StoreBase):
         with self.reading() as conn:
             row = conn.execute(select(*ITEM_COLUMNS).where(items.c.receipt_code == code)).first()
         return Item(**row._mapping) if row else None
+
+    def possible_duplicates(self, item_id: int) -> list[int]:
+        """Ids of items with the same text from other senders: the one this copies and those copying it."""
+        with self.reading() as conn:
+            original = conn.execute(select(items.c.duplicate_of).where(items.c.id == item_id)).scalar()
+            copies = conn.execute(
+                select(items.c.id).where(items.c.duplicate_of == item_id).order_by(items.c.id)
+            ).scalars()
+            return ([original] if original is not None else []) + list(copies)
 
     def history(self, item_id: int) -> list[HistoryEntry]:
         with self.reading() as conn:
@@ -307,4 +332,7 @@ ITEM_COLUMNS = (
     items.c.first_reply_due_at,
     items.c.duplicates,
     items.c.live_at,
+    items.c.name,
+    items.c.contact_phone,
+    items.c.contact_email,
 )

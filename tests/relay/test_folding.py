@@ -1,0 +1,94 @@
+"""Duplicate folding never hands out another person's receipt; tracking pages never show name or phone in full."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from console_kit import act
+from images import phone_photo
+from starlette.testclient import TestClient
+
+from relay.store import Store
+
+VICTIM_TEXT = "我家楼下的井盖被偷了，晚上很危险。我叫张丽娟，电话13900080008，住在东山路88号3单元502室。"
+HAZARD = {"station": "dongshan", "kind": "hazard", "location": "东山路88号楼下", "consent": "yes"}
+
+
+def receipt_code(response: object) -> str:
+    location = response.headers["location"]  # type: ignore[attr-defined]
+    assert location.startswith("/receipt/"), location
+    return str(location.removeprefix("/receipt/").split("?")[0])
+
+
+def test_the_same_text_from_another_address_gets_its_own_receipt(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    """The hijack: same text, spacing changed, another address and kind, within the folding window."""
+    victim = console(client_address="203.0.113.7")
+    sent = victim.post(
+        "/ask",
+        data={**HAZARD, "text": VICTIM_TEXT, "name": "张丽娟", "contact": "13900080008"},
+        files={"photo": ("photo.jpg", phone_photo(), "image/jpeg")},
+    )
+    victim_code = receipt_code(sent)
+    attacker = console(client_address="198.51.100.66")
+    copies = [
+        {**HAZARD, "text": VICTIM_TEXT.replace("，", "， ")},
+        {**HAZARD, "kind": "question", "text": " " + VICTIM_TEXT},
+        {**HAZARD, "kind": "help", "text": VICTIM_TEXT + "\n"},
+    ]
+    codes = []
+    for data in copies:
+        response = attacker.post("/ask", data=data)
+        assert "folded" not in response.headers["location"]
+        codes.append(receipt_code(response))
+    assert victim_code not in codes and len(set(codes)) == 3
+    # the station replies to the victim, naming her
+    moderator = console("moderator")
+    victim_item = sqlite_store.item_by_code(victim_code)
+    assert victim_item is not None
+    assert act(moderator, victim_item.id, "accept").status_code == 303  # type: ignore[attr-defined]
+    reply = "张丽娟您好，已派人处理，民警会打13900080008联系您。"
+    assert act(moderator, victim_item.id, "reply", reply=reply).status_code == 303  # type: ignore[attr-defined]
+    for code in codes:
+        page = attacker.get(f"/track/{code}").text
+        assert "已派人处理" not in page
+        assert "/photo" not in page
+    # the attacker's rating lands on the attacker's own item, never on the victim's
+    attacker_item = sqlite_store.item_by_code(codes[0])
+    assert attacker_item is not None
+    assert sqlite_store.item_rating(victim_item.id) is None
+    rated = victim.post(f"/track/{victim_code}/rate", data={"stars": "5"})
+    assert rated.status_code == 303 and sqlite_store.item_rating(victim_item.id) == 5
+    # the copies are linked to the first item for the moderator
+    linked = sqlite_store.possible_duplicates(victim_item.id)
+    assert sorted(linked) == sorted(i.id for i in (sqlite_store.item_by_code(c) for c in codes) if i)
+    assert sqlite_store.possible_duplicates(attacker_item.id) == [victim_item.id]
+
+
+def test_the_same_client_folds_only_the_same_kind(client: TestClient, sqlite_store: Store) -> None:
+    question = {"station": "dongshan", "kind": "question", "text": "请问 身份证丢了怎么补办？"}
+    first = receipt_code(client.post("/ask", data=question))
+    again = client.post("/ask", data={**question, "text": "请问身份证丢了怎么补办？"})
+    assert receipt_code(again) == first and again.headers["location"].endswith("?folded=1")
+    other_kind = client.post("/ask", data={**question, "kind": "suggestion"})
+    assert receipt_code(other_kind) != first
+    assert sqlite_store.count_items() == 2
+
+
+def test_tracking_page_never_shows_name_or_phone_in_full(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    public = console()
+    data = {**HAZARD, "text": VICTIM_TEXT, "name": "张丽娟", "contact": "139 0008 0008"}
+    code = receipt_code(public.post("/ask", data=data))
+    item = sqlite_store.item_by_code(code)
+    assert item is not None
+    moderator = console("moderator")
+    assert act(moderator, item.id, "accept").status_code == 303  # type: ignore[attr-defined]
+    reply = "丽娟女士：张丽娟反映的井盖已补上，有问题打139-0008-0008找我们回访。"
+    assert act(moderator, item.id, "reply", reply=reply).status_code == 303  # type: ignore[attr-defined]
+    page = public.get(f"/track/{code}").text
+    for secret in ("张丽娟", "丽娟", "13900080008", "0008-0008", "88号3单元502室"):
+        assert secret not in page, secret
+    assert "井盖已补上" in page and "139****0008" in page
