@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--station", action="append", default=[], help="station slug (repeat; role 'station' only)")
     user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     commands.add_parser("overdue", help="print items past their reply deadline (for cron); exit 1 if any")
+    commands.add_parser(
+        "remind", help="queue reminders before deadlines and when they are missed (run every few minutes)"
+    )
     commands.add_parser("digest", help="queue the daily e-mail digest of overdue items to moderators and admins")
     worker = commands.add_parser("worker", help="send queued e-mail (retries while the SMTP server is down)")
     worker.add_argument("--once", action="store_true", help="one delivery round, then exit")
@@ -85,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "create-user":
         return create_user(store, args)
+    if args.command == "remind":
+        store.migrate()
+        return remind(store, settings)
     if args.command in ("overdue", "digest", "worker"):
         store.migrate()
         return run_notifications(store, settings, args)
@@ -137,6 +143,17 @@ def create_user(store: Store, args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def remind(store: Store, settings: Settings) -> int:
+    from .casework import Planner
+    from .casework.reminders import send_due_reminders
+    from .stations import load_stations
+
+    planner = Planner(load_stations(settings.stations), settings, officers=store.officers_of)
+    sent = send_due_reminders(store, planner, dt.datetime.now(dt.UTC))
+    print(f"relay: queued {sent} reminder(s)")
+    return 0
 
 
 def run_notifications(store: Store, settings: Settings, args: argparse.Namespace) -> int:

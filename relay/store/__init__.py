@@ -19,9 +19,10 @@ from .intake import (
 )
 from .outbox import OutboxMessage, OutboxStore
 from .publishing import PublishingStore
+from .reminders import ReminderStore
 
 
-class Store(IntakeStore, AccountStore, ConsoleStore, ExportStore, PublishingStore):
+class Store(IntakeStore, AccountStore, ConsoleStore, ExportStore, PublishingStore, ReminderStore):
     """All reads and writes of the relay's data."""
 
     def __init__(self, url: str, echo: bool = False) -> None:

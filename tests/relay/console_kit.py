@@ -126,7 +126,21 @@ def carry(
         form = approval_form(item) | form
     if action == "reply":
         form = {"case_type": "general_help"} | form
-    return carry_out(store, PLANNER, item_id, action, actor, at or dt.datetime.now(dt.UTC), form)
+    planner = planner_of(store)
+    return carry_out(store, planner, item_id, action, actor, at or dt.datetime.now(dt.UTC), form)
+
+
+def planner_of(store: Store) -> Planner:
+    """The test planner with this store's officers (the rest loaded once)."""
+    return Planner(
+        PLANNER.stations,
+        PLANNER.settings,
+        clocks=PLANNER.clocks,
+        calendar=PLANNER.calendar,
+        case_types=PLANNER.case_types,
+        units=PLANNER.units,
+        officers=store.officers_of,
+    )
 
 
 def answer_fully(store: Store, item_id: int, reply: str, at: dt.datetime | None = None) -> None:
