@@ -25,6 +25,11 @@ PAGES = {
     "hazards": "/hazards/",
     "search": "/search/",
     "hant-station": "/zh-hant/stations/{station}/",
+    "lookup": "/stations/lookup/",
+    "urgent-warning": "/stations/qingshan/warning/qingshan-warning-senlin-fanghuo/",
+    "warnings": "/warnings/",
+    "privacy": "/privacy/",
+    "accessibility": "/accessibility/",
 }
 
 

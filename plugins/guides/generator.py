@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pelican import signals
@@ -22,6 +23,8 @@ class GuidesGenerator(Generator):
                 base_path=self.path, path=guide.content_path, content_class=Page, context=self.context
             )
             page.guide = guide
+            # Shown like every other date on the site (DEFAULT_DATE_FORMAT); the check has validated it.
+            page.reviewed_date = dt.date.fromisoformat(str(page.metadata["reviewed"]).strip()[:10])
             page.category_name = city.config["guide_categories"][guide.category]
             page.forms = guide.forms
             page.override_url = guide.url

@@ -177,8 +177,11 @@ class KaoheGenerator(Generator):
             y = 4 + index * 24
             width = round(3.2 * row["on_time"])
             label = f"{row['on_time']:.0f}%（{row['figures']['received']} 件）"
-            bars.append(Markup('<text x="150" y="{}" text-anchor="end">{}</text><rect x="156" y="{}" width="{}" height="16" fill="#0b2f6b"/><text x="{}" y="{}">{}</text>').format(
-                y + 13, row["station"].name, y, width, 160 + width, y + 13, label))  # fmt: skip
+            # A long bar carries its label inside (white on the bar), so no label runs past the chart's edge.
+            inside = width > 200
+            bars.append(Markup('<text x="150" y="{}" text-anchor="end">{}</text><rect x="156" y="{}" width="{}" height="16" fill="#0b2f6b"/><text x="{}" y="{}"{}>{}</text>').format(
+                y + 13, row["station"].name, y, width, 152 + width if inside else 160 + width, y + 13,
+                Markup(' text-anchor="end" fill="#fff"') if inside else "", label))  # fmt: skip
         return Markup(
             '<svg class="chart" role="img" aria-labelledby="chart-title" viewBox="0 0 600 {}" width="600" height="{}" font-size="13"><title id="chart-title">各派出所 24 小时内答复率</title>{}</svg>'
         ).format(height, height, Markup("").join(bars))

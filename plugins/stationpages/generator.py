@@ -13,13 +13,15 @@ from pelican.generators import Generator
 
 from citymodel import City, Station
 
+from .lookup import lookup_groups
+
 log = logging.getLogger(__name__)
 
 MODULE_PREVIEW = 3
 
 
 class StationPagesGenerator(Generator):
-    """Writes everything under ``stations/``, ``warnings/`` and ``feeds/``."""
+    """Writes everything under ``stations/`` (the address lookup included), ``warnings/`` and ``feeds/``."""
 
     def generate_context(self) -> None:
         self.city: City = self.settings["CITY_MODEL"]
@@ -52,6 +54,14 @@ class StationPagesGenerator(Generator):
         now = city.now()
         write = writer.write_file
         write("stations/index.html", self.get_template("stations"), self.context, url="stations/", page_name="stations")
+        write(
+            "stations/lookup/index.html",
+            self.get_template("lookup"),
+            self.context,
+            url="stations/lookup/",
+            page_name="stations/lookup",
+            place_groups=lookup_groups(sorted(city.stations.values(), key=lambda s: s.slug)),
+        )
         write(
             "warnings/index.html",
             self.get_template("warnings"),

@@ -30,3 +30,30 @@ def test_feeds_per_station_and_module(build_site: Callable[..., Path]) -> None:
     assert len(station.entries) == 5  # worklog, disclosure, community and two warnings
     module = feedparser.parse((output / "feeds" / "stations" / "xihu" / "worklog.atom.xml").read_bytes())
     assert [entry.link.rstrip("/").rsplit("/", 1)[-1] for entry in module.entries] == ["xihu-worklog-1"]
+
+
+def test_jurisdiction_texts_become_places() -> None:
+    from stationpages.lookup import places_in
+
+    assert places_in("北岸街道：滨江、观澜、新苑、北岸花园4个社区及北岸购物中心、滨江公园") == [
+        "北岸街道", "滨江社区", "观澜社区", "新苑社区", "北岸花园社区", "北岸购物中心", "滨江公园",
+    ]  # fmt: skip
+    assert places_in("青山镇：青山社区及茶园、石门、下湾、岭后4个行政村") == [
+        "青山镇", "青山社区", "茶园村", "石门村", "下湾村", "岭后村",
+    ]  # fmt: skip
+    assert places_in("东山街道全域：东山、翠柳2个社区，东山路、翠柳巷沿线") == [
+        "东山街道", "东山社区", "翠柳社区", "东山路", "翠柳巷",
+    ]  # fmt: skip
+    assert places_in("柳营街道：柳营路至锦绣大道之间区域") == ["柳营街道", "柳营路", "锦绣大道"]
+    assert places_in("桃源街道：云澜大学城北区（3所高校、5所中小学）") == ["桃源街道", "云澜大学城北区"]
+    assert places_in("测试街道") == ["测试街道"]
+
+
+def test_the_lookup_page_lists_every_place_from_a_to_z(build_site: Callable[..., Path]) -> None:
+    output = build_site(["citymodel", "stationpages"])
+    page = (output / "stations" / "lookup" / "index.html").read_text(encoding="utf-8")
+    # Both test stations serve 测试街道: the place is listed once per station, under C (cè shì).
+    assert page.count('<li data-place="测试街道">') == 2
+    assert '<a href="#letter-C">C</a>' in page and 'id="letter-C"' in page
+    assert '<a href="/stations/dongshan/">东山派出所</a>' in page
+    assert "<form" in page and "hidden" in page.split("<form", 1)[1].split(">", 1)[0]

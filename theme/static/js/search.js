@@ -1,18 +1,23 @@
-// Enhancement only: search with Pagefind; without JavaScript the form reloads
-// this page, which lists every guide and station by category.
+// Enhancement only: search with Pagefind, ten results a page. Without JavaScript
+// the page says so and lists every guide and station by category.
 (function () {
   var script = document.currentScript;
+  var text = script.dataset;
   var form = document.getElementById("search-form");
   var input = document.getElementById("search-q");
   var list = document.getElementById("search-results");
   var status = document.getElementById("search-status");
   var index = document.getElementById("search-index");
+  var pager = document.getElementById("search-pages");
+  var pageLabel = document.getElementById("search-page");
+  var PAGE_SIZE = 10;
   var pagefind = null;
   var latest = 0;
+  var current = { query: "", results: [], page: 1 };
 
   // The index comes in shards (pagefind/shards.json): the first is loaded, the others merged into it.
   async function open() {
-    var root = script.dataset.pagefindRoot;
+    var root = text.pagefindRoot;
     var shards = await (await fetch(root + "shards.json")).json();
     if (!shards.length) return null;
     var engine = await import(root + shards[0] + "pagefind.js");
@@ -25,6 +30,39 @@
     return pagefind;
   }
 
+  // One date format across the site: 2026年11月20日.
+  function siteDate(value) {
+    var iso = /^(\d{4})-(\d{2})-(\d{2})/.exec(value || "");
+    return iso ? iso[1] + "年" + iso[2] + "月" + iso[3] + "日" : value || "";
+  }
+
+  // Pagefind's excerpt as text and <mark> elements only, without the title and the date line it starts with.
+  function excerpt(data) {
+    var parsed = new DOMParser().parseFromString("<p>" + data.excerpt + "</p>", "text/html").body.firstChild;
+    var parts = [];
+    parsed.childNodes.forEach(function (node) {
+      parts.push({ text: node.textContent, mark: node.nodeName === "MARK" });
+    });
+    var whole = parts.map(function (p) { return p.text; }).join("");
+    var drop = 0;
+    var title = (data.meta.title || "").trim();
+    var rest = whole.replace(/^\s+/, "");
+    drop = whole.length - rest.length;
+    if (title && rest.indexOf(title) === 0) { drop += title.length; rest = rest.slice(title.length); }
+    var meta = /^\s*\d{4}年\d{1,2}月\d{1,2}日(\s*·\s*[^·\s]+){0,2}\s*(·\s*所长\s*\S+)?\s*/.exec(rest);
+    if (meta) drop += meta[0].length;
+    var span = document.createElement("span");
+    span.className = "excerpt meta";
+    parts.forEach(function (part) {
+      var value = part.text;
+      if (drop > 0) { var cut = Math.min(drop, value.length); value = value.slice(cut); drop -= cut; }
+      if (!value) return;
+      if (part.mark) { var mark = document.createElement("mark"); mark.textContent = value; span.append(mark); }
+      else span.append(document.createTextNode(value));
+    });
+    return span;
+  }
+
   function item(data) {
     var li = document.createElement("li");
     var link = document.createElement("a");
@@ -32,42 +70,81 @@
     link.textContent = data.meta.title || data.url;
     var meta = document.createElement("span");
     meta.className = "meta";
-    meta.textContent = [data.meta.kind, data.meta.date].filter(Boolean).join(" · ");
-    var excerpt = document.createElement("span");
-    excerpt.className = "meta";
-    excerpt.textContent = data.excerpt.replace(/<[^>]*>/g, "");
-    li.append(link, meta, excerpt);
+    meta.textContent = [data.meta.kind, siteDate(data.meta.date)].filter(Boolean).join(" · ");
+    li.append(link, meta, excerpt(data));
     return li;
   }
 
-  async function run(query) {
+  function pages() { return Math.max(1, Math.ceil(current.results.length / PAGE_SIZE)); }
+
+  async function show(page, ticket) {
+    page = Math.min(Math.max(1, page), pages());
+    var slice = current.results.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
+    var shown = await Promise.all(slice.map(function (r) { return r.data(); }));
+    if (ticket !== latest) return;
+    current.page = page;
+    // Guides first: a service question wants the guide before news about it.
+    shown.sort(function (a, b) { return (b.meta.type === "guide") - (a.meta.type === "guide"); });
+    // Replace the list only when the new results are ready: no flicker, no empty moment.
+    list.replaceChildren.apply(list, shown.map(item));
+    var total = current.results.length;
+    status.textContent = total
+      ? text.found.replace("{n}", total).replace("{from}", (page - 1) * PAGE_SIZE + 1).replace("{to}", (page - 1) * PAGE_SIZE + shown.length)
+      : text.none.replace("{q}", current.query);
+    pager.hidden = pages() < 2;
+    pageLabel.textContent = text.page.replace("{page}", page).replace("{pages}", pages());
+    pager.querySelector("[data-step='-1']").disabled = page <= 1;
+    pager.querySelector("[data-step='1']").disabled = page >= pages();
+    index.hidden = total > 0;
+  }
+
+  function remember(query, page) {
+    history.replaceState(null, "", "?q=" + encodeURIComponent(query) + (page > 1 ? "&page=" + page : ""));
+  }
+
+  async function run(query, page) {
     var ticket = ++latest;
     query = query.trim();
-    if (!query) { list.replaceChildren(); status.textContent = ""; index.hidden = false; return; }
-    status.textContent = script.dataset.searching;
-    var engine = await load();
-    var search = engine ? await engine.search(query) : { results: [] };
-    var top = await Promise.all(search.results.slice(0, 10).map(function (r) { return r.data(); }));
-    if (ticket !== latest) return;
-    // Guides first: a service question wants the guide before news about it.
-    top.sort(function (a, b) { return (b.meta.type === "guide") - (a.meta.type === "guide"); });
-    // Replace the list only when the new results are ready: no flicker, no empty moment.
-    list.replaceChildren.apply(list, top.map(item));
-    status.textContent = search.results.length ? script.dataset.found.replace("{n}", search.results.length) : script.dataset.none;
-    index.hidden = top.length > 0;
+    if (!query) {
+      list.replaceChildren(); status.textContent = ""; index.hidden = false; pager.hidden = true;
+      return;
+    }
+    status.textContent = text.searching;
+    try {
+      var engine = await load();
+      var search = engine ? await engine.search(query) : { results: [] };
+      if (ticket !== latest) return;
+      current = { query: query, results: search.results, page: 1 };
+      await show(page || 1, ticket);
+    } catch (error) {
+      if (ticket !== latest) return;
+      status.textContent = text.failed;
+      index.hidden = false;
+    }
   }
 
   var timer;
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     clearTimeout(timer);
-    history.replaceState(null, "", "?q=" + encodeURIComponent(input.value));
-    run(input.value);
+    remember(input.value, 1);
+    run(input.value, 1);
   });
   input.addEventListener("input", function () {
     clearTimeout(timer);
-    timer = setTimeout(function () { run(input.value); }, 250);
+    timer = setTimeout(function () { run(input.value, 1); }, 250);
   });
-  var initial = new URLSearchParams(location.search).get("q");
-  if (initial) { input.value = initial; run(initial); }
+  pager.addEventListener("click", function (event) {
+    var step = event.target.closest("button[data-step]");
+    if (!step) return;
+    var ticket = ++latest;
+    var page = current.page + Number(step.dataset.step);
+    show(page, ticket).then(function () {
+      remember(current.query, current.page);
+      status.scrollIntoView({ block: "start" });
+    });
+  });
+  var params = new URLSearchParams(location.search);
+  var initial = params.get("q");
+  if (initial) { input.value = initial; run(initial, Number(params.get("page")) || 1); }
 })();
