@@ -48,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("item_ids", metavar="ID", type=int, nargs="+", help="item id (the number in the answer's URL)")
     purge = commands.add_parser("purge", help="delete contact details and client hashes past the retention period")
     purge.add_argument("--days", type=int, help="retention in days (RELAY_RETENTION_DAYS, default 180)")
+    backup = commands.add_parser(
+        "backup", help="write a consistent copy of the store (mode 0600) and delete copies past retention"
+    )
+    backup.add_argument("--folder", help="where to write it (RELAY_BACKUP_DIR, default <data dir>/backups)")
+    restore = commands.add_parser("restore", help="load a backup into an empty store (stop the relay first)")
+    restore.add_argument("file", help="a file written by relay backup")
+    restore.add_argument("--force", action="store_true", help="replace what a non-empty store holds")
     return parser
 
 
@@ -115,7 +122,32 @@ def main(argv: list[str] | None = None) -> int:
         store.delete_old_sessions(now - dt.timedelta(hours=settings.session_max_hours))
         print(f"relay: purged contact details of {count} items older than {days} days, and ended sessions")
         return 0
+    if args.command in ("backup", "restore"):
+        return run_backup(store, settings, args)
     return 2
+
+
+def run_backup(store: Store, settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .backup import BackupError, backup, prune, restore
+
+    now = dt.datetime.now(dt.UTC)
+    try:
+        if args.command == "backup":
+            folder = Path(args.folder) if args.folder else settings.backups
+            written = backup(store, folder, now)
+            removed = prune(folder, settings.backup_retention_days, now)
+            print(
+                f"relay: backup written to {written}; {len(removed)} older than {settings.backup_retention_days} days deleted"
+            )
+            return 0
+        restore(store, Path(args.file), force=args.force)
+        print(f"relay: restored {args.file}")
+        return 0
+    except BackupError as error:
+        print(f"relay: {error}", file=sys.stderr)
+        return 1
 
 
 def create_user(store: Store, args: argparse.Namespace) -> int:

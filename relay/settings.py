@@ -47,6 +47,8 @@ class Settings:
     duplicate_minutes: int = 10
     reply_hours: int = 24
     retention_days: int = 180
+    backup_dir: str = ""
+    backup_retention_days: int = 14
     log_level: str = "info"
     cookie_secure: str = "true"
     session_idle_minutes: int = 30
@@ -76,6 +78,10 @@ class Settings:
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'relay.sqlite3'}"
+
+    @property
+    def backups(self) -> Path:
+        return Path(self.backup_dir) if self.backup_dir else self.data_dir / "backups"
 
     @property
     def secure_cookies(self) -> bool:

@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from servers import relay_servers
-from services import require_postgres
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from services import empty_postgres_database
 
 from relay.store import Store
-
-
-@contextmanager
-def empty_postgres_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database for this test alone; dropped afterwards."""
-    url = make_url(require_postgres())
-    name = f"relay_race_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def serve_env(tmp_path: Path, stations_json: Path, database_url: str) -> dict[str, str]:
