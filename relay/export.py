@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .figures import ItemRecord, period_figures, rating_summary
-from .mask import mask_personal_data
+from .mask import PersonalData, mask_known_data, mask_personal_data
 from .store import Store
 
 SCHEMA_VERSION = 1
@@ -28,6 +28,8 @@ def iso(moment: dt.datetime | None) -> str | None:
 def build_export(store: Store, now: dt.datetime) -> dict[str, Any]:
     items = []
     for row in store.published_items():
+        # The submitter's own data is masked in every public text, even where the moderator left it in.
+        known = PersonalData.from_form(row["name"], row["contact_phone"], row["contact_email"])
         first = row["replies"][0]["at"] if row["replies"] else None
         final = next((r["at"] for r in row["replies"] if r["kind"] == "final"), None)
         items.append(
@@ -35,14 +37,14 @@ def build_export(store: Store, now: dt.datetime) -> dict[str, Any]:
                 "id": row["id"],
                 "station": row["station"],
                 "kind": row["kind"].value,
-                "question": row["public_text"],
+                "question": mask_known_data(row["public_text"], known),
                 # The reply text the moderator approved; older approvals get the masked original.
                 "replies": [
                     {
                         "kind": r["kind"].value,
-                        "text": r["public_text"]
+                        "text": mask_known_data(r["public_text"], known)
                         if r["public_text"] is not None
-                        else mask_personal_data(r["text"], [row["name"]] if row["name"] else []),
+                        else mask_personal_data(r["text"], known=known),
                         "at": iso(r["at"]),
                     }
                     for r in row["replies"]

@@ -12,8 +12,8 @@ The API (the console's approve form, the tracking page and the export use it):
     ``find_flags``).  ``Masking.segments()`` cuts the masked text into
     ``(piece, category or None)`` pairs for a template to wrap in ``<mark>``.
 ``find_flags(text) -> tuple[Flag, ...]``
-    What looks like personal data in any text (run it again on the text the
-    moderator submits): long digit runs (``digits``), ``@`` and spelled-out
+    (``relay.maskflags``) What looks like personal data in any text (run it
+    again on the text the moderator submits): long digit runs (``digits``), ``@`` and spelled-out
     at-signs (``at_sign``), house, building and room numbers (``address``) and
     name-like tokens after trigger words (``name``).  A ``Flag`` has ``id``,
     ``kind``, ``start``/``end``, ``text`` and a Chinese ``message`` for the
@@ -23,6 +23,9 @@ The API (the console's approve form, the tracking page and the export use it):
     until ``unconfirmed_flags(text, confirmed_ids)`` is empty.
 ``mask_personal_data(text, known_names=(), known=None) -> str``
     Just the masked text (the console's pre-filled public text).
+``mask_known_data(text, known) -> str``
+    Only the submitter's own data starred: the export runs it over every
+    approved public text, so what the moderator left in never goes out.
 ``PersonalData.from_form(name, phone, email)``
     The submitter's own name, phone and e-mail from the form: masked wherever
     they appear (replies included), also written with spaces, dashes, Chinese
@@ -52,29 +55,40 @@ are masked only down to the numbers, street and compound names stay.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
 
+from .maskflags import Flag, find_flags, span_id, unconfirmed_flags
 from .maskwords import (
     BOUNDARY_WORDS,
+    CHINESE_DIGITS,
     COMPOUND_SURNAMES,
+    FULLWIDTH_TO_ASCII,
     LINE_START_VERBS,
     NAME_TRIGGER_RE,
     NOT_GIVEN,
     NOT_NAMES,
-    PINYIN_SYLLABLE,
+    NUM,
     PLACE_SUFFIXES,
+    SEP,
     SURNAMES,
     TITLES,
-    pinyin_surnames,
+    pinyin_name_re,
 )
 
-FULLWIDTH_TO_ASCII = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九幺", "001234567891")
-SEP = r"(?:[ \t]*[-–—.·_/][ \t]*|[ \t]+)"  # one separator between digits: dash, dot, slash or spaces
+__all__ = [
+    "Flag",
+    "MaskedSpan",
+    "Masking",
+    "PersonalData",
+    "find_flags",
+    "mask_known_data",
+    "mask_personal_data",
+    "mask_text",
+    "unconfirmed_flags",
+]
+
 GROUP_SEP = r"[ \-–—.·]"
 _CJK = "\u4e00-\u9fff"
 
@@ -102,16 +116,6 @@ class MaskedSpan:
     replacement: str
     masked_start: int
     masked_end: int
-
-
-@dataclass(frozen=True)
-class Flag:
-    id: str
-    kind: str
-    start: int
-    end: int
-    text: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -264,7 +268,6 @@ WECHAT_RE = re.compile(
 QQ_RE = re.compile(
     rf"(?:[Qq][ \t]?[Qq]|扣扣|企鹅)(?:号码|号)?[ \t]*(?:[:是为][ \t]*)?(?P<id>[1-9](?:{SEP}?[0-9]){{4,10}})(?![0-9])"
 )
-_NUM = r"(?:[0-9]+|[一二三四五六七八九十〇零两]+)"
 UNIT_RE = re.compile(
     r"(?<![0-9*])(?:(?P<num>[0-9]+|[一二三四五六七八九十两]+)[ \t]*(?:号楼|栋|幢|单元)"
     r"|(?P<num2>[0-9]+)[ \t]*(?:室|门|座)(?!口))"
@@ -272,8 +275,8 @@ UNIT_RE = re.compile(
 ROOM_AFTER_UNIT_RE = re.compile(r"(?<=单元|号楼)[ \t]*(?P<room>[0-9]{3,4}|[一二三四五六七八九〇零]{3,4})(?![0-9])")
 THREE_PART_RE = re.compile(r"(?<![0-9\-])[0-9]{1,3}-[0-9]{1,2}-[0-9]{3,4}(?![0-9\-])")
 HOME_RE = re.compile(r"家住|住在|住址|我家|家在|现住|租住|居住|住的是|家庭地址|门牌")
-HOUSE_NUMBER_RE = re.compile(rf"(?<![0-9*])(?P<num>{_NUM})(?=号(?!线|码|窗口|文件))")
-DOORPLATE_RE = re.compile(rf"门牌(?:号码|号)?[ \t]*(?:[:是为][ \t]*)?(?P<num>{_NUM})")
+HOUSE_NUMBER_RE = re.compile(rf"(?<![0-9*])(?P<num>{NUM})(?=号(?!线|码|窗口|文件))")
+DOORPLATE_RE = re.compile(rf"门牌(?:号码|号)?[ \t]*(?:[:是为][ \t]*)?(?P<num>{NUM})")
 
 Detector = tuple[str, re.Pattern[str], str, Render]
 DETECTORS: tuple[Detector, ...] = (
@@ -333,15 +336,6 @@ def _given_length(norm: str, start: int, taken: list[bool], starts: set[int]) ->
     return 0
 
 
-@cache
-def _pinyin_name_re() -> re.Pattern[str]:
-    surnames = "|".join(sorted(pinyin_surnames(), key=len, reverse=True))
-    return re.compile(
-        rf"(?P<surname>{surnames})[ \t]+(?P<given>{PINYIN_SYLLABLE}(?:[ \t\-]?{PINYIN_SYLLABLE})?)(?![A-Za-z])",
-        re.IGNORECASE,
-    )
-
-
 def _trigger_name_spans(norm: str, taken: list[bool], starts: set[int]) -> Iterator[Span]:
     for m in NAME_TRIGGER_RE.finditer(norm):
         pos = m.end()
@@ -352,7 +346,7 @@ def _trigger_name_spans(norm: str, taken: list[bool], starts: set[int]) -> Itera
             if length:
                 yield pos + len(surname), pos + len(surname) + length, "*" * length, "name"
                 break
-        latin = _pinyin_name_re().match(norm, pos)
+        latin = pinyin_name_re().match(norm, pos)
         if latin and not any(taken[latin.start() : latin.end()]):
             given = latin.span("given")
             yield given[0], given[1], _star(norm[given[0] : given[1]]), "name"
@@ -449,12 +443,6 @@ def _home_spans(norm: str) -> Iterator[Span]:
 # -- the whole pass -----------------------------------------------------------------------------------------
 
 
-def _span_id(category: str, original: str, seen: dict[tuple[str, str], int]) -> str:
-    count = seen[(category, original)] = seen.get((category, original), 0) + 1
-    digest = hashlib.sha256(f"{category}\n{original}".encode()).hexdigest()[:10]
-    return f"{category}-{digest}-{count}"
-
-
 def mask_text(text: str, known: PersonalData | None = None) -> Masking:
     """Mask ``text`` (see the module docstring); ``known`` is the submitter's own data from the form."""
     norm = text.translate(FULLWIDTH_TO_ASCII)
@@ -497,7 +485,7 @@ def mask_text(text: str, known: PersonalData | None = None) -> Masking:
         original = text[start:end]
         spans.append(
             MaskedSpan(
-                _span_id(category, original, seen), category, start, end, original, masked, length, length + len(masked)
+                span_id(category, original, seen), category, start, end, original, masked, length, length + len(masked)
             )
         )
         pieces.append(masked)
@@ -507,6 +495,20 @@ def mask_text(text: str, known: PersonalData | None = None) -> Masking:
     return Masking(result, tuple(spans), find_flags(result))
 
 
+def mask_known_data(text: str, known: PersonalData) -> str:
+    """Only the submitter's own data starred (what the export applies to every approved public text)."""
+    norm = text.translate(FULLWIDTH_TO_ASCII)
+    spans: list[Span] = []
+    for span in sorted(_known_spans(text, norm, norm.translate(CHINESE_DIGITS), known), key=lambda s: (s[0], -s[1])):
+        if not spans or span[0] >= spans[-1][1]:
+            spans.append(span)
+    pieces, last = [], 0
+    for start, end, masked, _ in spans:
+        pieces += [text[last:start], masked]
+        last = end
+    return "".join(pieces) + text[last:]
+
+
 def mask_personal_data(text: str, known_names: Iterable[str] = (), known: PersonalData | None = None) -> str:
     """``text`` with personal data starred; ``known_names`` adds to ``known.names``. Idempotent."""
     known = known or PersonalData()
@@ -514,56 +516,3 @@ def mask_personal_data(text: str, known_names: Iterable[str] = (), known: Person
     if names:
         known = PersonalData(known.names + names, known.phones, known.emails)
     return mask_text(text, known).text
-
-
-# -- flags ----------------------------------------------------------------------------------------------------
-
-FLAG_MESSAGES = {
-    "digits": "一串数字，可能是电话、证件号或卡号",
-    "at_sign": "可能是电子邮箱",
-    "address": "可能是门牌号或房间号",
-    "name": "可能是姓名",
-}
-DIGIT_RUN_RE = re.compile(rf"(?<![0-9])[0-9](?:{SEP}?[0-9]){{5,}}(?![0-9])")
-DATE_RE = re.compile(r"(?:19|20)[0-9]{2}(?:[-./年][ \t]*)?[0-9]{1,2}(?:[-./月][ \t]*)?[0-9]{1,2}日?")
-AT_RE = re.compile(r"(?<!\*)@|\(at\)|\[at\]|（at）|【at】|艾特|[A-Za-z0-9][ \t]+at[ \t]+[A-Za-z0-9]", re.IGNORECASE)
-ADDRESS_FLAG_RE = re.compile(rf"(?<![月0-9])(?:{_NUM})[ \t]*(?:号楼|号(?!线)|室|栋|幢|单元)|门牌")
-NAME_FLAG_RE = re.compile(rf"(?P<token>[{_CJK}]{{2,4}}|[A-Za-z]+[ \t]+[A-Za-z]+)")
-
-
-def find_flags(text: str) -> tuple[Flag, ...]:
-    """What still looks like personal data in ``text`` (see the module docstring)."""
-    norm = text.translate(FULLWIDTH_TO_ASCII)
-    digits = norm.translate(CHINESE_DIGITS)
-    found: list[tuple[int, int, str]] = []
-    for m in DIGIT_RUN_RE.finditer(digits):
-        if not DATE_RE.fullmatch(m.group()):
-            found.append((m.start(), m.end(), "digits"))
-    found += [(m.start(), m.end(), "at_sign") for m in AT_RE.finditer(norm)]
-    found += [(m.start(), m.end(), "address") for m in ADDRESS_FLAG_RE.finditer(digits)]
-    for m in NAME_TRIGGER_RE.finditer(norm):
-        token = NAME_FLAG_RE.match(norm, m.end())
-        if token is None or "*" in token.group():
-            continue
-        word = token.group()
-        keep = 2 if word[:2] in COMPOUND_SURNAMES else 1
-        surname_like = word[:keep] in SURNAMES | COMPOUND_SURNAMES
-        latin = word[:1].isascii() and _pinyin_name_re().fullmatch(word) is not None
-        if (surname_like and not word[keep:].startswith(TITLES) and word[:2] not in NOT_NAMES) or latin:
-            end = m.end() + (len(word) if latin else min(len(word), 3))
-            found.append((m.end(), end, "name"))
-    flags: list[Flag] = []
-    seen: dict[tuple[str, str], int] = {}
-    for start, end, kind in sorted(found):
-        if any(f.start < end and start < f.end for f in flags):
-            continue
-        flags.append(
-            Flag(_span_id(kind, text[start:end], seen), kind, start, end, text[start:end], FLAG_MESSAGES[kind])
-        )
-    return tuple(flags)
-
-
-def unconfirmed_flags(text: str, confirmed: Iterable[str]) -> tuple[Flag, ...]:
-    """The flags of ``text`` whose ids are not in ``confirmed``: approval waits until this is empty."""
-    done = set(confirmed)
-    return tuple(flag for flag in find_flags(text) if flag.id not in done)

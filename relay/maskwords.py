@@ -1,9 +1,14 @@
-"""Word lists for ``relay.mask``: surnames, name triggers, titles, boundary words, pinyin."""
+"""Word lists and shared patterns for ``relay.mask`` and ``relay.maskflags``: surnames, triggers, pinyin."""
 
 from __future__ import annotations
 
 import re
 from functools import cache
+
+FULLWIDTH_TO_ASCII = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九幺", "001234567891")
+SEP = r"(?:[ \t]*[-–—.·_/][ \t]*|[ \t]+)"  # one separator between digits: dash, dot, slash or spaces
+NUM = r"(?:[0-9]+|[一二三四五六七八九十〇零两]+)"  # a house or room number, in digits or Chinese numerals
 
 
 def _words(spaced: str) -> tuple[str, ...]:
@@ -71,3 +76,13 @@ def pinyin_surnames() -> frozenset[str]:
     from pypinyin import lazy_pinyin
 
     return frozenset("".join(lazy_pinyin(surname)) for surname in SURNAMES | COMPOUND_SURNAMES)
+
+
+@cache
+def pinyin_name_re() -> re.Pattern[str]:
+    """A pinyin surname, then a given name of one or two syllables: ``Zhang Lijuan``, ``WANG Xiao-ming``."""
+    surnames = "|".join(sorted(pinyin_surnames(), key=len, reverse=True))
+    return re.compile(
+        rf"(?P<surname>{surnames})[ \t]+(?P<given>{PINYIN_SYLLABLE}(?:[ \t\-]?{PINYIN_SYLLABLE})?)(?![A-Za-z])",
+        re.IGNORECASE,
+    )

@@ -20,7 +20,9 @@ class ExportStore(StoreBase):
                 items.c.kind,
                 items.c.status,
                 items.c.public_text,
-                items.c.name,
+                items.c.name,  # name, phone and e-mail only to mask them out of the public texts
+                items.c.contact_phone,
+                items.c.contact_email,
                 items.c.received_at,
                 items.c.published_at,
                 item_ratings.c.stars.label("item_rating"),

@@ -1,0 +1,99 @@
+"""Flags: what still looks like personal data in a text the moderator is about to approve.
+
+``find_flags(text)`` returns ``Flag``s of four kinds: ``digits`` (a run of six
+or more digits, any separators or Chinese numerals, dates excepted),
+``at_sign`` (``@`` not after a masked local part, and spelled-out at-signs),
+``address`` (a number before 号/号楼/栋/幢/单元/室, not 月…号 or …号线; 门牌) and
+``name`` (a surname and one or two more characters after a trigger word, not a
+title such as 先生, or a pinyin name after a trigger).  A flag's ``id`` is
+``<kind>-<hash of kind and text>-<n>`` where n counts identical flags before it,
+so it stays the same when the text changes elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .maskwords import (
+    CHINESE_DIGITS,
+    COMPOUND_SURNAMES,
+    FULLWIDTH_TO_ASCII,
+    NAME_TRIGGER_RE,
+    NOT_NAMES,
+    NUM,
+    SEP,
+    SURNAMES,
+    TITLES,
+    pinyin_name_re,
+)
+
+_CJK = "\u4e00-\u9fff"
+
+
+@dataclass(frozen=True)
+class Flag:
+    id: str
+    kind: str
+    start: int
+    end: int
+    text: str
+    message: str
+
+
+def span_id(category: str, original: str, seen: dict[tuple[str, str], int]) -> str:
+    """``<category>-<hash>-<n>``: the same for the same text, whatever comes before it."""
+    count = seen[(category, original)] = seen.get((category, original), 0) + 1
+    digest = hashlib.sha256(f"{category}\n{original}".encode()).hexdigest()[:10]
+    return f"{category}-{digest}-{count}"
+
+
+FLAG_MESSAGES = {
+    "digits": "一串数字，可能是电话、证件号或卡号",
+    "at_sign": "可能是电子邮箱",
+    "address": "可能是门牌号或房间号",
+    "name": "可能是姓名",
+}
+DIGIT_RUN_RE = re.compile(rf"(?<![0-9])[0-9](?:{SEP}?[0-9]){{5,}}(?![0-9])")
+DATE_RE = re.compile(r"(?:19|20)[0-9]{2}(?:[-./年][ \t]*)?[0-9]{1,2}(?:[-./月][ \t]*)?[0-9]{1,2}日?")
+AT_RE = re.compile(r"(?<!\*)@|\(at\)|\[at\]|（at）|【at】|艾特|[A-Za-z0-9][ \t]+at[ \t]+[A-Za-z0-9]", re.IGNORECASE)
+ADDRESS_FLAG_RE = re.compile(rf"(?<![月0-9])(?:{NUM})[ \t]*(?:号楼|号(?!线)|室|栋|幢|单元)|门牌")
+NAME_FLAG_RE = re.compile(rf"(?P<token>[{_CJK}]{{2,4}}|[A-Za-z]+[ \t]+[A-Za-z]+)")
+
+
+def find_flags(text: str) -> tuple[Flag, ...]:
+    """What still looks like personal data in ``text`` (see the module docstring)."""
+    norm = text.translate(FULLWIDTH_TO_ASCII)
+    digits = norm.translate(CHINESE_DIGITS)
+    found: list[tuple[int, int, str]] = []
+    for m in DIGIT_RUN_RE.finditer(digits):
+        if not DATE_RE.fullmatch(m.group()):
+            found.append((m.start(), m.end(), "digits"))
+    found += [(m.start(), m.end(), "at_sign") for m in AT_RE.finditer(norm)]
+    found += [(m.start(), m.end(), "address") for m in ADDRESS_FLAG_RE.finditer(digits)]
+    for m in NAME_TRIGGER_RE.finditer(norm):
+        token = NAME_FLAG_RE.match(norm, m.end())
+        if token is None or "*" in token.group():
+            continue
+        word = token.group()
+        keep = 2 if word[:2] in COMPOUND_SURNAMES else 1
+        surname_like = word[:keep] in SURNAMES | COMPOUND_SURNAMES
+        latin = word[:1].isascii() and pinyin_name_re().fullmatch(word) is not None
+        if (surname_like and not word[keep:].startswith(TITLES) and word[:2] not in NOT_NAMES) or latin:
+            end = m.end() + (len(word) if latin else min(len(word), 3))
+            found.append((m.end(), end, "name"))
+    flags: list[Flag] = []
+    seen: dict[tuple[str, str], int] = {}
+    for start, end, kind in sorted(found):
+        if any(f.start < end and start < f.end for f in flags):
+            continue
+        flags.append(Flag(span_id(kind, text[start:end], seen), kind, start, end, text[start:end], FLAG_MESSAGES[kind]))
+    return tuple(flags)
+
+
+def unconfirmed_flags(text: str, confirmed: Iterable[str]) -> tuple[Flag, ...]:
+    """The flags of ``text`` whose ids are not in ``confirmed``: approval waits until this is empty."""
+    done = set(confirmed)
+    return tuple(flag for flag in find_flags(text) if flag.id not in done)
