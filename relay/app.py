@@ -149,6 +149,7 @@ def create_app(
         site_url=settings.site_url.rstrip("/"), public_url=settings.public_url.rstrip("/"), local=local_time
     )
     metrics = Metrics()
+    metrics.watch_store(store)
     photos = PhotoDecoder(settings.photo_max_bytes, settings.photo_max_pixels, settings.photo_decodes)
     relay = Relay(
         settings,

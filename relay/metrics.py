@@ -1,15 +1,21 @@
-"""Prometheus metrics: submissions by kind and outcome, request latency."""
+"""Prometheus metrics: submissions by kind and outcome, request latency, responses by status class,
+and, read from the store at each scrape, overdue items and unsent messages (``deploy/prometheus/`` alerts on them)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .guard import client_address
 
@@ -25,6 +31,15 @@ class Metrics:
         self.latency = Histogram(
             "relay_request_seconds", "Request latency by route and method", ["route", "method"], registry=self.registry
         )
+        self.responses = Counter(
+            "relay_responses", "Responses by status class (2xx … 5xx)", ["status_class"], registry=self.registry
+        )
+        for status_class in ("2xx", "3xx", "4xx", "5xx"):
+            self.responses.labels(status_class)
+
+    def watch_store(self, store: Any) -> None:
+        """Report the store's overdue items and unsent messages at each scrape."""
+        self.registry.register(StoreCollector(store))
 
     def render(self) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
@@ -42,9 +57,18 @@ class LatencyMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        status = 500  # an exception that escapes becomes a 500 further out
+
+        async def noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, noting_status)
         finally:
+            self.metrics.responses.labels(f"{min(max(status // 100, 2), 5)}xx").inc()
             route = scope.get("route")
             name = getattr(route, "path", "unmatched")
             method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
@@ -57,4 +81,20 @@ async def metrics_endpoint(request: Request) -> Response:
     if not relay.settings.may_read_metrics(client_address(request.scope, relay.settings)):
         raise HTTPException(404)
     metrics: Metrics = relay.metrics
-    return metrics.render()
+    return await run_in_threadpool(metrics.render)  # the store gauges query the database
+
+
+class StoreCollector:
+    """``relay_overdue_items`` and ``relay_outbox_pending``, counted when Prometheus scrapes."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def describe(self) -> list[Any]:
+        return []  # nothing is queried when the collector is registered
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        overdue = len(self.store.overdue_items(dt.datetime.now(dt.UTC)))
+        yield GaugeMetricFamily("relay_overdue_items", "Items past their reply deadline", value=overdue)
+        pending = self.store.outbox.pending_count()
+        yield GaugeMetricFamily("relay_outbox_pending", "E-mail and SMS messages not sent yet", value=pending)

@@ -302,6 +302,8 @@ def test_health_and_metrics(make_client: Callable[..., TestClient]) -> None:
     assert 'relay_submissions_total{kind="question",outcome="accepted"} 1.0' in metrics
     assert 'relay_submissions_total{kind="ask",outcome="invalid"} 1.0' in metrics
     assert 'relay_request_seconds_count{method="POST",route="/ask"} 2.0' in metrics
+    assert 'relay_responses_total{status_class="3xx"} 1.0' in metrics
+    assert "\nrelay_overdue_items 0.0\n" in metrics and "\nrelay_outbox_pending " in metrics
     assert "dongshan" not in metrics
 
 
