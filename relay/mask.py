@@ -393,7 +393,9 @@ def _name_variants(name: str) -> Iterator[tuple[re.Pattern[str], Render]]:
     keep = 2 if len(name) > 2 and name[:2] in COMPOUND_SURNAMES else 1
     yield re.compile(re.escape(name)), lambda m, t: _mask_name(t[m.start() : m.end()])
     if len(name) - keep >= 2:
-        yield re.compile(re.escape(name[keep:])), lambda m, t: "*" * (m.end() - m.start())
+        # the given name alone (丽娟家门口), but not as part of a place (王东山 asking the 东山派出所)
+        not_place = "(?![" + "".join(sorted(PLACE_SUFFIXES)) + "派])"
+        yield re.compile(re.escape(name[keep:]) + not_place), lambda m, t: "*" * (m.end() - m.start())
     syllables = lazy_pinyin(name)
     if all(s.isascii() and s.isalpha() for s in syllables) and len(syllables) >= 2:
         surname = "".join(syllables[:keep])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from types import SimpleNamespace
@@ -264,6 +265,7 @@ async def track_page(request: Request, errors: dict[str, str], status_code: int 
     item_rating = await run_in_threadpool(relay.store.item_rating, item.id)
     # Whoever holds the code sees the text, the location and the replies masked, the submitter's own data included.
     known = PersonalData.from_form(item.name, item.contact_phone, item.contact_email)
+    history = [dataclasses.replace(h, note=mask_personal_data(h.note, known=known)) if h.note else h for h in history]
     replies = [
         SimpleNamespace(kind=r.kind, at=r.at, text=mask_personal_data(r.public_text or r.text, known=known))
         for r in await run_in_threadpool(relay.store.replies, item.id)

@@ -92,3 +92,19 @@ def test_tracking_page_never_shows_name_or_phone_in_full(
     for secret in ("张丽娟", "丽娟", "13900080008", "0008-0008", "88号3单元502室"):
         assert secret not in page, secret
     assert "井盖已补上" in page and "139****0008" in page
+
+
+def test_a_rejection_reason_on_the_tracking_page_is_masked_too(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    public = console()
+    data = {**HAZARD, "text": "楼道里堆满了杂物。", "name": "张丽娟", "contact": "13900080008"}
+    code = receipt_code(public.post("/ask", data=data))
+    item = sqlite_store.item_by_code(code)
+    assert item is not None
+    moderator = console("moderator")
+    reason = "张丽娟您好，此事请拨打13900080008以外的物业电话处理"
+    assert act(moderator, item.id, "reject", reason=reason).status_code == 303  # type: ignore[attr-defined]
+    page = public.get(f"/track/{code}").text
+    assert "物业电话处理" in page
+    assert "张丽娟" not in page and "13900080008" not in page

@@ -335,6 +335,13 @@ def test_the_submitters_own_data_is_masked_in_any_text_replies_included() -> Non
     assert mask_personal_data("Signed: ZHANG Lijuan", known=known) == "Signed: ZHANG ******"
 
 
+def test_a_known_given_name_inside_a_place_name_stays() -> None:
+    known = PersonalData.from_form("王东山")
+    assert mask_personal_data("王东山问东山派出所：东山路的灯坏了，东山说过。", known=known) == (
+        "王**问东山派出所：东山路的灯坏了，**说过。"
+    )
+
+
 def test_flags_point_at_what_still_looks_personal() -> None:
     text = "订单号12345678901234567890，发到me@example，住3号楼，我是王某，我叫欧阳某某，我是王先生，我叫张大家。2026-11-25"
     kinds = [(f.kind, f.text) for f in find_flags(text)]
