@@ -2,7 +2,7 @@
 
 The API (the console's approve form, the tracking page and the export use it):
 
-``mask_text(text, known=PersonalData()) -> Masking``
+``mask_text(text, known=PersonalData(), public=()) -> Masking``
     ``Masking.text`` is ``text`` with personal data starred; every character
     outside a masked item is left exactly as it was.  ``Masking.spans`` lists
     each masked item as a ``MaskedSpan`` (``id``, ``category``, ``start``/``end``
@@ -11,7 +11,7 @@ The API (the console's approve form, the tracking page and the export use it):
     lists what still looks like personal data in the masked text (see
     ``find_flags``).  ``Masking.segments()`` cuts the masked text into
     ``(piece, category or None)`` pairs for a template to wrap in ``<mark>``.
-``find_flags(text) -> tuple[Flag, ...]``
+``find_flags(text, public=()) -> tuple[Flag, ...]``
     (``relay.maskflags``) What looks like personal data in any text (run it
     again on the text the moderator submits): long digit runs (``digits``), ``@`` and spelled-out
     at-signs (``at_sign``), house, building and room numbers (``address``) and
@@ -21,11 +21,14 @@ The API (the console's approve form, the tracking page and the export use it):
     many identical flags come before it, so it survives edits elsewhere in the
     text: the form posts the ids the moderator confirmed, and approval waits
     until ``unconfirmed_flags(text, confirmed_ids)`` is empty.
-``mask_personal_data(text, known_names=(), known=None) -> str``
+``mask_personal_data(text, known_names=(), known=None, public=()) -> str``
     Just the masked text (the console's pre-filled public text).
 ``mask_known_data(text, known) -> str``
     Only the submitter's own data starred: the export runs it over every
     approved public text, so what the moderator left in never goes out.
+``public``
+    Values that stay wherever they appear: the station's own phone numbers
+    and address, which replies often give (numbers match in any grouping).
 ``PersonalData.from_form(name, phone, email)``
     The submitter's own name, phone and e-mail from the form: masked wherever
     they appear (replies included), also written with spaces, dashes, Chinese
@@ -59,7 +62,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from .maskflags import Flag, find_flags, span_id, unconfirmed_flags
+from .maskflags import Flag, find_flags, public_regions, span_id, unconfirmed_flags
 from .maskwords import (
     BOUNDARY_WORDS,
     CHINESE_DIGITS,
@@ -445,11 +448,16 @@ def _home_spans(norm: str) -> Iterator[Span]:
 # -- the whole pass -----------------------------------------------------------------------------------------
 
 
-def mask_text(text: str, known: PersonalData | None = None) -> Masking:
-    """Mask ``text`` (see the module docstring); ``known`` is the submitter's own data from the form."""
+def mask_text(text: str, known: PersonalData | None = None, public: Iterable[str] = ()) -> Masking:
+    """Mask ``text`` (see the module docstring).
+
+    ``known`` is the submitter's own data from the form; ``public`` are values that stay as they are wherever
+    they appear (the station's own phone numbers and address, which a reply often gives).
+    """
     norm = text.translate(FULLWIDTH_TO_ASCII)
     copies = {"norm": norm, "digits": norm.translate(CHINESE_DIGITS)}
-    accepted: list[Span] = []
+    public = tuple(public)
+    accepted: list[Span] = [(start, end, text[start:end], "public") for start, end in public_regions(text, public)]
 
     def accept(spans: Iterable[Span]) -> None:
         for span in spans:
@@ -481,7 +489,7 @@ def mask_text(text: str, known: PersonalData | None = None) -> Masking:
     spans: list[MaskedSpan] = []
     seen: dict[tuple[str, str], int] = {}
     last = length = 0
-    for start, end, masked, category in sorted(accepted):
+    for start, end, masked, category in sorted(a for a in accepted if a[3] != "public"):
         pieces.append(text[last:start])
         length += start - last
         original = text[start:end]
@@ -494,7 +502,7 @@ def mask_text(text: str, known: PersonalData | None = None) -> Masking:
         length += len(masked)
         last = end
     result = "".join(pieces) + text[last:]
-    return Masking(result, tuple(spans), find_flags(result))
+    return Masking(result, tuple(spans), find_flags(result, public))
 
 
 def mask_known_data(text: str, known: PersonalData) -> str:
@@ -511,10 +519,12 @@ def mask_known_data(text: str, known: PersonalData) -> str:
     return "".join(pieces) + text[last:]
 
 
-def mask_personal_data(text: str, known_names: Iterable[str] = (), known: PersonalData | None = None) -> str:
+def mask_personal_data(
+    text: str, known_names: Iterable[str] = (), known: PersonalData | None = None, public: Iterable[str] = ()
+) -> str:
     """``text`` with personal data starred; ``known_names`` adds to ``known.names``. Idempotent."""
     known = known or PersonalData()
     names = tuple(known_names)
     if names:
         known = PersonalData(known.names + names, known.phones, known.emails)
-    return mask_text(text, known).text
+    return mask_text(text, known, public).text

@@ -12,6 +12,7 @@ so it stays the same when the text changes elsewhere.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable
@@ -63,11 +64,28 @@ ADDRESS_FLAG_RE = re.compile(rf"(?<![月0-9])(?:{NUM})[ \t]*(?:号楼|号(?!线)
 NAME_FLAG_RE = re.compile(rf"(?P<token>[{_CJK}]{{2,4}}|[A-Za-z]+[ \t]+[A-Za-z]+)")
 
 
-def find_flags(text: str) -> tuple[Flag, ...]:
-    """What still looks like personal data in ``text`` (see the module docstring)."""
+def public_regions(text: str, public: Iterable[str]) -> list[tuple[int, int]]:
+    """Where the public values (a station's phone or address) occur in ``text``; numbers in any grouping."""
+    digits_copy = text.translate(FULLWIDTH_TO_ASCII).translate(CHINESE_DIGITS)
+    regions = []
+    for value in public:
+        value = value.strip().translate(FULLWIDTH_TO_ASCII)
+        number = "".join(c for c in value if c.isdigit())
+        if len(number) >= 5 and all(c.isdigit() or c in " -()+" for c in value):
+            pattern = r"(?<![0-9])" + r"[ \t()\-–—.·_/]*".join(number) + r"(?![0-9])"
+        elif value:
+            pattern = re.escape(value)
+        else:
+            continue
+        regions += [m.span() for m in re.finditer(pattern, digits_copy)]
+    return regions
+
+
+def find_flags(text: str, public: Iterable[str] = ()) -> tuple[Flag, ...]:
+    """What still looks like personal data in ``text`` (see the module docstring); ``public`` values are skipped."""
     norm = text.translate(FULLWIDTH_TO_ASCII)
     digits = norm.translate(CHINESE_DIGITS)
-    found: list[tuple[int, int, str]] = []
+    found: list[tuple[int, int, str]] = [(start, end, "public") for start, end in public_regions(text, public)]
     for m in DIGIT_RUN_RE.finditer(digits):
         if not DATE_RE.fullmatch(m.group()):
             found.append((m.start(), m.end(), "digits"))
@@ -86,14 +104,19 @@ def find_flags(text: str) -> tuple[Flag, ...]:
             found.append((m.end(), end, "name"))
     flags: list[Flag] = []
     seen: dict[tuple[str, str], int] = {}
-    for start, end, kind in sorted(found):
-        if any(f.start < end and start < f.end for f in flags):
+    taken: list[tuple[int, int]] = []
+    for start, end, kind in sorted(found, key=lambda f: (f[2] != "public", f[0])):
+        if any(s < end and start < e for s, e in taken):
             continue
-        flags.append(Flag(span_id(kind, text[start:end], seen), kind, start, end, text[start:end], FLAG_MESSAGES[kind]))
-    return tuple(flags)
+        taken.append((start, end))
+        if kind == "public":
+            continue
+        flags.append(Flag("", kind, start, end, text[start:end], FLAG_MESSAGES[kind]))
+    flags.sort(key=lambda f: f.start)
+    return tuple(dataclasses.replace(f, id=span_id(f.kind, f.text, seen)) for f in flags)
 
 
-def unconfirmed_flags(text: str, confirmed: Iterable[str]) -> tuple[Flag, ...]:
+def unconfirmed_flags(text: str, confirmed: Iterable[str], public: Iterable[str] = ()) -> tuple[Flag, ...]:
     """The flags of ``text`` whose ids are not in ``confirmed``: approval waits until this is empty."""
     done = set(confirmed)
-    return tuple(flag for flag in find_flags(text) if flag.id not in done)
+    return tuple(flag for flag in find_flags(text, public) if flag.id not in done)

@@ -249,7 +249,14 @@ async def receipt(request: Request) -> Response:
     item = await load_item(request)
     relay = request.app.state.relay
     station = relay.stations.get(item.station)
-    return render(request, "receipt.html", item=item, station=station, folded=bool(request.query_params.get("folded")))
+    return render(
+        request,
+        "receipt.html",
+        item=item,
+        station=station,
+        clock=relay.planner.clocks.of(item.kind),
+        folded=bool(request.query_params.get("folded")),
+    )
 
 
 async def track(request: Request) -> Response:
@@ -265,9 +272,14 @@ async def track_page(request: Request, errors: dict[str, str], status_code: int 
     item_rating = await run_in_threadpool(relay.store.item_rating, item.id)
     # Whoever holds the code sees the text, the location and the replies masked, the submitter's own data included.
     known = PersonalData.from_form(item.name, item.contact_phone, item.contact_email)
-    history = [dataclasses.replace(h, note=mask_personal_data(h.note, known=known)) if h.note else h for h in history]
+    station = relay.stations.get(item.station)
+
+    def shown(text: str) -> str:
+        return mask_personal_data(text, known=known, public=[station.phone] if station else [])
+
+    history = [dataclasses.replace(h, note=shown(h.note)) if h.note else h for h in history]
     replies = [
-        SimpleNamespace(kind=r.kind, at=r.at, text=mask_personal_data(r.public_text or r.text, known=known))
+        SimpleNamespace(kind=r.kind, at=r.at, text=shown(r.public_text or r.text))
         for r in await run_in_threadpool(relay.store.replies, item.id)
     ]
     return render(
@@ -275,10 +287,11 @@ async def track_page(request: Request, errors: dict[str, str], status_code: int 
         "track.html",
         status_code,
         item=item,
-        text=mask_personal_data(item.text, known=known),
-        location=mask_personal_data(item.location, known=known) if item.location else "",
+        text=shown(item.text),
+        location=shown(item.location) if item.location else "",
         show_photo=shows_photo(item),
-        station=relay.stations.get(item.station),
+        station=station,
+        unit=relay.planner.units.get(item.transferred_to) if item.transferred_to else None,
         history=history,
         replies=replies,
         can_rate=item.status in REPLIED and item_rating is None,

@@ -108,3 +108,19 @@ def test_a_rejection_reason_on_the_tracking_page_is_masked_too(
     page = public.get(f"/track/{code}").text
     assert "物业电话处理" in page
     assert "张丽娟" not in page and "13900080008" not in page
+
+
+def test_the_stations_own_phone_in_a_reply_stays_on_the_tracking_page(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    public = console()
+    station_phone = public.app.state.relay.stations.get("dongshan").phone  # type: ignore[attr-defined]
+    code = receipt_code(public.post("/ask", data={**HAZARD, "text": "楼道里堆满了杂物。", "contact": "13900080008"}))
+    item = sqlite_store.item_by_code(code)
+    assert item is not None
+    moderator = console("moderator")
+    assert act(moderator, item.id, "accept").status_code == 303  # type: ignore[attr-defined]
+    reply = f"已通知物业清理。有疑问请拨打派出所电话{station_phone}，我们也会打13900080008回访。"
+    assert act(moderator, item.id, "reply", reply=reply).status_code == 303  # type: ignore[attr-defined]
+    page = public.get(f"/track/{code}").text
+    assert station_phone in page and "139****0008" in page and "13900080008" not in page

@@ -335,6 +335,16 @@ def test_the_submitters_own_data_is_masked_in_any_text_replies_included() -> Non
     assert mask_personal_data("Signed: ZHANG Lijuan", known=known) == "Signed: ZHANG ******"
 
 
+def test_the_stations_own_phone_and_address_stay_public() -> None:
+    reply = "请致电派出所(0417)2831234或来东山路1号3楼302室；也可以打民警手机13900080008。"
+    station = ["0417-2831234", "东山路1号3楼302室"]
+    masking = mask_text(reply, public=station)
+    assert masking.text == "请致电派出所(0417)2831234或来东山路1号3楼302室；也可以打民警手机139****0008。"
+    assert [s.category for s in masking.spans] == ["phone"] and masking.flags == ()
+    assert find_flags("电话0417 2831234", public=station) == ()
+    assert [f.kind for f in find_flags("电话0417 2831235", public=station)] == ["digits"]
+
+
 def test_a_known_given_name_inside_a_place_name_stays() -> None:
     known = PersonalData.from_form("王东山")
     assert mask_personal_data("王东山问东山派出所：东山路的灯坏了，东山说过。", known=known) == (
