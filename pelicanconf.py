@@ -24,6 +24,7 @@ PLUGINS = [
     "hantedition",
     "sitesearch",
     "sitemapxml",
+    "precompress",  # after every plugin that writes pages, before incremental closes the record
     "incremental",  # last: it closes the build record after the others have written their files
 ]
 
