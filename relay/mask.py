@@ -69,6 +69,7 @@ from .maskwords import (
     COMPOUND_SURNAMES,
     FULLWIDTH_TO_ASCII,
     LINE_START_VERBS,
+    NAME_TITLES,
     NAME_TRIGGER_RE,
     NOT_GIVEN,
     NOT_NAMES,
@@ -77,6 +78,7 @@ from .maskwords import (
     SEP,
     SURNAMES,
     TITLES,
+    TRIGGERS,
     pinyin_name_re,
 )
 
@@ -260,6 +262,9 @@ PHONE_AFTER_WORD_RE = re.compile(
     r"(?:电话|手机|座机|固话|联系方式|[Tt][Ee][Ll]|[Pp]hone)(?:号码|号)?[ \t]*(?:[:是为][ \t]*)?"
     rf"(?P<body>[0-9](?:{SEP}?[0-9]){{6,11}})(?![0-9])"
 )
+TITLED_NAME_RE = re.compile(  # in a lookahead, so that matches may overlap (主任李华老师)
+    rf"(?=(?P<surname>{'|'.join(sorted(COMPOUND_SURNAMES))}|[{_CJK}])(?P<given>[{_CJK}]{{1,2}}?)(?={'|'.join(NAME_TITLES)}))"
+)
 PLATE_RE = re.compile(
     r"(?P<province>[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼])[ ·•.\-・]?"
     r"(?P<letter>[A-Za-z])[ ·•.\-・]?(?P<rest>[A-Za-z0-9]{5,6}|[A-Za-z0-9]{4}[学挂警港澳领])(?![A-Za-z0-9])"
@@ -353,6 +358,25 @@ def _trigger_name_spans(norm: str, taken: list[bool], starts: set[int]) -> Itera
         if latin and not any(taken[latin.start() : latin.end()]):
             given = latin.span("given")
             yield given[0], given[1], _star(norm[given[0] : given[1]]), "name"
+
+
+def _titled_name_spans(norm: str, taken: list[bool]) -> Iterator[Span]:
+    """A surname, a one- or two-character given name, then a title: 李华老师, 王芳阿姨 (王老师 has no given name)."""
+    for m in TITLED_NAME_RE.finditer(norm):
+        surname, given = m.group("surname"), m.group("given")
+        if surname in "向于万何常方关" or given[:1] == surname:  # 向王警官, 谢谢王警官: words, not names
+            continue
+        if surname not in SURNAMES and surname not in COMPOUND_SURNAMES:
+            continue
+        start = m.start("given")
+        if norm[m.start() : start + 1] in NOT_NAMES or norm[m.start() : m.end("given")] in NOT_NAMES:
+            continue
+        if any(c in NOT_GIVEN for c in given) or given[-1] in PLACE_SUFFIXES or any(taken[m.start() : m.end("given")]):
+            continue
+        before = norm[: m.start()]
+        if before and _is_cjk(before[-1]) and before[-1] not in "的是个位和与跟叫" and not before.endswith(TRIGGERS):
+            continue  # 高中同学: the "surname" is inside a longer word
+        yield start, m.end("given"), "*" * len(given), "name"
 
 
 def _line_name_spans(norm: str, taken: list[bool]) -> Iterator[Span]:
@@ -477,6 +501,7 @@ def mask_text(text: str, known: PersonalData | None = None, public: Iterable[str
         taken[start:end] = [True] * (end - start)
     found = list(_trigger_name_spans(norm, taken, {start for start, _, _, _ in accepted}))
     found += _line_name_spans(norm, taken)
+    found += _titled_name_spans(norm, taken)
     accept(found)
     # a name found after a trigger is masked wherever else it appears
     names = {

@@ -20,8 +20,11 @@ TRIGGERS = _words(
     "我叫 我是 本人 姓名 名字 名叫 叫做 叫 签名 落款 署名 具名 联系人 报警人 报案人 举报人 投诉人 求助人 反映人 "
     "申请人 来访人 当事人 嫌疑人 受害人 被害人 监护人 收件人 车主 业主 户主 房东 租户 住户 居民 村民 家长 邻居 "
     "我儿子 我女儿 我爸爸 我妈妈 我爸 我妈 我父亲 我母亲 我丈夫 我妻子 我老公 我老婆 我爱人 我哥哥 我姐姐 "
-    "我弟弟 我妹妹 我哥 我姐 我弟 我妹 我爷爷 我奶奶 我外公 我外婆 —— —"
+    "我弟弟 我妹妹 我哥 我姐 我弟 我妹 我爷爷 我奶奶 我外公 我外婆 —— — "
+    "隔壁的 隔壁 对门的 对门 楼上的 楼下的 同事 前夫 前妻 男朋友 女朋友 男友 女友 租客 房客 网友 亲戚 班主任"
 )
+# Titles that follow a full name (李华老师, 王芳阿姨): the given name before them is masked.
+NAME_TITLES = _words("老师 同学 女士 先生 同志 警官 阿姨 师傅 大爷 大妈 老人 医生 律师 经理")
 # A name at the start of a line counts only when one of these follows it (张丽娟反映：…).
 LINE_START_VERBS = _words("反映 举报 投诉 报警 报案 求助 来电 来信 咨询 : ， ,")
 NAME_TRIGGER_RE = re.compile(
@@ -59,7 +62,7 @@ BOUNDARY_WORDS = _words(
     "的 在 住 家 是 和 与 跟 说 也 都 已 被 给 从 到 于 把 及 因 向 对 今年 今天 昨天 明天 前天 去年 昨晚 "
     "电话 手机 身份证 联系 号码 现在 现住 一直 经常 曾经 打 骂 偷 欠 借 找 让 要 去 不 没 还 又 就 "
     "反映 反应 想 咨询 请问 请 报警 报案 举报 投诉 求助 需要 希望 申请 发现 遇到 看到 听到 特此 性别 女 男 "
-    "今 岁 来 要求 家住 现居"
+    "今 岁 来 要求 家住 现居 天天 每天 总是 老是 常常 竟然 居然 将"
 )
 
 # Pinyin: the syllables of Mandarin, for names written in Latin letters.
