@@ -7,8 +7,9 @@ NODE_INSTALLED := node_modules/.installed
 
 .PHONY: demo test lint setup clean
 
+# make demo DEMO_ARGS="--site-port 8080 --relay-port 8081 --reset"
 demo: $(INSTALLED)
-	$(BIN)/invoke demo
+	$(BIN)/invoke demo $(DEMO_ARGS)
 
 test: $(INSTALLED) $(NODE_INSTALLED) lint
 	$(BIN)/pytest

@@ -185,12 +185,20 @@ def publisher(
             store.close()
 
 
-@task(help={"port": "port to serve on", "bind": "address to bind"})
-def serve(c: Context, port: int = 8000, bind: str = "127.0.0.1") -> None:
-    """Serve output/ (build first)."""
+@task(help={"port": "port to serve on", "bind": "address to bind", "root": "folder to serve (default output/)"})
+def serve(c: Context, port: int = 8000, bind: str = "127.0.0.1", root: str = "") -> None:
+    """Serve output/ (build first), one thread per connection."""
+    import socketserver
+
     from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
 
-    server = RootedHTTPServer(str(ROOT / "output"), (bind, port), ComplexHTTPRequestHandler)
+    class ThreadingServer(socketserver.ThreadingMixIn, RootedHTTPServer):
+        # Pelican's server answers one connection at a time: a browser's idle
+        # preconnect froze it for every other visitor.
+        daemon_threads = True
+
+    folder = str(Path(root).resolve() if root else ROOT / "output")
+    server = ThreadingServer(folder, (bind, port), ComplexHTTPRequestHandler)
     print(f"site: http://{bind}:{port}/")
     server.serve_forever()
 
@@ -247,14 +255,46 @@ def bench_mask(c: Context, jieba: bool = False, misses: bool = False) -> None:
     c.run(f"{sys.executable} {ROOT / 'benchmarks' / 'bench_mask.py'}{flags}", pty=False)
 
 
-@task(help={"site_port": "port for the site", "relay_port": "port for the relay"})
-def demo(c: Context, site_port: int = 8000, relay_port: int = 8001) -> None:
+def port_is_free(port: int, bind: str = "127.0.0.1") -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((bind, port))
+        except OSError:
+            return False
+    return True
+
+
+def demo_store_files() -> list[Path]:
+    """The demo's relay store and export under var/ (the secret key stays)."""
+    var = ROOT / "var"
+    return [var / name for name in ("relay.sqlite3", "relay.sqlite3-wal", "relay.sqlite3-shm", "export.json")]
+
+
+@task(
+    help={
+        "site_port": "port for the site (default 8000)",
+        "relay_port": "port for the relay (default 8001)",
+        "reset": "start again from fresh demo data (deletes var/relay.sqlite3 and var/export.json)",
+    }
+)
+def demo(c: Context, site_port: int = 8000, relay_port: int = 8001, reset: bool = False) -> None:
     """Build the demo site, start the relay on its embedded SQLite store, serve both."""
     import subprocess
     import time
 
     import httpx
+    from invoke.exceptions import Exit
 
+    for port, what, option in ((site_port, "site", "--site-port"), (relay_port, "relay", "--relay-port")):
+        if not port_is_free(port):
+            raise Exit(f"demo: port {port} (the {what}) is busy; stop what uses it, or choose another with {option}", 1)
+    if reset:
+        for path in demo_store_files():
+            path.unlink(missing_ok=True)
+        print("demo: fresh demo data")
     relay_url = f"http://127.0.0.1:{relay_port}"
     os.environ["RELAY_URL"] = relay_url
     run_build(pelican_settings(RELAY_URL=relay_url))  # the relay reads the station list from this build
