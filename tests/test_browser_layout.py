@@ -129,7 +129,7 @@ def test_the_address_lookup_works_without_javascript(browser: Any, site: str) ->
     assert not page.locator("#lookup-form").is_visible()
     page.get_by_role("link", name="D", exact=True).click()
     assert page.url.endswith("#letter-D")
-    row = page.locator('li[data-place="东山社区"]')
+    row = page.locator(".places li", has=page.locator(".place", has_text="东山社区"))
     assert row.is_visible() and row.get_by_role("link", name="东山派出所").is_visible()
     context.close()
 

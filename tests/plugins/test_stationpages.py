@@ -53,7 +53,7 @@ def test_the_lookup_page_lists_every_place_from_a_to_z(build_site: Callable[...,
     output = build_site(["citymodel", "stationpages"])
     page = (output / "stations" / "lookup" / "index.html").read_text(encoding="utf-8")
     # Both test stations serve 测试街道: the place is listed once per station, under C (cè shì).
-    assert page.count('<li data-place="测试街道">') == 2
+    assert page.count('<li><span class="place">测试街道</span>') == 2
     assert '<a href="#letter-C">C</a>' in page and 'id="letter-C"' in page
     assert '<a href="/stations/dongshan/">东山派出所</a>' in page
     assert "<form" in page and "hidden" in page.split("<form", 1)[1].split(">", 1)[0]

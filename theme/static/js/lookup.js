@@ -8,13 +8,14 @@
   var items = Array.prototype.slice.call(document.querySelectorAll(".places li"));
   var groups = Array.prototype.slice.call(document.querySelectorAll(".place-group"));
   // "滨江社区" also matches "滨江小区3栋": compare without the community or village suffix.
-  function stem(name) { return name.replace(/(社区|小区|行政村|村|街道|镇)$/, ""); }
+  // The Traditional edition writes 社區 (or 社群 in Taiwan phrasing), 鎮.
+  function stem(name) { return name.replace(/(社区|社區|社群|小区|小區|行政村|村|街道|镇|鎮)$/, ""); }
 
   function filter() {
     var query = input.value.replace(/\s+/g, "");
     var shown = 0;
     items.forEach(function (li) {
-      var name = li.dataset.place;
+      var name = li.querySelector(".place").textContent;
       var match = !query || name.indexOf(query) >= 0 || query.indexOf(stem(name)) >= 0;
       li.hidden = !match;
       if (match) shown++;
