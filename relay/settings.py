@@ -110,6 +110,21 @@ def _within(address: str, networks: tuple[Any, ...]) -> bool:
     return any(ip in network for network in networks)
 
 
+def _check_rate_limits(settings: Settings) -> None:
+    """Every ``*_limit_*`` setting must be a ``limits`` string such as ``5/15minutes``."""
+    from limits import parse
+
+    for spec in fields(Settings):
+        if "limit" in spec.name and spec.name != "rate_limit_url":
+            value = getattr(settings, spec.name)
+            try:
+                parse(value)
+            except ValueError:
+                raise SettingsError(
+                    f"RELAY_{spec.name.upper()}={value!r} is not a rate limit such as 5/15minutes or 10/hour"
+                ) from None
+
+
 def _networks(name: str, values: tuple[str, ...]) -> tuple[Any, ...]:
     try:
         return tuple(ipaddress.ip_network(value, strict=False) for value in values)
@@ -146,6 +161,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     networks = _networks("trusted_proxies", values.get("trusted_proxies", ()))
     metrics_networks = _networks("metrics_addresses", values.get("metrics_addresses", Settings.metrics_addresses))
     settings = Settings(**values, _networks=networks, _metrics_networks=metrics_networks)
+    _check_rate_limits(settings)
     _check_sms(settings)
     if not settings.secret_key:
         settings = _with_local_secret(settings)

@@ -182,3 +182,17 @@ def test_bad_metrics_addresses_are_a_clear_settings_error(make_settings: Callabl
 
     with pytest.raises(SettingsError, match="RELAY_METRICS_ADDRESSES"):
         make_settings(metrics_addresses=("not-an-address",))
+
+
+def test_limits_and_metrics_addresses_from_the_environment() -> None:
+    from relay.settings import SettingsError, load_settings
+
+    settings = load_settings(
+        environ={"RELAY_METRICS_ADDRESSES": "10.0.0.0/8, ::1", "RELAY_LOGIN_LIMIT_PAIR": "3 per 10 minutes"},
+        secret_key="x",
+    )
+    assert settings.may_read_metrics("10.2.3.4") and settings.may_read_metrics("::1")
+    assert not settings.may_read_metrics("127.0.0.1")
+    for name in ("login_limit_pair", "login_limit_account", "login_limit_client", "rate_limit_track"):
+        with pytest.raises(SettingsError, match=f"RELAY_{name.upper()}"):
+            load_settings(environ={f"RELAY_{name.upper()}": "five a minute"}, secret_key="x")
