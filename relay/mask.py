@@ -282,8 +282,8 @@ UNIT_RE = re.compile(
 )
 ROOM_AFTER_UNIT_RE = re.compile(r"(?<=单元|号楼)[ \t]*(?P<room>[0-9]{3,4}|[一二三四五六七八九〇零]{3,4})(?![0-9])")
 THREE_PART_RE = re.compile(r"(?<![0-9\-])[0-9]{1,3}-[0-9]{1,2}-[0-9]{3,4}(?![0-9\-])")
-HOME_RE = re.compile(r"家住|住在|住址|我家|家在|现住|租住|居住|住的是|家庭地址|门牌")
-HOUSE_NUMBER_RE = re.compile(rf"(?<![0-9*])(?P<num>{NUM})(?=号(?!线|码|窗口|文件))")
+HOME_RE = re.compile(r"家住|住在|住址|我家|我们家|他家|她家|他们家|家在|现住|租住|居住|住的是|家庭地址|门牌")
+HOUSE_NUMBER_RE = re.compile(rf"(?<![0-9*月])(?P<num>{NUM})(?=号(?!线|码|窗口|文件))")
 DOORPLATE_RE = re.compile(rf"门牌(?:号码|号)?[ \t]*(?:[:是为][ \t]*)?(?P<num>{NUM})")
 
 Detector = tuple[str, re.Pattern[str], str, Render]

@@ -265,7 +265,7 @@ def test_every_number_plate_email_and_own_data_row_is_masked() -> None:
 def test_name_and_address_recall_and_false_positives_stay_at_their_measured_level() -> None:
     """The floors are the figures docs/relay.md reports; raise them when the rules get better."""
     scores, _ = score(CORPUS)
-    assert scores["name"].recall >= 0.94 and scores["address"].recall >= 0.89
+    assert scores["name"].recall >= 0.94 and scores["address"].recall >= 0.94
     probes = sum(s.negatives for s in scores.values())
     assert sum(s.false_positives for s in scores.values()) / probes <= 0.02
 
