@@ -183,7 +183,7 @@ def approval_to_live(corpus: Path, work: Path, target: EditTarget, commands: Our
     now = dt.datetime.now(dt.UTC)
     question = "请问外地户口在本市办理居住证需要哪些材料？"
     receipt = store.submit(
-        NewItem(station=station, kind=ItemKind.QUESTION, text=question, consent=True), now, dt.timedelta(minutes=10), 24
+        NewItem(station=station, kind=ItemKind.QUESTION, text=question, consent=True), now, dt.timedelta(minutes=10)
     )
     item = store.item_by_code(receipt.code)
     assert item is not None

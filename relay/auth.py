@@ -93,7 +93,7 @@ async def current_console(request: Request) -> Console | None:
 
 
 def console_page(
-    roles: tuple[Role, ...] = (Role.ADMIN, Role.MODERATOR, Role.STATION),
+    roles: tuple[Role, ...] = tuple(Role),
 ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """Wrap a console endpoint: a session is required, POSTs need the CSRF token."""
 

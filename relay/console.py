@@ -5,9 +5,11 @@ Handlers only parse and render; ``relay.casework`` decides and ``Store.apply`` w
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Mapping
+from types import SimpleNamespace
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -25,13 +27,16 @@ from .casework import (
     describe_time_left,
     suggested_public_texts,
 )
+from .casework.change import Message
 from .casework.clock import DEADLINE_LABELS, current_deadline_name
+from .casework.entry import STAFF_CHANNELS
 from .errors import Conflict, NotFound
 from .forms import clean_text
 from .models import Channel, Kind, RatingStatus, Role, Status
 from .public import now, render
-from .store import ConsoleItem
+from .store import ConsoleItem, NewItem
 from .store.console import QueueFilter
+from .timefmt import BEIJING
 
 log = logging.getLogger("relay.console")
 TABS = [("open", "待办"), ("escalated", "督办"), *((s.value, s.console_label) for s in Status)]
@@ -40,6 +45,11 @@ KIND_VALUES = {k.value for k in Kind}
 CHANNEL_VALUES = {c.value for c in Channel}
 ID = re.compile(r"[0-9]{1,9}")
 RATINGS_PER_PAGE = 200
+
+
+def local_minute(moment: dt.datetime) -> str:
+    """``2026-10-01 09:30``: how the entry form shows and reads times (Beijing)."""
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 def stations_in_view(request: Request, console: Console, district: str) -> list[str] | None:
@@ -172,7 +182,7 @@ async def show_item(
         replies=item.replies,
         audit=audit,
         actions=actions,
-        done_label=ACTIONS[done].label if done in ACTIONS else "",
+        done_label=ACTIONS[done].label if done in ACTIONS else "录入" if done == "entered" else "",
         deadline=deadline,
         deadline_label=DEADLINE_LABELS.get(current_deadline_name(item) or "", "答复期限"),
         left=left,
@@ -212,6 +222,60 @@ async def act(request: Request, console: Console) -> Response:
     await run_in_threadpool(relay.store.apply, item, planned)
     log.info("%s on item %d by %s", action, item.id, console.account.role.value)
     return RedirectResponse(f"/console/items/{item.id}?done={action}", status_code=303)
+
+
+@console_page()
+async def entry_form(request: Request, console: Console) -> Response:
+    return entry_page(request, console, {"received": local_minute(now())}, {})
+
+
+def entry_page(
+    request: Request, console: Console, values: Mapping[str, str], errors: Mapping[str, str], status_code: int = 200
+) -> Response:
+    relay = request.app.state.relay
+    return render(
+        request,
+        "console/entry.html",
+        status_code,
+        console=console,
+        stations=relay.stations,
+        kinds=list(Kind),
+        channels=STAFF_CHANNELS,
+        promises={kind.value: relay.planner.clocks.promise(kind) for kind in Kind},
+        values=values,
+        errors=errors,
+    )
+
+
+@console_page()
+async def entry_submit(request: Request, console: Console) -> Response:
+    """An item received by phone, at the counter, by letter, from 12345 or 110: into the same queue and clocks."""
+    relay = request.app.state.relay
+    form = await request.form()
+    values = {key: clean_text(value) for key, value in form.items() if isinstance(value, str)}
+    moment = now()
+    planned = relay.planner.plan_entry(values, console.actor, moment)
+    if isinstance(planned, FieldErrors):
+        return entry_page(request, console, values, planned.errors, 422)
+    new = NewItem(**planned)
+    station = relay.stations.get(new.station)
+
+    def notify(item_id: int, code: str, due: object) -> tuple[object, ...]:
+        sketch = SimpleNamespace(
+            id=item_id,
+            receipt_code=code,
+            kind=new.kind,
+            first_reply_due_at=due,
+            contact_email=new.contact_email,
+            contact_phone=new.contact_phone,
+        )
+        to_station = (Message(*notices.new_item_for_station(sketch, station, relay.settings)),) if station.email else ()
+        return to_station + tuple(notices.receipt_notices(sketch, relay.settings))
+
+    receipt = await run_in_threadpool(relay.store.submit, new, moment, dt.timedelta(0), notify)
+    item = await run_in_threadpool(relay.store.item_by_code, receipt.code)
+    log.info("entered %s from %s for %s", new.kind.value, new.channel.value, new.station)
+    return RedirectResponse(f"/console/items/{item.id}?done=entered", status_code=303)
 
 
 async def conflict_page(request: Request, refusal: Conflict) -> Response:
@@ -276,6 +340,8 @@ async def console_home(request: Request) -> Response:
 routes = [
     Route("/console", console_home, methods=["GET"]),
     Route("/console/queue", queue, methods=["GET"]),
+    Route("/console/items/new", entry_form, methods=["GET"]),
+    Route("/console/items/new", entry_submit, methods=["POST"]),
     Route("/console/items/{item_id}", item_page, methods=["GET"]),
     Route("/console/items/{item_id}/photo", item_photo, methods=["GET"]),
     Route("/console/items/{item_id}/{action}", act, methods=["POST"]),

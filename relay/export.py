@@ -70,6 +70,9 @@ def build_export(store: Store, now: dt.datetime) -> dict[str, Any]:
             final_reply_at=r["final_reply_at"],
             final_reply_due_at=r["final_reply_due_at"],
             item_rating=r["item_rating"],
+            channel=r["channel"].value,
+            escalations=int(r["escalations"]),
+            escalations_met=int(r["escalations_met"]),
         )
         for r in store.figure_records()
     ]

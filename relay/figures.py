@@ -14,6 +14,10 @@ Rules (also in docs/relay.md):
 - Help requests closed within their deadline: a final reply at or before the
   final-reply deadline.
 - Satisfaction (一事一评): count and mean of the one-time ratings of items.
+- Items transferred out to another unit (转外单位) are not counted, like spam.
+- Received by channel: the received items by how they reached us (web form,
+  phone, counter, letter, 12345, 110), so staff-entered items count under theirs.
+- 督办: escalations of the items counted, and how many were resolved by their deadline.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +34,8 @@ from .timefmt import BEIJING
 CITY = "_city"
 PERIOD_KINDS = ("week", "month", "quarter", "year")
 CLOCK_KINDS = ("question", "help")
+# Spam never counts; an item transferred out to another unit leaves the station's figures (it stays trackable).
+NOT_COUNTED = ("spam", "transferred_out")
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,9 @@ class ItemRecord:
     final_reply_at: dt.datetime | None
     final_reply_due_at: dt.datetime | None
     item_rating: int | None
+    channel: str = "web"
+    escalations: int = 0
+    escalations_met: int = 0
 
 
 def period_keys(moment: dt.datetime) -> dict[str, str]:
@@ -76,10 +85,11 @@ def rounded(value: float | None) -> float | None:
 
 
 def summarise(records: list[ItemRecord]) -> dict[str, Any]:
-    counted = [r for r in records if r.kind in CLOCK_KINDS and r.status != "spam"]
+    records = [r for r in records if r.status not in NOT_COUNTED]
+    counted = [r for r in records if r.kind in CLOCK_KINDS]
     hours = [h for h in map(hours_to_first_reply, counted) if h is not None]
     help_requests = [r for r in counted if r.kind == "help"]
-    ratings = [r.item_rating for r in records if r.item_rating is not None and r.status != "spam"]
+    ratings = [r.item_rating for r in records if r.item_rating is not None]
     return {
         "received": len(counted),
         "answered": len(hours),
@@ -90,6 +100,9 @@ def summarise(records: list[ItemRecord]) -> dict[str, Any]:
         "help_closed_within_deadline": sum(1 for r in help_requests if closed_within_deadline(r)),
         "satisfaction_count": len(ratings),
         "satisfaction_mean": rounded(statistics.fmean(ratings)) if ratings else None,
+        "received_by_channel": dict(sorted(Counter(r.channel for r in counted).items())),
+        "escalations": sum(r.escalations for r in records),
+        "escalations_met": sum(r.escalations_met for r in records),
     }
 
 

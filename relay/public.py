@@ -101,6 +101,7 @@ async def ask_submit(request: Request) -> Response:
         await form.close()
     values = result.values
     phone, email = forms.split_contact(values["contact"])
+    moment = now()
     new = NewItem(
         station=values["station"],
         kind=Kind(values["kind"]),
@@ -112,6 +113,7 @@ async def ask_submit(request: Request) -> Response:
         consent=values["consent"] == "yes",
         client_hash=client_hash(address, settings.secret_key),
         photo=photo,
+        **relay.planner.deadlines_for(Kind(values["kind"]), moment),
     )
     station = relay.stations.get(new.station)
 
@@ -121,7 +123,7 @@ async def ask_submit(request: Request) -> Response:
         return notices.intake_notices(sketch, station, settings)
 
     receipt = await run_in_threadpool(
-        relay.store.submit, new, now(), dt.timedelta(minutes=settings.duplicate_minutes), settings.reply_hours, notify
+        relay.store.submit, new, moment, dt.timedelta(minutes=settings.duplicate_minutes), notify
     )
     outcome = "folded" if receipt.folded else "accepted"
     relay.metrics.submissions.labels(new.kind.value, outcome).inc()
@@ -313,7 +315,9 @@ async def track_rate(request: Request) -> Response:
         return await track_page(request, {"stars": "答复之后才能评价"}, status_code=409)
     if stars not in {str(s) for s in forms.STARS}:
         return await track_page(request, {"stars": "请选择满意程度"}, status_code=422)
-    await run_in_threadpool(relay.store.rate_item, item.id, int(stars), now())
+    moment = now()
+    callback, messages = relay.planner.rating_callback(item, int(stars), form.get("complaint") == "yes", moment)
+    await run_in_threadpool(relay.store.rate_item, item.id, int(stars), moment, callback, messages)
     return RedirectResponse(f"/track/{item.receipt_code}", status_code=303)
 
 

@@ -45,7 +45,8 @@ class Settings:
     text_min: int = 5
     text_max: int = 2000
     duplicate_minutes: int = 10
-    reply_hours: int = 24
+    clocks: str = ""  # the clock table; empty: relay/data/clocks.toml
+    units: str = ""  # external units and district offices; empty: relay/data/units.toml
     retention_days: int = 180
     backup_dir: str = ""
     backup_retention_days: int = 14

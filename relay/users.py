@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
@@ -42,6 +43,36 @@ async def show(
     )
 
 
+def account_errors(
+    username: str,
+    role: str,
+    stations: list[str],
+    password: str,
+    email: str | None,
+    display_name: str | None,
+    known: Any,
+) -> dict[str, str]:
+    """The new-account form's problems, by field."""
+    errors = {}
+    if not USERNAME.match(username):
+        errors["username"] = "用户名为 3 到 32 位小写字母、数字、点、横线或下划线"
+    if role not in Role.__members__.values():
+        errors["role"] = "请选择角色"
+    elif Role(role).station_bound and not stations:
+        errors["stations"] = "派出所账号和民警至少选择一个派出所"
+    elif role == Role.OFFICER and not display_name:
+        errors["display_name"] = "民警账号请填写姓名（办理事项上显示的责任民警）"
+    if any(known.get(s) is None for s in stations):
+        errors["stations"] = "派出所不存在"
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        errors["password"] = f"初始密码为 {PASSWORD_MIN} 到 {PASSWORD_MAX} 个字符"
+    if email and ("@" not in email or "\n" in email or len(email) > 254):
+        errors["email"] = "电子邮箱格式不正确"
+    if display_name and len(display_name) > 32:
+        errors["display_name"] = "姓名不能超过 32 个字"
+    return errors
+
+
 @console_page(roles=(Role.ADMIN,))
 async def create(request: Request, console: Console) -> Response:
     relay = request.app.state.relay
@@ -51,24 +82,19 @@ async def create(request: Request, console: Console) -> Response:
     stations = list(dict.fromkeys(str(s) for s in form.getlist("stations")))
     password = str(form.get("password", ""))
     email = clean_text(form.get("email", "")) or None
-    errors = {}
-    if not USERNAME.match(username):
-        errors["username"] = "用户名为 3 到 32 位小写字母、数字、点、横线或下划线"
-    if role not in Role.__members__.values():
-        errors["role"] = "请选择角色"
-    elif role == Role.STATION and not stations:
-        errors["stations"] = "派出所账号至少选择一个派出所"
-    if any(relay.stations.get(s) is None for s in stations):
-        errors["stations"] = "派出所不存在"
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        errors["password"] = f"初始密码为 {PASSWORD_MIN} 到 {PASSWORD_MAX} 个字符"
-    if email and ("@" not in email or "\n" in email or len(email) > 254):
-        errors["email"] = "电子邮箱格式不正确"
+    display_name = clean_text(form.get("display_name", "")) or None
+    errors = account_errors(username, role, stations, password, email, display_name, relay.stations)
     if errors:
         return await show(
             request,
             console,
-            {"username": username, "role": role, "stations": stations, "email": email or ""},
+            {
+                "username": username,
+                "role": role,
+                "stations": stations,
+                "email": email or "",
+                "display_name": display_name or "",
+            },
             errors,
             422,
         )
@@ -79,9 +105,10 @@ async def create(request: Request, console: Console) -> Response:
             username,
             hash_password(password),
             Role(role),
-            stations if role == Role.STATION else [],
+            stations if Role(role).station_bound else [],
             moment,
             email,
+            display_name,
         )
     except IntegrityError:
         return await show(request, console, {"username": username, "role": role}, {"username": "用户名已存在"}, 422)

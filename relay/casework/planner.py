@@ -49,6 +49,7 @@ ESCALATION_HOURS = (1, 720)
 NUMBER = re.compile(r"[0-9]{1,3}")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 YES, NO = "yes", "no"
+LOW_RATING = 2  # a handling rating this low or lower opens a callback
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,10 @@ class Planner:
     ) -> None:
         self.stations = stations
         self.settings = settings
-        self.clocks = clocks or Clocks.load(getattr(settings, "clocks_file", None))
+        self.clocks = clocks or Clocks.load(getattr(settings, "clocks", "") or None)
         self.calendar = calendar or WorkingCalendar.load()
         self.case_types = case_types or CaseTypes.load()
-        self.units = units or Units.load(getattr(settings, "units_file", None))
+        self.units = units or Units.load(getattr(settings, "units", "") or None)
         self.officers = officers or (lambda station: [])
         self.rules: dict[str, Callable[[Draft], Change | FieldErrors]] = {name: getattr(self, name) for name in ACTIONS}
 
@@ -132,6 +133,17 @@ class Planner:
             "first_reply_due_at": due.first_reply_due_at,
             "ack_due_at": due.ack_due_at,
         }
+
+    def rating_callback(
+        self, item: Any, stars: int, complaint: bool, now: dt.datetime
+    ) -> tuple[NewCallback | None, tuple[Message, ...]]:
+        """A handling rating of 1–2 stars, or a complaint, opens a callback (回访) with its own deadline."""
+        if stars > LOW_RATING and not complaint:
+            return None, ()
+        due = self.clocks.callback.after(now, self.calendar)
+        return NewCallback("complaint" if complaint else "low_rating", due), notices.callback_notices(
+            item, self.settings
+        )
 
     def deadlines_for(self, kind: Kind, received_at: dt.datetime) -> dict[str, dt.datetime | None]:
         """A new item's deadlines from the clock table (the web form's items too)."""
@@ -325,7 +337,8 @@ class Planner:
         )
 
     def escalate(self, d: Draft) -> Change | FieldErrors:
-        reason, level, errors = d.value("note"), d.number("level", (1, 3)), {}
+        reason, errors = d.value("note"), {}
+        level = d.number("level", (1, 3)) if d.value("level") else 1
         hours = d.number("due_hours", ESCALATION_HOURS) if d.value("due_hours") else self.escalation_hours()
         if not reason:
             errors["note"] = "请填写督办意见"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
-from ..models import RatingStatus, ReplyKind, Status, item_ratings, items, ratings, replies
+from ..models import RatingStatus, ReplyKind, Status, escalations, item_ratings, items, ratings, replies
 from .core import StoreBase
 
 
@@ -56,17 +56,30 @@ class ExportStore(StoreBase):
             .group_by(replies.c.item_id)
             .subquery()
         )
+        escalated = (
+            select(
+                escalations.c.item_id,
+                func.count().label("escalations"),
+                func.sum(case((escalations.c.met.is_(True), 1), else_=0)).label("escalations_met"),
+            )
+            .group_by(escalations.c.item_id)
+            .subquery()
+        )
         query = (
             select(
                 items.c.station,
                 items.c.kind,
                 items.c.status,
+                items.c.channel,
                 items.c.received_at,
                 first.c.at.label("first_reply_at"),
                 final.c.at.label("final_reply_at"),
                 items.c.final_reply_due_at,
                 item_ratings.c.stars.label("item_rating"),
+                func.coalesce(escalated.c.escalations, 0).label("escalations"),
+                func.coalesce(escalated.c.escalations_met, 0).label("escalations_met"),
             )
+            .outerjoin(escalated, escalated.c.item_id == items.c.id)
             .outerjoin(first, first.c.item_id == items.c.id)
             .outerjoin(final, final.c.item_id == items.c.id)
             .outerjoin(item_ratings, item_ratings.c.item_id == items.c.id)

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..casework.change import Message
+from ..casework.change import Message, NewCallback
 from ..models import (
+    Channel,
     Kind,
     RatingStatus,
     Status,
+    callbacks,
     item_history,
     item_ratings,
     items,
@@ -60,6 +62,12 @@ class NewItem:
     consent: bool = False
     client_hash: str | None = None
     photo: tuple[bytes, str, int, int] | None = None  # data, content type, width, height
+    # deadlines from the clock table (Planner.deadlines_for), counted from when it was received
+    first_reply_due_at: dt.datetime | None = None
+    ack_due_at: dt.datetime | None = None
+    channel: Channel = Channel.WEB
+    entered_by: str | None = None  # the staff account that entered it from another channel
+    received_at: dt.datetime | None = None  # when it reached us, if before it was stored (staff entries)
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,9 @@ class Item:
     first_reply_due_at: dt.datetime | None
     duplicates: int
     live_at: dt.datetime | None
+    ack_due_at: dt.datetime | None = None
+    acknowledged_at: dt.datetime | None = None
+    transferred_to: str | None = None
     # what the submitter typed in the form: private, used only to mask it out of what a page shows
     name: str | None = None
     contact_phone: str | None = None
@@ -113,7 +124,6 @@ class IntakeStore(StoreBase):
         new: NewItem,
         now: dt.datetime,
         duplicate_window: dt.timedelta,
-        reply_hours: int,
         notify: Callable[[int, str, dt.datetime | None], Iterable[Message]] | None = None,
     ) -> Receipt:
         """Store a submission, or fold it into the same text the same client sent moments ago.
@@ -152,7 +162,7 @@ class IntakeStore(StoreBase):
                         content_type=content_type, data=data, width=width, height=height, created_at=now
                     )
                 ).inserted_primary_key[0]  # type: ignore[index]
-            due = now + dt.timedelta(hours=reply_hours) if new.kind in (Kind.QUESTION, Kind.HELP) else None
+            due, received = new.first_reply_due_at, new.received_at or now
             for _attempt in range(5):
                 code = new_receipt_code()
                 taken = conn.execute(select(items.c.id).where(items.c.receipt_code == code)).first()
@@ -173,13 +183,20 @@ class IntakeStore(StoreBase):
                     contact_email=new.contact_email,
                     consent=new.consent,
                     client_hash=new.client_hash,
-                    received_at=now,
+                    received_at=received,
                     first_reply_due_at=due,
+                    ack_due_at=new.ack_due_at,
+                    channel=new.channel,
+                    entered_by=new.entered_by,
                     duplicates=0,
                     duplicate_of=duplicate_of,
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
-            conn.execute(insert(item_history).values(item_id=item_id, from_status=None, to_status=Status.NEW, at=now))
+            conn.execute(
+                insert(item_history).values(
+                    item_id=item_id, from_status=None, to_status=Status.NEW, at=now, actor=new.entered_by
+                )
+            )
             self.announce_change(conn)
             for message in notify(item_id, code, due) if notify else ():
                 self.outbox.enqueue(conn, message.recipient, message.subject, message.body, now, message.channel)  # type: ignore[attr-defined]
@@ -259,11 +276,39 @@ class IntakeStore(StoreBase):
             )
         return True
 
-    def rate_item(self, item_id: int, stars: int, now: dt.datetime) -> bool:
-        """The one-time rating of how an item was handled (一事一评); False if already rated."""
+    def rate_item(
+        self,
+        item_id: int,
+        stars: int,
+        now: dt.datetime,
+        callback: NewCallback | None = None,
+        messages: Iterable[Message] = (),
+    ) -> bool:
+        """The one-time rating of how an item was handled (一事一评); False if already rated.
+
+        ``callback`` (a low rating or a complaint: ``Planner.rating_callback``) is opened in the same
+        transaction, with a line in the item's history and the messages that tell the submitter.
+        """
         try:
             with self.writing() as conn:
                 conn.execute(insert(item_ratings).values(item_id=item_id, stars=stars, created_at=now))
+                if callback is not None:
+                    status = conn.execute(select(items.c.status).where(items.c.id == item_id)).scalar_one()
+                    conn.execute(
+                        insert(callbacks).values(
+                            item_id=item_id, reason=callback.reason, opened_at=now, due_at=callback.due_at
+                        )
+                    )
+                    why = "群众投诉" if callback.reason == "complaint" else f"群众评价 {stars} 星"
+                    conn.execute(
+                        insert(item_history).values(
+                            item_id=item_id, from_status=status, to_status=status, at=now, note=f"{why}，安排回访"
+                        )
+                    )
+                    for message in messages:
+                        self.outbox.enqueue(  # type: ignore[attr-defined]
+                            conn, message.recipient, message.subject, message.body, now, message.channel
+                        )
                 self.announce_change(conn)
         except IntegrityError:
             return False
@@ -332,6 +377,9 @@ ITEM_COLUMNS = (
     items.c.first_reply_due_at,
     items.c.duplicates,
     items.c.live_at,
+    items.c.ack_due_at,
+    items.c.acknowledged_at,
+    items.c.transferred_to,
     items.c.name,
     items.c.contact_phone,
     items.c.contact_email,

@@ -22,13 +22,24 @@ ACCOUNTS = {
     "moderator": (Role.MODERATOR, []),
     "moderator2": (Role.MODERATOR, []),
     "dongshan": (Role.STATION, ["dongshan"]),
+    "li": (Role.OFFICER, ["dongshan"]),
+    "zhou": (Role.OFFICER, ["dongshan"]),
 }
+OFFICER_NAMES = {"li": "李明", "zhou": "周强"}
 
 
 def create_accounts(store: Store) -> None:
     hashed = hash_password(PASSWORD)
     for name, (role, stations) in ACCOUNTS.items():
-        store.create_user(name, hashed, role, stations, dt.datetime.now(dt.UTC), email=f"{name}@console.example")
+        store.create_user(
+            name,
+            hashed,
+            role,
+            stations,
+            dt.datetime.now(dt.UTC),
+            email=f"{name}@console.example",
+            display_name=OFFICER_NAMES.get(name),
+        )
 
 
 def login(client: TestClient, username: str, password: str = PASSWORD, next_url: str = "") -> object:
@@ -63,9 +74,8 @@ def add_item(
     **extra: object,
 ) -> int:
     received = received or dt.datetime.now(dt.UTC)
-    receipt = store.submit(
-        NewItem(station=station, kind=kind, text=text, **extra), received, dt.timedelta(minutes=10), 24
-    )  # type: ignore[arg-type]
+    fields = {**PLANNER.deadlines_for(kind, extra.get("received_at") or received), **extra}  # type: ignore[arg-type]
+    receipt = store.submit(NewItem(station=station, kind=kind, text=text, **fields), received, dt.timedelta(minutes=10))  # type: ignore[arg-type]
     item = store.item_by_code(receipt.code)
     assert item is not None
     return item.id
@@ -75,7 +85,7 @@ def prefilled_replies(client: TestClient, item_id: int) -> dict[str, str]:
     """The public reply texts the approve form offers, as a browser would send them."""
     page = client.get(f"/console/items/{item_id}").text
     found = re.findall(
-        r'<textarea id="field-(public_reply_\d+)" name="public_reply_\d+" rows="4">(.*?)</textarea>', page, re.S
+        r'<textarea id="f-approve-(public_reply_\d+)" name="public_reply_\d+" rows="4">(.*?)</textarea>', page, re.S
     )
     return {name: html.unescape(text) for name, text in found}
 

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from relay.models import Kind, RatingStatus, Status
 from relay.store import Store
+from relay.timefmt import BEIJING
 
 
 def item_status(store: Store, item_id: int) -> Status:
@@ -263,14 +264,17 @@ def test_approval_needs_consent(console: Callable[..., TestClient], sqlite_store
 def test_help_request_has_a_first_and_a_final_reply(console: Callable[..., TestClient], sqlite_store: Store) -> None:
     item_id = add_item(sqlite_store, kind=Kind.HELP, text="我的电动车在小区被偷了，请帮忙查一下监控。")
     client = console("moderator")
-    assert act(client, item_id, "reply", reply="已登记，民警今天联系您。", final_days="0").status_code == 422  # type: ignore[attr-defined]
-    assert act(client, item_id, "reply", reply="已登记，民警今天联系您。", final_days="7").status_code == 303  # type: ignore[attr-defined]
+    refused = act(client, item_id, "reply", reply="已登记，民警今天联系您。", case_type="")
+    assert refused.status_code == 422 and "请选择案件类型" in refused.text  # type: ignore[attr-defined]
+    done = act(client, item_id, "reply", reply="已登记，民警今天联系您。", case_type="public_order_case")
+    assert done.status_code == 303  # type: ignore[attr-defined]
     item = sqlite_store.console_item(item_id)
-    assert item is not None and item.status is Status.AWAITING_FINAL_REPLY
-    assert item.final_reply_due_at is not None and dt.timedelta(
-        days=6, hours=23
-    ) < item.final_reply_due_at - item.received_at < dt.timedelta(days=7, minutes=1)
-    assert act(client, item_id, "deadline", final_days="10").status_code == 303  # type: ignore[attr-defined]
+    assert item is not None and item.status is Status.AWAITING_FINAL_REPLY and item.case_type == "public_order_case"
+    assert item.final_reply_due_at is not None  # 治安案件: 30 days, the start day not counted, to the end of the day
+    assert dt.timedelta(days=30) < item.final_reply_due_at - item.received_at < dt.timedelta(days=34)
+    page = client.get(f"/console/items/{item_id}").text
+    assert "治安案件办理（30日" in page and "最终答复期限" in page
+    assert act(client, item_id, "deadline", case_type="general_help").status_code == 303  # type: ignore[attr-defined]
     assert act(client, item_id, "reply", reply="车辆已找回，请到所里认领。").status_code == 303  # type: ignore[attr-defined]
     assert item_status(sqlite_store, item_id) is Status.ANSWERED
     assert [r.kind.value for r in sqlite_store.replies(item_id)] == ["first", "final"]
@@ -459,7 +463,13 @@ def test_odd_ids_and_numbers_are_404_or_422_never_500(console: Callable[..., Tes
         assert client.get(url).status_code == 404, url
     csrf = csrf_of(client)
     assert client.post("/console/users/99999999999999999999/disable", data={"csrf": csrf}).status_code == 404
-    assert act(client, item_id, "reply", reply="好的", final_days="²").status_code == 422  # type: ignore[attr-defined]
+    assert act(client, item_id, "reply", reply="好的", case_type="²").status_code == 422  # type: ignore[attr-defined]
+    assert (
+        act(
+            client, item_id, "reply", reply="好的", case_type="general_help", final_due="2026-02-30", final_due_note="x"
+        ).status_code
+        == 422
+    )  # type: ignore[attr-defined]
     assert client.post("/console/ratings", data={"csrf": csrf, "rating": "²", "decision": "approve"}).status_code == 303
     assert login(console(), "moder\x00ator").status_code in (303, 401)  # control characters are dropped, never a 500  # type: ignore[attr-defined]
 
@@ -470,10 +480,22 @@ def test_help_deadline_counts_from_receipt_and_a_set_deadline_stays(
     received = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
     item_id = add_item(sqlite_store, kind=Kind.HELP, text="求助：车被偷了", received=received)
     moderator, station = console("moderator"), console("dongshan")
-    assert act(moderator, item_id, "deadline", final_days="5").status_code == 303  # type: ignore[attr-defined]
-    assert act(station, item_id, "reply", reply="已登记", final_days="60").status_code == 303  # type: ignore[attr-defined]
+    day = (received + dt.timedelta(days=20)).astimezone(BEIJING).date()
+    no_reason = act(moderator, item_id, "deadline", case_type="general_help", final_due=day.isoformat())
+    assert no_reason.status_code == 422 and "理由" in no_reason.text  # type: ignore[attr-defined]
+    set_by_hand = act(
+        moderator,
+        item_id,
+        "deadline",
+        case_type="general_help",
+        final_due=day.isoformat(),
+        final_due_note="需会同街道调查",
+    )
+    assert set_by_hand.status_code == 303  # type: ignore[attr-defined]
+    assert act(station, item_id, "reply", reply="已登记", case_type="passport").status_code == 303  # type: ignore[attr-defined]
     item = sqlite_store.console_item(item_id)
-    assert item is not None and item.final_reply_due_at == item.received_at + dt.timedelta(days=5)
+    assert item is not None and item.final_reply_due_at is not None
+    assert item.final_reply_due_at.astimezone(BEIJING).date() == day and item.final_due_note == "需会同街道调查"
 
 
 def test_password_limits_and_guessing_the_current_one(console: Callable[..., TestClient]) -> None:

@@ -23,6 +23,8 @@ def item(
     due_days: float | None = None,
     status: str = "answered",
     rating: int | None = None,
+    channel: str = "web",
+    escalations: tuple[int, int] = (0, 0),
 ) -> ItemRecord:
     start = at(received)
     return ItemRecord(
@@ -34,6 +36,9 @@ def item(
         final_reply_at=start + dt.timedelta(hours=final) if final is not None else None,
         final_reply_due_at=start + dt.timedelta(days=due_days) if due_days is not None else None,
         item_rating=rating,
+        channel=channel,
+        escalations=escalations[0],
+        escalations_met=escalations[1],
     )
 
 
@@ -41,9 +46,14 @@ RECORDS = [
     # Station A, ISO week 2026-W45 (Mon 2 Nov - Sun 8 Nov)
     item("a", "question", "2026-11-02 10:00", first=24, rating=5),  # exactly 24 hours: within
     item("a", "question", "2026-11-02 11:00", first=24 + 1 / 60, rating=2),  # one minute late
-    item("a", "question", "2026-11-03 09:00", status="awaiting_reply"),  # unanswered
+    item(
+        "a", "question", "2026-11-03 09:00", status="awaiting_reply", channel="phone", escalations=(1, 0)
+    ),  # unanswered
     item("a", "question", "2026-11-04 09:00", status="rejected"),  # rejected: received, not answered
-    item("a", "help", "2026-11-08 23:30", first=2, final=6 * 24, due_days=7),  # closed within its deadline
+    item(
+        "a", "help", "2026-11-08 23:30", first=2, final=6 * 24, due_days=7, channel="hotline_12345", escalations=(2, 1)
+    ),  # closed within its deadline
+    item("a", "question", "2026-11-06 09:00", first=1, status="transferred_out"),  # transferred out: not counted
     item("a", "question", "2026-11-05 09:00", first=1, status="spam"),  # spam: never counted
     item("a", "hazard", "2026-11-05 10:00", first=3),  # no 24-hour clock: not counted
     # Station A, W46: a help request received 30 minutes after the week changed
@@ -74,6 +84,9 @@ def test_station_week_figures() -> None:
         "help_closed_within_deadline": 1,
         "satisfaction_count": 2,
         "satisfaction_mean": 3.5,
+        "received_by_channel": {"hotline_12345": 1, "phone": 1, "web": 3},  # staff-entered items under their channel
+        "escalations": 3,
+        "escalations_met": 1,
     }
     next_week = figures["a"]["week"]["2026-W46"]
     assert (next_week["received"], next_week["answered_within_24h"], next_week["help_closed_within_deadline"]) == (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from relay.models import Kind, Role, Status
+from relay.models import Channel, Kind, Role, Status
 from relay.store import NewItem, Store, normalise_receipt_code
 
 NOW = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
@@ -13,11 +13,12 @@ WINDOW = dt.timedelta(minutes=10)
 
 
 def question(text: str = "请问身份证丢了怎么补办？", station: str = "dongshan", **extra: object) -> NewItem:
+    extra.setdefault("first_reply_due_at", NOW + dt.timedelta(hours=24))
     return NewItem(station=station, kind=Kind.QUESTION, text=text, **extra)  # type: ignore[arg-type]
 
 
 def test_submit_stores_item_and_first_history_row(store: Store) -> None:
-    receipt = store.submit(question(contact_phone="13900001111", consent=True), NOW, WINDOW, 24)
+    receipt = store.submit(question(contact_phone="13900001111", consent=True), NOW, WINDOW)
     assert not receipt.folded
     item = store.item_by_code(receipt.code)
     assert item is not None
@@ -28,25 +29,44 @@ def test_submit_stores_item_and_first_history_row(store: Store) -> None:
     assert [(h.from_status, h.to_status, h.at) for h in history] == [(None, Status.NEW, NOW)]
 
 
-def test_hazard_and_suggestion_have_no_reply_clock(store: Store) -> None:
+def test_the_store_keeps_the_deadlines_and_channel_it_is_given(store: Store) -> None:
+    ack, due, received = NOW + dt.timedelta(hours=2), NOW + dt.timedelta(hours=24), NOW - dt.timedelta(hours=3)
     receipt = store.submit(
-        NewItem(station="xihu", kind=Kind.HAZARD, text="井盖缺失", location="西湖路"), NOW, WINDOW, 24
+        NewItem(
+            station="xihu",
+            kind=Kind.HAZARD,
+            text="井盖缺失",
+            location="西湖路",
+            ack_due_at=ack,
+            first_reply_due_at=due,
+            channel=Channel.PHONE,
+            entered_by="moderator",
+            received_at=received,
+        ),
+        NOW,
+        WINDOW,
     )
     item = store.item_by_code(receipt.code)
-    assert item is not None and item.first_reply_due_at is None and item.location == "西湖路"
+    assert item is not None and item.location == "西湖路"
+    assert (item.ack_due_at, item.first_reply_due_at, item.received_at) == (ack, due, received)
+    full = store.console_item(item.id)
+    assert full is not None and full.channel is Channel.PHONE and full.entered_by == "moderator"
+    assert store.history(item.id)[0].actor == "moderator"
 
 
 def test_duplicates_fold_within_the_window_only(store: Store) -> None:
-    first = store.submit(question(), NOW, WINDOW, 24)
-    folded = store.submit(question("请问身份证 丢了怎么补办？"), NOW + dt.timedelta(minutes=9), WINDOW, 24)
+    first = store.submit(question(client_hash="c1"), NOW, WINDOW)
+    folded = store.submit(
+        question("请问身份证 丢了怎么补办？", client_hash="c1"), NOW + dt.timedelta(minutes=9), WINDOW
+    )
     assert folded.code == first.code and folded.folded
-    later = store.submit(question(), NOW + dt.timedelta(minutes=30), WINDOW, 24)
+    later = store.submit(question(client_hash="c1"), NOW + dt.timedelta(minutes=30), WINDOW)
     assert later.code != first.code
     assert store.count_items() == 2
 
 
 def test_state_changes_are_guarded(store: Store) -> None:
-    item = store.item_by_code(store.submit(question(), NOW, WINDOW, 24).code)
+    item = store.item_by_code(store.submit(question(), NOW, WINDOW).code)
     assert item is not None
     assert store.change_status(item.id, Status.NEW, Status.AWAITING_REPLY, NOW, "moderator-a")
     assert not store.change_status(item.id, Status.NEW, Status.REJECTED, NOW, "moderator-b")
@@ -54,7 +74,7 @@ def test_state_changes_are_guarded(store: Store) -> None:
 
 
 def test_concurrent_state_changes_apply_once(store: Store) -> None:
-    item = store.item_by_code(store.submit(question(), NOW, WINDOW, 24).code)
+    item = store.item_by_code(store.submit(question(), NOW, WINDOW).code)
     assert item is not None
     results: list[bool] = []
     barrier = threading.Barrier(6)
@@ -99,7 +119,7 @@ def test_concurrent_ratings_from_one_client_count_once(store: Store) -> None:
 
 
 def test_item_rating_is_one_time(store: Store) -> None:
-    item = store.item_by_code(store.submit(question(), NOW, WINDOW, 24).code)
+    item = store.item_by_code(store.submit(question(), NOW, WINDOW).code)
     assert item is not None
     assert store.rate_item(item.id, 5, NOW)
     assert not store.rate_item(item.id, 1, NOW)
@@ -117,7 +137,6 @@ def test_photo_round_trip(store: Store) -> None:
         ),
         NOW,
         WINDOW,
-        24,
     )
     item = store.item_by_code(receipt.code)
     assert item is not None and item.photo_id is not None
@@ -127,13 +146,13 @@ def test_photo_round_trip(store: Store) -> None:
 def test_purge_forgets_contacts_but_never_of_unanswered_items(store: Store) -> None:
     old = NOW - dt.timedelta(days=200)
     answered = store.item_by_code(
-        store.submit(question("已答复的旧问题", contact_phone="13900001111", client_hash="h1"), old, WINDOW, 24).code
+        store.submit(question("已答复的旧问题", contact_phone="13900001111", client_hash="h1"), old, WINDOW).code
     )
     waiting = store.item_by_code(
-        store.submit(question("没答复的旧问题", contact_email="a@example.com", client_hash="h2"), old, WINDOW, 24).code
+        store.submit(question("没答复的旧问题", contact_email="a@example.com", client_hash="h2"), old, WINDOW).code
     )
     recent = store.item_by_code(
-        store.submit(question("新问题", contact_phone="13900002222", client_hash="h3"), NOW, WINDOW, 24).code
+        store.submit(question("新问题", contact_phone="13900002222", client_hash="h3"), NOW, WINDOW).code
     )
     assert answered and waiting and recent
     store.change_status(answered.id, Status.NEW, Status.ANSWERED, old, "m")

@@ -1,0 +1,235 @@
+"""Casework through the console over real HTTP: clocks, working days, staff entry, officers, extensions,
+督办, callbacks and transfers out, each checked in the pages people see and in the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+from console_kit import act, add_item, carry, csrf_of
+from starlette.testclient import TestClient
+
+from relay.export import build_export
+from relay.models import Channel, Kind, Status
+from relay.store import Store
+from relay.timefmt import BEIJING
+
+HAZARD = {"station": "dongshan", "kind": "hazard", "text": "石桥街菜场门口井盖缺了一块，很危险。", "location": "石桥街"}
+
+
+def receipt_of(response: object) -> str:
+    assert response.status_code == 303, response.text  # type: ignore[attr-defined]
+    return response.headers["location"].split("/receipt/")[1].split("?")[0]  # type: ignore[attr-defined]
+
+
+def item_id_of(store: Store, code: str) -> int:
+    item = store.item_by_code(code)
+    assert item is not None
+    return item.id
+
+
+def outbox(store: Store) -> list[tuple[str, str, str]]:
+    return [(m.recipient, m.subject, m.body) for m in store.outbox.due(dt.datetime(2100, 1, 1, tzinfo=dt.UTC), 500)]
+
+
+def test_a_hazard_has_its_clock_on_the_receipt_and_in_the_queue(
+    client: TestClient, console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    code = receipt_of(client.post("/ask", data=HAZARD))
+    receipt = client.get(f"/receipt/{code}").text
+    assert "前确认收到并安排核查（2 小时内）" in receipt and "前答复（24 小时内）" in receipt
+    item = sqlite_store.item_by_code(code)
+    assert item is not None and item.ack_due_at is not None and item.first_reply_due_at is not None
+    assert item.ack_due_at - item.received_at == dt.timedelta(hours=2)
+    queue = console("moderator").get("/console/queue").text
+    row = queue.split(code)[0].rsplit("<tr", 1)[1]
+    assert "确认期限" in row and "剩余 1 小时 59 分" in row or "剩余 2 小时" in row
+    suggestion = receipt_of(
+        client.post("/ask", data={**HAZARD, "kind": "suggestion", "text": "建议在石桥街增设路灯。"})
+    )
+    assert "（5 个工作日内）" in client.get(f"/receipt/{suggestion}").text
+    assert "无期限" not in console("moderator").get("/console/queue").text
+
+
+def test_a_final_deadline_skips_national_day_and_lands_on_the_make_up_saturday(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    received = dt.datetime(2026, 9, 28, 10, 0, tzinfo=BEIJING)  # a Monday
+    item_id = add_item(sqlite_store, kind=Kind.HELP, text="12345 转来：小区门口长期占道经营。", received=received)
+    moderator = console("moderator")
+    assert (
+        act(moderator, item_id, "reply", reply="已受理，民警将实地查看。", case_type="hotline_12345").status_code == 303
+    )  # type: ignore[attr-defined]
+    item = sqlite_store.console_item(item_id)
+    assert item is not None and item.final_reply_due_at is not None
+    # 5 working days: 29 and 30 September, then (1–7 October off) 8, 9 and Saturday 10 October, a 调休 working day
+    assert item.final_reply_due_at.astimezone(BEIJING) == dt.datetime(2026, 10, 10, 23, 59, 59, tzinfo=BEIJING)
+    assert "2026年10月10日 23:59" in moderator.get(f"/console/items/{item_id}").text
+
+
+def test_a_phone_item_entered_by_a_station_counts_under_its_channel(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    station = console("dongshan", sms_driver="log")
+    form = {
+        "csrf": csrf_of(station, "/console/items/new"),
+        "channel": "phone",
+        "received": "",
+        "station": "dongshan",
+        "kind": "question",
+        "text": "电话咨询：老人走失后多久可以报警？",
+        "contact": "13912340000",
+    }
+    refused = station.post("/console/items/new", data=form)
+    assert refused.status_code == 422 and "收到的时间" in refused.text
+    received = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)).astimezone(BEIJING)
+    other_station = station.post(
+        "/console/items/new", data={**form, "received": received.strftime("%Y-%m-%d %H:%M"), "station": "xihu"}
+    )
+    assert other_station.status_code == 422  # a station account enters items only for its own stations
+    entered = station.post("/console/items/new", data={**form, "received": received.strftime("%Y-%m-%d %H:%M")})
+    assert entered.status_code == 303, entered.text
+    item_id = int(re.search(r"/console/items/(\d+)", entered.headers["location"]).group(1))  # type: ignore[union-attr]
+    item = sqlite_store.console_item(item_id)
+    assert item is not None and item.channel is Channel.PHONE and item.entered_by == "dongshan"
+    assert item.received_at == received.replace(second=0, microsecond=0).astimezone(dt.UTC)
+    assert item.first_reply_due_at == item.received_at + dt.timedelta(hours=24)  # counted from receipt, not entry
+    assert "电话" in station.get(f"/console/items/{item_id}").text
+    sms = [m for m in outbox(sqlite_store) if m[0] == "13912340000"]
+    assert sms and item.receipt_code in sms[0][2] and "老人" not in sms[0][2]  # the code and link, never the text
+    assert act(station, item_id, "reply", reply="走失后立即报警，不需要等 24 小时。").status_code == 303  # type: ignore[attr-defined]
+    figures = build_export(sqlite_store, dt.datetime.now(dt.UTC))["figures"]
+    month = received.strftime("%Y-%m")
+    assert figures["dongshan"]["month"][month]["received_by_channel"] == {"phone": 1}
+    assert figures["_city"]["month"][month]["answered"] == 1
+
+
+def test_an_officer_claims_asks_for_time_and_the_moderator_grants_it(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    item_id = add_item(sqlite_store, received=dt.datetime.now(dt.UTC) - dt.timedelta(hours=20))
+    officer, moderator, station = console("li"), console("moderator"), console("dongshan")
+    assert "我来办理" in officer.get(f"/console/items/{item_id}").text
+    assert act(officer, item_id, "claim").status_code == 303  # type: ignore[attr-defined]
+    mine = officer.get("/console/queue?who=mine").text
+    assert "咨询 " in mine and sqlite_store.console_item(item_id).assigned_to == "li"  # type: ignore[union-attr]
+    assert "李明" in moderator.get("/console/queue").text
+    assert act(station, item_id, "assign", officer="zhou").status_code == 303  # type: ignore[attr-defined]
+    assert "周强" in moderator.get(f"/console/items/{item_id}").text
+    assert "没有符合条件的事项" in officer.get("/console/queue?who=mine").text
+    before = sqlite_store.console_item(item_id)
+    assert before is not None and before.first_reply_due_at is not None
+    assert act(console("zhou"), item_id, "request_extension", days="3", reason="需要调取监控").status_code == 303  # type: ignore[attr-defined]
+    page = moderator.get(f"/console/items/{item_id}").text
+    assert "申请延期 3 个工作日：需要调取监控" in page and "同意延期" in page
+    assert act(moderator, item_id, "grant_extension").status_code == 303  # type: ignore[attr-defined]
+    after = sqlite_store.console_item(item_id)
+    assert after is not None and after.first_reply_due_at is not None
+    assert after.first_reply_due_at - before.first_reply_due_at >= dt.timedelta(days=3)
+    assert after.extensions[0].granted is True and after.extensions[0].decided_by == "moderator"
+    assert "已同意" in moderator.get(f"/console/items/{item_id}").text
+
+
+def test_escalation_emails_the_chief_and_the_district_and_comes_first(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    older = add_item(sqlite_store, text="更早的问题：请问怎么办理居住证？", received=now - dt.timedelta(hours=23))
+    item_id = add_item(
+        sqlite_store, text="群众反映：小区门口夜间有人聚集喝酒吵闹。", received=now - dt.timedelta(hours=3)
+    )
+    late = add_item(sqlite_store, text="早先督办、已超过督办期限的事项。", received=now - dt.timedelta(hours=4))
+    carry(sqlite_store, late, "escalate", now - dt.timedelta(hours=2), level="1", note="请尽快", due_hours="1")
+    moderator = console("moderator")
+    before = len(outbox(sqlite_store))
+    response = act(moderator, item_id, "escalate", level="3", note="群众多次反映，请所长亲自过问", due_hours="1")
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    sent = outbox(sqlite_store)[before:]
+    assert sorted(m[0] for m in sent) == ["dongcheng@pcs.yunlan.example", "dongshan@pcs.yunlan.example"]
+    assert all("挂牌督办" in m[1] and "夜间" not in m[2] for m in sent)
+    queue = moderator.get("/console/queue").text
+    assert "挂牌督办" in queue and "一般督办·超期" in queue
+    # the overdue 督办 first, then by the deadline being chased (the older item's reply is due sooner)
+    order = [queue.index(f'/console/items/{n}"') for n in (late, older, item_id)]
+    assert order == sorted(order)
+    escalated = moderator.get("/console/queue?status=escalated").text
+    assert f'/console/items/{item_id}"' in escalated and f'/console/items/{older}"' not in escalated
+
+
+def test_a_one_star_rating_opens_a_callback_the_moderator_records(
+    client: TestClient, console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    code = receipt_of(client.post("/ask", data={**HAZARD, "contact": "resident@example.com"}))
+    item_id = item_id_of(sqlite_store, code)
+    moderator = console("moderator")
+    assert act(moderator, item_id, "reply", reply="已安排维修。").status_code == 303  # type: ignore[attr-defined]
+    assert client.post(f"/track/{code}/rate", data={"stars": "1"}).status_code == 303
+    item = sqlite_store.console_item(item_id)
+    assert item is not None and item.open_callback is not None and item.open_callback.reason == "low_rating"
+    assert any(m[0] == "resident@example.com" and "回访" in m[1] for m in outbox(sqlite_store))
+    page = moderator.get(f"/console/items/{item_id}").text
+    assert "低分评价" in page and "待回访" in page and "记录回访结果" in page
+    assert (
+        act(
+            moderator, item_id, "record_callback", reached="yes", satisfied="no", corrected="yes", note="井盖仍未修好"
+        ).status_code
+        == 303
+    )  # type: ignore[attr-defined]
+    item = sqlite_store.console_item(item_id)
+    assert item is not None and item.status is Status.AWAITING_REPLY and item.callbacks[0].corrected is True
+    assert "回访：回访不满意，重新办理（整改）" in moderator.get(f"/console/items/{item_id}").text
+    audit = [e.action for e in sqlite_store.audit_entries(20, item_id)]
+    assert "record_callback" in audit
+
+
+def test_a_complaint_opens_a_callback_even_with_good_stars(
+    client: TestClient, console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    code = receipt_of(client.post("/ask", data={**HAZARD, "kind": "question", "text": "请问怎么补办户口簿？"}))
+    item_id = item_id_of(sqlite_store, code)
+    act(console("moderator"), item_id, "reply", reply="带身份证到户籍窗口。")
+    assert client.post(f"/track/{code}/rate", data={"stars": "4", "complaint": "yes"}).status_code == 303
+    item = sqlite_store.console_item(item_id)
+    assert item is not None and item.open_callback is not None and item.open_callback.reason == "complaint"
+
+
+def test_a_transfer_out_shows_on_tracking_and_leaves_the_station_count(
+    client: TestClient, console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    code = receipt_of(
+        client.post("/ask", data={**HAZARD, "text": "我叫王建国，电话13912345678，工地围挡倒在人行道上。"})
+    )
+    item_id = item_id_of(sqlite_store, code)
+    moderator = console("moderator")
+    refused = act(moderator, item_id, "transfer_out", unit="zhujian")
+    assert refused.status_code == 422 and "接收人" in refused.text  # type: ignore[attr-defined]
+    before = len(outbox(sqlite_store))
+    assert act(moderator, item_id, "transfer_out", unit="zhujian", receiver="值班员 杨工").status_code == 303  # type: ignore[attr-defined]
+    (mail,) = outbox(sqlite_store)[before:]
+    assert mail[0] == "zhujian@gov.yunlan.example" and f"/track/{code}" in mail[2]
+    assert "13912345678" not in mail[2] and "王建国" not in mail[2] and "围挡" in mail[2]
+    tracking = client.get(f"/track/{code}").text
+    assert "已转交云澜市住房和城乡建设局办理" in tracking
+    assert "接收人：值班员 杨工" in moderator.get(f"/console/items/{item_id}").text
+    figures = build_export(sqlite_store, dt.datetime.now(dt.UTC))["figures"]
+    month = dt.datetime.now(BEIJING).strftime("%Y-%m")
+    assert (
+        month not in figures.get("dongshan", {}).get("month", {})
+        or figures["dongshan"]["month"][month]["received"] == 0
+    )
+    assert act(moderator, item_id, "reopen").status_code == 303  # type: ignore[attr-defined]
+    assert "已转交云澜市住房和城乡建设局办理" not in client.get(f"/track/{code}").text
+
+
+def test_a_station_pushes_back_an_item_that_is_not_theirs(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    item_id = add_item(sqlite_store)
+    moderator, station = console("moderator"), console("dongshan")
+    act(moderator, item_id, "accept")
+    assert act(station, item_id, "push_back").status_code == 422  # type: ignore[attr-defined]
+    assert act(station, item_id, "push_back", reason="属于南关派出所辖区").status_code == 303  # type: ignore[attr-defined]
+    item = sqlite_store.console_item(item_id)
+    assert item is not None and item.status is Status.NEW
+    assert "派出所退回：属于南关派出所辖区" in moderator.get(f"/console/items/{item_id}").text
