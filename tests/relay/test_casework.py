@@ -17,10 +17,10 @@ from relay.casework.change import CallbackOutcome, ExtensionDecision, NewEscalat
 from relay.errors import Conflict, Forbidden, NotFound
 from relay.models import Kind, ReplyKind, Role, Status
 from relay.settings import load_settings
-from relay.timefmt import BEIJING
 from relay.stations import StationInfo, Stations
 from relay.store import ConsoleItem, Reply, Store
 from relay.store.console import Callback, Extension
+from relay.timefmt import BEIJING
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 10, 1, 2, 0, tzinfo=dt.UTC)
@@ -177,7 +177,7 @@ NO_FORM = ("accept", "spam", "reopen", "acknowledge", "claim", "grant_extension"
 
 @pytest.mark.parametrize("action", [a for a in ACTIONS if a not in NO_FORM])
 def test_an_empty_form_gets_field_errors_not_a_change(action: str) -> None:
-    roles, states, kinds = RULES[action]
+    roles, states, _kinds = RULES[action]
     item = an_item(sorted(states)[0], Kind.HELP, **CONDITIONS.get(action, {}))
     actor = ACTORS[Role.MODERATOR] if Role.MODERATOR in roles else ACTORS[Role.OFFICER]
     planned = PLANNER.plan(action, item, {}, actor, NOW)

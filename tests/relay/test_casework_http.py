@@ -44,7 +44,7 @@ def test_a_hazard_has_its_clock_on_the_receipt_and_in_the_queue(
     assert item.ack_due_at - item.received_at == dt.timedelta(hours=2)
     queue = console("moderator").get("/console/queue").text
     row = queue.split(code)[0].rsplit("<tr", 1)[1]
-    assert "确认期限" in row and "剩余 1 小时 59 分" in row or "剩余 2 小时" in row
+    assert "确认期限" in row and ("剩余 1 小时 59 分" in row or "剩余 2 小时" in row)
     suggestion = receipt_of(
         client.post("/ask", data={**HAZARD, "kind": "suggestion", "text": "建议在石桥街增设路灯。"})
     )
