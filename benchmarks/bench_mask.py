@@ -158,6 +158,18 @@ def _line(category: str, s: Score) -> str:
     return f"{category:<10} {s.positives + s.negatives:>5} {recall:>14} {fp:>18}"
 
 
+def flag_summary(rows: list[Row], wrong: list[tuple[Row, str]]) -> str:
+    """How many misses the approve form's flags point at, and how many clean probes carry a flag."""
+    missed = [row for row, _ in wrong if row.secrets]
+    flagged_misses = sum(1 for row in missed if mask_text(row.text, row.known).flags)
+    probes = [row for row in rows if not row.secrets]
+    flagged_probes = sum(1 for row in probes if mask_text(row.text, row.known).flags)
+    return (
+        f"flags: {flagged_misses} of {len(missed)} missed rows carry a flag for the moderator; "
+        f"{flagged_probes} of {len(probes)} probes carry one (a confirmation on text with nothing to hide)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jieba", action="store_true", help="also run rules + jieba person names and compare")
@@ -174,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         scores, wrong = score(rows, masker)
         elapsed = (time.perf_counter() - started) * 1000 / len(rows)
         print(f"\n{label} ({elapsed:.2f} ms per row)\n{table(scores)}")
+        if masker is rules:
+            print(flag_summary(rows, wrong))
         if args.misses:
             for row, masked in wrong:
                 kind = "missed" if row.secrets else "changed"

@@ -59,8 +59,13 @@ FLAG_MESSAGES = {
 }
 DIGIT_RUN_RE = re.compile(rf"(?<![0-9])[0-9](?:{SEP}?[0-9]){{5,}}(?![0-9])")
 DATE_RE = re.compile(r"(?:19|20)[0-9]{2}(?:[-./年][ \t]*)?[0-9]{1,2}(?:[-./月][ \t]*)?[0-9]{1,2}日?")
-AT_RE = re.compile(r"(?<!\*)@|\(at\)|\[at\]|（at）|【at】|艾特|[A-Za-z0-9][ \t]+at[ \t]+[A-Za-z0-9]", re.IGNORECASE)
-ADDRESS_FLAG_RE = re.compile(rf"(?<![月0-9])(?:{NUM})[ \t]*(?:号楼|号(?!线)|室|栋|幢|单元)|门牌")
+AT_RE = re.compile(  # not after a masked local part (z***@…, z*** [at] …)
+    r"(?<!\*)(?<!\*[ \t])(?:@|\(at\)|\[at\]|（at）|【at】|艾特)|[A-Za-z0-9][ \t]+at[ \t]+[A-Za-z0-9]", re.IGNORECASE
+)
+ADDRESS_FLAG_RE = re.compile(
+    rf"(?<![月0-9第])(?:{NUM})[ \t]*(?:号楼|号(?!线|窗口|文件)|室|栋|幢|单元)"
+    rf"|门牌(?:号码|号)?[ \t]*(?:[:是为][ \t]*)?(?={NUM})"
+)
 NAME_FLAG_RE = re.compile(rf"(?P<token>[{_CJK}]{{2,4}}|[A-Za-z]+[ \t]+[A-Za-z]+)")
 
 
@@ -93,9 +98,11 @@ def find_flags(text: str, public: Iterable[str] = ()) -> tuple[Flag, ...]:
     found += [(m.start(), m.end(), "address") for m in ADDRESS_FLAG_RE.finditer(digits)]
     for m in NAME_TRIGGER_RE.finditer(norm):
         token = NAME_FLAG_RE.match(norm, m.end())
-        if token is None or "*" in token.group():
+        if token is None or "*" in token.group() or norm[token.end() : token.end() + 1] == "*":
             continue
         word = token.group()
+        if word[0] in "向于万何常方关":  # 本人向派出所反映: a word, not a surname
+            continue
         keep = 2 if word[:2] in COMPOUND_SURNAMES else 1
         surname_like = word[:keep] in SURNAMES | COMPOUND_SURNAMES
         latin = word[:1].isascii() and pinyin_name_re().fullmatch(word) is not None
