@@ -375,6 +375,14 @@ def test_flag_ids_survive_edits_elsewhere_and_confirmations_are_by_id() -> None:
     assert len({f.id for f in twice}) == 2
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["邮箱zhaolei [at] qq [dot] com", "邮箱zhanglj(at)163.com", "姓名：欧阳娜娜", "门牌号是36，树倒了", "第3号文件", "本人向派出所反映"],
+)
+def test_no_flag_on_what_was_masked_or_is_plainly_no_personal_data(text: str) -> None:
+    assert mask_text(text).flags == ()
+
+
 def test_a_masked_text_has_no_flags_for_what_was_masked() -> None:
     masking = mask_text("我叫王建国，手机13900080008，身份证210102199001011234，邮箱wjg@example.com，住5栋2单元1203")
     assert masking.flags == ()
