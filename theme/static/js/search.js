@@ -36,34 +36,49 @@
     return iso ? iso[1] + "年" + iso[2] + "月" + iso[3] + "日" : value || "";
   }
 
-  // Pagefind's excerpt as text and <mark> elements only, without the title and the date line it starts with.
-  function excerpt(data) {
-    var parsed = new DOMParser().parseFromString("<p>" + data.excerpt + "</p>", "text/html").body.firstChild;
-    var parts = [];
-    parsed.childNodes.forEach(function (node) {
-      parts.push({ text: node.textContent, mark: node.nodeName === "MARK" });
-    });
-    var whole = parts.map(function (p) { return p.text; }).join("");
-    var drop = 0;
+  // The excerpt: a window of the page's own text around the first match, the matches marked, built
+  // as text and <mark> nodes (never parsed as HTML). Pagefind joins a page's blocks with ". "; blocks
+  // that repeat what the result already shows, (part of) the title or the date · station · 所长 line,
+  // are left out.
+  var BYLINE = /(^|\s)·\s*所长\s|^\s*[\d年月日]+\s*·/;
+  var WINDOW = 90;
+  function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+
+  function matchedWords(data, query) {
+    var parsed = new DOMParser().parseFromString("<p>" + data.excerpt + "</p>", "text/html");
+    var words = Array.prototype.map.call(parsed.querySelectorAll("mark"), function (m) { return m.textContent.trim(); });
+    words = words.concat(query.split(/\s+/));
+    return words.filter(function (w, i) { return w && words.indexOf(w) === i; })
+      .sort(function (a, b) { return b.length - a.length; });
+  }
+
+  function excerpt(data, query) {
     var title = (data.meta.title || "").trim();
-    var rest = whole.replace(/^\s+/, "");
-    drop = whole.length - rest.length;
-    if (title && rest.indexOf(title) === 0) { drop += title.length; rest = rest.slice(title.length); }
-    var meta = /^\s*\d{4}年\d{1,2}月\d{1,2}日(\s*·\s*[^·\s]+){0,2}\s*(·\s*所长\s*\S+)?\s*/.exec(rest);
-    if (meta) drop += meta[0].length;
+    var body = (data.content || "").split(". ").filter(function (block) {
+      var words = block.trim().replace(/\.$/, "");
+      return words && !(title && title.indexOf(words) >= 0) && !BYLINE.test(words);
+    }).join(" … ");
+    var words = matchedWords(data, query);
+    var first = -1;
+    words.forEach(function (w) { var at = body.indexOf(w); if (at >= 0 && (first < 0 || at < first)) first = at; });
+    var start = Math.max(0, first - 20);
+    var end = Math.min(body.length, start + WINDOW);
+    var text = (start > 0 ? "…" : "") + body.slice(start, end).replace(/^\s*…\s*/, "").replace(/\s*…\s*$/, "") +
+      (end < body.length ? "…" : "");
     var span = document.createElement("span");
     span.className = "excerpt meta";
-    parts.forEach(function (part) {
-      var value = part.text;
-      if (drop > 0) { var cut = Math.min(drop, value.length); value = value.slice(cut); drop -= cut; }
-      if (!value) return;
-      if (part.mark) { var mark = document.createElement("mark"); mark.textContent = value; span.append(mark); }
-      else span.append(document.createTextNode(value));
+    var pieces = words.length ? text.split(new RegExp("(" + words.map(escapeRegExp).join("|") + ")")) : [text];
+    pieces.forEach(function (piece, index) {
+      if (!piece) return;
+      if (index % 2 === 0) { span.append(document.createTextNode(piece)); return; }
+      var mark = document.createElement("mark");
+      mark.textContent = piece;
+      span.append(mark);
     });
     return span;
   }
 
-  function item(data) {
+  function item(data, query) {
     var li = document.createElement("li");
     var link = document.createElement("a");
     link.href = data.url;
@@ -71,7 +86,7 @@
     var meta = document.createElement("span");
     meta.className = "meta";
     meta.textContent = [data.meta.kind, siteDate(data.meta.date)].filter(Boolean).join(" · ");
-    li.append(link, meta, excerpt(data));
+    li.append(link, meta, excerpt(data, query));
     return li;
   }
 
@@ -86,7 +101,7 @@
     // Guides first: a service question wants the guide before news about it.
     shown.sort(function (a, b) { return (b.meta.type === "guide") - (a.meta.type === "guide"); });
     // Replace the list only when the new results are ready: no flicker, no empty moment.
-    list.replaceChildren.apply(list, shown.map(item));
+    list.replaceChildren.apply(list, shown.map(function (data) { return item(data, current.query); }));
     var total = current.results.length;
     status.textContent = total
       ? text.found.replace("{n}", total).replace("{from}", (page - 1) * PAGE_SIZE + 1).replace("{to}", (page - 1) * PAGE_SIZE + shown.length)
