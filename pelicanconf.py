@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from relay.casework.clocks import Clocks
+
 AUTHOR = "云澜市公安局"
 SITENAME = "云澜市派出所所长在线"
 SITEURL = ""
@@ -98,6 +100,10 @@ DELETE_OUTPUT_DIRECTORY = False
 # Where the site's forms post to (the relay). Overridden by publishconf.py and
 # by the RELAY_URL environment variable.
 RELAY_URL = os.environ.get("RELAY_URL", "http://127.0.0.1:8001")
+
+# The promise printed in every ask box comes from the relay's clock table, the
+# same file that sets the deadlines (RELAY_CLOCKS, default relay/data/clocks.toml).
+REPLY_PROMISES = Clocks.load(os.environ.get("RELAY_CLOCKS") or None).promises()
 
 # Published answers, ratings and 考核 figures come from the relay's export
 # (a path or a URL); without one the site builds without them.

@@ -68,6 +68,7 @@ def ask_page(
         values=values,
         errors=errors,
         text_max=relay.settings.text_max,
+        promises=relay.planner.clocks.promises(),
         photo_mb=relay.settings.photo_max_bytes // (1024 * 1024),
     )
 

@@ -58,7 +58,7 @@ class KindClock:
         parts = ([f"{self.acknowledge.label()}内确认"] if self.acknowledge else []) + [
             f"{self.first_reply.label()}内答复"
         ]
-        return f"{self.kind.label}{'，'.join(parts)}"
+        return f"{self.kind.label} {'，'.join(parts)}"
 
 
 @dataclass(frozen=True)

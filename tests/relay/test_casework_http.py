@@ -233,3 +233,11 @@ def test_a_station_pushes_back_an_item_that_is_not_theirs(
     item = sqlite_store.console_item(item_id)
     assert item is not None and item.status is Status.NEW
     assert "派出所退回：属于南关派出所辖区" in moderator.get(f"/console/items/{item_id}").text
+
+
+def test_the_relay_ask_form_promises_what_the_clock_table_says(client: TestClient) -> None:
+    from relay.casework.clocks import Clocks
+
+    page = client.get("/ask").text
+    assert "非紧急事项：" + "；".join(Clocks.load().promises()) + "。" in page
+    assert "24 小时内答复。" not in page.replace("隐患举报 2 小时内确认，24 小时内答复", "")
