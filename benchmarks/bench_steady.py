@@ -1,0 +1,163 @@
+"""Open-loop benchmark: the relay under a steady rate of submissions, looking for stalls.
+
+A closed-loop benchmark (bench_relay.py) sends the next request when the last
+one returns, so a server that stops for 20 s is simply asked less. This one
+sends at a fixed rate whatever happens (open loop): request i is due at
+``start + i / rate`` and its latency is counted from then, so a stall shows in
+full. All requests come from one address, as in the issue that found the
+stall; the relay's limits are raised out of reach.
+
+The relay runs as ``relay serve`` (SQLite, the in-memory rate limiter unless
+``--rate-limit-url``) in its own process; the load runs in another.
+It prints p50, p99, the slowest response, the longest time without any
+response (the worst stall), and how many responses took over a second.
+
+Usage: .venv/bin/python benchmarks/bench_steady.py [--rate 300] [--seconds 60] [--runs 1] [--rate-limit-url memory://]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from bench_relay import (
+    DISTRICTS,
+    NAMES,
+    NO_LIMIT,
+    SLUGS,
+    BenchError,
+    cpu_seconds,
+    free_port,
+    percentile,
+    stop,
+    wait_ready,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WORK = ROOT / "benchmarks" / "work" / "steady"
+
+
+async def open_loop(url: str, rate: float, seconds: float) -> dict[str, Any]:
+    """Send ``rate`` submissions a second for ``seconds``, each on its own schedule; wait for every answer."""
+    run = uuid.uuid4().hex[:8]
+    limits = httpx.Limits(max_connections=1024, max_keepalive_connections=256)
+    timings: list[tuple[float, float, str]] = []  # (due, answered, outcome)
+    cpu_start = time.process_time()
+    async with httpx.AsyncClient(base_url=url, follow_redirects=False, timeout=300, limits=limits) as client:
+
+        async def submit(number: int, due: float) -> None:
+            data = {"station": SLUGS[number % len(SLUGS)], "kind": "question"}
+            data["text"] = f"请问户籍窗口周末是否办理身份证？（稳态压测 {run} 第{number}条）"
+            try:
+                response = await client.post("/ask", data=data)
+                outcome = "ok" if response.status_code == 303 else f"HTTP {response.status_code}"
+            except httpx.HTTPError as error:
+                outcome = type(error).__name__
+            timings.append((due, time.perf_counter(), outcome))
+
+        start = time.perf_counter() + 0.5
+        tasks = []
+        for number in range(int(rate * seconds)):
+            due = start + number / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(submit(number, due)))
+        await asyncio.gather(*tasks)
+    latencies = sorted(answered - due for due, answered, _ in timings)
+    answered_at = sorted(answered for _, answered, _ in timings)
+    gaps = [later - earlier for earlier, later in zip([start, *answered_at], answered_at, strict=False)]
+    errors: dict[str, int] = {}
+    for _, _, outcome in timings:
+        if outcome != "ok":
+            errors[outcome] = errors.get(outcome, 0) + 1
+    return {
+        "sent": len(timings),
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "worst_ms": latencies[-1] * 1000,
+        "worst_stall_ms": max(gaps) * 1000,
+        "over_1s": sum(1 for latency in latencies if latency > 1.0),
+        "errors": errors,
+        "load_cpu_s": time.process_time() - cpu_start,
+    }
+
+
+def write_stations(path: Path) -> None:
+    entries = [
+        dict(slug=s, name=f"{n}派出所", district=DISTRICTS[i % 4], phone=f"0417-20000{i:02d}", url=f"stations/{s}/")
+        for i, (s, n) in enumerate(zip(SLUGS, NAMES, strict=True), 1)
+    ]
+    path.write_text(json.dumps({"schema": 1, "city": "云澜市", "stations": entries}, ensure_ascii=False), "utf-8")
+
+
+def one_run(args: argparse.Namespace, number: int) -> dict[str, Any]:
+    work: Path = args.work / f"run-{number}"
+    work.mkdir(parents=True, exist_ok=True)
+    for leftover in work.glob("relay.sqlite3*"):
+        leftover.unlink()
+    write_stations(work / "stations.json")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAY_")}
+    env |= {"RELAY_DATA_DIR": str(work), "RELAY_STATIONS": str(work / "stations.json")}
+    env |= {"RELAY_SECRET_KEY": "bench-not-a-secret", "RELAY_LOG_LEVEL": "warning"}
+    env |= {"RELAY_RATE_LIMIT_URL": args.rate_limit_url, "RELAY_RATE_LIMIT_CLIENT": NO_LIMIT}
+    env |= {"RELAY_RATE_LIMIT_STATION": NO_LIMIT}
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = work / "relay.log"
+    command = [str(Path(sys.executable).with_name("relay")), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_ready("relay", proc, url, log)
+        cpu_before = cpu_seconds(proc.pid)
+        load = [sys.executable, __file__, "--load", url, "--rate", str(args.rate), "--seconds", str(args.seconds)]
+        done = subprocess.run(load, cwd=ROOT, capture_output=True, text=True, timeout=args.seconds + 900)
+        if done.returncode != 0:
+            raise BenchError(f"load generator failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        result["relay_cpu_s"] = cpu_seconds(proc.pid) - cpu_before
+    finally:
+        stop(proc)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=300.0, help="submissions a second (default 300)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of each run (default 60)")
+    parser.add_argument("--runs", type=int, default=1, help="how many runs, each with a fresh relay and database")
+    parser.add_argument("--rate-limit-url", default="memory://", help="RELAY_RATE_LIMIT_URL (default memory://)")
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="work folder (default benchmarks/work/steady)")
+    parser.add_argument("--load", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.load:
+        print(json.dumps(asyncio.run(open_loop(args.load, args.rate, args.seconds))))
+        return 0
+    print(f"bench_steady: {args.rate:g}/s for {args.seconds:g} s, {args.runs} run(s), limiter {args.rate_limit_url}")
+    print("run     sent   p50 ms   p99 ms  worst ms  worst stall ms  >1 s  errors  relay CPU s  load CPU s")
+    slow_runs = 0
+    for number in range(1, args.runs + 1):
+        r = one_run(args, number)
+        errors = sum(r["errors"].values())
+        slow_runs += bool(r["over_1s"] or errors)
+        print(
+            f"{number:>3}{r['sent']:>9}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['worst_ms']:>10.0f}"
+            f"{r['worst_stall_ms']:>16.0f}{r['over_1s']:>6}{errors:>8}{r['relay_cpu_s']:>13.1f}{r['load_cpu_s']:>12.1f}",
+            flush=True,
+        )
+    print(f"\nruns with a response slower than 1 s or an error: {slow_runs} of {args.runs}")
+    return 1 if slow_runs else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
