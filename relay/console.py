@@ -47,6 +47,14 @@ ID = re.compile(r"[0-9]{1,9}")
 RATINGS_PER_PAGE = 200
 
 
+def calendar_gaps(calendar: object, moment: dt.datetime) -> list[int]:
+    """Years the working-day calendar lacks that deadlines may reach now: said loudly on the queue."""
+    today = moment.astimezone(BEIJING).date()
+    soon = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+    missing = {year for year in soon if not calendar.covers(year)}  # type: ignore[attr-defined]
+    return sorted(missing | set(getattr(calendar, "missing_years", ())))
+
+
 def local_minute(moment: dt.datetime) -> str:
     """``2026-10-01 09:30``: how the entry form shows and reads times (Beijing)."""
     return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
@@ -128,6 +136,7 @@ async def queue(request: Request, console: Console) -> Response:
         stations=relay.stations,
         pending_ratings=pending_ratings,
         escalated_count=await run_in_threadpool(relay.store.escalated_count, console.stations),
+        calendar_gaps=calendar_gaps(relay.planner.calendar, moment),
         levels=notices.LEVELS,
         officer_names=await run_in_threadpool(relay.store.officer_names),
     )

@@ -241,3 +241,15 @@ def test_the_relay_ask_form_promises_what_the_clock_table_says(client: TestClien
     page = client.get("/ask").text
     assert "非紧急事项：" + "；".join(Clocks.load().promises()) + "。" in page
     assert "24 小时内答复。" not in page.replace("隐患举报 2 小时内确认，24 小时内答复", "")
+
+
+def test_the_queue_says_loudly_when_next_years_holidays_are_missing(console: Callable[..., TestClient]) -> None:
+    from relay.casework.calendar import WorkingCalendar
+    from relay.console import calendar_gaps
+
+    calendar = WorkingCalendar.load()
+    assert calendar_gaps(calendar, dt.datetime(2026, 6, 1, tzinfo=dt.UTC)) == []
+    assert calendar_gaps(calendar, dt.datetime(2026, 11, 20, tzinfo=dt.UTC)) == [2027]  # deadlines may reach 2027
+    page = console("moderator").get("/console/queue").text
+    expected = calendar_gaps(calendar, dt.datetime.now(dt.UTC))
+    assert ("节假日数据缺失" in page) == bool(expected)
