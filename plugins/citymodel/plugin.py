@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
 from pelican import signals
+from pelican.readers import MarkdownReader
 
-from .model import MARKDOWN_SUFFIXES, City, load_city
+from .model import City, load_city
 from .options import plugin_options
 from .problems import ContentError
 from .safehtml import clean_body, plain_text
@@ -85,22 +85,31 @@ def attach(article: Any, city: City) -> None:
     article.warning = post.warning
 
 
-def clean_content(content: Any) -> None:
-    """Every page's title as plain text, and the HTML of files from ``content/`` cut to the allowlist.
+class CleanMarkdownReader(MarkdownReader):
+    """Pelican's Markdown reader with its HTML (body and summary) cut to the allowlist of ``safehtml``.
 
-    Runs as each article, page, guide or station profile is read, before anything renders it.
-    Generated pages (published answers) are built from escaped text and keep their markup.
+    Cleaning in the reader means Pelican's reader cache keeps the cleaned HTML, so a rebuild cleans
+    only the files that changed. Every Markdown file Pelican reads comes from ``content/``.
     """
+
+    def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
+        content, metadata = super().read(source_path)
+        siteurl = str(self.settings.get("SITEURL") or "")
+        if "summary" in metadata:
+            metadata["summary"] = clean_body(str(metadata["summary"]), siteurl)
+        return clean_body(content, siteurl), metadata
+
+
+def use_clean_reader(readers: Any) -> None:
+    for extension in CleanMarkdownReader.file_extensions:
+        if readers.reader_classes.get(extension) is MarkdownReader:
+            readers.reader_classes[extension] = CleanMarkdownReader
+
+
+def plain_titles(content: Any) -> None:
+    """Every page's title as plain text (templates escape it); published answers' escaped titles included."""
     if "title" in content.metadata:
         content.title = content.metadata["title"] = plain_text(str(content.metadata["title"]))
-    source = Path(content.source_path or "")
-    settings = content.settings
-    if source.suffix not in MARKDOWN_SUFFIXES or not source.resolve().is_relative_to(Path(settings["PATH"]).resolve()):
-        return
-    siteurl = str(settings.get("SITEURL") or "")
-    content._content = clean_body(content._content or "", siteurl)
-    if "summary" in content.metadata:
-        content.metadata["summary"] = content._summary = clean_body(str(content.metadata["summary"]), siteurl)
 
 
 def write_stations_json(generator: Any, writer: Any) -> None:
@@ -121,4 +130,5 @@ def register() -> None:
     signals.generator_init.connect(share_model)
     signals.article_generator_pretaxonomy.connect(attach_to_posts)
     signals.article_writer_finalized.connect(write_stations_json)
-    signals.content_object_init.connect(clean_content)
+    signals.readers_init.connect(use_clean_reader)
+    signals.content_object_init.connect(plain_titles)
