@@ -325,25 +325,6 @@ class IntakeStore(StoreBase):
         with self.reading() as conn:
             return int(conn.execute(query).scalar_one())
 
-    # -- state changes --------------------------------------------------------
-
-    def change_status(
-        self, item_id: int, expected: Status, new: Status, now: dt.datetime, actor: str | None, note: str | None = None
-    ) -> bool:
-        """Move an item from ``expected`` to ``new``; False if someone else moved it first."""
-        with self.writing() as conn:
-            changed = conn.execute(
-                update(items).where(items.c.id == item_id, items.c.status == expected).values(status=new)
-            ).rowcount
-            if changed:
-                conn.execute(
-                    insert(item_history).values(
-                        item_id=item_id, from_status=expected, to_status=new, at=now, actor=actor, note=note
-                    )
-                )
-                self.announce_change(conn)
-        return bool(changed)
-
     # -- retention ------------------------------------------------------------
 
     def purge(self, now: dt.datetime, retention_days: int) -> int:

@@ -260,15 +260,15 @@ def test_bad_ratings_are_refused(client: TestClient, sqlite_store: Store, data: 
 def test_item_can_be_rated_once_after_a_reply(client: TestClient, sqlite_store: Store) -> None:
     import datetime as dt
 
-    from relay.models import Status
+    from console_kit import carry
 
     code = receipt_code(submit(client, QUESTION))
     assert client.post(f"/track/{code}/rate", data={"stars": "5"}).status_code == 409
     item = sqlite_store.item_by_code(code)
     assert item is not None
     now = dt.datetime.now(dt.UTC)
-    assert sqlite_store.change_status(item.id, "new", "awaiting_reply", now, "tester")  # type: ignore[arg-type]
-    assert sqlite_store.change_status(item.id, Status.AWAITING_REPLY, Status.ANSWERED, now, "tester")
+    carry(sqlite_store, item.id, "accept", now)
+    carry(sqlite_store, item.id, "reply", now, reply="带身份证到户籍窗口补办。")
     assert "一事一评" in client.get(f"/track/{code}").text
     assert client.post(f"/track/{code}/rate", data={"stars": "4"}).status_code == 303
     page = client.get(f"/track/{code}").text

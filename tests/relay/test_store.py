@@ -5,6 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import pytest
+from console_kit import MODERATOR, PLANNER, carry
+
+from relay.casework import Actor, Change
+from relay.errors import Conflict
 from relay.models import Channel, Kind, Role, Status
 from relay.store import NewItem, Store, normalise_receipt_code
 
@@ -65,23 +70,35 @@ def test_duplicates_fold_within_the_window_only(store: Store) -> None:
     assert store.count_items() == 2
 
 
-def test_state_changes_are_guarded(store: Store) -> None:
-    item = store.item_by_code(store.submit(question(), NOW, WINDOW).code)
-    assert item is not None
-    assert store.change_status(item.id, Status.NEW, Status.AWAITING_REPLY, NOW, "moderator-a")
-    assert not store.change_status(item.id, Status.NEW, Status.REJECTED, NOW, "moderator-b")
-    assert [h.to_status for h in store.history(item.id)] == [Status.NEW, Status.AWAITING_REPLY]
+def test_changes_are_guarded_by_the_version_read(store: Store) -> None:
+    item_id = store.item_by_code(store.submit(question(), NOW, WINDOW).code).id  # type: ignore[union-attr]
+    seen = store.console_item(item_id)
+    assert seen is not None
+    accept = PLANNER.plan("accept", seen, {}, MODERATOR, NOW)
+    reject = PLANNER.plan("reject", seen, {"reason": "不属于受理范围"}, MODERATOR, NOW)
+    assert isinstance(accept, Change) and isinstance(reject, Change)
+    store.apply(seen, accept)
+    with pytest.raises(Conflict):
+        store.apply(seen, reject)  # planned on the same read: the item moved on meanwhile
+    assert [h.to_status for h in store.history(item_id)] == [Status.NEW, Status.AWAITING_REPLY]
 
 
-def test_concurrent_state_changes_apply_once(store: Store) -> None:
-    item = store.item_by_code(store.submit(question(), NOW, WINDOW).code)
-    assert item is not None
+def test_concurrent_changes_apply_once(store: Store) -> None:
+    item_id = store.item_by_code(store.submit(question(), NOW, WINDOW).code).id  # type: ignore[union-attr]
+    seen = store.console_item(item_id)
+    assert seen is not None
     results: list[bool] = []
     barrier = threading.Barrier(6)
 
     def act(actor: str) -> None:
+        change = PLANNER.plan("spam", seen, {}, Actor(actor, Role.MODERATOR), NOW)
+        assert isinstance(change, Change)
         barrier.wait()
-        results.append(store.change_status(item.id, Status.NEW, Status.SPAM, NOW, actor))
+        try:
+            store.apply(seen, change)
+            results.append(True)
+        except Conflict:
+            results.append(False)
 
     threads = [threading.Thread(target=act, args=(f"m{n}",)) for n in range(6)]
     for thread in threads:
@@ -89,7 +106,7 @@ def test_concurrent_state_changes_apply_once(store: Store) -> None:
     for thread in threads:
         thread.join()
     assert sorted(results) == [False] * 5 + [True]
-    assert len(store.history(item.id)) == 2
+    assert len(store.history(item_id)) == 2
 
 
 def test_one_rating_per_client_per_station_per_period(store: Store) -> None:
@@ -155,8 +172,8 @@ def test_purge_forgets_contacts_but_never_of_unanswered_items(store: Store) -> N
         store.submit(question("新问题", contact_phone="13900002222", client_hash="h3"), NOW, WINDOW).code
     )
     assert answered and waiting and recent
-    store.change_status(answered.id, Status.NEW, Status.ANSWERED, old, "m")
-    store.change_status(recent.id, Status.NEW, Status.ANSWERED, NOW, "m")
+    carry(store, answered.id, "reply", old, reply="已答复")
+    carry(store, recent.id, "reply", NOW, reply="已答复")
     assert store.purge(NOW, 180) == 1
     with store.reading() as conn:
         from sqlalchemy import select

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from console_kit import PASSWORD, csrf_of, login
+from console_kit import PASSWORD, carry, csrf_of, login
 from servers import relay_server
 from services import require_redis
 from starlette.testclient import TestClient
 
 from relay.auth import hash_password
-from relay.models import Role, Status
+from relay.models import Role
 from relay.store import Store
 
 WRONG = "wrong-password-0"
@@ -158,7 +158,7 @@ def test_a_spam_items_photo_is_not_served(console: Callable[..., TestClient], sq
     assert public.get(f"/track/{code}/photo").status_code == 200
     item = sqlite_store.item_by_code(code)
     assert item is not None
-    sqlite_store.change_status(item.id, Status.NEW, Status.SPAM, item.received_at, "moderator")
+    carry(sqlite_store, item.id, "spam", item.received_at)
     assert public.get(f"/track/{code}/photo").status_code == 404
     assert f"/track/{code}/photo" not in public.get(f"/track/{code}").text
 
