@@ -312,6 +312,7 @@ def demo(c: Context, site_port: int = 8000, relay_port: int = 8001, reset: bool 
         "RELAY_PUBLIC_URL": relay_url,
         "RELAY_PORT": str(relay_port),
         "RELAY_COOKIE_SECURE": "false",  # the demo is served over plain local HTTP
+        "RELAY_SMS_DRIVER": os.environ.get("RELAY_SMS_DRIVER", "log"),  # SMS to var/sms.log (numbers masked)
     }
     subprocess.run([sys.executable, "-m", "relay.demo"], env=env, check=True)
     export = ROOT / "var" / "export.json"
@@ -334,6 +335,7 @@ def demo(c: Context, site_port: int = 8000, relay_port: int = 8001, reset: bool 
         print(f"\n  site:  http://127.0.0.1:{site_port}/")
         print(f"  relay: {relay_url}/ask  (store: {ROOT / 'var' / 'relay.sqlite3'})")
         print(f"  console: {relay_url}/console/  (logins above)")
+        print("  notices: `relay worker --once` sends queued e-mail (SMTP on 127.0.0.1:25) and writes SMS to var/sms.log")
         print("  Ctrl-C stops both.\n")
         serve(c, port=site_port)
     except KeyboardInterrupt:
