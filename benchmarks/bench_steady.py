@@ -10,7 +10,8 @@ stall; the relay's limits are raised out of reach.
 The relay runs as ``relay serve`` (SQLite, the in-memory rate limiter unless
 ``--rate-limit-url``) in its own process; the load runs in another.
 It prints p50, p99, the slowest response, the longest time without any
-response (the worst stall), and how many responses took over a second.
+response (the worst stall), and how many responses took over a second;
+``DIR/run-N/timings.tsv`` has every request's due time, latency and outcome.
 
 Usage: .venv/bin/python benchmarks/bench_steady.py [--rate 300] [--seconds 60] [--runs 1] [--rate-limit-url memory://]
 """
@@ -46,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORK = ROOT / "benchmarks" / "work" / "steady"
 
 
-async def open_loop(url: str, rate: float, seconds: float) -> dict[str, Any]:
+async def open_loop(url: str, rate: float, seconds: float, timings_file: Path | None = None) -> dict[str, Any]:
     """Send ``rate`` submissions a second for ``seconds``, each on its own schedule; wait for every answer."""
     run = uuid.uuid4().hex[:8]
     limits = httpx.Limits(max_connections=1024, max_keepalive_connections=256)
@@ -73,6 +74,9 @@ async def open_loop(url: str, rate: float, seconds: float) -> dict[str, Any]:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(submit(number, due)))
         await asyncio.gather(*tasks)
+    if timings_file is not None:
+        rows = [f"{due - start:.3f}\t{answered - due:.4f}\t{outcome}" for due, answered, outcome in sorted(timings)]
+        timings_file.write_text("due_s\tlatency_s\toutcome\n" + "\n".join(rows) + "\n", encoding="utf-8")
     latencies = sorted(answered - due for due, answered, _ in timings)
     answered_at = sorted(answered for _, answered, _ in timings)
     gaps = [later - earlier for earlier, later in zip([start, *answered_at], answered_at, strict=False)]
@@ -121,6 +125,7 @@ def one_run(args: argparse.Namespace, number: int) -> dict[str, Any]:
         wait_ready("relay", proc, url, log)
         cpu_before = cpu_seconds(proc.pid)
         load = [sys.executable, __file__, "--load", url, "--rate", str(args.rate), "--seconds", str(args.seconds)]
+        load += ["--timings", str(work / "timings.tsv")]
         done = subprocess.run(load, cwd=ROOT, capture_output=True, text=True, timeout=args.seconds + 900)
         if done.returncode != 0:
             raise BenchError(f"load generator failed ({done.returncode}):\n{done.stderr[-3000:]}")
@@ -139,9 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit-url", default="memory://", help="RELAY_RATE_LIMIT_URL (default memory://)")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="work folder (default benchmarks/work/steady)")
     parser.add_argument("--load", help=argparse.SUPPRESS)
+    parser.add_argument("--timings", type=Path, help=argparse.SUPPRESS)  # each run writes DIR/run-N/timings.tsv
     args = parser.parse_args(argv)
     if args.load:
-        print(json.dumps(asyncio.run(open_loop(args.load, args.rate, args.seconds))))
+        print(json.dumps(asyncio.run(open_loop(args.load, args.rate, args.seconds, args.timings))))
         return 0
     print(f"bench_steady: {args.rate:g}/s for {args.seconds:g} s, {args.runs} run(s), limiter {args.rate_limit_url}")
     print("run     sent   p50 ms   p99 ms  worst ms  worst stall ms  >1 s  errors  relay CPU s  load CPU s")
