@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import auth, console, public, users
+from . import accounts, auth, console, public
 from .casework import Planner
 from .errors import Conflict, Refusal, TooManyRequests
 from .guard import BodySizeLimit, BodyTimeout, RateGuard
@@ -174,7 +174,7 @@ def create_app(
             *public.routes,
             *auth.routes,
             *console.routes,
-            *users.routes,
+            *accounts.routes,
             Route("/healthz", healthz),
             Route("/metrics", metrics_endpoint),
             Mount("/static", StaticFiles(directory=str(SITE_STATIC)), name="static"),

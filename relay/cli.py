@@ -1,4 +1,4 @@
-"""``relay``: serve, migrate, create-user, export, mark-live, purge and more. ``relay --help`` lists them."""
+"""``relay``: serve, migrate, create-account, export, mark-live, purge and more. ``relay --help`` lists them."""
 
 from __future__ import annotations
 
@@ -27,10 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--no-migrate", action="store_true", help="do not run migrations first")
     commands.add_parser("migrate", help="bring the database schema up to date (Alembic)")
-    user = commands.add_parser("create-user", help="create a console account")
+    user = commands.add_parser("create-account", help="create a console account")
     user.add_argument("username")
     user.add_argument("--role", choices=[r.value for r in Role], required=True)
-    user.add_argument("--station", action="append", default=[], help="station slug (repeat; role 'station' only)")
+    user.add_argument(
+        "--station", action="append", default=[], help="station slug (repeat; roles 'station' and 'officer' only)"
+    )
+    user.add_argument("--name", default=None, help="the officer's name, shown as the responsible officer")
+    user.add_argument("--email", default=None, help="where reminders and assignments are e-mailed")
     user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     commands.add_parser("overdue", help="print items past their reply deadline (for cron); exit 1 if any")
     commands.add_parser(
@@ -93,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             loop=args.loop,
         )
         return 0
-    if args.command == "create-user":
-        return create_user(store, args)
+    if args.command == "create-account":
+        return create_account(store, args)
     if args.command == "remind":
         store.migrate()
         return remind(store, settings)
@@ -150,15 +154,18 @@ def run_backup(store: Store, settings: Settings, args: argparse.Namespace) -> in
         return 1
 
 
-def create_user(store: Store, args: argparse.Namespace) -> int:
+def create_account(store: Store, args: argparse.Namespace) -> int:
     from argon2 import PasswordHasher
 
     role = Role(args.role)
-    if role is Role.STATION and not args.station:
-        print("relay: a station account needs at least one --station", file=sys.stderr)
+    if role.station_bound and not args.station:
+        print(f"relay: a {role.value} account needs at least one --station", file=sys.stderr)
         return 2
-    if role is not Role.STATION and args.station:
-        print("relay: --station is only for role 'station'", file=sys.stderr)
+    if not role.station_bound and args.station:
+        print("relay: --station is only for roles 'station' and 'officer'", file=sys.stderr)
+        return 2
+    if role is Role.OFFICER and not args.name:
+        print("relay: an officer account needs --name (shown on the items they are responsible for)", file=sys.stderr)
         return 2
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("password: ")
     if len(password) < 10:
@@ -168,7 +175,15 @@ def create_user(store: Store, args: argparse.Namespace) -> int:
     if store.account(args.username):
         print(f"relay: user '{args.username}' exists", file=sys.stderr)
         return 1
-    store.create_user(args.username, PasswordHasher().hash(password), role, args.station, dt.datetime.now(dt.UTC))
+    store.create_account(
+        args.username,
+        PasswordHasher().hash(password),
+        role,
+        args.station,
+        dt.datetime.now(dt.UTC),
+        email=args.email,
+        display_name=args.name,
+    )
     print(f"relay: created {role.value} '{args.username}'")
     return 0
 
@@ -216,7 +231,7 @@ def run_notifications(store: Store, settings: Settings, args: argparse.Namespace
         print("relay: nothing overdue, no digest")
         return 0
     subject, body = notices.overdue_digest(rows, load_stations(settings.stations), settings)
-    recipients = [a.email for a in store.accounts() if a.email and not a.disabled and a.role is not Role.STATION]
+    recipients = [a.email for a in store.accounts() if a.email and not a.disabled and not a.role.station_bound]
     for recipient in recipients:
         store.outbox.add(recipient, subject, body, now)
     print(f"relay: digest of {len(rows)} overdue items queued for {len(recipients)} recipients")

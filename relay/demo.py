@@ -278,13 +278,13 @@ def seed(store: Store, planner: Planner, now: dt.datetime) -> bool:
     store.migrate()
     if store.account(ADMIN[0]) is not None:
         return False
-    store.create_user(ADMIN[0], hash_password(ADMIN[1]), Role.ADMIN, [], now, email="admin@demo.yunlan.example")
-    store.create_user(
+    store.create_account(ADMIN[0], hash_password(ADMIN[1]), Role.ADMIN, [], now, email="admin@demo.yunlan.example")
+    store.create_account(
         MODERATOR[0], hash_password(MODERATOR[1]), Role.MODERATOR, [], now, email="moderator@demo.yunlan.example"
     )
-    store.create_user(STATION[0], hash_password(STATION[1]), Role.STATION, ["dongshan"], now)
+    store.create_account(STATION[0], hash_password(STATION[1]), Role.STATION, ["dongshan"], now)
     for username, name, password in OFFICERS:
-        store.create_user(
+        store.create_account(
             username, hash_password(password), Role.OFFICER, ["dongshan"], now, f"{username}@demo.yunlan.example", name
         )
     for demo in ITEMS:

@@ -57,9 +57,9 @@ def test_every_relay_setting_is_documented() -> None:
 
 
 def test_every_relay_route_is_documented(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from relay import auth, console, public, users
+    from relay import accounts, auth, console, public
 
-    paths = {route.path for module in (public, auth, console, users) for route in module.routes} | {
+    paths = {route.path for module in (public, auth, console, accounts) for route in module.routes} | {
         "/healthz",
         "/metrics",
         "/static",

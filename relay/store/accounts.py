@@ -40,7 +40,7 @@ class SessionRow:
 
 
 class AccountStore(StoreBase):
-    def create_user(
+    def create_account(
         self,
         username: str,
         password_hash: str,

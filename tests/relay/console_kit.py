@@ -31,7 +31,7 @@ OFFICER_NAMES = {"li": "李明", "zhou": "周强"}
 def create_accounts(store: Store) -> None:
     hashed = hash_password(PASSWORD)
     for name, (role, stations) in ACCOUNTS.items():
-        store.create_user(
+        store.create_account(
             name,
             hashed,
             role,

@@ -38,16 +38,27 @@ def store_of(env: dict[str, str]) -> Store:
 def test_help_for_every_command(env: dict[str, str]) -> None:
     main = relay(env, "--help")
     assert main.returncode == 0
-    for command in ("serve", "migrate", "create-user", "purge", "overdue", "digest", "worker", "export", "mark-live"):
+    for command in (
+        "serve",
+        "migrate",
+        "create-account",
+        "purge",
+        "overdue",
+        "digest",
+        "worker",
+        "export",
+        "mark-live",
+        "remind",
+    ):
         assert command in main.stdout
         assert relay(env, command, "--help").returncode == 0, command
 
 
-def test_migrate_and_create_user(env: dict[str, str]) -> None:
+def test_migrate_and_create_account(env: dict[str, str]) -> None:
     assert relay(env, "migrate").returncode == 0
     created = relay(
         env,
-        "create-user",
+        "create-account",
         "chief",
         "--role",
         "station",
@@ -58,14 +69,16 @@ def test_migrate_and_create_user(env: dict[str, str]) -> None:
     )
     assert created.returncode == 0, created.stderr
     assert (
-        relay(env, "create-user", "chief", "--role", "admin", "--password-stdin", stdin="a-long-password\n").returncode
+        relay(
+            env, "create-account", "chief", "--role", "admin", "--password-stdin", stdin="a-long-password\n"
+        ).returncode
         == 1
     )
     assert (
-        relay(env, "create-user", "x", "--role", "station", "--password-stdin", stdin="a-long-password\n").returncode
+        relay(env, "create-account", "x", "--role", "station", "--password-stdin", stdin="a-long-password\n").returncode
         == 2
     )
-    assert relay(env, "create-user", "y", "--role", "admin", "--password-stdin", stdin="short\n").returncode == 2
+    assert relay(env, "create-account", "y", "--role", "admin", "--password-stdin", stdin="short\n").returncode == 2
     store = store_of(env)
     account = store.account("chief")
     store.close()
@@ -145,3 +158,16 @@ def test_mark_live(env: dict[str, str]) -> None:
     finally:
         store.close()
     assert relay(env, "mark-live").returncode == 2
+
+
+def test_create_an_officer_account(env: dict[str, str]) -> None:
+    base = ["create-account", "li", "--role", "officer", "--station", "dongshan", "--password-stdin"]
+    nameless = relay(env, *base, stdin="a-long-password\n")
+    assert nameless.returncode == 2 and "--name" in nameless.stderr
+    created = relay(env, *base, "--name", "李明", "--email", "li@example.test", stdin="a-long-password\n")
+    assert created.returncode == 0, created.stderr
+    store = store_of(env)
+    account = store.account("li")
+    assert account is not None and account.display_name == "李明" and account.stations == ("dongshan",)
+    assert [o.username for o in store.officers_of("dongshan")] == ["li"]
+    store.close()

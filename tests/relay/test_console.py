@@ -124,7 +124,9 @@ def test_disabled_account_loses_its_sessions(console: Callable[..., TestClient],
     account = sqlite_store.account("dongshan")
     assert account is not None
     assert (
-        admin.post(f"/console/users/{account.id}/disable", data={"csrf": csrf_of(admin, "/console/users")}).status_code
+        admin.post(
+            f"/console/accounts/{account.id}/disable", data={"csrf": csrf_of(admin, "/console/accounts")}
+        ).status_code
         == 303
     )
     assert station.get("/console/queue").status_code == 303
@@ -216,7 +218,7 @@ def test_station_account_cannot_read_or_act_on_another_station(
         assert response.status_code == 404, action
     assert item_status(sqlite_store, other) is Status.NEW and sqlite_store.replies(other) == []
     assert client.get(f"/console/items/{own}").status_code == 200
-    assert client.get("/console/audit").status_code == 403 and client.get("/console/users").status_code == 403
+    assert client.get("/console/audit").status_code == 403 and client.get("/console/accounts").status_code == 403
 
 
 def test_station_account_may_reply_but_not_moderate(console: Callable[..., TestClient], sqlite_store: Store) -> None:
@@ -435,11 +437,11 @@ def test_ratings_are_approved_in_bulk(console: Callable[..., TestClient], sqlite
 
 def test_admin_creates_accounts_in_the_console(console: Callable[..., TestClient]) -> None:
     admin = console("admin")
-    csrf = csrf_of(admin, "/console/users")
-    bad = admin.post("/console/users", data={"csrf": csrf, "username": "X", "role": "station", "password": "short"})
+    csrf = csrf_of(admin, "/console/accounts")
+    bad = admin.post("/console/accounts", data={"csrf": csrf, "username": "X", "role": "station", "password": "short"})
     assert bad.status_code == 422 and "至少选择一个派出所" in bad.text
     good = admin.post(
-        "/console/users",
+        "/console/accounts",
         data={
             "csrf": csrf,
             "username": "xihu-chief",
@@ -450,7 +452,7 @@ def test_admin_creates_accounts_in_the_console(console: Callable[..., TestClient
     )
     assert good.status_code == 303
     assert login(console(), "xihu-chief", "a-long-password").status_code == 303  # type: ignore[attr-defined]
-    assert console("moderator").get("/console/users").status_code == 403
+    assert console("moderator").get("/console/accounts").status_code == 403
 
 
 # -- review findings, kept fixed ---------------------------------------------------------
@@ -462,7 +464,7 @@ def test_odd_ids_and_numbers_are_404_or_422_never_500(console: Callable[..., Tes
     for url in ("/console/items/99999999999999999999", "/console/items/2147483648/photo", "/console/items/１"):
         assert client.get(url).status_code == 404, url
     csrf = csrf_of(client)
-    assert client.post("/console/users/99999999999999999999/disable", data={"csrf": csrf}).status_code == 404
+    assert client.post("/console/accounts/99999999999999999999/disable", data={"csrf": csrf}).status_code == 404
     assert act(client, item_id, "reply", reply="好的", case_type="²").status_code == 422  # type: ignore[attr-defined]
     assert (
         act(

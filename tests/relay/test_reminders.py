@@ -45,7 +45,7 @@ def test_a_reminder_before_the_deadline_and_one_when_it_is_missed(store: Store) 
 
 def test_an_extension_is_a_new_deadline_with_its_own_reminders(store: Store) -> None:
     planner = planner_for(store)
-    store.create_user("li", "x", Role.OFFICER, ["dongshan"], NOW, email="li@example.test", display_name="李明")
+    store.create_account("li", "x", Role.OFFICER, ["dongshan"], NOW, email="li@example.test", display_name="李明")
     item_id = add_item(store, received=NOW - dt.timedelta(hours=21))
     carry(store, item_id, "assign", NOW, officer="li")
     assert send_due_reminders(store, planner_for(store), NOW) == 1

@@ -195,7 +195,7 @@ def test_purge_forgets_contacts_but_never_of_unanswered_items(store: Store) -> N
 
 
 def test_users_with_stations(store: Store) -> None:
-    store.create_user("dongshan-chief", "argon2-hash", Role.STATION, ["dongshan"], NOW)
+    store.create_account("dongshan-chief", "argon2-hash", Role.STATION, ["dongshan"], NOW)
     user = store.account("dongshan-chief")
     assert user is not None and user.role is Role.STATION and user.stations == ("dongshan",)
     assert store.account("nobody") is None

@@ -48,7 +48,7 @@ def test_concurrent_wrong_passwords_check_at_most_the_limit(tmp_path: Path, stat
     store = Store(f"sqlite:///{data_dir / 'relay.sqlite3'}")
     store.migrate()
     username = f"mod-{uuid.uuid4().hex[:12]}"  # a fresh key on the shared Redis
-    store.create_user(username, hash_password(PASSWORD), Role.MODERATOR, [], dt.datetime.now(dt.UTC))
+    store.create_account(username, hash_password(PASSWORD), Role.MODERATOR, [], dt.datetime.now(dt.UTC))
     store.close()
     env = {
         "RELAY_DATA_DIR": str(data_dir),

@@ -21,7 +21,7 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 
 
 @console_page(roles=(Role.ADMIN,))
-async def users_page(request: Request, console: Console) -> Response:
+async def accounts_page(request: Request, console: Console) -> Response:
     return await show(request, console, {}, {})
 
 
@@ -32,7 +32,7 @@ async def show(
     accounts = await run_in_threadpool(relay.store.accounts)
     return render(
         request,
-        "console/users.html",
+        "console/accounts.html",
         status_code,
         console=console,
         accounts=accounts,
@@ -101,7 +101,7 @@ async def create(request: Request, console: Console) -> Response:
     moment = now()
     try:
         await run_in_threadpool(
-            relay.store.create_user,
+            relay.store.create_account,
             username,
             hash_password(password),
             Role(role),
@@ -116,12 +116,12 @@ async def create(request: Request, console: Console) -> Response:
         relay.store.record,
         moment,
         console.account.username,
-        "user_created",
+        "account_created",
         username,
         None,
         {"role": role, "stations": stations},
     )
-    return RedirectResponse("/console/users", status_code=303)
+    return RedirectResponse("/console/accounts", status_code=303)
 
 
 @console_page(roles=(Role.ADMIN,))
@@ -140,15 +140,15 @@ async def set_disabled(request: Request, console: Console) -> Response:
         relay.store.record,
         moment,
         console.account.username,
-        "user_disabled" if disabled else "user_enabled",
+        "account_disabled" if disabled else "account_enabled",
         account.username,
     )
-    return RedirectResponse("/console/users", status_code=303)
+    return RedirectResponse("/console/accounts", status_code=303)
 
 
 routes = [
-    Route("/console/users", users_page, methods=["GET"]),
-    Route("/console/users", create, methods=["POST"]),
-    Route("/console/users/{user_id}/disable", set_disabled, methods=["POST"]),
-    Route("/console/users/{user_id}/enable", set_disabled, methods=["POST"]),
+    Route("/console/accounts", accounts_page, methods=["GET"]),
+    Route("/console/accounts", create, methods=["POST"]),
+    Route("/console/accounts/{user_id}/disable", set_disabled, methods=["POST"]),
+    Route("/console/accounts/{user_id}/enable", set_disabled, methods=["POST"]),
 ]
