@@ -257,3 +257,17 @@ def test_invoke_check_reports_what_the_build_removes(city_content: Path) -> None
 def test_demo_content_has_nothing_to_clean() -> None:
     city = load_city(citykit.settings_for(citykit.ROOT / "content", citykit.ROOT / "output"))
     assert city.problems == [] and city.notices == []
+
+
+def test_templates_mark_only_cleaned_html_safe() -> None:
+    """Autoescaping is on; the only values a template may output unescaped are the cleaned bodies."""
+    import re
+
+    settings = citykit.settings_for(citykit.ROOT / "content", citykit.ROOT / "output")
+    assert settings["JINJA_ENVIRONMENT"]["autoescape"] is True
+    marked = set()
+    for template in (citykit.ROOT / "theme" / "templates").glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        marked |= set(re.findall(r"\{\{\s*([\w.]+)\s*\|\s*safe\s*\}\}", text))
+        assert "Markup(" not in text and "autoescape false" not in text, template
+    assert marked == {"article.content", "page.content", "guide.content"}
