@@ -109,7 +109,7 @@ async def refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Refusal)
     if isinstance(exc, Conflict):
         return await console.conflict_page(request, exc)
-    response = public.render(request, "message.html", exc.status_code, heading=exc.heading, paragraphs=[exc.message])
+    response = public.render(request, "message.html", exc.status_code, heading=exc.heading, paragraphs=exc.paragraphs)
     if isinstance(exc, TooManyRequests):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response

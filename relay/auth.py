@@ -24,6 +24,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from .casework import Actor
+from .errors import Forbidden
 from .forms import clean_text
 from .guard import client_address
 from .models import Role
@@ -104,24 +105,20 @@ def console_page(
             if console is None:
                 if request.method == "GET":
                     return RedirectResponse(f"/console/login?next={quote(request.url.path)}", status_code=303)
-                return forbidden(request, "请先登录。")
+                raise Forbidden("请先登录。")
             if console.account.role not in roles:
-                return forbidden(request, "您的账号没有这个权限。")
+                raise Forbidden("您的账号没有这个权限。")
             if request.method == "POST":
                 form = await request.form(max_fields=500)
                 sent = str(form.get("csrf", ""))
                 if not hmac.compare_digest(sent.encode(), console.csrf.encode()):
                     log.warning("refused POST without a valid CSRF token on %s", request.url.path)
-                    return forbidden(request, "页面已过期或请求来源不明。请返回上一页，刷新后重试。")
+                    raise Forbidden("页面已过期或请求来源不明。请返回上一页，刷新后重试。")
             return await handler(request, console)
 
         return endpoint
 
     return wrap
-
-
-def forbidden(request: Request, message: str) -> Response:
-    return render(request, "message.html", 403, heading="无法完成操作", paragraphs=[message])
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int | None) -> None:

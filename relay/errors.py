@@ -10,10 +10,18 @@ class Refusal(Exception):
     heading = "请求有误"
     message = "页面无法处理这次提交，请返回重试。"
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, heading: str | None = None, more: tuple[str, ...] = ()) -> None:
         super().__init__(message or self.message)
         if message:
             self.message = message
+        if heading:
+            self.heading = heading
+        self.more = more
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """What the page says: the message, then anything more (such as where to call in an emergency)."""
+        return [self.message, *self.more]
 
 
 class NotFound(Refusal):
@@ -51,6 +59,8 @@ class TooManyRequests(Refusal):
     heading = "操作过于频繁"
     message = "请稍后再试。"
 
-    def __init__(self, retry_after: int, message: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, retry_after: int, message: str | None = None, *, heading: str | None = None, more: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message, heading=heading, more=more)
         self.retry_after = max(int(retry_after), 1)

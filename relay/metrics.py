@@ -12,11 +12,11 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .errors import NotFound
 from .guard import client_address
 
 KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
@@ -79,7 +79,7 @@ async def metrics_endpoint(request: Request) -> Response:
     """The metrics, for addresses in ``RELAY_METRICS_ADDRESSES`` only; anyone else gets 404."""
     relay = request.app.state.relay
     if not relay.settings.may_read_metrics(client_address(request.scope, relay.settings)):
-        raise HTTPException(404)
+        raise NotFound()
     metrics: Metrics = relay.metrics
     return await run_in_threadpool(metrics.render)  # the store gauges query the database
 

@@ -10,12 +10,12 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from . import forms, notices
+from .errors import NotFound, TooManyRequests
 from .guard import HONEYPOT_FIELD, client_address, client_hash
 from .mask import PersonalData, mask_personal_data
 from .models import Kind, Status
@@ -23,6 +23,7 @@ from .photos import PhotoError
 from .store import NewItem, normalise_receipt_code
 
 log = logging.getLogger("relay.public")
+EMERGENCY = "紧急情况请拨打 110。"
 REPLIED = (Status.AWAITING_FINAL_REPLY, Status.ANSWERED, Status.PUBLISHED)
 
 
@@ -40,7 +41,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 def station_or_404(request: Request, slug: str) -> Any:
     station = request.app.state.relay.stations.get(slug)
     if station is None:
-        raise HTTPException(404)
+        raise NotFound()
     return station
 
 
@@ -87,7 +88,7 @@ async def ask_submit(request: Request) -> Response:
         refusal = await relay.rate_guard.admit("ask", address, result.values["station"])
         if refusal is not None:
             relay.metrics.submissions.labels("ask", f"limited_{refusal.reason}").inc()
-            return too_many(request, refusal.retry_after)
+            raise too_many(refusal.retry_after)
         photo = None
         upload = form.get("photo")
         if isinstance(upload, UploadFile) and upload.filename:
@@ -181,7 +182,7 @@ async def rate_submit(request: Request) -> Response:
     refusal = await relay.rate_guard.admit("rate", address, values["station"])
     if refusal is not None:
         relay.metrics.submissions.labels("rating", f"limited_{refusal.reason}").inc()
-        return too_many(request, refusal.retry_after)
+        raise too_many(refusal.retry_after)
     accepted = await run_in_threadpool(
         relay.store.add_rating,
         values["station"],
@@ -220,25 +221,21 @@ async def load_item(request: Request) -> Any:
     code = normalise_receipt_code(request.path_params["code"])
     item = await run_in_threadpool(request.app.state.relay.store.item_by_code, code) if code else None
     if item is None:
-        raise HTTPException(404)
+        raise NotFound()
     return item
 
 
-async def tracking_refused(request: Request) -> Response | None:
-    """The 429 page when this client has looked up too many receipts (``RELAY_RATE_LIMIT_TRACK``)."""
+async def check_tracking(request: Request) -> None:
+    """Refuse (429) a client that has looked up too many receipts (``RELAY_RATE_LIMIT_TRACK``)."""
     relay = request.app.state.relay
     refusal = await relay.rate_guard.admit_tracking(client_address(request.scope, relay.settings))
-    if refusal is None:
-        return None
-    response = render(
-        request,
-        "message.html",
-        429,
-        heading="查询过于频繁",
-        paragraphs=["同一网络短时间内查询办理进度的次数有限。请稍后再试。", "紧急情况请拨打 110。"],
-    )
-    response.headers["Retry-After"] = str(refusal.retry_after)
-    return response
+    if refusal is not None:
+        raise TooManyRequests(
+            refusal.retry_after,
+            "同一网络短时间内查询办理进度的次数有限。请稍后再试。",
+            heading="查询过于频繁",
+            more=(EMERGENCY,),
+        )
 
 
 def shows_photo(item: Any) -> bool:
@@ -247,8 +244,7 @@ def shows_photo(item: Any) -> bool:
 
 
 async def receipt(request: Request) -> Response:
-    if refused := await tracking_refused(request):
-        return refused
+    await check_tracking(request)
     item = await load_item(request)
     relay = request.app.state.relay
     station = relay.stations.get(item.station)
@@ -263,8 +259,7 @@ async def receipt(request: Request) -> Response:
 
 
 async def track(request: Request) -> Response:
-    if refused := await tracking_refused(request):
-        return refused
+    await check_tracking(request)
     return await track_page(request, {})
 
 
@@ -306,8 +301,7 @@ async def track_page(request: Request, errors: dict[str, str], status_code: int 
 
 
 async def track_rate(request: Request) -> Response:
-    if refused := await tracking_refused(request):
-        return refused
+    await check_tracking(request)
     item = await load_item(request)
     relay = request.app.state.relay
     form = await read_form(request)
@@ -326,8 +320,7 @@ async def track_lookup(request: Request) -> Response:
     raw = request.query_params.get("code", "")
     if not raw:
         return render(request, "track_lookup.html")
-    if refused := await tracking_refused(request):
-        return refused
+    await check_tracking(request)
     code = normalise_receipt_code(raw)
     item = await run_in_threadpool(request.app.state.relay.store.item_by_code, code) if code else None
     if item is None:
@@ -342,28 +335,24 @@ async def track_lookup(request: Request) -> Response:
 
 
 async def track_photo(request: Request) -> Response:
-    if refused := await tracking_refused(request):
-        return refused
+    await check_tracking(request)
     item = await load_item(request)
     if not shows_photo(item):
-        raise HTTPException(404)
+        raise NotFound()
     found = await run_in_threadpool(request.app.state.relay.store.photo, item.photo_id)
     if found is None:
-        raise HTTPException(404)
+        raise NotFound()
     content_type, data = found
     return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
 
 
-def too_many(request: Request, retry_after: int) -> Response:
-    response = render(
-        request,
-        "message.html",
-        429,
+def too_many(retry_after: int) -> TooManyRequests:
+    return TooManyRequests(
+        retry_after,
+        "为防止恶意提交，同一网络短时间内的提交次数有限。请稍后再试。",
         heading="提交过于频繁",
-        paragraphs=["为防止恶意提交，同一网络短时间内的提交次数有限。请稍后再试。", "紧急情况请拨打 110。"],
+        more=(EMERGENCY,),
     )
-    response.headers["Retry-After"] = str(retry_after)
-    return response
 
 
 routes = [
