@@ -309,6 +309,16 @@ class IntakeStore(StoreBase):
                         self.outbox.enqueue(  # type: ignore[attr-defined]
                             conn, message.recipient, message.subject, message.body, now, message.channel
                         )
+                    self.audit(  # type: ignore[attr-defined]
+                        conn,
+                        now,
+                        "public",
+                        "open_callback",
+                        item_id,
+                        None,
+                        None,
+                        {"reason": callback.reason, "stars": stars, "due_at": callback.due_at.isoformat()},
+                    )
                 self.announce_change(conn)
         except IntegrityError:
             return False

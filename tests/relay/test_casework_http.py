@@ -179,8 +179,8 @@ def test_a_one_star_rating_opens_a_callback_the_moderator_records(
     item = sqlite_store.console_item(item_id)
     assert item is not None and item.status is Status.AWAITING_REPLY and item.callbacks[0].corrected is True
     assert "回访：回访不满意，重新办理（整改）" in moderator.get(f"/console/items/{item_id}").text
-    audit = [e.action for e in sqlite_store.audit_entries(20, item_id)]
-    assert "record_callback" in audit
+    audit = [(e.actor, e.action) for e in sqlite_store.audit_entries(20, item_id)]
+    assert ("moderator", "record_callback") in audit and ("public", "open_callback") in audit
 
 
 def test_a_complaint_opens_a_callback_even_with_good_stars(
