@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .maskwords import (
@@ -86,40 +86,52 @@ def public_regions(text: str, public: Iterable[str]) -> list[tuple[int, int]]:
     return regions
 
 
-def find_flags(text: str, public: Iterable[str] = ()) -> tuple[Flag, ...]:
-    """What still looks like personal data in ``text`` (see the module docstring); ``public`` values are skipped."""
-    norm = text.translate(FULLWIDTH_TO_ASCII)
-    digits = norm.translate(CHINESE_DIGITS)
-    found: list[tuple[int, int, str]] = [(start, end, "public") for start, end in public_regions(text, public)]
-    for m in DIGIT_RUN_RE.finditer(digits):
-        if not DATE_RE.fullmatch(m.group()):
-            found.append((m.start(), m.end(), "digits"))
-    found += [(m.start(), m.end(), "at_sign") for m in AT_RE.finditer(norm)]
-    found += [(m.start(), m.end(), "address") for m in ADDRESS_FLAG_RE.finditer(digits)]
+def _name_like(word: str) -> bool:
+    """A surname and one or two more characters (not a title or a common word), or a pinyin name."""
+    if word[:1].isascii():
+        return pinyin_name_re().fullmatch(word) is not None
+    if word[0] in "向于万何常方关":  # 本人向派出所反映: a word, not a surname
+        return False
+    keep = 2 if word[:2] in COMPOUND_SURNAMES else 1
+    return (
+        word[:keep] in SURNAMES | COMPOUND_SURNAMES and not word[keep:].startswith(TITLES) and word[:2] not in NOT_NAMES
+    )
+
+
+def _name_flags(norm: str) -> Iterator[tuple[int, int, str]]:
     for m in NAME_TRIGGER_RE.finditer(norm):
         token = NAME_FLAG_RE.match(norm, m.end())
         if token is None or "*" in token.group() or norm[token.end() : token.end() + 1] == "*":
-            continue
+            continue  # nothing there, or already masked
         word = token.group()
-        if word[0] in "向于万何常方关":  # 本人向派出所反映: a word, not a surname
-            continue
-        keep = 2 if word[:2] in COMPOUND_SURNAMES else 1
-        surname_like = word[:keep] in SURNAMES | COMPOUND_SURNAMES
-        latin = word[:1].isascii() and pinyin_name_re().fullmatch(word) is not None
-        if (surname_like and not word[keep:].startswith(TITLES) and word[:2] not in NOT_NAMES) or latin:
-            end = m.end() + (len(word) if latin else min(len(word), 3))
-            found.append((m.end(), end, "name"))
+        if _name_like(word):
+            yield m.end(), m.end() + (len(word) if word[:1].isascii() else min(len(word), 3)), "name"
+
+
+def _candidates(text: str, public: Iterable[str]) -> Iterator[tuple[int, int, str]]:
+    norm = text.translate(FULLWIDTH_TO_ASCII)
+    digits = norm.translate(CHINESE_DIGITS)
+    yield from ((start, end, "public") for start, end in public_regions(text, public))
+    yield from (
+        (m.start(), m.end(), "digits") for m in DIGIT_RUN_RE.finditer(digits) if not DATE_RE.fullmatch(m.group())
+    )
+    yield from ((m.start(), m.end(), "at_sign") for m in AT_RE.finditer(norm))
+    yield from ((m.start(), m.end(), "address") for m in ADDRESS_FLAG_RE.finditer(digits))
+    yield from _name_flags(norm)
+
+
+def find_flags(text: str, public: Iterable[str] = ()) -> tuple[Flag, ...]:
+    """What still looks like personal data in ``text`` (see the module docstring); ``public`` values are skipped."""
     flags: list[Flag] = []
-    seen: dict[tuple[str, str], int] = {}
     taken: list[tuple[int, int]] = []
-    for start, end, kind in sorted(found, key=lambda f: (f[2] != "public", f[0])):
+    for start, end, kind in sorted(_candidates(text, public), key=lambda f: (f[2] != "public", f[0])):
         if any(s < end and start < e for s, e in taken):
             continue
         taken.append((start, end))
-        if kind == "public":
-            continue
-        flags.append(Flag("", kind, start, end, text[start:end], FLAG_MESSAGES[kind]))
+        if kind != "public":
+            flags.append(Flag("", kind, start, end, text[start:end], FLAG_MESSAGES[kind]))
     flags.sort(key=lambda f: f.start)
+    seen: dict[tuple[str, str], int] = {}
     return tuple(dataclasses.replace(f, id=span_id(f.kind, f.text, seen)) for f in flags)
 
 
