@@ -72,3 +72,11 @@ def test_dates_have_one_format(demo_output: Path) -> None:
     assert re.search(
         r'<time datetime="\d{4}-\d{2}-\d{2}" data-pagefind-meta="date">\d{4}年\d{2}月\d{2}日</time>', guide
     )
+
+
+def test_a_station_lists_its_most_severe_warning_first(demo_output: Path) -> None:
+    html = station_page(demo_output, "qingshan")
+    banner = html.split('<section class="banner"', 1)[1].split("</section>", 1)[0]
+    levels = re.findall(r'class="tag level-(\w+)"', banner)
+    order = ["red", "orange", "yellow", "blue"]
+    assert len(levels) >= 2 and levels == sorted(levels, key=order.index)

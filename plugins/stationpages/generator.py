@@ -77,6 +77,7 @@ class StationPagesGenerator(Generator):
                 (a for posts in modules.values() for a in posts), key=lambda a: a.date, reverse=True
             )
             active = [a for a in modules.get("warning", []) if a.warning.is_active(now)]
+            active.sort(key=lambda a: (-level_rank(city, a.warning.level), -a.date.timestamp()))  # 红色 first
             write(
                 f"stations/{station.slug}/index.html",
                 self.get_template("station"),
