@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from console_kit import act
 from images import phone_photo
 from starlette.testclient import TestClient
 
-from relay.store import Store
+from relay.models import Kind
+from relay.store import NewItem, Store
 
 VICTIM_TEXT = "我家楼下的井盖被偷了，晚上很危险。我叫张丽娟，电话13900080008，住在东山路88号3单元502室。"
 HAZARD = {"station": "dongshan", "kind": "hazard", "location": "东山路88号楼下", "consent": "yes"}
@@ -124,3 +126,25 @@ def test_the_stations_own_phone_in_a_reply_stays_on_the_tracking_page(
     assert act(moderator, item.id, "reply", reply=reply).status_code == 303  # type: ignore[attr-defined]
     page = public.get(f"/track/{code}").text
     assert station_phone in page and "139****0008" in page and "13900080008" not in page
+
+
+def test_folding_and_linking_in_the_store(store: Store) -> None:
+    """On SQLite and PostgreSQL: one sender and kind folds; anyone else is linked to the first item."""
+    now = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
+    window = dt.timedelta(minutes=10)
+
+    def sent(client: str | None, kind: Kind = Kind.QUESTION, minutes: int = 1) -> tuple[str, bool]:
+        new = NewItem(station="dongshan", kind=kind, text="请问 身份证丢了怎么补办？", client_hash=client)
+        receipt = store.submit(new, now + dt.timedelta(minutes=minutes), window)
+        return receipt.code, receipt.folded
+
+    first, _ = sent("client-a", minutes=0)
+    assert sent("client-a") == (first, True)
+    others = [sent("client-b")[0], sent("client-a", Kind.SUGGESTION)[0], sent(None)[0], sent(None)[0]]
+    assert first not in others and len(set(others)) == 4
+    first_id = store.item_by_code(first).id  # type: ignore[union-attr]
+    other_ids = [store.item_by_code(code).id for code in others]  # type: ignore[union-attr]
+    assert store.possible_duplicates(first_id) == other_ids
+    assert all(store.possible_duplicates(other) == [first_id] for other in other_ids)
+    late, folded = sent("client-a", minutes=30)
+    assert not folded and store.possible_duplicates(store.item_by_code(late).id) == []  # type: ignore[union-attr]
