@@ -29,6 +29,9 @@ PAGES = {
     "guide": "/guides/residence-permit/",
     "privacy": "/privacy/",
     "accessibility": "/accessibility/",
+    "hazards": "/hazards/",
+    "not-found": "/404.html",
+    "hant-station": "/zh-hant/stations/qingshan/",
 }
 # What a finger taps: form controls, and links that stand on their own (not links inside a sentence).
 CONTROLS = ", ".join(
