@@ -28,8 +28,8 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-import httpx
 from bench_relay import (
     DISTRICTS,
     NAMES,
@@ -47,33 +47,86 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORK = ROOT / "benchmarks" / "work" / "steady"
 
 
+class Connections:
+    """Keep-alive HTTP/1.1 connections to the relay, opened as needed: a client per request in flight.
+
+    Plain asyncio streams rather than an HTTP library: the load must cost far
+    less than the server it measures (httpx spent more CPU than the relay at
+    60/s here, and its pool slows down as connections pile up in a stall).
+    """
+
+    IDLE_SECONDS = 2.0  # below uvicorn's keep-alive timeout (5 s), so the server never closes one under us
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
+
+    async def connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        while self.idle:
+            reader, writer, since = self.idle.pop()
+            if time.monotonic() - since < self.IDLE_SECONDS:
+                return reader, writer
+            writer.close()
+        return await asyncio.open_connection(self.host, self.port)
+
+    async def post_form(self, path: str, fields: dict[str, str]) -> int:
+        body = urlencode(fields).encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        reader, writer = await self.connection()
+        try:
+            writer.write(head.encode() + body)
+            answer = await reader.readuntil(b"\r\n\r\n")
+            headers = answer.lower()
+            length = 0
+            if b"content-length:" in headers:
+                length = int(headers.split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
+            if length:
+                await reader.readexactly(length)
+        except BaseException:
+            writer.close()
+            raise
+        if b"connection: close" in headers:
+            writer.close()
+        else:
+            self.idle.append((reader, writer, time.monotonic()))
+        return int(answer.split(b" ", 2)[1])
+
+    def close(self) -> None:
+        for _reader, writer, _since in self.idle:
+            writer.close()
+
+
 async def open_loop(url: str, rate: float, seconds: float, timings_file: Path | None = None) -> dict[str, Any]:
     """Send ``rate`` submissions a second for ``seconds``, each on its own schedule; wait for every answer."""
     run = uuid.uuid4().hex[:8]
-    limits = httpx.Limits(max_connections=1024, max_keepalive_connections=256)
+    address = urlsplit(url)
+    connections = Connections(address.hostname or "127.0.0.1", address.port or 80)
     timings: list[tuple[float, float, str]] = []  # (due, answered, outcome)
     cpu_start = time.process_time()
-    async with httpx.AsyncClient(base_url=url, follow_redirects=False, timeout=300, limits=limits) as client:
 
-        async def submit(number: int, due: float) -> None:
-            data = {"station": SLUGS[number % len(SLUGS)], "kind": "question"}
-            data["text"] = f"请问户籍窗口周末是否办理身份证？（稳态压测 {run} 第{number}条）"
-            try:
-                response = await client.post("/ask", data=data)
-                outcome = "ok" if response.status_code == 303 else f"HTTP {response.status_code}"
-            except httpx.HTTPError as error:
-                outcome = type(error).__name__
-            timings.append((due, time.perf_counter(), outcome))
+    async def submit(number: int, due: float) -> None:
+        fields = {"station": SLUGS[number % len(SLUGS)], "kind": "question"}
+        fields["text"] = f"请问户籍窗口周末是否办理身份证？（稳态压测 {run} 第{number}条）"
+        try:
+            status = await connections.post_form("/ask", fields)
+            outcome = "ok" if status == 303 else f"HTTP {status}"
+        except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+            outcome = type(error).__name__
+        timings.append((due, time.perf_counter(), outcome))
 
-        start = time.perf_counter() + 0.5
-        tasks = []
-        for number in range(int(rate * seconds)):
-            due = start + number / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(submit(number, due)))
-        await asyncio.gather(*tasks)
+    start = time.perf_counter() + 0.5
+    tasks = []
+    for number in range(int(rate * seconds)):
+        due = start + number / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(submit(number, due)))
+    await asyncio.gather(*tasks)
+    connections.close()
     if timings_file is not None:
         rows = [f"{due - start:.3f}\t{answered - due:.4f}\t{outcome}" for due, answered, outcome in sorted(timings)]
         timings_file.write_text("due_s\tlatency_s\toutcome\n" + "\n".join(rows) + "\n", encoding="utf-8")
@@ -147,6 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timings", type=Path, help=argparse.SUPPRESS)  # each run writes DIR/run-N/timings.tsv
     args = parser.parse_args(argv)
     if args.load:
+        try:
+            import uvloop
+
+            uvloop.install()  # a cheaper client loop, when installed (uvicorn[standard] brings it)
+        except ImportError:
+            pass
         print(json.dumps(asyncio.run(open_loop(args.load, args.rate, args.seconds, args.timings))))
         return 0
     print(f"bench_steady: {args.rate:g}/s for {args.seconds:g} s, {args.runs} run(s), limiter {args.rate_limit_url}")
