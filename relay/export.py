@@ -30,6 +30,7 @@ def build_export(store: Store, now: dt.datetime) -> dict[str, Any]:
     for row in store.published_items():
         # The submitter's own data is masked in every public text, even where the moderator left it in.
         known = PersonalData.from_form(row["name"], row["contact_phone"], row["contact_email"])
+        known = known.including_names_in(row["submitted_text"])
         first = row["replies"][0]["at"] if row["replies"] else None
         final = next((r["at"] for r in row["replies"] if r["kind"] == "final"), None)
         items.append(

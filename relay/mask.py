@@ -29,10 +29,12 @@ The API (the console's approve form, the tracking page and the export use it):
 ``public``
     Values that stay wherever they appear: the station's own phone numbers
     and address, which replies often give (numbers match in any grouping).
-``PersonalData.from_form(name, phone, email)``
+``PersonalData.from_form(name, phone, email).including_names_in(question)``
     The submitter's own name, phone and e-mail from the form: masked wherever
     they appear (replies included), also written with spaces, dashes, Chinese
-    numerals, the given name alone, or the name in pinyin.
+    numerals, the given name alone, or the name in pinyin.  ``including_names_in``
+    adds the names the question gives after a trigger (我叫王建国), so a reply
+    that greets 王建国 is masked too.
 
 Categories: ``phone`` (mobiles with any separators or in Chinese numerals,
 landlines with area code in any grouping, numbers after 电话/座机/tel),
@@ -110,6 +112,11 @@ class PersonalData:
     def from_form(cls, name: str | None = None, phone: str | None = None, email: str | None = None) -> PersonalData:
         return cls(tuple(filter(None, [name])), tuple(filter(None, [phone])), tuple(filter(None, [email])))
 
+    def including_names_in(self, text: str) -> PersonalData:
+        """These data plus the names ``text`` gives after a trigger (我叫王建国): to mask them in the replies too."""
+        found = tuple(n for n in mask_text(text, self).names if n not in self.names)
+        return PersonalData(self.names + found, self.phones, self.emails) if found else self
+
 
 @dataclass(frozen=True)
 class MaskedSpan:
@@ -128,6 +135,7 @@ class Masking:
     text: str
     spans: tuple[MaskedSpan, ...]
     flags: tuple[Flag, ...]
+    names: tuple[str, ...] = ()  # full names found after triggers (王建国), as written
 
     def segments(self) -> list[tuple[str, str | None]]:
         """The masked text as ``(piece, category)`` pairs; ``None`` for text that was not masked."""
@@ -507,7 +515,8 @@ def mask_text(text: str, known: PersonalData | None = None, public: Iterable[str
     names = {
         norm[start - (2 if norm[start - 2 : start] in COMPOUND_SURNAMES else 1) : end] for start, end, _, c in found
     }
-    for name in sorted(n for n in names if len(n) >= 2 and _is_cjk(n[0])):
+    names = {n for n in names if len(n) >= 2 and _is_cjk(n[0])}
+    for name in sorted(names):
         accept([(s, e, _mask_name(text[s:e]), "name") for s, e, _, _ in _text_spans(norm, name, "", "name")])
 
     pieces: list[str] = []
@@ -527,7 +536,7 @@ def mask_text(text: str, known: PersonalData | None = None, public: Iterable[str
         length += len(masked)
         last = end
     result = "".join(pieces) + text[last:]
-    return Masking(result, tuple(spans), find_flags(result, public))
+    return Masking(result, tuple(spans), find_flags(result, public), tuple(sorted(names)))
 
 
 def mask_known_data(text: str, known: PersonalData) -> str:

@@ -269,7 +269,7 @@ async def track_page(request: Request, errors: dict[str, str], status_code: int 
     history = await run_in_threadpool(relay.store.history, item.id)
     item_rating = await run_in_threadpool(relay.store.item_rating, item.id)
     # Whoever holds the code sees the text, the location and the replies masked, the submitter's own data included.
-    known = PersonalData.from_form(item.name, item.contact_phone, item.contact_email)
+    known = PersonalData.from_form(item.name, item.contact_phone, item.contact_email).including_names_in(item.text)
     station = relay.stations.get(item.station)
 
     def shown(text: str) -> str:

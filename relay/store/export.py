@@ -12,7 +12,7 @@ from .core import StoreBase
 
 class ExportStore(StoreBase):
     def published_items(self) -> list[dict[str, Any]]:
-        """Public fields only: never the raw text, contact details or client hashes."""
+        """Public fields, plus what the export masks out of them (name, contact details, the names in the submitted text)."""
         query = (
             select(
                 items.c.id,
@@ -23,6 +23,7 @@ class ExportStore(StoreBase):
                 items.c.name,  # name, phone and e-mail only to mask them out of the public texts
                 items.c.contact_phone,
                 items.c.contact_email,
+                items.c.text.label("submitted_text"),  # only to find names given in it (我叫…); never exported
                 items.c.received_at,
                 items.c.published_at,
                 item_ratings.c.stars.label("item_rating"),
@@ -78,8 +79,8 @@ class ExportStore(StoreBase):
                 item_ratings.c.stars.label("item_rating"),
                 func.coalesce(escalated.c.escalations, 0).label("escalations"),
                 func.coalesce(escalated.c.escalations_met, 0).label("escalations_met"),
-            )
             .outerjoin(escalated, escalated.c.item_id == items.c.id)
+            )
             .outerjoin(first, first.c.item_id == items.c.id)
             .outerjoin(final, final.c.item_id == items.c.id)
             .outerjoin(item_ratings, item_ratings.c.item_id == items.c.id)

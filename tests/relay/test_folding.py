@@ -148,3 +148,17 @@ def test_folding_and_linking_in_the_store(store: Store) -> None:
     assert all(store.possible_duplicates(other) == [first_id] for other in other_ids)
     late, folded = sent("client-a", minutes=30)
     assert not folded and store.possible_duplicates(store.item_by_code(late).id) == []  # type: ignore[union-attr]
+
+
+def test_a_name_from_the_question_is_masked_in_replies_on_the_tracking_page(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    public = console()
+    code = receipt_code(public.post("/ask", data={**HAZARD, "text": "我叫王建国，楼道灯坏了。"}))
+    item = sqlite_store.item_by_code(code)
+    assert item is not None
+    moderator = console("moderator")
+    assert act(moderator, item.id, "accept").status_code == 303  # type: ignore[attr-defined]
+    assert act(moderator, item.id, "reply", reply="王建国您好，楼道灯已修好。").status_code == 303  # type: ignore[attr-defined]
+    page = public.get(f"/track/{code}").text
+    assert "楼道灯已修好" in page and "王建国" not in page

@@ -42,3 +42,16 @@ def test_own_data_left_in_approved_texts_is_masked_in_the_export(store: Store) -
     for secret in SECRETS:
         assert secret not in exported, secret
     assert "张**女士" in exported and "139****0008" in exported
+
+
+def test_a_name_given_only_in_the_question_is_masked_in_the_replies(store: Store) -> None:
+    """No name in the form, but 我叫王建国 in the question: a reply that greets 王建国 goes out masked."""
+    item_id = add_item(
+        store, text="我叫王建国，楼道灯坏了。", received=NOW - dt.timedelta(hours=2), name=None, consent=True
+    )
+    answer_fully(store, item_id, "王建国您好，楼道灯已修好。", NOW)
+    item = store.console_item(item_id)
+    assert item is not None
+    carry(store, item_id, "approve", NOW, **{f"public_reply_{r.id}": r.text for r in item.replies})
+    exported = json.dumps(build_export(store, NOW), ensure_ascii=False)
+    assert "楼道灯已修好" in exported and "王建国" not in exported and "王**您好" in exported
