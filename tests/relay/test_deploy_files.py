@@ -45,8 +45,8 @@ def test_long_running_services_raise_the_descriptor_limit_and_relays_do_not_migr
     assert unit("yunlan-relay-migrate.service")["Service"]["ExecStart"].endswith("relay migrate")
 
 
-def test_timers_for_overdue_digest_purge_and_backup() -> None:
-    for job in ("overdue", "digest", "purge", "backup"):
+def test_timers_for_overdue_remind_digest_purge_and_backup() -> None:
+    for job in ("overdue", "remind", "digest", "purge", "backup"):
         assert unit(f"yunlan-{job}.timer")["Timer"]["OnCalendar"]
         assert unit(f"yunlan-{job}.service")["Service"]["ExecStart"].endswith(f"relay {job}")
 
