@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .problems import Problem
+from .tenure import ChiefTerm, Vacancy
 
 FIXED_MODULES = ("worklog", "warning", "qa", "help", "disclosure")
 RELAY_MODULES = ("qa", "help")
@@ -35,10 +36,33 @@ class Station:
     chief_since: dt.date
     source_path: str
     body: str = ""
+    past_chiefs: list[ChiefTerm] = field(default_factory=list)  # oldest first
+    vacancies: list[Vacancy] = field(default_factory=list)
 
     @property
     def url(self) -> str:
         return f"stations/{self.slug}/"
+
+    @property
+    def current_chief(self) -> ChiefTerm:
+        return ChiefTerm(self.chief, self.chief_rank, self.chief_badge, self.chief_photo, self.chief_since)
+
+    @property
+    def chiefs(self) -> list[ChiefTerm]:
+        """Every chief's term, the current one last."""
+        return [*self.past_chiefs, self.current_chief]
+
+    @property
+    def history_since(self) -> dt.date:
+        """The first day the profile accounts for (a chief's term or a stated vacancy)."""
+        return min([term.since for term in self.chiefs] + [gap.since for gap in self.vacancies])
+
+    def chief_on(self, day: dt.date) -> ChiefTerm | None:
+        """The chief in post on ``day``; None in a stated vacancy or before the history begins."""
+        return next((term for term in self.chiefs if term.holds(day)), None)
+
+    def vacancy_on(self, day: dt.date) -> Vacancy | None:
+        return next((gap for gap in self.vacancies if gap.since <= day <= gap.until), None)
 
     def chief_age(self, today: dt.date) -> int | None:
         return today.year - self.chief_born if self.chief_born else None
@@ -63,6 +87,16 @@ class Station:
                 "photo": self.chief_photo,
                 "since": self.chief_since.isoformat(),
             },
+            "past_chiefs": [
+                {
+                    "name": term.name,
+                    "rank": term.rank,
+                    "badge": term.badge,
+                    "since": term.since.isoformat(),
+                    "until": term.until.isoformat() if term.until else None,
+                }
+                for term in self.past_chiefs
+            ],
             "url": self.url,
         }
 

@@ -76,11 +76,13 @@ def attach_to_posts(generator: Any) -> None:
 
 
 def attach(article: Any, city: City) -> None:
-    """What templates read of a post besides its own file: its station, module name and warning."""
+    """What templates read of a post besides its own file: its station, the chief in post on its date,
+    module name and warning."""
     post = city.posts.get(article.metadata.get("slug", ""))
     if post is None:
         return
     article.station_profile = city.stations[post.station]
+    article.chief = article.station_profile.chief_on(post.date.date())
     article.module_name = city.module_name(post.module)
     article.warning = post.warning
 

@@ -15,6 +15,7 @@ from pelican.utils import slugify
 from . import frontmatter, safehtml
 from .model import RELAY_MODULES, City, Guide, Post, Station, WarningInfo
 from .problems import Problem
+from .tenure import ChiefTerm, Vacancy, check_tenure
 
 SLUG = re.compile(r"^(?=[a-z0-9-]{1,80}$)(?=.*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
@@ -27,7 +28,7 @@ STATION_KEYS = {
     "email", "jurisdiction", "chief", "chief_rank", "chief_badge",
     "chief_photo", "chief_since",
 }  # fmt: skip
-STATION_OPTIONAL = {"modules", "chief_born"}
+STATION_OPTIONAL = {"modules", "chief_born", "past_chief", "chief_vacancy"}
 POST_KEYS = {"title", "date", "slug", "station", "module", "summary"}
 POST_OPTIONAL = {"image", "image_alt", "tags", "modified"}
 WARNING_KEYS = {"level", "area", "effective", "expires"}
@@ -37,7 +38,7 @@ GUIDE_KEYS = {
     "hours", "phone", "complaints_phone", "reviewed",
 }  # fmt: skip
 GUIDE_OPTIONAL = {"directions", "form", "online"}
-REPEATABLE = {"form"}
+REPEATABLE = {"form", "past_chief", "chief_vacancy"}
 MULTILINE = {"summary"}
 MARKDOWN_FIELDS = {"summary"}  # Pelican renders these as Markdown, like the body
 BODY_FIX = "the site shows headings, paragraphs, lists, tables, emphasis, links and images from content/ only (docs/content.md, 'Allowed HTML')"
@@ -197,6 +198,9 @@ class FileCheck:
             return False
         return True
 
+    def photo_exists(self, relative: str, line: int) -> bool:
+        return self.file_exists("past_chief", relative, line)
+
 
 def display_path(path: Path) -> str:
     try:
@@ -273,6 +277,17 @@ def check_station(city: City, path: Path) -> None:
     since = check.date("chief_since")
     if not complete or since is None or not slug or not SLUG.match(slug):
         return
+    current = ChiefTerm(check.text("chief"), check.text("chief_rank"), badge, photo, since.date())
+    history = check_tenure(
+        current,
+        meta.line_of("chief_since"),
+        [(safehtml.plain_text(f.value), f.line) for f in meta.all("past_chief")],
+        [(safehtml.plain_text(f.value), f.line) for f in meta.all("chief_vacancy")],
+        check,
+    )
+    if history is None:
+        # Reported; the station still counts, with an unknown past, so its posts are checked without follow-on errors.
+        history = ([], [Vacancy(dt.date.min, current.since - dt.timedelta(days=1))])
     city.stations[slug] = Station(
         slug=slug,
         name=check.text("name"),
@@ -292,6 +307,8 @@ def check_station(city: City, path: Path) -> None:
         chief_since=since.date(),
         source_path=check.shown,
         body=meta.body,
+        past_chiefs=history[0],
+        vacancies=history[1],
     )
 
 
@@ -325,6 +342,13 @@ def check_post(city: City, path: Path) -> None:
             else f"use a slug from content/stations/ ({', '.join(sorted(city.stations))})"
         )
         check.report(meta.line_of("station"), f"unknown station '{station_slug}'", hint)
+    if station and date and date.date() < station.history_since:
+        check.report(
+            meta.line_of("date"),
+            f"Date {date:%Y-%m-%d} is before the first chief {station.source_path} names (from {station.history_since})",
+            f"a post is signed by the chief in post on its date: add 'Past_Chief: …' to {station.source_path} "
+            "for that time (docs/content.md, 'Chief tenure'), or correct the date",
+        )
     all_modules = {**city.config["modules"], **city.config["optional_modules"]}
     if module and module not in all_modules:
         check.report(meta.line_of("module"), f"unknown module '{module}'", f"use one of {', '.join(all_modules)}")

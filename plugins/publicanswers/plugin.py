@@ -46,6 +46,7 @@ def site_answer(item: dict[str, Any], settings: dict[str, Any], context: dict[st
         return None
     article = answer_article(item, settings, context)
     article.station_profile = station
+    article.chief = station.chief_on(article.date.date())
     article.module_name = city.module_name(article.module) if article.module != "hazard" else "隐患举报"
     article.warning = None
     return article
