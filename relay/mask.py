@@ -294,6 +294,8 @@ HOME_RE = re.compile(r"家住|住在|住址|我家|我们家|他家|她家|他�
 HOUSE_NUMBER_RE = re.compile(rf"(?<![0-9*月])(?P<num>{NUM})(?=号(?!线|码|窗口|文件))")
 DOORPLATE_RE = re.compile(rf"门牌(?:号码|号)?[ \t]*(?:[:是为][ \t]*)?(?P<num>{NUM})")
 
+KNOWN_EMAIL_RE = re.compile(r"[^@\s*]+@[^@\s*]+\.[^@\s*]+")
+
 Detector = tuple[str, re.Pattern[str], str, Render]
 DETECTORS: tuple[Detector, ...] = (
     ("email", EMAIL_RE, "norm", _email),
@@ -456,6 +458,8 @@ def _known_spans(text: str, norm: str, digits: str, known: PersonalData) -> Iter
                 yield m.start(), m.end(), _keep_head_and_tail(m, text), "known"
     for email in known.emails:
         email = email.strip()
+        if not KNOWN_EMAIL_RE.fullmatch(email):
+            continue  # not an address (the form checks it; old rows may hold anything)
         local = email.split("@")[0]
         for needle in filter(None, [email, local if len(local) >= 4 else ""]):
             for start, end, _, category in _text_spans(norm, needle, "", "known", ignore_case=True):

@@ -377,7 +377,14 @@ def test_flag_ids_survive_edits_elsewhere_and_confirmations_are_by_id() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["邮箱zhaolei [at] qq [dot] com", "邮箱zhanglj(at)163.com", "姓名：欧阳娜娜", "门牌号是36，树倒了", "第3号文件", "本人向派出所反映"],
+    [
+        "邮箱zhaolei [at] qq [dot] com",
+        "邮箱zhanglj(at)163.com",
+        "姓名：欧阳娜娜",
+        "门牌号是36，树倒了",
+        "第3号文件",
+        "本人向派出所反映",
+    ],
 )
 def test_no_flag_on_what_was_masked_or_is_plainly_no_personal_data(text: str) -> None:
     assert mask_text(text).flags == ()
@@ -386,3 +393,22 @@ def test_no_flag_on_what_was_masked_or_is_plainly_no_personal_data(text: str) ->
 def test_a_masked_text_has_no_flags_for_what_was_masked() -> None:
     masking = mask_text("我叫王建国，手机13900080008，身份证210102199001011234，邮箱wjg@example.com，住5栋2单元1203")
     assert masking.flags == ()
+
+
+def test_odd_text_and_odd_form_values_never_break_masking() -> None:
+    """Random mixes of digits, numerals, separators, at-signs and trigger words: no error, idempotent, lines kept."""
+    rng = random.Random(20261201)
+    alphabet = "0123456789１２３一二三四五六七八九零〇幺-—.· ()（）@＠#atdotcom张王李丽娟建国我叫是本人家住路号楼栋单元室微信QQ辽C京A，。：\n*xX签名落款业主老师"
+    forms = [
+        PersonalData.from_form(name, phone, email)
+        for name in (None, "张丽娟", "王", "（", "Zhang")
+        for phone in (None, "13900080008", "12")
+        for email in (None, "zhanglj88@163.com", "@", "a@b")
+    ]
+    for _ in range(1500):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        known = rng.choice(forms)
+        masking = mask_text(text, known)
+        assert mask_text(masking.text, known).text == masking.text, text
+        assert masking.text.count("\n") == text.count("\n")
+        assert "".join(piece for piece, _ in masking.segments()) == masking.text
