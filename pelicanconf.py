@@ -171,6 +171,8 @@ CITY = {
     "icp_number": "云ICP备20260417号-1",
     "police_record_number": "云公网安备21010002000417号",
     "emblem": "emblem.svg",
+    # Posting duties count from this Monday on; the warnings' fortnights run from it (docs/kaohe.md, "Posting duty").
+    "duty_anchor": "2026-11-02",
     # Build time used for "active" warnings; None means now. Tests pin it.
     "today": os.environ.get("CITY_TODAY") or None,
 }

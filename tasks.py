@@ -128,18 +128,36 @@ def new(c: Context, station: str, module: str, title: str) -> None:
     print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
 
-@task(help={"as_of": "the day to judge by, YYYY-MM-DD (default: today)"})
-def duties(c: Context, as_of: str = "") -> None:
-    """List stations late on their weekly work log or fortnightly warning."""
+@task(
+    help={
+        "as_of": "the day to judge by, YYYY-MM-DD (default: today); posts dated after it do not count",
+        "period": "also print every station's duty figures for the week, month, quarter or year holding that day",
+    }
+)
+def duties(c: Context, as_of: str = "", period: str = "") -> None:
+    """List stations late on their weekly work log or fortnightly warning (docs/kaohe.md, "Posting duty")."""
     from citymodel import load_city
-    from citymodel.duties import late_duties
+    from citymodel.duties import PostingDuty
+    from citymodel.periods import PERIOD_KINDS, period_of
 
     city = load_city(pelican_settings())
     day = dt.date.fromisoformat(as_of) if as_of else city.local_now().date()
-    late = late_duties(city, day)
+    duty = PostingDuty(city)
+    late = duty.late(day)
     for item in late:
         print(item.describe())
     print(f"{len(late)} late duties as of {day.isoformat()}")
+    if period:
+        if period not in PERIOD_KINDS:
+            print(f"error: --period must be one of {', '.join(PERIOD_KINDS)}", file=sys.stderr)
+            raise SystemExit(2)
+        key, first, last = period_of(period, day)
+        print(f"{key}（截至 {day.isoformat()}）：")
+        for station in duty.stations():
+            tallies = [
+                duty.tally(station.slug, module, first, last, day).describe() for module in ("worklog", "warning")
+            ]
+            print(f"{station.name}（{station.slug}）工作记实 {tallies[0]}，预警提示 {tallies[1]}")
 
 
 @task(
@@ -335,7 +353,9 @@ def demo(c: Context, site_port: int = 8000, relay_port: int = 8001, reset: bool 
         print(f"\n  site:  http://127.0.0.1:{site_port}/")
         print(f"  relay: {relay_url}/ask  (store: {ROOT / 'var' / 'relay.sqlite3'})")
         print(f"  console: {relay_url}/console/  (logins above)")
-        print("  notices: `relay worker --once` sends queued e-mail (SMTP on 127.0.0.1:25) and writes SMS to var/sms.log")
+        print(
+            "  notices: `relay worker --once` sends queued e-mail (SMTP on 127.0.0.1:25) and writes SMS to var/sms.log"
+        )
         print("  Ctrl-C stops both.\n")
         serve(c, port=site_port)
     except KeyboardInterrupt:

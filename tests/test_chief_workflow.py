@@ -81,32 +81,34 @@ def test_check_reports_problems_without_building(city_content: Path) -> None:
 
 
 def test_duties_lists_late_stations_with_how_late(city_content: Path) -> None:
-    # Both stations last posted a work log on 11-20 and a warning on 11-20.
+    # Both stations last posted a work log on 11-20 and a warning on 11-20; duties count from Monday 2026-11-02.
     result = invoke(city_content, "duties", "--as-of", "2026-12-04")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines == [
-        "东山派出所（dongshan）工作记实：最近一篇 2026-11-20，已逾期 7 天",
-        "西湖派出所（xihu）工作记实：最近一篇 2026-11-20，已逾期 7 天",
+        "东山派出所（dongshan）工作记实：2026-11-23—11-29 这一周未发布，已逾期 5 天（最近一篇 2026-11-20）",
+        "西湖派出所（xihu）工作记实：2026-11-23—11-29 这一周未发布，已逾期 5 天（最近一篇 2026-11-20）",
         "2 late duties as of 2026-12-04",
     ]
 
 
 def test_duty_boundaries(city_content: Path) -> None:
     city = load_city(citykit.settings_for(city_content, city_content.parent / "o"))
-    on_time = late_duties(city, dt.date(2026, 11, 27))  # exactly seven days after the last work log
-    assert on_time == []
-    late = late_duties(city, dt.date(2026, 12, 4))  # work logs 14 days old, warnings exactly 14
-    assert {(d.station, d.module, d.days_late) for d in late} == {("dongshan", "worklog", 7), ("xihu", "worklog", 7)}
-    much_later = late_duties(city, dt.date(2026, 12, 10))
-    assert ("xihu", "warning", 6) in {(d.station, d.module, d.days_late) for d in much_later}
+    assert late_duties(city, dt.date(2026, 11, 29)) == []  # Sunday: the week of the 11-20 work log has not ended
+    late = late_duties(city, dt.date(2026, 11, 30))  # Monday: the week 11-23—11-29 ended without a work log
+    assert {(d.station, d.module, d.days_late) for d in late} == {("dongshan", "worklog", 1), ("xihu", "worklog", 1)}
+    # The fortnight 11-16—11-29 had the 11-20 warning; the next one, 11-30—12-13, ends without one.
+    assert ("xihu", "warning") not in {(d.station, d.module) for d in late_duties(city, dt.date(2026, 12, 13))}
+    much_later = late_duties(city, dt.date(2026, 12, 15))
+    assert ("xihu", "warning", 2) in {(d.station, d.module, d.days_late) for d in much_later}
 
 
 def test_duties_judge_by_posts_up_to_the_day(city_content: Path) -> None:
     city = load_city(citykit.settings_for(city_content, city_content.parent / "o"))
-    # On 15 November the newest work log (20 November) did not exist yet: late since the chief started.
+    # On 15 November the newest work log (20 November) did not exist yet: the week 11-02—11-08 was missed.
     late = {(d.station, d.module): d for d in late_duties(city, dt.date(2026, 11, 15))}
     assert late[("dongshan", "worklog")].last_posted is None
+    assert [p.start for p in late[("dongshan", "worklog")].missed] == [dt.date(2026, 11, 2)]
 
 
 def test_new_never_overwrites_a_draft(city_content: Path) -> None:

@@ -10,8 +10,9 @@ from typing import Any
 from pelican import signals
 from pelican.readers import MarkdownReader
 
+from .duties import DutyAnchorError, parse_anchor
 from .model import City, load_city
-from .options import plugin_options
+from .options import SettingsError, plugin_options
 from .problems import ContentError
 from .safehtml import clean_body, plain_text
 
@@ -35,12 +36,17 @@ CITY_REQUIRED = (
     "optional_modules",
     "guide_categories",
     "warning_levels",
+    "duty_anchor",
 )
 
 
 def check_settings(pelican: Any) -> None:
     """A typo in ``CITY`` stops the build before anything is read."""
-    plugin_options(pelican.settings, "CITY", CITY_DEFAULTS, "citymodel", required=CITY_REQUIRED)
+    city = plugin_options(pelican.settings, "CITY", CITY_DEFAULTS, "citymodel", required=CITY_REQUIRED)
+    try:
+        parse_anchor(city["duty_anchor"])
+    except DutyAnchorError as error:
+        raise SettingsError(str(error)) from None
 
 
 def check_content(pelican: Any) -> None:

@@ -37,9 +37,9 @@ def test_an_unknown_key_stops_the_build_before_anything_is_written(
     with pytest.raises(SettingsError) as caught:
         build_site(["citymodel"], pages=False, CITY=settings)
     assert str(caught.value).splitlines() == [
-        "citymodel: unknown key 'hotlne' in CITY; did you mean 'hotline'? Known keys: bureau, districts, emblem, "
-        "emergency, emergency_sms, guide_categories, hotline, icp_number, modules, name, optional_modules, organizer, "
-        "police_record_number, today, warning_levels",
+        "citymodel: unknown key 'hotlne' in CITY; did you mean 'hotline'? Known keys: bureau, districts, duty_anchor, "
+        "emblem, emergency, emergency_sms, guide_categories, hotline, icp_number, modules, name, optional_modules, "
+        "organizer, police_record_number, today, warning_levels",
         "citymodel: CITY needs the key 'hotline'",
     ]
     assert not list(tmp_path.glob("output-*"))
