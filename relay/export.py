@@ -13,11 +13,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from .figures import ItemRecord, period_figures, rating_summary
+from .figures import CallbackRecord, EscalationRecord, ItemRecord, period_figures, rating_summary
 from .mask import PersonalData, mask_known_data, mask_personal_data
 from .store import Store
+from .timefmt import BEIJING
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_FILE = Path(__file__).resolve().parent / "export.schema.json"
 
 
@@ -61,29 +62,50 @@ def build_export(store: Store, now: dt.datetime) -> dict[str, Any]:
     stars_by_station: dict[str, list[int]] = defaultdict(list)
     for station, stars in store.approved_ratings():
         stars_by_station[station].append(stars)
-    records = [
-        ItemRecord(
-            station=r["station"],
-            kind=r["kind"].value,
-            status=r["status"].value,
-            received_at=r["received_at"],
-            first_reply_at=r["first_reply_at"],
-            final_reply_at=r["final_reply_at"],
-            final_reply_due_at=r["final_reply_due_at"],
-            item_rating=r["item_rating"],
-            channel=r["channel"].value,
-            escalations=int(r["escalations"]),
-            escalations_met=int(r["escalations_met"]),
-        )
-        for r in store.figure_records()
-    ]
+    records = [figure_record(r) for r in store.figure_records()]
     return {
         "schema": SCHEMA_VERSION,
         "generated_at": iso(now),
         "items": items,
         "ratings": {station: rating_summary(stars) for station, stars in sorted(stars_by_station.items())},
-        "figures": period_figures(records),
+        "star_ratings": [
+            {
+                "station": r["station"],
+                "stars": r["stars"],
+                "date": r["created_at"].astimezone(BEIJING).date().isoformat(),
+            }
+            for r in store.approved_star_ratings()
+        ],
+        "figures": period_figures(records, now),
     }
+
+
+CLOSED = ("answered", "published", "rejected")
+
+
+def figure_record(row: dict[str, Any]) -> ItemRecord:
+    """One item as ``relay.figures`` sees it (see its docstring and docs/kaohe.md for each moment)."""
+    status = row["status"].value
+    closed_at = row["closed_at"] if status in CLOSED else None
+    first = row["first_reply_at"] or (closed_at if status == "rejected" else None)
+    help_request = row["kind"].value == "help"
+    return ItemRecord(
+        station=row["station"],
+        kind=row["kind"].value,
+        status=status,
+        received_at=row["received_at"],
+        channel=row["channel"].value,
+        first_reply_due_at=row["first_reply_due_at"],
+        first_reply_at=first,
+        close_due_at=row["final_reply_due_at"] if help_request else row["first_reply_due_at"],
+        closed_at=closed_at,
+        ack_due_at=row["ack_due_at"],
+        acknowledged_at=row["acknowledged_at"],
+        rating=row["rating"],
+        rated_at=row["rated_at"],
+        callbacks=tuple(CallbackRecord(c["due_at"], c["done_at"], bool(c["corrected"])) for c in row["callbacks"]),
+        escalations=tuple(EscalationRecord(e["opened_at"], e["due_at"], e["resolved_at"]) for e in row["escalations"]),
+    )
 
 
 def write_export(store: Store, target: Path, now: dt.datetime | None = None) -> dict[str, Any]:

@@ -43,7 +43,7 @@ def demo_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("relay")
     store = Store(f"sqlite:///{folder / 'relay.sqlite3'}")
     moment = dt.datetime.fromisoformat(citykit.TODAY).replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    seed(store, Planner(Stations([]), load_settings(environ={}, secret_key="demo")), moment)
+    seed(store, Planner(Stations([]), load_settings(environ={}, secret_key="demo"), officers=store.officers_of), moment)
     write_export(store, folder / "export.json", moment)
     store.close()
     return folder / "export.json"

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
-from ..models import RatingStatus, ReplyKind, Status, escalations, item_ratings, items, ratings, replies
+from ..models import (
+    RatingStatus,
+    Status,
+    callbacks,
+    escalations,
+    item_history,
+    item_ratings,
+    items,
+    ratings,
+    replies,
+)
 from .core import StoreBase
 
 
@@ -50,40 +60,59 @@ class ExportStore(StoreBase):
         return found
 
     def figure_records(self) -> list[dict[str, Any]]:
+        """Per item, what ``relay.figures`` counts: its clock, its moments, its callbacks and 督办; nothing personal."""
         first = select(replies.c.item_id, func.min(replies.c.at).label("at")).group_by(replies.c.item_id).subquery()
-        final = (
-            select(replies.c.item_id, func.min(replies.c.at).label("at"))
-            .where(replies.c.kind == ReplyKind.FINAL)
-            .group_by(replies.c.item_id)
-            .subquery()
-        )
-        escalated = (
-            select(
-                escalations.c.item_id,
-                func.count().label("escalations"),
-                func.sum(case((escalations.c.met.is_(True), 1), else_=0)).label("escalations_met"),
-            )
-            .group_by(escalations.c.item_id)
+        closing = (
+            select(item_history.c.item_id, func.max(item_history.c.at).label("at"))
+            .where(item_history.c.to_status.in_([Status.ANSWERED, Status.REJECTED]))
+            .group_by(item_history.c.item_id)
             .subquery()
         )
         query = (
             select(
+                items.c.id,
                 items.c.station,
                 items.c.kind,
                 items.c.status,
                 items.c.channel,
                 items.c.received_at,
-                first.c.at.label("first_reply_at"),
-                final.c.at.label("final_reply_at"),
+                items.c.first_reply_due_at,
                 items.c.final_reply_due_at,
-                item_ratings.c.stars.label("item_rating"),
-                func.coalesce(escalated.c.escalations, 0).label("escalations"),
-                func.coalesce(escalated.c.escalations_met, 0).label("escalations_met"),
-            .outerjoin(escalated, escalated.c.item_id == items.c.id)
+                items.c.ack_due_at,
+                items.c.acknowledged_at,
+                first.c.at.label("first_reply_at"),
+                closing.c.at.label("closed_at"),
+                item_ratings.c.stars.label("rating"),
+                item_ratings.c.created_at.label("rated_at"),
             )
             .outerjoin(first, first.c.item_id == items.c.id)
-            .outerjoin(final, final.c.item_id == items.c.id)
+            .outerjoin(closing, closing.c.item_id == items.c.id)
             .outerjoin(item_ratings, item_ratings.c.item_id == items.c.id)
+            .order_by(items.c.id)
+        )
+        with self.reading() as conn:
+            rows = [dict(row._mapping) for row in conn.execute(query)]
+            calls: dict[int, list[dict[str, Any]]] = {}
+            for row in conn.execute(
+                select(callbacks.c.item_id, callbacks.c.due_at, callbacks.c.done_at, callbacks.c.corrected)
+            ):
+                calls.setdefault(row.item_id, []).append(dict(row._mapping))
+            raised: dict[int, list[dict[str, Any]]] = {}
+            for row in conn.execute(
+                select(escalations.c.item_id, escalations.c.opened_at, escalations.c.due_at, escalations.c.resolved_at)
+            ):
+                raised.setdefault(row.item_id, []).append(dict(row._mapping))
+        for row in rows:
+            row["callbacks"] = calls.get(row["id"], [])
+            row["escalations"] = raised.get(row["id"], [])
+        return rows
+
+    def approved_star_ratings(self) -> list[dict[str, Any]]:
+        """Approved free-standing ratings with their day: for each chief's stars (所长星级). No comments."""
+        query = (
+            select(ratings.c.station, ratings.c.stars, ratings.c.created_at)
+            .where(ratings.c.status == RatingStatus.APPROVED)
+            .order_by(ratings.c.created_at, ratings.c.id)
         )
         with self.reading() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]

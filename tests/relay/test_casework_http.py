@@ -102,7 +102,7 @@ def test_a_phone_item_entered_by_a_station_counts_under_its_channel(
     figures = build_export(sqlite_store, dt.datetime.now(dt.UTC))["figures"]
     month = received.strftime("%Y-%m")
     assert figures["dongshan"]["month"][month]["received_by_channel"] == {"phone": 1}
-    assert figures["_city"]["month"][month]["answered"] == 1
+    assert figures["_city"]["month"][month]["first_reply"] == {"due": 1, "on_time": 1, "rate": 1.0}
 
 
 def test_an_officer_claims_asks_for_time_and_the_moderator_grants_it(

@@ -83,12 +83,11 @@ def test_only_published_public_fields(store: Store, tmp_path: Path) -> None:
         "dongshan": {"count": 1, "mean": 5.0, "distribution": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1}}
     }
     figures = data["figures"]["dongshan"]["month"]["2026-11"]
-    assert (figures["received"], figures["answered"], figures["answered_within_24h"], figures["help_requests"]) == (
-        3,
-        1,
-        1,
-        1,
-    )
+    # the answered and the rejected question responded to in 5 hours; the help request is inside its 24 hours
+    assert (figures["received"], figures["received_by_kind"]) == (3, {"help": 1, "question": 2})
+    assert figures["first_reply"] == {"due": 2, "on_time": 2, "rate": 1.0}
+    assert figures["first_reply_hours"] == {"count": 2, "median": 5.0, "p90": 5.0}
+    assert data["star_ratings"] == [{"station": "dongshan", "stars": 5, "date": "2026-11-25"}]
     assert data["items"][0]["reply_hours"] == 5.0
 
 

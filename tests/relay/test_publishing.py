@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from relay.export import build_export
 from relay.models import Kind, RatingStatus, Status
 from relay.store import Store
+from relay.store.console import QueueFilter
 
 
 def site_modules() -> dict[str, str]:
@@ -88,7 +89,7 @@ def test_token_stays_on_reads_logins_and_marking_live(store: Store) -> None:
     item_id = published_item(store)
     before = store.publish_token()
     build_export(store, NOW)
-    store.queue([Status.PUBLISHED], None)
+    store.queue(QueueFilter(statuses=(Status.PUBLISHED,)), NOW)
     store.published_not_live()
     store.record(NOW, "moderator", "login", "moderator")
     assert store.mark_live([item_id], LIVE) == 1
