@@ -321,7 +321,7 @@ def seed_item(store: Store, planner: Planner, demo: DemoItem, now: dt.datetime) 
             channel=demo.channel,
             entered_by=MODERATOR[0] if staff else None,
             received_at=received,
-            **planner.deadlines_for(demo.kind, received),
+            **planner.deadlines_for(demo.kind, received),  # type: ignore[arg-type]
         ),
         received + dt.timedelta(minutes=20) if staff else received,
         dt.timedelta(minutes=10),

@@ -106,16 +106,14 @@ def period_keys(moment: dt.datetime) -> dict[str, str]:
 def period_end(kind: str, key: str) -> dt.datetime:
     """The first moment after the period (Beijing midnight), as an aware UTC time."""
     if kind == "week":
-        year, week = key.split("-W")
-        start = dt.date.fromisocalendar(int(year), int(week), 1)
-        end = start + dt.timedelta(days=7)
+        iso_year, week = key.split("-W")
+        end = dt.date.fromisocalendar(int(iso_year), int(week), 1) + dt.timedelta(days=7)
     elif kind == "month":
         year, month = map(int, key.split("-"))
         end = dt.date(year + month // 12, month % 12 + 1, 1)
     elif kind == "quarter":
-        year, quarter = key.split("-Q")
-        month = int(quarter) * 3
-        end = dt.date(int(year) + month // 12, month % 12 + 1, 1)
+        year, quarter = map(int, key.split("-Q"))
+        end = dt.date(year + quarter // 4, quarter * 3 % 12 + 1, 1)
     else:
         end = dt.date(int(key) + 1, 1, 1)
     return dt.datetime.combine(end, dt.time(), BEIJING).astimezone(dt.UTC)

@@ -102,9 +102,9 @@ class ExportStore(StoreBase):
                 select(escalations.c.item_id, escalations.c.opened_at, escalations.c.due_at, escalations.c.resolved_at)
             ):
                 raised.setdefault(row.item_id, []).append(dict(row._mapping))
-        for row in rows:
-            row["callbacks"] = calls.get(row["id"], [])
-            row["escalations"] = raised.get(row["id"], [])
+        for record in rows:
+            record["callbacks"] = calls.get(record["id"], [])
+            record["escalations"] = raised.get(record["id"], [])
         return rows
 
     def approved_star_ratings(self) -> list[dict[str, Any]]:
