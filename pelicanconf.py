@@ -110,6 +110,8 @@ REPLY_PROMISES = Clocks.load(os.environ.get("RELAY_CLOCKS") or None).promises()
 PUBLIC_ANSWERS = {
     "export": os.environ.get("CITY_EXPORT", ""),
     "min_ranked_items": 5,
+    # The 考核 composite score: the weight of each part, as shares of their sum (docs/kaohe.md, "Ranking").
+    "ranking_weights": {"timeliness": 30, "closure": 20, "satisfaction": 20, "duty": 15, "stars": 15},
 }
 
 # The Traditional Chinese edition: OpenCC configuration s2twp (Taiwan phrasing)

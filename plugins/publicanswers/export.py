@@ -7,11 +7,15 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from citymodel.options import plugin_options
+from citymodel.options import SettingsError, plugin_options
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 1
-DEFAULTS: dict[str, Any] = {"export": "", "min_ranked_items": 5}
+SCHEMA_VERSION = 2
+# The composite ranking's weights (docs/kaohe.md, "Ranking"): any non-negative numbers, used as shares of their sum.
+RANKING_COMPONENTS = ("timeliness", "closure", "satisfaction", "duty", "stars")
+DEFAULT_WEIGHTS = {"timeliness": 30, "closure": 20, "satisfaction": 20, "duty": 15, "stars": 15}
+DEFAULTS: dict[str, Any] = {"export": "", "min_ranked_items": 5, "ranking_weights": DEFAULT_WEIGHTS}
+REQUIRED_KEYS = ("generated_at", "items", "ratings", "star_ratings", "figures")
 
 
 class ExportError(RuntimeError):
@@ -21,7 +25,23 @@ class ExportError(RuntimeError):
 
 
 def options(settings: dict[str, Any]) -> dict[str, Any]:
-    return plugin_options(settings, "PUBLIC_ANSWERS", DEFAULTS, "publicanswers")
+    """``PUBLIC_ANSWERS`` over the defaults; SettingsError for a wrong key, type or weight."""
+    chosen = plugin_options(settings, "PUBLIC_ANSWERS", DEFAULTS, "publicanswers")
+    weights = chosen["ranking_weights"]
+    wrong = sorted(set(weights) ^ set(RANKING_COMPONENTS))
+    bad = [
+        name
+        for name, value in weights.items()
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+    ]
+    if wrong or bad or not sum(weights.values()):
+        raise SettingsError(
+            "publicanswers: PUBLIC_ANSWERS['ranking_weights'] must give each of "
+            f"{', '.join(RANKING_COMPONENTS)} a number of 0 or more, not all 0"
+            + (f"; unknown or missing: {', '.join(wrong)}" if wrong else "")
+            + (f"; not a number of 0 or more: {', '.join(bad)}" if bad else "")
+        )
+    return chosen
 
 
 def load(source: str) -> dict[str, Any] | None:
@@ -41,8 +61,16 @@ def load(source: str) -> dict[str, Any] | None:
         return None
     except Exception as error:
         raise ExportError(f"publicanswers: cannot read {source}: {error}") from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION:
+    version = data.get("schema") if isinstance(data, dict) else None
+    if version == 1:
         raise ExportError(
-            f"publicanswers: {source} has schema {data.get('schema') if isinstance(data, dict) else '?'}, this site reads schema {SCHEMA_VERSION}: update the relay or the site"
+            f"publicanswers: {source} is a version-1 export; this site reads version {SCHEMA_VERSION} "
+            "(figures by the definitions in docs/kaohe.md, dated star ratings for each chief): "
+            "write a new one with the current relay ('relay export'), or build without it (PUBLIC_ANSWERS['export'] = '')"
+        )
+    if version != SCHEMA_VERSION or not all(key in data for key in REQUIRED_KEYS):
+        raise ExportError(
+            f"publicanswers: {source} is not a version-{SCHEMA_VERSION} relay export (schema {version!r}, "
+            f"needs {', '.join(REQUIRED_KEYS)}): write it with 'relay export' from a relay that matches this site"
         )
     return data

@@ -1,210 +1,200 @@
-"""The 考核 pages: figures per station and city-wide for every week, month, quarter and year."""
+"""The 考核 pages: per station, per chief and city-wide, for every week, month, quarter and year.
+
+Figures of items come from the relay's export (schema 2, definitions in
+docs/kaohe.md); posting duty from citymodel.duties, the one definition that
+``invoke duties`` reads too; 所长星级 from the export's dated star ratings and
+the stations' chief tenure. The index leads with the last complete month; the
+period in progress is labelled 进行中.
+"""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections import defaultdict
 from typing import Any
 
-from markupsafe import Markup
 from pelican.generators import Generator
 
+from citymodel import City, Station
+from citymodel.duties import DUTY_MODULES, PostingDuty
+from citymodel.periods import PERIOD_KINDS, PERIOD_NAMES, is_complete, keys_of, last_complete, period_range
+from citymodel.tenure import ChiefTerm
+
+from . import opendata
+from .charts import chart
 from .export import options
+from .ranking import COMPONENT_NAMES, components, rank
+from .stars import StarRating, star_ratings, stars_between
 
-PERIOD_NAMES = {"week": "周", "month": "月", "quarter": "季度", "year": "年度"}
 CITY = "_city"
-EMPTY = {
-    "received": 0, "answered": 0, "answered_within_24h": 0, "first_reply_hours_median": None,
-    "first_reply_hours_p90": None, "help_requests": 0, "help_closed_within_deadline": 0,
-    "satisfaction_count": 0, "satisfaction_mean": None,
-}  # fmt: skip
-CSV_HEADER = [
-    "派出所", "受理", "已答复", "24小时内答复", "24小时内答复率", "首次答复用时中位数(小时)", "首次答复用时90分位(小时)",
-    "求助", "求助按期办结", "一事一评数", "一事一评平均分", "工作记实(有/应有周)", "预警提示(有/应有双周)", "排名",
-]  # fmt: skip
 
 
-def period_range(kind: str, key: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a period key such as 2026-W47, 2026-11, 2026-Q4, 2026."""
-    if kind == "week":
-        year, week = key.split("-W")
-        start = dt.date.fromisocalendar(int(year), int(week), 1)
-        return start, start + dt.timedelta(days=6)
-    if kind == "month":
-        month_year, month = (int(part) for part in key.split("-"))
-        following = dt.date(month_year + month // 12, month % 12 + 1, 1)
-        return dt.date(month_year, month, 1), following - dt.timedelta(days=1)
-    if kind == "quarter":
-        year, quarter = key.split("-Q")
-        first_month = (int(quarter) - 1) * 3 + 1
-        end = period_range("month", f"{year}-{first_month + 2:02d}")[1]
-        return dt.date(int(year), first_month, 1), end
-    return dt.date(int(key), 1, 1), dt.date(int(key), 12, 31)
-
-
-def keys_of(day: dt.date) -> dict[str, str]:
-    iso = day.isocalendar()
+def empty_figures() -> dict[str, Any]:
+    """A period in which the export counted nothing for a station."""
     return {
-        "week": f"{iso.year}-W{iso.week:02d}",
-        "month": f"{day.year}-{day.month:02d}",
-        "quarter": f"{day.year}-Q{(day.month - 1) // 3 + 1}",
-        "year": f"{day.year}",
-    }
+        "complete": True, "received": 0, "received_by_kind": {}, "received_by_channel": {},
+        "first_reply": {"due": 0, "on_time": 0, "rate": None},
+        "first_reply_hours": {"count": 0, "median": None, "p90": None},
+        "closure": {"due": 0, "closed": 0, "rate": None, "closed_on_time": 0},
+        "satisfaction": {"count": 0, "satisfied": 0, "rate": None, "mean": None},
+        "callbacks": {"due": 0, "on_time": 0, "rate": None, "corrected": 0},
+        "escalations": {"opened": 0, "met": 0, "overdue": 0},
+        "hazards": {"due": 0, "acknowledged_on_time": 0, "rate": None, "closed": 0},
+    }  # fmt: skip
 
 
-def weeks_in(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
-    monday = start - dt.timedelta(days=start.weekday())
-    weeks = []
-    while monday <= end:
-        iso = monday.isocalendar()
-        weeks.append((iso.year, iso.week))
-        monday += dt.timedelta(days=7)
-    return weeks
+def overlaps(term: ChiefTerm, first: dt.date, last: dt.date) -> bool:
+    return term.since <= last and (term.until is None or term.until >= first)
+
+
+class KaoheTables:
+    """The rows of every 考核 table, computed from the export, the content and the build's 'today'."""
+
+    def __init__(self, city: City, data: dict[str, Any], settings: dict[str, Any]) -> None:
+        chosen = options(settings)
+        self.city = city
+        self.figures: dict[str, Any] = data["figures"]
+        self.ratings: list[StarRating] = star_ratings(data)
+        self.weights: dict[str, float] = chosen["ranking_weights"]
+        self.min_ranked = int(chosen["min_ranked_items"])
+        self.duty = PostingDuty(city)
+        self.today = city.now().date()
+
+    def stations(self) -> list[Station]:
+        return self.duty.stations()
+
+    def periods(self) -> dict[str, list[str]]:
+        """Every period with figures or duty, oldest first, up to the one holding today."""
+        found: dict[str, set[str]] = {
+            kind: {keys_of(self.today)[kind], last_complete(kind, self.today)} for kind in PERIOD_KINDS
+        }
+        for kind, entries in self.figures.get(CITY, {}).items():
+            found.setdefault(kind, set()).update(entries)
+        day = self.duty.anchor
+        while day <= self.today:
+            for kind, key in keys_of(day).items():
+                found[kind].add(key)
+            day += dt.timedelta(days=7)
+        return {kind: sorted(k for k in found[kind] if period_range(kind, k)[0] <= self.today) for kind in PERIOD_KINDS}
+
+    def period(self, kind: str, key: str) -> dict[str, Any]:
+        first, last = period_range(kind, key)
+        complete = is_complete(kind, key, self.today)
+        return {
+            "kind": kind, "key": key, "name": PERIOD_NAMES[kind], "first": first, "last": last,
+            "complete": complete, "as_of": self.today, "through": last if complete else self.today,
+        }  # fmt: skip
+
+    def station_figures(self, owner: str, kind: str, key: str) -> dict[str, Any]:
+        return {**empty_figures(), **self.figures.get(owner, {}).get(kind, {}).get(key, {})}
+
+    def station_rows(self, period: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """One row per station (district, then slug), ranked; and the city row."""
+        first, through = period["first"], period["through"]
+        rows = []
+        for station in self.stations():
+            figures = self.station_figures(station.slug, period["kind"], period["key"])
+            duty = {m: self.duty.tally(station.slug, m, first, period["last"], self.today) for m in DUTY_MODULES}
+            stars = stars_between(self.ratings, station.slug, first, through)
+            rows.append({
+                "station": station, "figures": figures, "duty": duty, "stars": stars,
+                "chiefs": [t for t in station.chiefs if overlaps(t, first, through)],
+                "score": components(figures, duty, stars, self.weights),
+            })  # fmt: skip
+        rank(rows, self.min_ranked)
+        city_stars = [r.stars for r in self.ratings if first <= r.day <= through]
+        city_row = {
+            "station": None, "figures": self.station_figures(CITY, period["kind"], period["key"]),
+            "duty": None, "stars": city_stars, "chiefs": [], "score": None,
+        }  # fmt: skip
+        return rows, city_row
+
+    def chief_rows(self, period: dict[str, Any]) -> list[dict[str, Any]]:
+        """One row per chief in post during the period; item figures only for a chief in post all of it."""
+        first, last, through = period["first"], period["last"], period["through"]
+        rows = []
+        for station in self.stations():
+            figures = self.station_figures(station.slug, period["kind"], period["key"])
+            for term in station.chiefs:
+                if not overlaps(term, first, through):
+                    continue
+                start, end = max(term.since, first), min(term.until or through, through)
+                whole = term.since <= first and (term.until is None or term.until >= last)
+                rows.append({
+                    "station": station, "chief": term, "from": start, "until": end, "whole": whole,
+                    "figures": figures if whole else None,
+                    "duty": {m: self.duty.tally(station.slug, m, first, last, self.today, chief=term) for m in DUTY_MODULES},
+                    "stars": stars_between(self.ratings, station.slug, start, end),
+                })  # fmt: skip
+        return rows
 
 
 class KaoheGenerator(Generator):
-    """Writes ``kaohe/`` (figures, charts, CSV) and ``hazards/``."""
+    """Writes ``kaohe/`` (pages, CSV, JSON, the data dictionary) and ``hazards/``."""
 
     def generate_context(self) -> None:
         self.data = self.settings.get("PUBLIC_EXPORT")
         self.city = self.settings["CITY_MODEL"]
-        self.min_ranked = int(options(self.settings)["min_ranked_items"])
         self.context["KAOHE_ENABLED"] = bool(self.data)
 
     def generate_output(self, writer: Any) -> None:
         articles = self.context.get("articles", [])
         hazards = [a for a in articles if getattr(a, "module", "") == "hazard"]
         writer.write_file(
-            "hazards/index.html",
-            self.get_template("hazards"),
-            self.context,
-            url="hazards/",
-            hazards=hazards,
-            page_name="hazards",
-        )
+            "hazards/index.html", self.get_template("hazards"), self.context, url="hazards/",
+            hazards=hazards, page_name="hazards",
+        )  # fmt: skip
         if not self.data:
             return
-        today = self.city.now().date()
-        posted = self.posting_weeks()
-        periods = self.periods(today)
-        latest = {kind: keys[-1] for kind, keys in periods.items() if keys}
+        tables = KaoheTables(self.city, self.data, self.settings)
+        periods = tables.periods()
+        common: dict[str, Any] = {
+            "periods": periods, "period_names": PERIOD_NAMES, "min_ranked": tables.min_ranked,
+            "weights": tables.weights, "component_names": COMPONENT_NAMES, "today": tables.today,
+            "current": {kind: keys_of(tables.today)[kind] for kind in PERIOD_KINDS},
+            "last_complete": {kind: last_complete(kind, tables.today) for kind in PERIOD_KINDS},
+        }  # fmt: skip
         for kind, keys in periods.items():
             for key in keys:
-                rows, city_row = self.table(kind, key, posted, today)
-                base = f"kaohe/{kind}/{key}/"
-                writer.write_file(
-                    f"{base}index.html", self.get_template("kaohe"), self.context, url=base, page_name=base.rstrip("/"),
-                    period_kind=kind, period_key=key, period_name=PERIOD_NAMES[kind], rows=rows, city_row=city_row,
-                    chart=self.chart(rows), min_ranked=self.min_ranked, periods=periods,
-                )  # fmt: skip
-                self.write_csv(base, rows, city_row)
-        month_rows, month_city = (
-            self.table("month", latest["month"], posted, today) if "month" in latest else ([], None)
-        )
+                self.write_period(writer, tables, tables.period(kind, key), common)
+        lead = tables.period("month", common["last_complete"]["month"])
+        rows, city_row = tables.station_rows(lead)
         writer.write_file(
             "kaohe/index.html", self.get_template("kaohe_index"), self.context, url="kaohe/", page_name="kaohe",
-            periods=periods, period_names=PERIOD_NAMES, latest=latest, rows=month_rows, city_row=month_city,
-            chart=self.chart(month_rows), min_ranked=self.min_ranked,
+            period=lead, rows=rows, city_row=city_row, ranked=ranked(rows), chart=chart(rows, "chart-lead"), **common,
+        )  # fmt: skip
+        writer.write_file(
+            "kaohe/data/index.html", self.get_template("kaohe_data"), self.context, url="kaohe/data/",
+            page_name="kaohe/data", station_columns=opendata.STATION_COLUMNS, chief_columns=opendata.CHIEF_COLUMNS,
+            **common,
         )  # fmt: skip
 
-    def periods(self, today: dt.date) -> dict[str, list[str]]:
-        found: dict[str, set[str]] = defaultdict(set)
-        for kind, entries in self.data["figures"].get(CITY, {}).items():
-            found[kind].update(entries)
-        for post in self.city.posts.values():
-            if post.module in ("worklog", "warning") and post.date.date() <= today:
-                for kind, key in keys_of(post.date.date()).items():
-                    found[kind].add(key)
-        return {kind: sorted(k for k in found[kind] if period_range(kind, k)[0] <= today) for kind in PERIOD_NAMES}
-
-    def posting_weeks(self) -> dict[tuple[str, str], set[tuple[int, int]]]:
-        weeks: dict[tuple[str, str], set[tuple[int, int]]] = defaultdict(set)
-        for post in self.city.posts.values():
-            iso = post.date.date().isocalendar()
-            weeks[(post.station, post.module)].add((iso.year, iso.week))
-        return weeks
-
-    def duty(
-        self,
-        station: str,
-        start: dt.date,
-        end: dt.date,
-        posted: dict[tuple[str, str], set[tuple[int, int]]],
-        today: dt.date,
-    ) -> tuple[int, int, int, int]:
-        """(weeks with a work log, weeks, fortnights with a warning, fortnights) in the period up to today."""
-        weeks = weeks_in(start, min(end, today))
-        worklog = sum(1 for week in weeks if week in posted[(station, "worklog")])
-        fortnights = sorted({(year, (week - 1) // 2) for year, week in weeks})
-        warned = {(year, (week - 1) // 2) for year, week in posted[(station, "warning")]}
-        return worklog, len(weeks), sum(1 for f in fortnights if f in warned), len(fortnights)
-
-    def table(self, kind: str, key: str, posted: Any, today: dt.date) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        figures = self.data["figures"]
-        start, end = period_range(kind, key)
-        rows = []
-        for station in sorted(
-            self.city.stations.values(), key=lambda s: (self.city.config["districts"].index(s.district), s.slug)
-        ):
-            values = {**EMPTY, **figures.get(station.slug, {}).get(kind, {}).get(key, {})}
-            rows.append(
-                {
-                    "station": station,
-                    "figures": values,
-                    "duty": self.duty(station.slug, start, end, posted, today),
-                    **rates(values),
-                }
-            )
-        eligible = sorted(
-            (r for r in rows if r["figures"]["received"] >= self.min_ranked),
-            key=lambda r: (-r["on_time"], r["figures"]["first_reply_hours_median"] or 0, -r["figures"]["received"]),
-        )
-        for rank, row in enumerate(eligible, 1):
-            row["rank"] = rank
-        city_values = {**EMPTY, **figures.get(CITY, {}).get(kind, {}).get(key, {})}
-        return rows, {"figures": city_values, **rates(city_values)}
-
-    def chart(self, rows: list[dict[str, Any]]) -> Markup:
-        """Horizontal bars of the 24-hour rate; every bar carries its number, so no colour is needed."""
-        shown = [r for r in rows if r["figures"]["received"]]
-        if not shown:
-            return Markup("")
-        height = 24 * len(shown) + 8
-        bars = []
-        for index, row in enumerate(shown):
-            y = 4 + index * 24
-            width = round(3.2 * row["on_time"])
-            label = f"{row['on_time']:.0f}%（{row['figures']['received']} 件）"
-            # A long bar carries its label inside (white on the bar), so no label runs past the chart's edge.
-            inside = width > 200
-            bars.append(Markup('<text x="150" y="{}" text-anchor="end">{}</text><rect x="156" y="{}" width="{}" height="16" fill="#0b2f6b"/><text x="{}" y="{}"{}>{}</text>').format(
-                y + 13, row["station"].name, y, width, 152 + width if inside else 160 + width, y + 13,
-                Markup(' text-anchor="end" fill="#fff"') if inside else "", label))  # fmt: skip
-        return Markup(
-            '<svg class="chart" role="img" aria-labelledby="chart-title" viewBox="0 0 600 {}" width="600" height="{}" font-size="13"><title id="chart-title">各派出所 24 小时内答复率</title>{}</svg>'
-        ).format(height, height, Markup("").join(bars))
-
-    def write_csv(self, base: str, rows: list[dict[str, Any]], city_row: dict[str, Any]) -> None:
-        buffer = io.StringIO()
-        out = csv.writer(buffer)
-        out.writerow(CSV_HEADER)
-        for row in [*rows, {"station": None, **city_row, "duty": None}]:
-            f = row["figures"]
-            duty = row["duty"]
-            out.writerow([
-                row["station"].name if row["station"] else "全市", f["received"], f["answered"], f["answered_within_24h"],
-                f"{row['on_time']:.1f}%" if f["received"] else "", f["first_reply_hours_median"] if f["first_reply_hours_median"] is not None else "",
-                f["first_reply_hours_p90"] if f["first_reply_hours_p90"] is not None else "", f["help_requests"], f["help_closed_within_deadline"],
-                f["satisfaction_count"], f["satisfaction_mean"] if f["satisfaction_mean"] is not None else "",
-                f"{duty[0]}/{duty[1]}" if duty else "", f"{duty[2]}/{duty[3]}" if duty else "", row.get("rank", ""),
-            ])  # fmt: skip
+    def write_period(self, writer: Any, tables: KaoheTables, period: dict[str, Any], common: dict[str, Any]) -> None:
         from incremental import write_output
 
-        write_output(self.settings, f"{base}table.csv", buffer.getvalue().encode("utf-8-sig"))
+        rows, city_row = tables.station_rows(period)
+        chief_rows = tables.chief_rows(period)
+        base = f"kaohe/{period['kind']}/{period['key']}/"
+        writer.write_file(
+            f"{base}index.html", self.get_template("kaohe"), self.context, url=base, page_name=base.rstrip("/"),
+            period=period, rows=rows, city_row=city_row, ranked=ranked(rows), chief_rows=chief_rows,
+            chart=chart(rows, "chart-period"), **common,
+        )  # fmt: skip
+        write_output(self.settings, f"{base}table.csv", opendata.csv_bytes(opendata.STATION_COLUMNS, [*rows, city_row]))
+        write_output(self.settings, f"{base}chiefs.csv", opendata.csv_bytes(opendata.CHIEF_COLUMNS, chief_rows))
+        document = {
+            "period": {
+                "kind": period["kind"], "key": period["key"], "first_day": period["first"].isoformat(),
+                "last_day": period["last"].isoformat(), "complete": period["complete"], "as_of": period["as_of"].isoformat(),
+            },
+            "export_generated_at": self.data["generated_at"],
+            "ranking": {"weights": tables.weights, "min_ranked_items": tables.min_ranked},
+            "stations": opendata.records(opendata.STATION_COLUMNS, rows),
+            "city": opendata.records(opendata.STATION_COLUMNS, [city_row])[0],
+            "chiefs": opendata.records(opendata.CHIEF_COLUMNS, chief_rows),
+        }  # fmt: skip
+        write_output(self.settings, f"{base}table.json", opendata.json_bytes(document))
 
 
-def rates(values: dict[str, Any]) -> dict[str, float]:
-    received = values["received"]
-    return {"on_time": 100 * values["answered_within_24h"] / received if received else 0.0}
+def ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ranked rows, best first (stations of equal rank in table order)."""
+    return sorted((r for r in rows if r["rank"]), key=lambda r: (r["rank"], rows.index(r)))

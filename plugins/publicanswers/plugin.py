@@ -12,6 +12,7 @@ from citymodel.plugin import newest_first
 from .answers import answer_article
 from .export import load, options
 from .kaohe import KaoheGenerator
+from .stars import chief_ratings, current_chief_ratings, star_ratings
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,15 @@ def site_answer(item: dict[str, Any], settings: dict[str, Any], context: dict[st
 
 
 def share(generator: Any) -> None:
+    """Stars for the station pages: the current chief's (``STATION_RATINGS``) and every chief's (``CHIEF_RATINGS``)."""
     data = generator.settings.get("PUBLIC_EXPORT")
-    generator.context["STATION_RATINGS"] = data["ratings"] if data else {}
+    city = generator.settings.get("CITY_MODEL")
+    if not data or city is None:
+        generator.context["STATION_RATINGS"], generator.context["CHIEF_RATINGS"] = {}, {}
+        return
+    per_chief = chief_ratings(city, star_ratings(data))
+    generator.context["CHIEF_RATINGS"] = per_chief
+    generator.context["STATION_RATINGS"] = current_chief_ratings(city, per_chief)
 
 
 def register() -> None:
