@@ -25,6 +25,7 @@ from .casework import (
     FieldErrors,
     current_deadline,
     describe_time_left,
+    primary_action,
     suggested_public_texts,
 )
 from .casework.change import Message
@@ -136,6 +137,7 @@ async def queue(request: Request, console: Console) -> Response:
         stations=relay.stations,
         pending_ratings=pending_ratings,
         escalated_count=await run_in_threadpool(relay.store.escalated_count, console.stations),
+        done_label=ACTIONS[done].label if (done := request.query_params.get("done", "")) in ACTIONS else "",
         calendar_gaps=calendar_gaps(relay.planner.calendar, moment),
         levels=notices.LEVELS,
         officer_names=await run_in_threadpool(relay.store.officer_names),
@@ -191,7 +193,9 @@ async def show_item(
         replies=item.replies,
         audit=audit,
         actions=actions,
+        primary=primary_action(actions),
         done_label=ACTIONS[done].label if done in ACTIONS else "录入" if done == "entered" else "",
+        after=await previous_item(request, console),
         deadline=deadline,
         deadline_label=DEADLINE_LABELS.get(current_deadline_name(item) or "", "答复期限"),
         left=left,
@@ -230,7 +234,26 @@ async def act(request: Request, console: Console) -> Response:
         return await show_item(request, console, item, values, planned.errors, status_code=422, failed=action)
     await run_in_threadpool(relay.store.apply, item, planned)
     log.info("%s on item %d by %s", action, item.id, console.account.role.value)
-    return RedirectResponse(f"/console/items/{item.id}?done={action}", status_code=303)
+    return RedirectResponse(await next_page(request, console, item, action), status_code=303)
+
+
+async def next_page(request: Request, console: Console, item: ConsoleItem, action: str) -> str:
+    """After an action, the next item of the account's open queue (overdue first), or the queue when it is empty."""
+    where = QueueFilter(statuses=tuple(OPEN), stations=None if console.stations is None else tuple(console.stations))
+    rows = await run_in_threadpool(request.app.state.relay.store.queue, where, now(), 2)
+    following = next((row for row in rows if row.id != item.id), None)
+    if following is None:
+        return f"/console/queue?done={action}"
+    return f"/console/items/{following.id}?done={action}&after={item.id}"
+
+
+async def previous_item(request: Request, console: Console) -> ConsoleItem | None:
+    """The item just acted on (``?after=``), to name it in the confirmation and link back to it."""
+    raw = request.query_params.get("after", "")
+    if not ID.fullmatch(raw):
+        return None
+    found = await run_in_threadpool(request.app.state.relay.store.console_item, int(raw))
+    return found if found is not None and console.can_see(found.station) else None
 
 
 @console_page()

@@ -6,7 +6,7 @@ writes it in one transaction. The console, the demo seeding and the tests all
 go through these two calls.
 """
 
-from .actions import ACTIONS, ALL_ROLES, CITY_ROLES, CLOSED, OPEN, Action, allowed_actions
+from .actions import ACTIONS, ALL_ROLES, CITY_ROLES, CLOSED, OPEN, Action, allowed_actions, primary_action
 from .change import Actor, Change, FieldErrors, Message, NewReply
 from .clock import current_deadline, describe_time_left
 from .planner import NOTE_MAX, REPLY_MAX, Planner
@@ -34,5 +34,6 @@ __all__ = [
     "carry_out",
     "current_deadline",
     "describe_time_left",
+    "primary_action",
     "suggested_public_texts",
 ]

@@ -140,3 +140,12 @@ ACTIONS = {
 
 def allowed_actions(role: Role, status: Status, kind: Kind) -> list[Action]:
     return [action for action in ACTIONS.values() if action.allows(role, status, kind)]
+
+
+# The action the item page offers as the main button: the first of these the account may take now.
+PRIMARY = ("record_callback", "grant_extension", "acknowledge", "accept", "reply", "approve", "claim")
+
+
+def primary_action(names: list[str] | set[str] | dict[str, Action]) -> str | None:
+    """The main next step among the actions offered; every other action is shown as secondary."""
+    return next((name for name in PRIMARY if name in names), None)

@@ -72,14 +72,43 @@ def test_answer_the_overdue_item_at_the_top(browser: Any, relay_url: str, javasc
     first.get_by_role("link").click()
     page.get_by_label("答复").fill("您好，居住证续签可在社区警务室或网上办理，不收费。")
     page.get_by_role("button", name="提交答复").click()
-    assert "已完成" in page.locator("main").inner_text()
-    assert "已答复" in page.locator("main dl").first.inner_text()
+    # the next item of the queue comes up, with the confirmation naming the one just answered
+    confirmation = page.get_by_role("status").inner_text()
+    assert "已完成：答复" in confirmation and "下一件" in confirmation
+    assert "刚收到的问题" in page.locator("main .submitted").first.inner_text()
     if javascript:
         no_axe_violations(page)
+    page.get_by_role("status").get_by_role("link").click()
+    assert "已答复" in page.locator("main dl").first.inner_text()
     page.get_by_role("link", name="待办队列").first.click()
     remaining = page.locator("table.queue tbody tr")
     assert remaining.count() == 1 and "超时的问题" not in remaining.first.inner_text()
     page.goto(f"{relay_url}/console/queue?status=answered")
     assert "超时的问题" in page.locator("table.queue").inner_text()
     assert errors == []
+    context.close()
+
+
+def test_search_by_code_act_and_land_on_the_next_item(browser: Any, relay_url: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{relay_url}/console/login")
+    page.get_by_label("用户名").fill("moderator")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/console/queue")
+    codes = page.locator("table.queue tbody tr a").all_inner_texts()
+    assert len(codes) == 3
+    wanted = codes[-1].split()[-1]  # the last one: search finds it by its code alone
+    page.get_by_label("受理编号或内容").fill(wanted.lower().replace("-", ""))
+    page.get_by_role("button", name="筛选").click()
+    found = page.locator("table.queue tbody tr")
+    assert found.count() == 1 and wanted in found.first.inner_text()
+    found.first.get_by_role("link").click()
+    assert page.get_by_role("button", name="受理并转派出所答复").get_attribute("class") is None  # the main action
+    assert page.get_by_role("button", name="标为垃圾信息").get_attribute("class") == "secondary"
+    page.get_by_role("button", name="受理并转派出所答复").click()
+    confirmation = page.get_by_role("status").inner_text()
+    assert "已完成：受理并转派出所答复" in confirmation and wanted in confirmation
+    assert wanted not in page.locator("h1").inner_text()  # another item now
     context.close()
