@@ -22,6 +22,7 @@ from .casework import (
     ACTIONS,
     CITY_ROLES,
     OPEN,
+    REPLY_MAX,
     FieldErrors,
     current_deadline,
     describe_time_left,
@@ -180,6 +181,10 @@ async def show_item(
     left, overdue = describe_time_left(deadline, now())
     question, public_replies = suggested_public_texts(item)
     actions = {a.name: a for a in planner.actions_for(console.actor, item)}
+    templates = await run_in_threadpool(relay.store.reply_templates, item.kind) if "reply" in actions else []
+    chosen = next((t for t in templates if str(t.id) == request.query_params.get("template")), None)
+    if chosen is not None and not values:
+        values, failed = {"reply": chosen.text}, "reply"  # the reply form starts from the template
     done = request.query_params.get("done", "")
     return render(
         request,
@@ -194,6 +199,7 @@ async def show_item(
         audit=audit,
         actions=actions,
         primary=primary_action(actions),
+        templates=templates,
         done_label=ACTIONS[done].label if done in ACTIONS else "录入" if done == "entered" else "",
         after=await previous_item(request, console),
         deadline=deadline,
@@ -359,6 +365,65 @@ async def ratings_decide(request: Request, console: Console) -> Response:
     return RedirectResponse(f"/console/ratings?done={changed}", status_code=303)
 
 
+TITLE_MAX = 64
+
+
+@console_page(roles=(Role.ADMIN,))
+async def templates_page(request: Request, console: Console) -> Response:
+    return await show_templates(request, console, {}, {})
+
+
+async def show_templates(
+    request: Request, console: Console, values: Mapping[str, str], errors: Mapping[str, str], status_code: int = 200
+) -> Response:
+    found = await run_in_threadpool(request.app.state.relay.store.reply_templates)
+    return render(
+        request,
+        "console/templates.html",
+        status_code,
+        console=console,
+        templates=found,
+        kinds=list(Kind),
+        values=values,
+        errors=errors,
+    )
+
+
+@console_page(roles=(Role.ADMIN,))
+async def template_add(request: Request, console: Console) -> Response:
+    form = await request.form()
+    values = {name: clean_text(form.get(name, "")) for name in ("kind", "title", "text")}
+    errors = {}
+    if values["kind"] not in KIND_VALUES:
+        errors["kind"] = "请选择事项类型"
+    if not values["title"] or len(values["title"]) > TITLE_MAX:
+        errors["title"] = f"请填写标题，不超过 {TITLE_MAX} 字"
+    if not values["text"] or len(values["text"]) > REPLY_MAX:
+        errors["text"] = f"请填写答复内容，不超过 {REPLY_MAX} 字"
+    if errors:
+        return await show_templates(request, console, values, errors, 422)
+    await run_in_threadpool(
+        request.app.state.relay.store.add_reply_template,
+        Kind(values["kind"]),
+        values["title"],
+        values["text"],
+        console.account.username,
+        now(),
+    )
+    return RedirectResponse("/console/templates", status_code=303)
+
+
+@console_page(roles=(Role.ADMIN,))
+async def template_delete(request: Request, console: Console) -> Response:
+    raw = request.path_params["template_id"]
+    if not ID.fullmatch(raw):
+        raise NotFound()
+    store = request.app.state.relay.store
+    if not await run_in_threadpool(store.delete_reply_template, int(raw), console.account.username, now()):
+        raise NotFound()
+    return RedirectResponse("/console/templates", status_code=303)
+
+
 @console_page(roles=(Role.ADMIN,))
 async def audit_page(request: Request, console: Console) -> Response:
     entries = await run_in_threadpool(request.app.state.relay.store.audit_entries, 500)
@@ -380,4 +445,7 @@ routes = [
     Route("/console/ratings", ratings_page, methods=["GET"]),
     Route("/console/ratings", ratings_decide, methods=["POST"]),
     Route("/console/audit", audit_page, methods=["GET"]),
+    Route("/console/templates", templates_page, methods=["GET"]),
+    Route("/console/templates", template_add, methods=["POST"]),
+    Route("/console/templates/{template_id}/delete", template_delete, methods=["POST"]),
 ]

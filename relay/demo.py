@@ -273,6 +273,26 @@ ITEMS = [
 ]
 
 
+TEMPLATES = [
+    (
+        Kind.QUESTION,
+        "证件办理指引",
+        "您好，相关证件可在本所户籍窗口办理，请携带本人身份证原件。办理时间：工作日 8:30—17:30。详见本站办事指南。",
+    ),
+    (
+        Kind.HELP,
+        "已受理，民警将联系",
+        "您好，您的求助已受理，责任民警将在今天内与您电话联系，请保持电话畅通。紧急情况请直接拨打 110。",
+    ),
+    (
+        Kind.HAZARD,
+        "已派员核查",
+        "您好，已安排社区民警到现场核查，并会同相关单位处置。处置结果将在这里告知您。感谢您的举报。",
+    ),
+    (Kind.SUGGESTION, "感谢建议", "您好，感谢您的建议。我们已转相关部门研究，采纳情况将在这里答复您。"),
+]
+
+
 def seed(store: Store, planner: Planner, now: dt.datetime) -> bool:
     """Seed once; False if the demo data is already there. Every action goes through ``planner.plan``."""
     store.migrate()
@@ -287,6 +307,8 @@ def seed(store: Store, planner: Planner, now: dt.datetime) -> bool:
         store.create_account(
             username, hash_password(password), Role.OFFICER, ["dongshan"], now, f"{username}@demo.yunlan.example", name
         )
+    for kind, title, text in TEMPLATES:
+        store.add_reply_template(kind, title, text, ADMIN[0], now)
     for demo in ITEMS:
         seed_item(store, planner, demo, now)
     for number, (station, stars, comment) in enumerate(

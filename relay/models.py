@@ -347,6 +347,17 @@ reminders = Table(
     UniqueConstraint("item_id", "deadline", "due_at", "stage", name="uq_reminders_once"),
 )
 
+reply_templates = Table(
+    "reply_templates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", _enum(Kind, "template_kind"), nullable=False, index=True),
+    Column("title", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
 user_stations = Table(
     "user_stations",
     metadata,

@@ -33,6 +33,7 @@ from ..models import (
     items,
     ratings,
     replies,
+    reply_templates,
     users,
 )
 from .core import StoreBase
@@ -173,6 +174,16 @@ class ConsoleItem:
 
 
 @dataclass(frozen=True)
+class ReplyTemplate:
+    """A reply admins wrote once for a kind of item; staff start from it and edit."""
+
+    id: int
+    kind: Kind
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     id: int
     at: dt.datetime
@@ -185,6 +196,7 @@ class AuditEntry:
 
 
 RELATED = ("replies", "escalations", "callbacks", "extensions")
+TEMPLATE_COLUMNS = [reply_templates.c[name] for name in ReplyTemplate.__dataclass_fields__]
 CONSOLE_COLUMNS = [items.c[name] for name in ConsoleItem.__dataclass_fields__ if name not in RELATED]
 REPLY_COLUMNS = [replies.c[name] for name in Reply.__dataclass_fields__]
 ESCALATION_COLUMNS = [escalations.c[name] for name in Escalation.__dataclass_fields__]
@@ -258,6 +270,32 @@ class ConsoleStore(StoreBase):
         with self.reading() as conn:
             counts = {row[0]: int(row[1]) for row in conn.execute(query)}
         return {status: counts.get(status, 0) for status in Status}
+
+    def reply_templates(self, kind: Kind | None = None) -> list[ReplyTemplate]:
+        query = select(*TEMPLATE_COLUMNS).order_by(
+            reply_templates.c.kind, reply_templates.c.title, reply_templates.c.id
+        )
+        if kind is not None:
+            query = query.where(reply_templates.c.kind == kind)
+        with self.reading() as conn:
+            return [ReplyTemplate(**row._mapping) for row in conn.execute(query)]
+
+    def add_reply_template(self, kind: Kind, title: str, text: str, actor: str, now: dt.datetime) -> int:
+        with self.writing() as conn:
+            template_id = conn.execute(
+                insert(reply_templates).values(kind=kind, title=title, text=text, created_by=actor, created_at=now)
+            ).inserted_primary_key[0]  # type: ignore[index]
+            self.audit(conn, now, actor, "template_added", None, title, None, {"kind": kind.value, "text": text})
+        return int(template_id)
+
+    def delete_reply_template(self, template_id: int, actor: str, now: dt.datetime) -> bool:
+        with self.writing() as conn:
+            found = conn.execute(select(*TEMPLATE_COLUMNS).where(reply_templates.c.id == template_id)).first()
+            if found is None:
+                return False
+            conn.execute(reply_templates.delete().where(reply_templates.c.id == template_id))
+            self.audit(conn, now, actor, "template_deleted", None, found.title, {"text": found.text}, None)
+        return True
 
     def escalated_count(self, stations: list[str] | None) -> int:
         """Open items with an open 督办."""

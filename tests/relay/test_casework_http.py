@@ -253,3 +253,30 @@ def test_the_queue_says_loudly_when_next_years_holidays_are_missing(console: Cal
     page = console("moderator").get("/console/queue").text
     expected = calendar_gaps(calendar, dt.datetime.now(dt.UTC))
     assert ("节假日数据缺失" in page) == bool(expected)
+
+
+def test_admins_write_reply_templates_that_staff_start_from(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    admin, station = console("admin"), console("dongshan")
+    form = {
+        "csrf": csrf_of(admin, "/console/templates"),
+        "kind": "question",
+        "title": "证件指引",
+        "text": "请携带身份证到户籍窗口办理。",
+    }
+    assert admin.post("/console/templates", data={**form, "text": ""}).status_code == 422
+    assert admin.post("/console/templates", data=form).status_code == 303
+    assert station.post("/console/templates", data={**form, "csrf": csrf_of(station)}).status_code == 403
+    (template,) = sqlite_store.reply_templates()
+    item_id = add_item(sqlite_store)
+    page = station.get(f"/console/items/{item_id}").text
+    assert f"?template={template.id}#f-reply-reply" in page and "证件指引" in page
+    chosen = station.get(f"/console/items/{item_id}?template={template.id}").text
+    assert '<textarea id="f-reply-reply" name="reply" rows="5">请携带身份证到户籍窗口办理。</textarea>' in chosen
+    assert "error-summary" not in chosen
+    help_item = add_item(sqlite_store, kind=Kind.HELP)
+    assert "证件指引" not in station.get(f"/console/items/{help_item}").text  # templates of its own kind only
+    assert admin.post(f"/console/templates/{template.id}/delete", data={"csrf": csrf_of(admin)}).status_code == 303
+    assert sqlite_store.reply_templates() == []
+    assert [e.action for e in sqlite_store.audit_entries(5)][:2] == ["template_deleted", "template_added"]
