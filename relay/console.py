@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from . import notices
@@ -139,10 +139,22 @@ async def queue(request: Request, console: Console) -> Response:
         pending_ratings=pending_ratings,
         escalated_count=await run_in_threadpool(relay.store.escalated_count, console.stations),
         done_label=ACTIONS[done].label if (done := request.query_params.get("done", "")) in ACTIONS else "",
+        newest=max((row.id for row in rows), default=0),
+        poll=request.query_params.get("poll", "60") if ID.fullmatch(request.query_params.get("poll", "")) else "60",
         calendar_gaps=calendar_gaps(relay.planner.calendar, moment),
         levels=notices.LEVELS,
         officer_names=await run_in_threadpool(relay.store.officer_names),
     )
+
+
+@console_page()
+async def queue_latest(request: Request, console: Console) -> Response:
+    """How many open items this account can see arrived after ``?after=<id>`` (the queue's new-item notice)."""
+    raw = request.query_params.get("after", "0")
+    after = int(raw) if ID.fullmatch(raw) else 0
+    where = QueueFilter(statuses=tuple(OPEN), stations=None if console.stations is None else tuple(console.stations))
+    found = await run_in_threadpool(request.app.state.relay.store.newer_items, where, after)
+    return JSONResponse({"new": found}, headers={"Cache-Control": "no-store"})
 
 
 async def load_item(request: Request, console: Console) -> ConsoleItem:
@@ -437,6 +449,7 @@ async def console_home(request: Request) -> Response:
 routes = [
     Route("/console", console_home, methods=["GET"]),
     Route("/console/queue", queue, methods=["GET"]),
+    Route("/console/queue/latest", queue_latest, methods=["GET"]),
     Route("/console/items/new", entry_form, methods=["GET"]),
     Route("/console/items/new", entry_submit, methods=["POST"]),
     Route("/console/items/{item_id}", item_page, methods=["GET"]),

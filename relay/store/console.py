@@ -263,6 +263,14 @@ class ConsoleStore(StoreBase):
         with self.reading() as conn:
             return [QueueRow(**row._mapping) for row in conn.execute(query)]
 
+    def newer_items(self, where: QueueFilter, after: int) -> int:
+        """How many items matching ``where`` have an id above ``after`` (they arrived since)."""
+        query = select(func.count()).select_from(items).where(items.c.status.in_(where.statuses), items.c.id > after)
+        if where.stations is not None:
+            query = query.where(items.c.station.in_(where.stations))
+        with self.reading() as conn:
+            return int(conn.execute(query).scalar_one())
+
     def status_counts(self, stations: list[str] | None) -> dict[Status, int]:
         query = select(items.c.status, func.count()).group_by(items.c.status)
         if stations is not None:

@@ -112,3 +112,45 @@ def test_search_by_code_act_and_land_on_the_next_item(browser: Any, relay_url: s
     assert "已完成：受理并转派出所答复" in confirmation and wanted in confirmation
     assert wanted not in page.locator("h1").inner_text()  # another item now
     context.close()
+
+
+def login_as(page: Any, relay_url: str, username: str) -> None:
+    page.goto(f"{relay_url}/console/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/console/queue")
+
+
+@pytest.mark.parametrize("width", [320, 390, 1280])
+def test_console_pages_fit_every_screen(browser: Any, relay_url: str, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    login_as(page, relay_url, "moderator")
+    for path in ("/console/queue", "/console/items/1", "/console/items/new", "/console/ratings"):
+        page.goto(f"{relay_url}{path}")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, width, overflow)
+    page.goto(f"{relay_url}/console/queue")
+    if width < 600:  # cards: each cell says what it is
+        label = page.evaluate(
+            "getComputedStyle(document.querySelector('table.queue td[data-label]'), '::before').content"
+        )
+        assert "期限" in label
+    context.close()
+
+
+def test_the_queue_says_when_new_items_arrive(browser: Any, relay_url: str, tmp_path: Path) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    login_as(page, relay_url, "moderator")
+    page.goto(f"{relay_url}/console/queue?poll=2")
+    page.locator("table.queue").wait_for()
+    assert page.locator("#new-items").is_hidden()
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
+    add_item(store, text="新来的问题：请问临时身份证怎么办？")
+    store.close()
+    page.locator("#new-items").wait_for(state="visible", timeout=10_000)
+    assert "有 1 件新事项" in page.locator("#new-items").inner_text()
+    assert "新来的问题" not in page.locator("table.queue").inner_text()  # the list stays where it was
+    context.close()
