@@ -114,6 +114,17 @@ def test_search_by_code_act_and_land_on_the_next_item(browser: Any, relay_url: s
     context.close()
 
 
+CONTROLS = (
+    "button, select, textarea, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), "
+    "label.choice, .tabs a, nav a"
+)
+SMALL_CONTROLS = """selector => [...document.querySelectorAll(selector)]
+  .filter(el => el.getClientRects().length && !el.closest('[hidden]'))
+  .map(el => { const r = el.getBoundingClientRect();
+    return {what: el.outerHTML.slice(0, 80), width: Math.round(r.width), height: Math.round(r.height)}; })
+  .filter(box => box.width < 44 || box.height < 44)"""
+
+
 def login_as(page: Any, relay_url: str, username: str) -> None:
     page.goto(f"{relay_url}/console/login")
     page.get_by_label("用户名").fill(username)
@@ -124,13 +135,15 @@ def login_as(page: Any, relay_url: str, username: str) -> None:
 
 @pytest.mark.parametrize("width", [320, 390, 1280])
 def test_console_pages_fit_every_screen(browser: Any, relay_url: str, width: int) -> None:
-    context = browser.new_context(viewport={"width": width, "height": 800})
+    context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
     page = context.new_page()
     login_as(page, relay_url, "moderator")
     for path in ("/console/queue", "/console/items/1", "/console/items/new", "/console/ratings"):
         page.goto(f"{relay_url}{path}")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (path, width, overflow)
+        assert page.evaluate(SMALL_CONTROLS, CONTROLS) == [], (path, width)
+        no_axe_violations(page)
     page.goto(f"{relay_url}/console/queue")
     if width < 600:  # cards: each cell says what it is
         label = page.evaluate(
