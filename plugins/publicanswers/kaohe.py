@@ -23,7 +23,7 @@ from . import opendata
 from .charts import chart
 from .export import options
 from .ranking import COMPONENT_NAMES, components, rank
-from .stars import StarRating, star_ratings, stars_between
+from .stars import StarIndex, star_ratings
 
 CITY = "_city"
 
@@ -53,7 +53,7 @@ class KaoheTables:
         chosen = options(settings)
         self.city = city
         self.figures: dict[str, Any] = data["figures"]
-        self.ratings: list[StarRating] = star_ratings(data)
+        self.ratings = StarIndex(star_ratings(data))
         self.weights: dict[str, float] = chosen["ranking_weights"]
         self.min_ranked = int(chosen["min_ranked_items"])
         self.duty = PostingDuty(city)
@@ -94,14 +94,14 @@ class KaoheTables:
         for station in self.stations():
             figures = self.station_figures(station.slug, period["kind"], period["key"])
             duty = {m: self.duty.tally(station.slug, m, first, period["last"], self.today) for m in DUTY_MODULES}
-            stars = stars_between(self.ratings, station.slug, first, through)
+            stars = self.ratings.between(station.slug, first, through)
             rows.append({
                 "station": station, "figures": figures, "duty": duty, "stars": stars,
                 "chiefs": [t for t in station.chiefs if overlaps(t, first, through)],
                 "score": components(figures, duty, stars, self.weights),
             })  # fmt: skip
         rank(rows, self.min_ranked)
-        city_stars = [r.stars for r in self.ratings if first <= r.day <= through]
+        city_stars = self.ratings.everywhere(first, through)
         city_row = {
             "station": None, "figures": self.station_figures(CITY, period["kind"], period["key"]),
             "duty": None, "stars": city_stars, "chiefs": [], "score": None,
@@ -123,7 +123,7 @@ class KaoheTables:
                     "station": station, "chief": term, "from": start, "until": end, "whole": whole,
                     "figures": figures if whole else None,
                     "duty": {m: self.duty.tally(station.slug, m, first, last, self.today, chief=term) for m in DUTY_MODULES},
-                    "stars": stars_between(self.ratings, station.slug, start, end),
+                    "stars": self.ratings.between(station.slug, start, end),
                 })  # fmt: skip
         return rows
 

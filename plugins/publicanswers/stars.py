@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from citymodel import City, Station
-from citymodel.tenure import ChiefTerm
+from citymodel import City
 
 
 @dataclass(frozen=True)
@@ -38,22 +38,31 @@ def summary(stars: list[int]) -> dict[str, Any]:
     }
 
 
-def stars_between(ratings: list[StarRating], station: str, first: dt.date, last: dt.date) -> list[int]:
-    return [r.stars for r in ratings if r.station == station and first <= r.day <= last]
+class StarIndex:
+    """The ratings by station and day, for the many periods of the 考核 pages (a city has years of them)."""
 
+    def __init__(self, ratings: list[StarRating]) -> None:
+        self.days: dict[str, list[dt.date]] = defaultdict(list)
+        self.stars: dict[str, list[int]] = defaultdict(list)
+        for rating in sorted(ratings, key=lambda r: (r.station, r.day)):
+            self.days[rating.station].append(rating.day)
+            self.stars[rating.station].append(rating.stars)
 
-def term_stars(ratings: list[StarRating], station: Station, term: ChiefTerm) -> list[int]:
-    return stars_between(ratings, station.slug, term.since, term.until or dt.date.max)
+    def between(self, station: str, first: dt.date, last: dt.date) -> list[int]:
+        days = self.days.get(station, [])
+        return self.stars[station][bisect_left(days, first) : bisect_right(days, last)] if days else []
+
+    def everywhere(self, first: dt.date, last: dt.date) -> list[int]:
+        return [stars for station in sorted(self.days) for stars in self.between(station, first, last)]
 
 
 def chief_ratings(city: City, ratings: list[StarRating]) -> dict[str, dict[str, dict[str, Any]]]:
     """``{station: {term key: summary}}`` for every chief of every station."""
-    by_station: dict[str, list[StarRating]] = defaultdict(list)
-    for rating in ratings:
-        by_station[rating.station].append(rating)
+    index = StarIndex(ratings)
     return {
         station.slug: {
-            term.key: summary(term_stars(by_station[station.slug], station, term)) for term in station.chiefs
+            term.key: summary(index.between(station.slug, term.since, term.until or dt.date.max))
+            for term in station.chiefs
         }
         for station in city.stations.values()
     }
