@@ -134,7 +134,10 @@ def make_stations(rng: random.Random, content: Path, city: dict[str, Any]) -> li
             f"Jurisdiction: {name}街道及{street}沿线{rng.randint(3, 12)}个社区\n{chosen}"
             f"Chief: {rng.choice(SURNAMES)}{rng.choice(GIVEN)}\nChief_Rank: {rng.choice(RANKS)}\n"
             f"Chief_Badge: {rng.randint(0, 999999):06d}\nChief_Born: {rng.randint(1965, 1990)}\n"
-            f"Chief_Photo: images/chiefs/{slug}.jpg\nChief_Since: {since:%Y-%m-%d}\n\n"
+            f"Chief_Photo: images/chiefs/{slug}.jpg\nChief_Since: {since:%Y-%m-%d}\n"
+            # The chief before, so that posts older than the current chief have one to be signed by.
+            f"Past_Chief: {SURNAMES[index % len(SURNAMES)]}{GIVEN[index * 7 % len(GIVEN)]} | {RANKS[0]} | "
+            f"{index * 7919 % 1000000:06d} |  | 2012-01-02 | {since - dt.timedelta(days=1):%Y-%m-%d}\n\n"
             f"{name}派出所负责{name}街道的治安管理、户籍管理和群众求助。{fill(rng, rng.choice(WORK))}\n",
         )
         (content / "images" / "chiefs").mkdir(parents=True, exist_ok=True)
