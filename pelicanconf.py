@@ -114,9 +114,10 @@ PUBLIC_ANSWERS = {
     "ranking_weights": {"timeliness": 30, "closure": 20, "satisfaction": 20, "duty": 15, "stars": 15},
 }
 
-# The Traditional Chinese edition: OpenCC configuration s2twp (Taiwan phrasing)
-# or s2hk (Hong Kong), written under /zh-hant/.
-HANT_EDITION = {"prefix": "zh-hant", "opencc": os.environ.get("CITY_HANT_OPENCC", "s2twp"), "lang": "zh-Hant"}
+# The Traditional Chinese edition: OpenCC s2t (mainland-style Traditional characters, no
+# phrase substitution, so names such as 所长在线 stay as written); s2twp (Taiwan) and s2hk
+# (Hong Kong) are options. The relay's own pages follow the same edition.
+HANT_EDITION = {"prefix": "zh-hant", "opencc": os.environ.get("CITY_HANT_OPENCC", "s2t"), "lang": "zh-Hant"}
 
 # Incremental builds: the build record and Pelican's reader cache live under
 # ``cache/`` (CITY_CACHE overrides); a clean build is forced with

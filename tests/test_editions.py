@@ -83,3 +83,21 @@ def test_urls_are_not_converted(tmp_path: Path) -> None:
     assert 'src="/images/活动/宣传.jpg"' in converted and 'alt="宣傳"' in converted
     assert 'href="https://gov.example/police/zh-hant/stations/"' in converted
     assert '<a class="edition-switch" href="https://gov.example/police/x/" hreflang="zh-CN"' in converted
+
+
+def test_the_relay_forms_lead_to_its_traditional_pages_and_names_stay_as_written() -> None:
+    import opencc
+    from hantedition.edition import DEFAULTS, convert_page
+
+    page = (
+        '<html lang="zh-CN"><body><a class="brand" href="/">云澜市派出所所长在线</a>'
+        '<form method="post" action="https://relay.example/ask"></form><a href="https://relay.example/track">查询</a>'
+        '<link rel="stylesheet" href="https://relay.example/static/css/site.css"></body></html>'
+    )
+    converted = convert_page(
+        page, opencc.OpenCC(DEFAULTS["opencc"]), [], {**DEFAULTS, "relay": "https://relay.example"}
+    )
+    assert 'action="https://relay.example/zh-hant/ask"' in converted
+    assert 'href="https://relay.example/zh-hant/track"' in converted
+    assert 'href="https://relay.example/static/css/site.css"' in converted
+    assert "雲瀾市派出所所長在線" in converted  # s2t: the characters change, the name's words do not (not 線上)

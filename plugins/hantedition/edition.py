@@ -1,7 +1,8 @@
 """Copies every page and feed under ``zh-hant/``, converted by OpenCC.
 
 Authors write Simplified Chinese only. After the build, each HTML page and
-Atom feed is converted (Taiwan or Hong Kong phrasing, a setting), its
+Atom feed is converted (mainland-style characters by default, ``s2t``;
+Taiwan or Hong Kong phrasing are options), its
 ``lang`` becomes ``zh-Hant``, and its internal links point into the edition.
 Tags marked ``data-edition`` (the ``hreflang`` pair and the edition switch)
 are left alone, except that the switch is turned round to lead back to the
@@ -22,7 +23,8 @@ from pelican import signals
 from citymodel.options import plugin_options
 
 log = logging.getLogger(__name__)
-DEFAULTS: dict[str, Any] = {"prefix": "zh-hant", "opencc": "s2twp", "lang": "zh-Hant"}
+DEFAULTS: dict[str, Any] = {"prefix": "zh-hant", "opencc": "s2t", "lang": "zh-Hant"}
+RELAY_PAGES = ("ask", "rate", "rated", "receipt", "track")  # the relay's public pages have a Traditional twin too
 PARALLEL_FROM = 400  # below this, worker start-up costs more than it saves
 SHARED = ("theme/", "images/", "forms/", "pagefind/", "api/", "alerts/", "sitemap.xml", "robots.txt")
 LINK = re.compile(r'(?P<attr>\b(?:href|src|action))="(?P<url>[^"]*)"')
@@ -31,7 +33,9 @@ SWITCH = r'<a class="edition-switch" href="(?P<base>[^"]*?)/{prefix}/(?P<path>[^
 
 
 def options(settings: dict[str, Any]) -> dict[str, Any]:
-    return plugin_options(settings, "HANT_EDITION", DEFAULTS, "hantedition")
+    """The plugin's settings, and the relay's address (its forms and tracking pages have a Traditional twin)."""
+    chosen = plugin_options(settings, "HANT_EDITION", DEFAULTS, "hantedition")
+    return {**chosen, "relay": str(settings.get("RELAY_URL") or "").rstrip("/")}
 
 
 def check_settings(pelican: Any) -> None:
@@ -43,8 +47,10 @@ def is_shared(path: str) -> bool:
     return path.startswith(SHARED)
 
 
-def to_edition(url: str, bases: list[str], prefix: str) -> str:
-    """The edition's URL for a Simplified URL; shared and external URLs stay."""
+def to_edition(url: str, bases: list[str], prefix: str, relay: str = "") -> str:
+    """The edition's URL for a Simplified URL; shared and external URLs stay, the relay's public pages get theirs."""
+    if relay and url.startswith(relay + "/") and url[len(relay) + 1 :].split("/", 1)[0].split("?", 1)[0] in RELAY_PAGES:
+        return f"{relay}/{prefix}/{url[len(relay) + 1 :]}"
     for base in [*bases, ""]:
         if base and not url.startswith(base + "/"):
             continue
@@ -92,7 +98,8 @@ def convert_page(text: str, converter: Any, bases: list[str], opts: dict[str, An
         return f"\x00{len(protected) - 1}\x00"
 
     converted = MARKED.sub(protect, converted)
-    converted = LINK.sub(lambda m: f'{m["attr"]}="{to_edition(m["url"], bases, prefix)}"', converted)
+    relay = opts.get("relay", "")
+    converted = LINK.sub(lambda m: f'{m["attr"]}="{to_edition(m["url"], bases, prefix, relay)}"', converted)
     for index, original in enumerate(protected):
         converted = converted.replace(f"\x00{index}\x00", back_to_simplified(original, prefix))
     return converted
