@@ -87,7 +87,8 @@ class BodyTimeout:
 
         async def within_timeout() -> Message:
             try:
-                return await asyncio.wait_for(receive(), self.seconds)
+                async with asyncio.timeout(self.seconds):  # no task per call, unlike wait_for
+                    return await receive()
             except TimeoutError:
                 raise BodyTooSlow() from None
 

@@ -27,7 +27,9 @@ class StoreBase:
 
     def __init__(self, url: str, echo: bool = False) -> None:
         self.url = url
-        self.engine: Engine = create_engine(url, echo=echo, pool_pre_ping=True, future=True, hide_parameters=True)
+        # A file cannot drop the connection: the ping (a query per checkout) is for PostgreSQL only.
+        ping = not url.startswith("sqlite")
+        self.engine: Engine = create_engine(url, echo=echo, pool_pre_ping=ping, future=True, hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             database = self.engine.url.database
             if database and database != ":memory:":
