@@ -32,6 +32,7 @@ from .casework import (
 from .casework.change import Message
 from .casework.clock import DEADLINE_LABELS, current_deadline_name
 from .casework.entry import STAFF_CHANNELS
+from .casework.publication import review
 from .errors import Conflict, NotFound
 from .forms import clean_text
 from .models import Channel, Kind, RatingStatus, Role, Status
@@ -191,7 +192,8 @@ async def show_item(
     officers = await run_in_threadpool(relay.store.officers_of, item.station)
     deadline = current_deadline(item)
     left, overdue = describe_time_left(deadline, now())
-    question, public_replies = suggested_public_texts(item)
+    public = planner.public_values(item)
+    question, public_replies = suggested_public_texts(item, public)
     actions = {a.name: a for a in planner.actions_for(console.actor, item)}
     templates = await run_in_threadpool(relay.store.reply_templates, item.kind) if "reply" in actions else []
     chosen = next((t for t in templates if str(t.id) == request.query_params.get("template")), None)
@@ -227,6 +229,7 @@ async def show_item(
         levels=notices.LEVELS,
         level_options=[(str(level), label) for level, label in notices.LEVELS.items()],
         escalation_hours=str(planner.escalation_hours()),
+        review=review(item, values if failed == "approve" else {}, public) if "approve" in actions else [],
         masked=values.get("public_text") or question,
         masked_replies={
             reply_id: values.get(f"public_reply_{reply_id}") or text for reply_id, text in public_replies.items()

@@ -37,7 +37,7 @@ from .change import (
 )
 from .clocks import Clocks
 from .entry import check_entry, entry_values
-from .publication import suggested_public_texts
+from .publication import suggested_public_texts, unconfirmed
 from .units import Units
 
 REPLY_MAX = 4000
@@ -284,11 +284,24 @@ class Planner:
                 errors[f"public_reply_{reply_id}"] = "请填写公开的答复内容"
             elif len(public_reply) > PUBLIC_TEXT_MAX:
                 errors[f"public_reply_{reply_id}"] = f"不能超过 {PUBLIC_TEXT_MAX} 字"
+        if not errors:
+            left = unconfirmed([text, *public_replies.values()], d.form, self.public_values(d.item))
+            if left:
+                errors["flags"] = (
+                    "还有可能是个人信息的内容没有核对："
+                    + "、".join(f"“{flag.text}”" for flag in left[:5])
+                    + ("。请逐条核对并勾选，或修改文字后重新提交")
+                )
         if errors:
             return FieldErrors(errors)
         return d.change(
             Status.PUBLISHED, fields={"published_at": d.now}, public_text=text, public_replies=public_replies
         )
+
+    def public_values(self, item: Any) -> list[str]:
+        """What is public anyway and never masked or flagged: the station's own phone."""
+        station = self.stations.get(item.station)
+        return [station.phone] if station and station.phone else []
 
     def reject(self, d: Draft) -> Change | FieldErrors:
         reason = d.value("reason")

@@ -280,3 +280,27 @@ def test_admins_write_reply_templates_that_staff_start_from(
     assert admin.post(f"/console/templates/{template.id}/delete", data={"csrf": csrf_of(admin)}).status_code == 303
     assert sqlite_store.reply_templates() == []
     assert [e.action for e in sqlite_store.audit_entries(5)][:2] == ["template_deleted", "template_added"]
+
+
+def test_approval_waits_until_each_flag_is_confirmed(console: Callable[..., TestClient], sqlite_store: Store) -> None:
+    import html
+
+    text = "我叫周海涛，东山路88号二楼的那户人家天天装修吵闹到半夜，电话13912345678，请管一管。"
+    item_id = add_item(sqlite_store, text=text, name="周海涛", contact_phone="13912345678", consent=True)
+    moderator = console("moderator")
+    act(moderator, item_id, "reply", reply="已联系物业和装修方，夜间停止施工。")
+    page = moderator.get(f"/console/items/{item_id}").text
+    prefilled = html.unescape(
+        re.search(r'<textarea id="f-approve-public_text"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    )  # type: ignore[union-attr]
+    assert "周海涛" not in prefilled and "13912345678" not in prefilled
+    assert "<mark" in page and "88号" in page  # the masked spans are highlighted, the flag shown
+    flag = re.search(r'name="(flag_[^"]+)" value="yes"', page)
+    assert flag is not None
+    unchanged = act(moderator, item_id, "approve", public_text=prefilled)  # the pre-filled text, no flag ticked
+    assert unchanged.status_code == 422 and "没有核对" in unchanged.text and "88号" in unchanged.text  # type: ignore[attr-defined]
+    assert sqlite_store.console_item(item_id).status is Status.ANSWERED  # type: ignore[union-attr]
+    confirmed = act(moderator, item_id, "approve", public_text=prefilled, **{flag.group(1): "yes"})
+    assert confirmed.status_code == 303  # type: ignore[attr-defined]
+    item = sqlite_store.console_item(item_id)
+    assert item is not None and item.status is Status.PUBLISHED and item.public_text == prefilled
