@@ -140,6 +140,9 @@ def duties(c: Context, as_of: str = "", period: str = "") -> None:
     from citymodel.duties import PostingDuty
     from citymodel.periods import PERIOD_KINDS, period_of
 
+    if period and period not in PERIOD_KINDS:
+        print(f"error: --period must be one of {', '.join(PERIOD_KINDS)}", file=sys.stderr)
+        raise SystemExit(2)
     city = load_city(pelican_settings())
     day = dt.date.fromisoformat(as_of) if as_of else city.local_now().date()
     duty = PostingDuty(city)
@@ -148,9 +151,6 @@ def duties(c: Context, as_of: str = "", period: str = "") -> None:
         print(item.describe())
     print(f"{len(late)} late duties as of {day.isoformat()}")
     if period:
-        if period not in PERIOD_KINDS:
-            print(f"error: --period must be one of {', '.join(PERIOD_KINDS)}", file=sys.stderr)
-            raise SystemExit(2)
         key, first, last = period_of(period, day)
         print(f"{key}（截至 {day.isoformat()}）：")
         for station in duty.stations():
