@@ -94,3 +94,21 @@ def test_an_anchor_that_is_not_a_monday_stops_the_build(city_content: Path, tmp_
     city = {**citykit.settings_for(city_content, tmp_path)["CITY"], "duty_anchor": "2026-11-04"}
     with pytest.raises(SettingsError, match=r"2026-11-04 is a Wednesday, not a Monday: use 2026-11-02"):
         citykit.build(city_content, tmp_path / "out", CITY=city)
+
+
+def test_a_station_owes_nothing_before_its_first_chief(city_content: Path) -> None:
+    """A station opened on Wednesday 2026-11-18: the weeks that ended before are not counted, its first is."""
+    station = city_content / "stations" / "xihu.md"
+    station.write_text(
+        station.read_text(encoding="utf-8").replace("Chief_Since: 2024-03-01", "Chief_Since: 2026-11-18"),
+        encoding="utf-8",
+    )
+    for path in (city_content / "posts" / "xihu").rglob("*.md"):
+        path.unlink()
+    citykit.add_post(city_content, "xihu", "worklog", "xihu-first", "2026-11-19 09:00")
+    duty = duty_of(city_content)
+    november = duty.tally("xihu", "worklog", dt.date(2026, 11, 1), dt.date(2026, 11, 30), dt.date(2026, 12, 1))
+    assert (november.met, november.missed) == (1, 1)  # 11-16—22 met; 11-23—29 missed; 11-02—15 not counted
+    late = {(d.station, d.module): d for d in duty.late(dt.date(2026, 12, 1))}
+    assert [p.start.isoformat() for p in late[("xihu", "worklog")].missed] == ["2026-11-23"]
+    assert [p.start.isoformat() for p in late[("xihu", "warning")].missed] == ["2026-11-16"]

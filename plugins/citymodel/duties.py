@@ -6,7 +6,8 @@ The one definition that ``invoke duties`` and the 考核 pages both read
 - A *duty period* of the work log is a calendar week, Monday to Sunday,
   Beijing time (the dates in content are Beijing time). One of the warning is a
   fortnight: 14 days from ``CITY["duty_anchor"]`` (a Monday), then every 14 days.
-  Duties count from the anchor on; periods that start before it are not counted.
+  Duties count from the anchor on; periods that start before it are not counted,
+  nor those that end before the station's first recorded chief took the post.
 - A period is *met* when the station published at least one post of the module
   dated in it, *exempt* when it has no working day (the State Council's holiday
   calendar, ``relay.casework.calendar.WorkingCalendar``) and nothing was
@@ -194,6 +195,8 @@ class PostingDuty:
                 break
             if chief and not (period.start <= (chief.until or dt.date.max) and period.end >= chief.since):
                 continue
+            if period.end < self.city.stations[station].history_since:
+                continue  # before the station's first chief: it had nothing to post yet
             counts[self.status(station, period, as_of)] += 1
         return DutyTally(module, **counts)
 
@@ -209,7 +212,7 @@ class PostingDuty:
             for module in DUTY_MODULES:
                 run: list[DutyPeriod] = []
                 period = self.period_of(module, as_of)
-                while period.start >= self.anchor:
+                while period.start >= self.anchor and period.end >= station.history_since:
                     status = self.status(station.slug, period, as_of)
                     if status == "met":
                         break
