@@ -162,6 +162,32 @@ def duties(c: Context, as_of: str = "", period: str = "") -> None:
 
 @task(
     help={
+        "station": "station slug, e.g. hubin",
+        "name": "the new chief's name",
+        "rank": "警衔, e.g. 一级警督",
+        "badge": "警号, six digits",
+        "since": "the new chief's first day in post, YYYY-MM-DD",
+        "photo": "the new chief's photo under content/, e.g. images/chiefs/hubin.jpg",
+        "born": "year of birth (optional)",
+    }
+)
+def new_chief(
+    c: Context, station: str, name: str, rank: str, badge: str, since: str, photo: str, born: str = ""
+) -> None:
+    """Record a change of chief: the current chief becomes a Past_Chief line ending the day before."""
+    from citymodel.handover import HandoverError, NewChief, hand_over
+
+    try:
+        chief = NewChief(name, rank, badge, dt.date.fromisoformat(since), photo, born)
+        path = hand_over(pelican_settings(), station, chief)
+    except (HandoverError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+@task(
+    help={
         "root": "folder holding site-a/, site-b/ and the symlink current/ that the web server serves",
         "publish": "use publishconf.py (absolute URLs)",
         "no_relay": "content only: do not read answers from the relay",

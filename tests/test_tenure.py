@@ -119,3 +119,23 @@ def test_posts_keep_the_name_of_the_chief_in_post_on_their_date(city_content: Pa
     assert "历任所长" in station and "<strong>甲一</strong>（一级警督，警号 100001）" in station
     assert "任职 2019年01月07日—2026年11月17日" in station
     assert "历任所长" not in (output / "stations" / "xihu" / "index.html").read_text(encoding="utf-8")
+
+
+def test_invoke_new_chief_records_the_change(city_content: Path) -> None:
+    from test_chief_workflow import invoke
+
+    args = ["--station", "dongshan", "--name", "乙二", "--rank", "二级警督", "--badge", "100002"]
+    result = invoke(city_content, "new-chief", *args, "--since", "2026-11-18", "--photo", "images/chiefs/xihu.jpg")
+    assert result.returncode == 0, result.stderr
+    text = (city_content / "stations" / "dongshan.md").read_text(encoding="utf-8")
+    assert "Chief: 乙二\nChief_Rank: 二级警督\nChief_Badge: 100002\n" in text and "Chief_Born" not in text
+    assert (
+        "Chief_Since: 2026-11-18\nPast_Chief: 测试所长 | 一级警督 | 031107 | images/chiefs/dongshan.jpg | 2024-03-01 | 2026-11-17\n"
+        in text
+    )
+    assert problems(city_content) == []
+    again = invoke(city_content, "new-chief", *args, "--since", "2026-11-10", "--photo", "images/chiefs/xihu.jpg")
+    assert again.returncode == 2 and "is not after the current chief 乙二's first day (2026-11-18)" in again.stderr
+    missing = invoke(city_content, "new-chief", *args, "--since", "2026-11-20", "--photo", "images/chiefs/nobody.jpg")
+    assert missing.returncode == 2 and "left unchanged" in missing.stderr and "nobody.jpg" in missing.stderr
+    assert (city_content / "stations" / "dongshan.md").read_text(encoding="utf-8") == text
