@@ -24,12 +24,12 @@ from .casework import (
     OPEN,
     REPLY_MAX,
     FieldErrors,
+    Planner,
     current_deadline,
     describe_time_left,
     primary_action,
-    suggested_public_texts,
 )
-from .casework.change import Message
+from .casework.change import Message, Officer
 from .casework.clock import DEADLINE_LABELS, current_deadline_name
 from .casework.entry import STAFF_CHANNELS
 from .casework.publication import review
@@ -190,16 +190,13 @@ async def show_item(
         await run_in_threadpool(relay.store.audit_entries, 50, item.id) if console.account.role is Role.ADMIN else []
     )
     officers = await run_in_threadpool(relay.store.officers_of, item.station)
-    deadline = current_deadline(item)
-    left, overdue = describe_time_left(deadline, now())
-    public = planner.public_values(item)
-    question, public_replies = suggested_public_texts(item, public)
     actions = {a.name: a for a in planner.actions_for(console.actor, item)}
     templates = await run_in_threadpool(relay.store.reply_templates, item.kind) if "reply" in actions else []
     chosen = next((t for t in templates if str(t.id) == request.query_params.get("template")), None)
     if chosen is not None and not values:
         values, failed = {"reply": chosen.text}, "reply"  # the reply form starts from the template
     done = request.query_params.get("done", "")
+    public = planner.public_values(item)
     return render(
         request,
         "console/item.html",
@@ -216,28 +213,38 @@ async def show_item(
         templates=templates,
         done_label=ACTIONS[done].label if done in ACTIONS else "录入" if done == "entered" else "",
         after=await previous_item(request, console),
-        deadline=deadline,
-        deadline_label=DEADLINE_LABELS.get(current_deadline_name(item) or "", "答复期限"),
-        left=left,
-        overdue=overdue,
-        officer_name=next((o.display_name for o in officers if o.username == item.assigned_to), item.assigned_to),
-        officer_options=[(o.username, o.display_name) for o in officers if o.username != item.assigned_to],
-        case_type=planner.case_types.get(item.case_type) if item.case_type in planner.case_types else None,
-        case_type_options=[(t.code, f"{t.name}（{t.describe_limit()}）") for t in planner.case_types.all()],
-        unit=planner.units.get(item.transferred_to) if item.transferred_to else None,
-        unit_options=[(u.code, u.name) for u in planner.units.external.values()],
-        levels=notices.LEVELS,
-        level_options=[(str(level), label) for level, label in notices.LEVELS.items()],
-        escalation_hours=str(planner.escalation_hours()),
         review=review(item, values if failed == "approve" else {}, public) if "approve" in actions else [],
-        masked=values.get("public_text") or question,
-        masked_replies={
-            reply_id: values.get(f"public_reply_{reply_id}") or text for reply_id, text in public_replies.items()
-        },
         values=values,
         errors=errors,
         failed=failed,
+        **clock_context(item),
+        **choices(planner, item, officers),
     )
+
+
+def clock_context(item: ConsoleItem) -> dict[str, object]:
+    """The deadline the item is chased against now, and how long is left."""
+    deadline = current_deadline(item)
+    left, overdue = describe_time_left(deadline, now())
+    label = DEADLINE_LABELS.get(current_deadline_name(item) or "", "答复期限")
+    return {"deadline": deadline, "deadline_label": label, "left": left, "overdue": overdue}
+
+
+def choices(planner: Planner, item: ConsoleItem, officers: list[Officer]) -> dict[str, object]:
+    """What the item page's forms offer: officers, case types, units, 督办 levels; and the names they show."""
+    return {
+        "officer_name": next((o.display_name for o in officers if o.username == item.assigned_to), item.assigned_to),
+        "officer_options": [(o.username, o.display_name) for o in officers if o.username != item.assigned_to],
+        "case_type": planner.case_types.get(item.case_type)
+        if item.case_type and item.case_type in planner.case_types
+        else None,
+        "case_type_options": [(t.code, f"{t.name}（{t.describe_limit()}）") for t in planner.case_types.all()],
+        "unit": planner.units.get(item.transferred_to) if item.transferred_to else None,
+        "unit_options": [(u.code, u.name) for u in planner.units.external.values()],
+        "levels": notices.LEVELS,
+        "level_options": [(str(level), label) for level, label in notices.LEVELS.items()],
+        "escalation_hours": str(planner.escalation_hours()),
+    }
 
 
 @console_page()
