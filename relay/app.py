@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import accounts, auth, console, public
 from .casework import Planner
+from .edition import TraditionalEdition
 from .errors import Conflict, Refusal, TooManyRequests
 from .guard import BodySizeLimit, BodyTimeout, RateGuard
 from .metrics import LatencyMiddleware, Metrics, metrics_endpoint
@@ -181,6 +182,7 @@ def create_app(
         ],
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(TraditionalEdition, config=settings.hant_opencc, site_url=settings.site_url),
             Middleware(LatencyMiddleware, metrics=metrics),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, refuse=refuse_body),
             Middleware(BodyTimeout, seconds=settings.body_timeout),

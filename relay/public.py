@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from . import forms, notices
+from .edition import in_edition
 from .errors import NotFound, TooManyRequests
 from .guard import HONEYPOT_FIELD, client_address, client_hash
 from .mask import PersonalData, mask_personal_data
@@ -35,6 +36,10 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     relay = request.app.state.relay
     context.setdefault("errors", {})
     context.setdefault("values", {})
+    context.setdefault("site", relay.stations.site)
+    # set by relay.edition when the page is the Traditional twin; the switch and hreflang use it
+    context.setdefault("edition", request.scope.get("state", {}).get("edition"))
+    context.setdefault("has_twin", in_edition(request.url.path))
     return relay.templates.TemplateResponse(request, template, context, status_code=status_code)
 
 

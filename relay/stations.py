@@ -22,9 +22,20 @@ class StationInfo:
     email: str = ""
 
 
+SITE_DEFAULTS = {
+    "name": "云澜市派出所所长在线",
+    "organizer": "",
+    "hotline": "",
+    "icp_number": "",
+    "police_record_number": "",
+    "kaohe": False,
+}
+
+
 class Stations:
-    def __init__(self, entries: list[StationInfo]) -> None:
+    def __init__(self, entries: list[StationInfo], site: dict[str, Any] | None = None) -> None:
         self.by_slug = {s.slug: s for s in entries}
+        self.site = {**SITE_DEFAULTS, **(site or {})}  # the site's name, organizer, hotline, 备案 numbers
 
     def __contains__(self, slug: object) -> bool:
         return slug in self.by_slug
@@ -58,5 +69,6 @@ def load_stations(source: str) -> Stations:
         [
             StationInfo(s["slug"], s["name"], s["district"], s["phone"], s["url"], s.get("email", ""))
             for s in data["stations"]
-        ]
+        ],
+        data.get("site"),
     )

@@ -124,9 +124,19 @@ def write_stations_json(generator: Any, writer: Any) -> None:
     from incremental import write_output
 
     city: City = generator.settings["CITY_MODEL"]
+    config, settings = city.config, generator.settings
     data = {
         "schema": 1,
-        "city": city.config["name"],
+        "city": config["name"],
+        # what the relay's pages need to wear the site's header and footer
+        "site": {
+            "name": settings.get("SITENAME", ""),
+            "organizer": config.get("organizer") or config.get("bureau", ""),
+            "hotline": config.get("hotline", ""),
+            "icp_number": config.get("icp_number", ""),
+            "police_record_number": config.get("police_record_number", ""),
+            "kaohe": bool(settings.get("PUBLIC_ANSWERS", {}).get("export")),
+        },
         "stations": [s.public_fields(city) for s in sorted(city.stations.values(), key=lambda s: s.slug)],
     }
     write_output(generator.settings, "api/stations.json", json.dumps(data, ensure_ascii=False, indent=1).encode())
