@@ -19,7 +19,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.add_column(sa.Column("duplicate_of", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(op.f("fk_items_duplicate_of_items"), "items", ["duplicate_of"], ["id"], ondelete="SET NULL")
+        batch_op.create_foreign_key(
+            op.f("fk_items_duplicate_of_items"), "items", ["duplicate_of"], ["id"], ondelete="SET NULL"
+        )
         batch_op.create_index(op.f("ix_items_duplicate_of"), ["duplicate_of"], unique=False)
 
 
