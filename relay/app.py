@@ -32,7 +32,7 @@ from .serving import quiet_accept_errors
 from .settings import ROOT, Settings, load_settings
 from .stations import Stations, load_stations
 from .store import Store
-from .timefmt import local_time
+from .timefmt import local_time, machine_time
 
 log = logging.getLogger("relay")
 TEMPLATES = ROOT / "relay" / "templates"
@@ -147,7 +147,10 @@ def create_app(
         env=Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined)
     )
     templates.env.globals.update(
-        site_url=settings.site_url.rstrip("/"), public_url=settings.public_url.rstrip("/"), local=local_time
+        site_url=settings.site_url.rstrip("/"),
+        public_url=settings.public_url.rstrip("/"),
+        local=local_time,
+        machine=machine_time,
     )
     metrics = Metrics()
     metrics.watch_store(store)
