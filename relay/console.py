@@ -190,6 +190,14 @@ async def show_item(
         await run_in_threadpool(relay.store.audit_entries, 50, item.id) if console.account.role is Role.ADMIN else []
     )
     officers = await run_in_threadpool(relay.store.officers_of, item.station)
+    duplicates = [
+        found
+        for found in [
+            await run_in_threadpool(relay.store.console_item, other)
+            for other in await run_in_threadpool(relay.store.possible_duplicates, item.id)
+        ]
+        if found is not None and console.can_see(found.station)
+    ]
     actions = {a.name: a for a in planner.actions_for(console.actor, item)}
     templates = await run_in_threadpool(relay.store.reply_templates, item.kind) if "reply" in actions else []
     chosen = next((t for t in templates if str(t.id) == request.query_params.get("template")), None)
@@ -217,6 +225,7 @@ async def show_item(
         values=values,
         errors=errors,
         failed=failed,
+        duplicates=duplicates,
         **clock_context(item),
         **choices(planner, item, officers),
     )

@@ -304,3 +304,14 @@ def test_approval_waits_until_each_flag_is_confirmed(console: Callable[..., Test
     assert confirmed.status_code == 303  # type: ignore[attr-defined]
     item = sqlite_store.console_item(item_id)
     assert item is not None and item.status is Status.PUBLISHED and item.public_text == prefilled
+
+
+def test_the_same_text_from_someone_else_is_shown_as_a_possible_duplicate(
+    client: TestClient, console: Callable[..., TestClient], sqlite_store: Store, make_client: Callable[..., TestClient]
+) -> None:
+    first = receipt_of(client.post("/ask", data=HAZARD))
+    other = make_client(client_address="198.51.100.9")
+    second = receipt_of(other.post("/ask", data=HAZARD))
+    assert first != second  # never another person's receipt
+    page = console("moderator").get(f"/console/items/{item_id_of(sqlite_store, second)}").text
+    assert "可能重复" in page and first in page
