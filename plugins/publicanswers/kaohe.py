@@ -58,6 +58,8 @@ class KaoheTables:
         self.min_ranked = int(chosen["min_ranked_items"])
         self.duty = PostingDuty(city)
         self.today = city.now().date()
+        exported = dt.datetime.fromisoformat(str(data["generated_at"]).replace("Z", "+00:00"))
+        self.exported_at = city.local_time(exported)
 
     def stations(self) -> list[Station]:
         return self.duty.stations()
@@ -79,9 +81,12 @@ class KaoheTables:
     def period(self, kind: str, key: str) -> dict[str, Any]:
         first, last = period_range(kind, key)
         complete = is_complete(kind, key, self.today)
+        # An export taken before the period ended holds only part of it, whatever the build's date.
+        partial_export = complete and not self.figures.get(CITY, {}).get(kind, {}).get(key, {}).get("complete", True)
         return {
             "kind": kind, "key": key, "name": PERIOD_NAMES[kind], "first": first, "last": last,
             "complete": complete, "as_of": self.today, "through": last if complete else self.today,
+            "partial_export": partial_export, "exported_at": self.exported_at,
         }  # fmt: skip
 
     def station_figures(self, owner: str, kind: str, key: str) -> dict[str, Any]:
@@ -185,6 +190,7 @@ class KaoheGenerator(Generator):
             "period": {
                 "kind": period["kind"], "key": period["key"], "first_day": period["first"].isoformat(),
                 "last_day": period["last"].isoformat(), "complete": period["complete"], "as_of": period["as_of"].isoformat(),
+                "export_complete": not period["partial_export"],
             },
             "export_generated_at": self.data["generated_at"],
             "ranking": {"weights": tables.weights, "min_ranked_items": tables.min_ranked},

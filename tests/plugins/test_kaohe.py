@@ -116,7 +116,7 @@ def test_csv_json_and_the_data_dictionary_agree(site: Path) -> None:
     document = json.loads((base / "table.json").read_text(encoding="utf-8"))
     assert document["period"] == {
         "kind": "month", "key": "2026-11", "first_day": "2026-11-01", "last_day": "2026-11-30",
-        "complete": False, "as_of": "2026-11-25",
+        "complete": False, "as_of": "2026-11-25", "export_complete": True,
     }  # fmt: skip
     assert document["stations"][1]["worklog_met"] == 1 and document["stations"][1]["stars_mean"] == 3.0
     assert [c["chief"] for c in document["chiefs"]] == ["甲一", "测试所长", "测试所长"]
@@ -153,3 +153,17 @@ def test_weights_must_name_each_component(build_site: Callable[..., Path]) -> No
             PUBLIC_ANSWERS={"ranking_weights": {"speed": 1, "closure": 1, "satisfaction": 1, "duty": 1, "stars": 1}},
         )
     assert citykit.TODAY.startswith("2026-11-25")
+
+
+def test_an_export_taken_before_the_month_ended_is_said_to_be_partial(
+    changed_city: Path, tmp_path: Path, build_site: Callable[..., Path]
+) -> None:
+    """Built on 1 December from the export of 25 November: November is over, its figures are not complete."""
+    source = exportkit.write(tmp_path / "export.json", exportkit.export(FIGURES, STARS))
+    city = {**citykit.settings_for(changed_city, tmp_path)["CITY"], "today": "2026-12-01 09:00"}
+    site = build_site(["publicanswers"], PUBLIC_ANSWERS={"export": str(source)}, CITY=city)
+    november = text(site / "kaohe" / "month" / "2026-11" / "index.html")
+    assert "本期已结束。 但现有数据导出于2026年11月25日 12:00，本期尚未结束，事项数字不完整" in november
+    assert "（现有数据导出于2026年11月25日 12:00，事项数字尚不完整）" in text(site / "kaohe" / "index.html")
+    document = json.loads((site / "kaohe" / "month" / "2026-11" / "table.json").read_text(encoding="utf-8"))
+    assert document["period"]["complete"] is True and document["period"]["export_complete"] is False
