@@ -18,10 +18,12 @@ DEFAULTS: dict[str, Any] = {"export": "", "min_ranked_items": 5, "ranking_weight
 REQUIRED_KEYS = ("generated_at", "items", "ratings", "star_ratings", "figures")
 
 
-class ExportError(RuntimeError):
-    """The export cannot be used; the message says why and what to do."""
+class ExportError(SettingsError):
+    """The export cannot be used; the message says why and what to do.
 
-    exitcode = 1
+    A kind of SettingsError (so of ContentError): ``invoke build`` prints the message and exits 1,
+    and the publisher keeps the live site as it was.
+    """
 
 
 def options(settings: dict[str, Any]) -> dict[str, Any]:

@@ -142,6 +142,9 @@ def test_a_version_1_export_is_refused_by_name(tmp_path: Path, build_site: Calla
     message = str(caught.value)
     assert f"{old} is a version-1 export; this site reads version 2" in message
     assert "write a new one with the current relay ('relay export')" in message
+    from citymodel import ContentError
+
+    assert issubclass(ExportError, ContentError)  # invoke build prints it and exits 1, without a traceback
 
 
 def test_weights_must_name_each_component(build_site: Callable[..., Path]) -> None:
