@@ -48,6 +48,7 @@ KIND_VALUES = {k.value for k in Kind}
 CHANNEL_VALUES = {c.value for c in Channel}
 ID = re.compile(r"[0-9]{1,9}")
 RATINGS_PER_PAGE = 200
+RATINGS_FLAGGED_FROM = 3  # this many ratings of one station from one address in one day are marked for the moderator
 
 
 def calendar_gaps(calendar: object, moment: dt.datetime) -> list[int]:
@@ -377,6 +378,7 @@ async def ratings_page(request: Request, console: Console) -> Response:
         "console/ratings.html",
         console=console,
         pending=pending[:RATINGS_PER_PAGE],
+        flag_from=RATINGS_FLAGGED_FROM,
         more=max(len(pending) - RATINGS_PER_PAGE, 0),
         stations=relay.stations,
         done=request.query_params.get("done"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import re
+import secrets
 from types import SimpleNamespace
 from typing import Any
 
@@ -25,6 +27,8 @@ from .store import NewItem, normalise_receipt_code
 
 log = logging.getLogger("relay.public")
 EMERGENCY = "紧急情况请拨打 110。"
+RATER_COOKIE = "relay_rater"
+RATER_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 REPLIED = (Status.AWAITING_FINAL_REPLY, Status.ANSWERED, Status.PUBLISHED)
 
 
@@ -188,6 +192,9 @@ async def rate_submit(request: Request) -> Response:
     if refusal is not None:
         relay.metrics.submissions.labels("rating", f"limited_{refusal.reason}").inc()
         raise too_many(refusal.retry_after)
+    token = request.cookies.get(RATER_COOKIE, "")
+    if not RATER_TOKEN.fullmatch(token):
+        token = secrets.token_urlsafe(24)
     accepted = await run_in_threadpool(
         relay.store.add_rating,
         values["station"],
@@ -196,6 +203,8 @@ async def rate_submit(request: Request) -> Response:
         client_hash(address, settings.secret_key),
         now(),
         settings.rating_days,
+        client_hash(f"rater:{token}", settings.secret_key),
+        settings.rating_per_address_day,
     )
     station = relay.stations.get(values["station"])
     if not accepted:
@@ -205,11 +214,25 @@ async def rate_submit(request: Request) -> Response:
             "message.html",
             409,
             heading="您已评价过这个派出所",
-            paragraphs=[f"为保证评价公正，每人对同一派出所 {settings.rating_days} 天内只能评价一次。感谢您的关注。"],
+            paragraphs=[
+                f"为保证评价公正，每人对同一派出所 {settings.rating_days} 天内只能评价一次；"
+                f"同一网络每天对同一派出所最多 {settings.rating_per_address_day} 条评价。感谢您的关注。"
+            ],
         )
     relay.metrics.submissions.labels("rating", "accepted").inc()
     log.info("accepted rating for %s", values["station"])
-    return RedirectResponse(f"/rated/{station.slug}", status_code=303)
+    response = RedirectResponse(f"/rated/{station.slug}", status_code=303)
+    # One rating per browser per station: people behind one shared address each get their own.
+    response.set_cookie(
+        RATER_COOKIE,
+        token,
+        max_age=settings.rating_days * 86400,
+        path="/",
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
 
 
 async def rated(request: Request) -> Response:

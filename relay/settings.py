@@ -35,6 +35,7 @@ class Settings:
     rate_limit_client: str = "10/hour"
     rate_limit_station: str = "300/hour"
     rating_days: int = 30
+    rating_per_address_day: int = 5  # free-standing ratings per station per address per Beijing day (shared addresses)
     trusted_proxies: tuple[str, ...] = ()
     max_body_bytes: int = 6 * 1024 * 1024
     header_timeout: int = 20

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ from ..models import (
     reply_templates,
     users,
 )
+from ..timefmt import BEIJING
 from .core import StoreBase
 from .intake import normalise_receipt_code
 
@@ -500,13 +502,25 @@ class ConsoleStore(StoreBase):
             return [AuditEntry(**row._mapping) for row in conn.execute(query)]
 
     def pending_ratings(self, stations: list[str] | None) -> list[dict[str, Any]]:
-        query = select(ratings.c.id, ratings.c.station, ratings.c.stars, ratings.c.comment, ratings.c.created_at).where(
-            ratings.c.status == RatingStatus.PENDING
-        )
+        """Ratings waiting for a moderator; ``same_address_day``: how many came from that address for that station that day."""
+        query = select(
+            ratings.c.id,
+            ratings.c.station,
+            ratings.c.stars,
+            ratings.c.comment,
+            ratings.c.created_at,
+            ratings.c.client_hash,
+        ).where(ratings.c.status == RatingStatus.PENDING)
         if stations is not None:
             query = query.where(ratings.c.station.in_(stations))
         with self.reading() as conn:
-            return [dict(row._mapping) for row in conn.execute(query.order_by(ratings.c.created_at))]
+            rows = [dict(row._mapping) for row in conn.execute(query.order_by(ratings.c.created_at))]
+        day = lambda row: row["created_at"].astimezone(BEIJING).date()  # noqa: E731
+        groups = Counter((row["station"], row["client_hash"], day(row)) for row in rows if row["client_hash"])
+        for row in rows:
+            address = row.pop("client_hash")
+            row["same_address_day"] = groups[(row["station"], address, day(row))] if address else 1
+        return rows
 
     def decide_ratings(
         self, ids: list[int], decision: RatingStatus, actor: str, now: dt.datetime, stations: list[str] | None

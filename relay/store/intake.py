@@ -26,6 +26,7 @@ from ..models import (
     rating_locks,
     ratings,
 )
+from ..timefmt import BEIJING
 from .core import StoreBase
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read out
@@ -247,21 +248,51 @@ class IntakeStore(StoreBase):
     # -- ratings --------------------------------------------------------------
 
     def add_rating(
-        self, station: str, stars: int, comment: str | None, client_hash: str, now: dt.datetime, days: int
+        self,
+        station: str,
+        stars: int,
+        comment: str | None,
+        client_hash: str,
+        now: dt.datetime,
+        days: int,
+        browser: str | None = None,
+        per_address_day: int | None = None,
     ) -> bool:
-        """One rating per client per station per ``days``; False when refused."""
+        """A free-standing rating of a station's chief; False when refused.
+
+        One per rater per station per ``days``: the rater is the browser (a
+        random cookie, hashed) when given, else the client address. Behind a
+        shared address (a carrier's or a workplace's), different browsers may
+        each rate, up to ``per_address_day`` ratings per station per Beijing
+        day from one address. Ratings are moderated before they count, and the
+        console marks several from one address on one day (``pending_ratings``).
+        """
         until = now + dt.timedelta(days=days)
+        rater = f"browser:{browser}" if browser else client_hash
         with self.writing() as conn:
+            if per_address_day is not None:
+                day_start = dt.datetime.combine(now.astimezone(BEIJING).date(), dt.time(), BEIJING)
+                today = conn.execute(
+                    select(func.count())
+                    .select_from(ratings)
+                    .where(
+                        ratings.c.station == station,
+                        ratings.c.client_hash == client_hash,
+                        ratings.c.created_at >= day_start,
+                    )
+                ).scalar_one()
+                if today >= per_address_day:
+                    return False
             renewed = conn.execute(
                 update(rating_locks)
-                .where(rating_locks.c.station == station, rating_locks.c.client_hash == client_hash)
+                .where(rating_locks.c.station == station, rating_locks.c.client_hash == rater)
                 .where(rating_locks.c.until <= now)
                 .values(until=until)
             ).rowcount
             if not renewed:
                 try:
                     with conn.begin_nested():
-                        conn.execute(insert(rating_locks).values(station=station, client_hash=client_hash, until=until))
+                        conn.execute(insert(rating_locks).values(station=station, client_hash=rater, until=until))
                 except IntegrityError:
                     return False
             conn.execute(
