@@ -85,7 +85,8 @@ class KaoheTables:
         partial_export = complete and not self.figures.get(CITY, {}).get(kind, {}).get(key, {}).get("complete", True)
         return {
             "kind": kind, "key": key, "name": PERIOD_NAMES[kind], "first": first, "last": last,
-            "complete": complete, "as_of": self.today, "through": last if complete else self.today,
+            # A finished period's numbers run to its last day, so its pages do not change with the build's date.
+            "complete": complete, "as_of": last if complete else self.today, "through": last if complete else self.today,
             "partial_export": partial_export, "exported_at": self.exported_at,
         }  # fmt: skip
 
@@ -154,7 +155,7 @@ class KaoheGenerator(Generator):
         periods = tables.periods()
         common: dict[str, Any] = {
             "periods": periods, "period_names": PERIOD_NAMES, "min_ranked": tables.min_ranked,
-            "weights": tables.weights, "component_names": COMPONENT_NAMES, "today": tables.today,
+            "weights": tables.weights, "component_names": COMPONENT_NAMES,
             "current": {kind: keys_of(tables.today)[kind] for kind in PERIOD_KINDS},
             "last_complete": {kind: last_complete(kind, tables.today) for kind in PERIOD_KINDS},
         }  # fmt: skip
