@@ -141,6 +141,7 @@ async def queue(request: Request, console: Console) -> Response:
         pending_ratings=pending_ratings,
         escalated_count=await run_in_threadpool(relay.store.escalated_count, console.stations),
         done_label=ACTIONS[done].label if (done := request.query_params.get("done", "")) in ACTIONS else "",
+        after=await previous_item(request, console),
         newest=max((row.id for row in rows), default=0),
         poll=request.query_params.get("poll", "60") if ID.fullmatch(request.query_params.get("poll", "")) else "60",
         calendar_gaps=calendar_gaps(relay.planner.calendar, moment),
@@ -281,7 +282,7 @@ async def next_page(request: Request, console: Console, item: ConsoleItem, actio
     rows = await run_in_threadpool(request.app.state.relay.store.queue, where, now(), 2)
     following = next((row for row in rows if row.id != item.id), None)
     if following is None:
-        return f"/console/queue?done={action}"
+        return f"/console/queue?done={action}&after={item.id}"
     return f"/console/items/{following.id}?done={action}&after={item.id}"
 
 

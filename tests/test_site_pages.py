@@ -62,7 +62,7 @@ def test_the_contact_field_links_the_privacy_notice(demo_output: Path, page: str
     assert '<a href="/privacy/">隐私政策</a>' in hint
     from relay.settings import Settings
 
-    assert f"{Settings.__dataclass_fields__['retention_days'].default} 天后删除" in hint
+    assert f"{Settings.__dataclass_fields__['retention_days'].default} 天之后删除" in hint
 
 
 def test_footer_facts_may_be_left_out(city_content: Path, tmp_path: Path) -> None:

@@ -119,6 +119,8 @@ def ask_answer_and_approve(
     moderator.get_by_role("link", name=f"咨询 {code}").click()
     moderator.get_by_label("答复", exact=True).fill(answer)
     moderator.get_by_role("button", name="提交答复").click()
+    # the console moves on to the next item (or the queue); the confirmation links back to this one
+    moderator.get_by_role("status").get_by_role("link", name=code).click()
     moderator.get_by_role("button", name="批准公开").click()
     return public, moderator, str(code)
 

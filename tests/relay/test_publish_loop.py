@@ -167,6 +167,7 @@ def test_question_from_the_site_form_to_the_published_site(running: dict[str, An
     answer = "可以在工作地户籍窗口异地换领，带上旧证即可，工本费20元。"
     with launched_browser() as browser:
         public, moderator, code = ask_answer_and_approve(browser, running["site"], running["relay"], question, answer)
+        moderator.get_by_role("status").get_by_role("link", name=code).click()  # the console moved on; back to it
         assert "已通过待上线" in moderator.locator("main dl").first.inner_text()
         public.goto(f"{running['relay']}/track/{code}")
         assert answer in public.locator("main").inner_text()
