@@ -109,9 +109,15 @@ def main(argv: list[str] | None = None) -> int:
         from pathlib import Path
 
         from .export import write_export
+        from .stations import StationsUnavailable, load_stations
 
         store.migrate()
-        data = write_export(store, Path(args.output))
+        try:
+            stations = load_stations(settings.stations)  # the chiefs' terms, to split the figures by chief
+        except StationsUnavailable as error:
+            print(f"relay: {error}; exporting the figures by station only", file=sys.stderr)
+            stations = None
+        data = write_export(store, Path(args.output), stations=stations)
         print(f"relay: exported {len(data['items'])} published items to {args.output}")
         return 0
     if args.command == "mark-live":

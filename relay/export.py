@@ -13,8 +13,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from .figures import CallbackRecord, EscalationRecord, ItemRecord, period_figures, rating_summary
+from .figures import CallbackRecord, EscalationRecord, ItemRecord, chief_figures, period_figures, rating_summary
 from .mask import PersonalData, mask_known_data, mask_personal_data
+from .stations import Stations
 from .store import Store
 from .timefmt import BEIJING
 
@@ -26,7 +27,8 @@ def iso(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
-def build_export(store: Store, now: dt.datetime) -> dict[str, Any]:
+def build_export(store: Store, now: dt.datetime, stations: Stations | None = None) -> dict[str, Any]:
+    """The export; with ``stations`` (their chiefs' terms) the figures are split by chief too."""
     items = []
     for row in store.published_items():
         # The submitter's own data is masked in every public text, even where the moderator left it in.
@@ -77,7 +79,16 @@ def build_export(store: Store, now: dt.datetime) -> dict[str, Any]:
             for r in store.approved_star_ratings()
         ],
         "figures": period_figures(records, now),
+        **({"figures_by_chief": chief_figures(records, now, chief_lookup(stations))} if stations else {}),
     }
+
+
+def chief_lookup(stations: Stations) -> Any:
+    def chief_on(station: str, day: dt.date) -> str | None:
+        info = stations.get(station)
+        return info.chief_on(day) if info else None
+
+    return chief_on
 
 
 CLOSED = ("answered", "published", "rejected")
@@ -108,9 +119,11 @@ def figure_record(row: dict[str, Any]) -> ItemRecord:
     )
 
 
-def write_export(store: Store, target: Path, now: dt.datetime | None = None) -> dict[str, Any]:
+def write_export(
+    store: Store, target: Path, now: dt.datetime | None = None, stations: Stations | None = None
+) -> dict[str, Any]:
     """Write ``target`` atomically (a half-written file never reaches a build)."""
-    data = build_export(store, now or dt.datetime.now(dt.UTC))
+    data = build_export(store, now or dt.datetime.now(dt.UTC), stations)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(".tmp")
     temporary.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")

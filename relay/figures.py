@@ -41,7 +41,7 @@ import datetime as dt
 import math
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -265,8 +265,17 @@ def count(tally: Tally, what: str, value: Any) -> None:
         tally.hazards_closed += 1
 
 
-def period_figures(records: list[ItemRecord], now: dt.datetime) -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
-    """``{station or "_city": {period kind: {period key: figures}}}``, as of ``now``."""
+Owners = Callable[[ItemRecord, dt.datetime], list[str]]
+
+
+def by_station(record: ItemRecord, moment: dt.datetime) -> list[str]:
+    return [record.station, CITY]
+
+
+def period_figures(
+    records: list[ItemRecord], now: dt.datetime, owners: Owners = by_station
+) -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
+    """``{owner: {period kind: {period key: figures}}}`` as of ``now``; owners: each station and ``_city``."""
     tallies: dict[tuple[str, str, str], Tally] = defaultdict(Tally)
     for record in records:
         if record.status in NOT_COUNTED:
@@ -274,13 +283,31 @@ def period_figures(records: list[ItemRecord], now: dt.datetime) -> dict[str, dic
         for moment, what, value in events(record, now):
             if moment > now:
                 continue
-            for kind, key in period_keys(moment).items():
-                for owner in (record.station, CITY):
+            keys = period_keys(moment).items()
+            for owner in owners(record, moment):
+                for kind, key in keys:
                     count(tallies[(owner, kind, key)], what, value)
     result: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
     for (owner, kind, key), tally in sorted(tallies.items()):
         complete = period_end(kind, key) <= now
         result.setdefault(owner, {k: {} for k in PERIOD_KINDS})[kind][key] = tally.figures(complete)
+    return result
+
+
+def chief_figures(
+    records: list[ItemRecord], now: dt.datetime, chief_on: Callable[[str, dt.date], str | None]
+) -> dict[str, dict[str, dict[str, dict[str, dict[str, Any]]]]]:
+    """``{station: {chief key: {period kind: {period key: figures}}}}``: each event counts for the chief
+    in office on its day (Beijing), so a period in which the chief changed splits at the change."""
+
+    def owners(record: ItemRecord, moment: dt.datetime) -> list[str]:
+        chief = chief_on(record.station, moment.astimezone(BEIJING).date())
+        return [f"{record.station}\x00{chief}"] if chief else []
+
+    result: dict[str, dict[str, dict[str, dict[str, dict[str, Any]]]]] = {}
+    for owner, periods in period_figures(records, now, owners).items():
+        station, chief = owner.split("\x00")
+        result.setdefault(station, {})[chief] = periods
     return result
 
 

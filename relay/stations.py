@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,18 @@ class StationsUnavailable(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Tenure:
+    """A chief's time in office, days in Beijing time, both ends included; ``key`` as the site names it."""
+
+    key: str  # <badge>-<YYYYMMDD of the first day>
+    since: dt.date
+    until: dt.date | None = None
+
+    def holds(self, day: dt.date) -> bool:
+        return self.since <= day and (self.until is None or day <= self.until)
+
+
+@dataclass(frozen=True)
 class StationInfo:
     slug: str
     name: str
@@ -20,6 +33,23 @@ class StationInfo:
     phone: str
     url: str
     email: str = ""
+    chiefs: tuple[Tenure, ...] = ()  # oldest first, the current chief last
+
+    def chief_on(self, day: dt.date) -> str | None:
+        """The key of the chief in office on ``day``, if the profile says."""
+        return next((term.key for term in self.chiefs if term.holds(day)), None)
+
+
+def tenures(entry: dict[str, Any]) -> tuple[Tenure, ...]:
+    """The chiefs a station entry of ``api/stations.json`` lists (none when it lists none)."""
+    terms = []
+    for term in [*entry.get("past_chiefs", []), entry.get("chief")]:
+        if not term or not term.get("since"):
+            continue
+        since = dt.date.fromisoformat(term["since"])
+        until = dt.date.fromisoformat(term["until"]) if term.get("until") else None
+        terms.append(Tenure(f"{term.get('badge', '')}-{since:%Y%m%d}", since, until))
+    return tuple(terms)
 
 
 SITE_DEFAULTS = {
@@ -67,7 +97,7 @@ def load_stations(source: str) -> Stations:
         raise StationsUnavailable(f"RELAY_STATIONS={source}: {error}") from None
     return Stations(
         [
-            StationInfo(s["slug"], s["name"], s["district"], s["phone"], s["url"], s.get("email", ""))
+            StationInfo(s["slug"], s["name"], s["district"], s["phone"], s["url"], s.get("email", ""), tenures(s))
             for s in data["stations"]
         ],
         data.get("site"),

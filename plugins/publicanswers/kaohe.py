@@ -53,6 +53,8 @@ class KaoheTables:
         chosen = options(settings)
         self.city = city
         self.figures: dict[str, Any] = data["figures"]
+        # per station and chief, when the relay knew the chiefs' terms (relay export reads api/stations.json)
+        self.by_chief: dict[str, Any] = data.get("figures_by_chief", {})
         self.ratings = StarIndex(star_ratings(data))
         self.weights: dict[str, float] = chosen["ranking_weights"]
         self.min_ranked = int(chosen["min_ranked_items"])
@@ -125,9 +127,12 @@ class KaoheTables:
                     continue
                 start, end = max(term.since, first), min(term.until or through, through)
                 whole = term.since <= first and (term.until is None or term.until >= last)
+                split = self.by_chief.get(station.slug, {}).get(term.key, {}).get(period["kind"], {})
+                known = station.slug in self.by_chief  # the export split this station's figures by chief
+                own = {**empty_figures(), **split.get(period["key"], {})} if known else None
                 rows.append({
                     "station": station, "chief": term, "from": start, "until": end, "whole": whole,
-                    "figures": figures if whole else None,
+                    "figures": own if known else figures if whole else None,
                     "duty": {m: self.duty.tally(station.slug, m, first, last, self.today, chief=term) for m in DUTY_MODULES},
                     "stars": self.ratings.between(station.slug, start, end),
                 })  # fmt: skip

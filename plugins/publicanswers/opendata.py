@@ -104,7 +104,7 @@ CHIEF_COLUMNS = [
     Column("badge", "警号", "所长警号", lambda r: r["chief"].badge),
     Column("from", "本期在任起", "本期内在任的第一天", lambda r: r["from"].isoformat()),
     Column("until", "本期在任止", "本期内在任的最后一天（进行中的期间为今天）", lambda r: r["until"].isoformat()),
-    Column("whole_period", "全期在任", "所长是否在整个期间在任；只有全期在任时，事项数字（受理、答复、办结、满意）才全部归于该所长", lambda r: r["whole"]),
+    Column("whole_period", "全期在任", "所长是否在整个期间在任；期间内更换所长的，事项数字按每件事的发生日归于当日在任的所长（导出含各所长数字时）", lambda r: r["whole"]),
     *ITEM_COLUMNS,
     *DUTY_COLUMNS,
 ]  # fmt: skip

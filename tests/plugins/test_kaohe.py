@@ -169,3 +169,30 @@ def test_an_export_taken_before_the_month_ended_is_said_to_be_partial(
     assert "（现有数据导出于2026年11月25日 12:00，事项数字尚不完整）" in text(site / "kaohe" / "index.html")
     document = json.loads((site / "kaohe" / "month" / "2026-11" / "table.json").read_text(encoding="utf-8"))
     assert document["period"]["complete"] is True and document["period"]["export_complete"] is False
+
+
+def test_when_the_export_splits_the_figures_by_chief_each_chief_gets_his_own(
+    changed_city: Path, tmp_path: Path, build_site: Callable[..., Path]
+) -> None:
+    data = exportkit.export(FIGURES, STARS)
+    # the relay's split (relay.figures.chief_figures): 甲一's part of November, to the 17th
+    data["figures_by_chief"] = {
+        "dongshan": {
+            "100001-20240301": {
+                "week": {},
+                "month": {"2026-11": F(4, (4, 4), (3, 3), (2, 2, 4.5), (4, 3.0, 20.0), complete=False)},
+                "quarter": {},
+                "year": {},
+            }
+        }
+    }
+    source = exportkit.write(tmp_path / "export.json", data)
+    output = build_site(["publicanswers"], PUBLIC_ANSWERS={"export": str(source)})
+    rows = list(
+        csv.DictReader(
+            io.StringIO((output / "kaohe" / "month" / "2026-11" / "chiefs.csv").read_text(encoding="utf-8-sig"))
+        )
+    )
+    old = next(row for row in rows if "甲一" in row.values())
+    assert old["受理"] == "4"  # his own 4 items, not the station's 6
+    assert "本期内更换所长" not in text(output / "kaohe" / "month" / "2026-11" / "index.html")

@@ -110,3 +110,25 @@ def test_replies_are_masked_in_the_export(sqlite_store: Store, tmp_path: Path) -
     text = json.dumps(write_export(sqlite_store, tmp_path / "export.json", NOW), ensure_ascii=False)
     assert "王建国" not in text and "13912345678" not in text
     assert "139****5678" in text
+
+
+def test_figures_by_chief_follow_the_terms_in_the_station_list(sqlite_store: Store) -> None:
+    import datetime as dt
+
+    from relay.stations import StationInfo, Stations, Tenure
+
+    terms = (
+        Tenure("170001-20200101", dt.date(2020, 1, 1), dt.date(2026, 11, 24)),
+        Tenure("170002-20261125", dt.date(2026, 11, 25)),
+    )
+    stations = Stations([StationInfo("dongshan", "东山派出所", "东城区", "0", "/", "", terms)])
+    add_item(sqlite_store, received=NOW - dt.timedelta(days=2))  # 23 November: the old chief
+    add_item(
+        sqlite_store, text="另一个问题：怎么办居住证？", received=NOW - dt.timedelta(hours=1)
+    )  # 25 November: the new chief
+    data = build_export(sqlite_store, NOW, stations)
+    validate(data)
+    by_chief = data["figures_by_chief"]["dongshan"]
+    assert by_chief["170001-20200101"]["month"]["2026-11"]["received"] == 1
+    assert by_chief["170002-20261125"]["month"]["2026-11"]["received"] == 1
+    assert "figures_by_chief" not in build_export(sqlite_store, NOW)  # without the station list: by station only

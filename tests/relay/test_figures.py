@@ -385,3 +385,24 @@ def test_an_item_inside_its_deadline_is_never_a_failure() -> None:
     pending = item("d", "question", bj(11, 30, 9))
     month = period_figures([pending], bj(12, 1, 8).astimezone(dt.UTC))["d"]["month"]["2026-11"]
     assert month["received"] == 1 and month["first_reply"] == {"due": 0, "on_time": 0, "rate": None}
+
+
+def test_a_change_of_chief_in_the_middle_of_the_month_splits_the_figures() -> None:
+    """东山's chief changes on 16 November: each event counts for the chief in office on its day (Beijing)."""
+    from relay.figures import chief_figures
+
+    def chief_on(station: str, day: dt.date) -> str | None:
+        return ("old" if day <= dt.date(2026, 11, 15) else "new") if station == "a" else None
+
+    split = chief_figures(RECORDS, NOW.astimezone(dt.UTC), chief_on)
+    assert set(split) == {"a"}
+    old, new = split["a"]["old"]["month"]["2026-11"], split["a"]["new"]["month"]["2026-11"]
+    # received by 15 November: Q1-Q14, R1, H1, H2, Z1, Z2 (19); after: Q15-Q18, H3 (5)
+    assert (old["received"], new["received"]) == (19, 5)
+    # first reply judged by the 15th: Q1-Q11, R1, H1, Z1 and the 31 October item on time (15), Q12, Q13, H2, Z2 late;
+    # after: Q14 (due 16 Nov), Q15, Q16 late, H3 on time
+    assert old["first_reply"] == {"due": 19, "on_time": 15, "rate": 0.7895}
+    assert new["first_reply"] == {"due": 4, "on_time": 1, "rate": 0.25}
+    assert split["a"]["old"]["month"]["2026-10"]["received"] == 1  # the 31 October item, under the old chief
+    whole = period_figures(RECORDS, NOW.astimezone(dt.UTC))["a"]["month"]["2026-11"]
+    assert old["first_reply"]["due"] + new["first_reply"]["due"] == whole["first_reply"]["due"]
