@@ -96,3 +96,33 @@ def test_rating_form_in_the_browser(browser: Any, site_and_relay: tuple[str, str
     assert "感谢您的评价" in page.inner_text("h1")
     assert axe_violations(page) == []
     page.close()
+
+
+SMALL_CONTROLS = """() => [...document.querySelectorAll(
+    "button, select, textarea, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), label.choice, "
+    + ".large-text-label, .brand, .edition-switch, header nav a, .footer-links a, .records a")]
+  .filter(el => el.getClientRects().length && !el.closest('[hidden], .hp, .skip'))
+  .map(el => { const r = el.getBoundingClientRect();
+    return {what: el.outerHTML.slice(0, 80), width: Math.round(r.width), height: Math.round(r.height)}; })
+  .filter(box => box.width < 44 || box.height < 44)"""
+
+
+@pytest.mark.parametrize("width", [320, 390, 1280])
+def test_relay_public_pages_fit_every_screen_in_both_editions(
+    browser: Any, site_and_relay: tuple[str, str], width: int
+) -> None:
+    _site, relay = site_and_relay
+    context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{relay}/ask/dongshan")
+    page.get_by_label("您的问题").fill("请问居住证到期了怎么续签？网上能办吗？")
+    page.get_by_role("button", name="提交", exact=True).click()
+    page.wait_for_url("**/receipt/*")
+    code = page.locator(".receipt-code").inner_text()
+    for path in ("/ask", "/ask/dongshan", "/rate/dongshan", f"/receipt/{code}", f"/track/{code}", "/track"):
+        for edition in ("", "/zh-hant"):
+            page.goto(f"{relay}{edition}{path}")
+            assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, (edition, path)
+            assert page.evaluate(SMALL_CONTROLS) == [], (edition, path, width)
+            assert axe_violations(page) == [], (edition, path)
+    context.close()
