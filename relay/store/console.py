@@ -348,8 +348,10 @@ class ConsoleStore(StoreBase):
             )
 
     def replies(self, item_id: int) -> list[Reply]:
-        item = self.console_item(item_id)
-        return list(item.replies) if item else []
+        """An item's replies alone (the tracking page), oldest first."""
+        query = select(*REPLY_COLUMNS).where(replies.c.item_id == item_id).order_by(replies.c.at, replies.c.id)
+        with self.reading() as conn:
+            return [Reply(**row._mapping) for row in conn.execute(query)]
 
     def apply(self, item: ConsoleItem, change: Change) -> None:
         """Write ``change`` in one transaction, if nobody changed the item since ``item.version`` was read.
