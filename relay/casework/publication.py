@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..mask import Flag, PersonalData, find_flags, mask_text, unconfirmed_flags
+from ..mask import Flag, Masking, PersonalData, find_flags, mask_text, unconfirmed_flags
 
 FLAG_FIELD = "flag_"  # a checkbox per flag: flag_<flag id> = yes
 
@@ -23,11 +23,21 @@ def known_data(item: Any) -> PersonalData:
     return PersonalData.from_form(item.name, item.contact_phone, item.contact_email).including_names_in(item.text)
 
 
+def maskings(item: Any, public: Iterable[str] = ()) -> dict[str, Masking]:
+    """The question and each reply masked once: ``{form field: Masking}``."""
+    known, keep = known_data(item), tuple(public)
+    originals = {"public_text": item.text} | {f"public_reply_{r.id}": r.text for r in item.replies}
+    return {field: mask_text(text, known, keep) for field, text in originals.items()}
+
+
 def suggested_public_texts(item: Any, public: Iterable[str] = ()) -> tuple[str, dict[int, str]]:
     """(public question, {reply id: public reply}): what was approved before, else the masked originals."""
-    known, keep = known_data(item), tuple(public)
-    question = item.public_text or mask_text(item.text, known, keep).text
-    replies = {r.id: r.public_text or mask_text(r.text, known, keep).text for r in item.replies}
+    return suggestions(item, maskings(item, public))
+
+
+def suggestions(item: Any, masked: dict[str, Masking]) -> tuple[str, dict[int, str]]:
+    question = item.public_text or masked["public_text"].text
+    replies = {r.id: r.public_text or masked[f"public_reply_{r.id}"].text for r in item.replies}
     return question, replies
 
 
@@ -51,14 +61,14 @@ class PublicText:
 
 def review(item: Any, values: Mapping[str, str], public: Iterable[str] = ()) -> list[PublicText]:
     """The approve form's texts: the submitted values (after a refusal) or the suggestions, with spans and flags."""
-    known, keep = known_data(item), tuple(public)
-    originals = {"public_text": item.text} | {f"public_reply_{r.id}": r.text for r in item.replies}
-    question, replies = suggested_public_texts(item, keep)
+    keep = tuple(public)
+    masked = maskings(item, keep)
+    question, replies = suggestions(item, masked)
     suggested = {"public_text": question} | {f"public_reply_{reply_id}": text for reply_id, text in replies.items()}
     shown = []
-    for field, original in originals.items():
+    for field, masking in masked.items():
         text = values.get(field) or suggested[field]
-        shown.append(PublicText(field, text, mask_text(original, known, keep).segments(), find_flags(text, keep)))
+        shown.append(PublicText(field, text, masking.segments(), find_flags(text, keep)))
     return shown
 
 

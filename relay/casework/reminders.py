@@ -13,14 +13,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from .clock import DEADLINE_LABELS
+
 BEFORE, MISSED = "before", "missed"
-LABELS = {
-    "ack_due_at": "确认期限",
-    "first_reply_due_at": "答复期限",
-    "final_reply_due_at": "最终答复期限",
-    "escalation": "督办期限",
-    "callback": "回访期限",
-}
+# the item's own deadlines are named as in the console (clock.DEADLINE_LABELS)
+LABELS = {**DEADLINE_LABELS, "escalation": "督办期限", "callback": "回访期限"}
 
 
 @dataclass(frozen=True)
