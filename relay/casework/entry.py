@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..forms import EMAIL, LANDLINE, LOCATION_MAX, MOBILE, NAME_MAX, split_contact
+from ..forms import LOCATION_MAX, NAME_MAX, split_contact, valid_contact
 from ..models import Channel, Kind
 from ..timefmt import BEIJING
 from .change import Actor
@@ -64,7 +64,7 @@ def check_entry(
     if len(value("name")) > NAME_MAX:
         errors["name"] = f"称呼不能超过 {NAME_MAX} 个字"
     contact = value("contact").replace(" ", "")
-    if contact and not (MOBILE.match(contact) or LANDLINE.match(contact) or EMAIL.match(contact)):
+    if not valid_contact(contact):
         errors["contact"] = "请填写 11 位手机号、固定电话或电子邮箱；群众不愿留可以不填"
     return errors
 

@@ -83,6 +83,8 @@ def test_a_phone_item_entered_by_a_station_counts_under_its_channel(
     }
     refused = station.post("/console/items/new", data=form)
     assert refused.status_code == 422 and "收到的时间" in refused.text
+    too_long = station.post("/console/items/new", data={**form, "contact": "a" * 250 + "@example.com"})
+    assert too_long.status_code == 422 and "电子邮箱" in too_long.text  # the store keeps 254 characters
     received = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)).astimezone(BEIJING)
     other_station = station.post(
         "/console/items/new", data={**form, "received": received.strftime("%Y-%m-%d %H:%M"), "station": "xihu"}
