@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..models import Kind
+from ..vocabulary import Kind
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "data" / "clocks.toml"
 SPAN = re.compile(r"\s*([0-9]{1,3})\s+(hours|days|working_days)\s*")
