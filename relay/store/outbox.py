@@ -11,6 +11,8 @@ from ..casework.change import CHANNELS
 from ..models import outbox
 from .core import StoreBase
 
+_ENQUEUE = insert(outbox)  # built once; parameters go in at execution
+
 
 @dataclass(frozen=True)
 class OutboxMessage:
@@ -38,15 +40,16 @@ class OutboxStore:
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}")
         conn.execute(
-            insert(outbox).values(
-                recipient=recipient,
-                subject=subject,
-                body=body,
-                channel=channel,
-                created_at=now,
-                attempts=0,
-                next_attempt_at=now,
-            )
+            _ENQUEUE,
+            {
+                "recipient": recipient,
+                "subject": subject,
+                "body": body,
+                "channel": channel,
+                "created_at": now,
+                "attempts": 0,
+                "next_attempt_at": now,
+            },
         )
 
     def due(self, now: dt.datetime, limit: int = 50, channels: tuple[str, ...] = CHANNELS) -> list[OutboxMessage]:
