@@ -23,7 +23,7 @@ from .guard import HONEYPOT_FIELD, client_address, client_hash
 from .mask import PersonalData, mask_personal_data
 from .models import Kind, Status
 from .photos import PhotoError
-from .store import NewItem, normalise_receipt_code
+from .store import NewItem, Store, normalise_receipt_code
 
 log = logging.getLogger("relay.public")
 EMERGENCY = "紧急情况请拨打 110。"
@@ -133,9 +133,13 @@ async def ask_submit(request: Request) -> Response:
         sketch = SimpleNamespace(id=item_id, receipt_code=code, kind=new.kind, first_reply_due_at=due, **contact)
         return notices.intake_notices(sketch, station, settings)
 
-    receipt = await run_in_threadpool(
-        relay.store.submit, new, moment, dt.timedelta(minutes=settings.duplicate_minutes), notify
-    )
+    window = dt.timedelta(minutes=settings.duplicate_minutes)
+    # A short write on SQLite runs here, on the event loop, unless another writer holds the lock
+    # (Store.writing_now); a photo (megabytes to write) or a busy lock goes to a thread as before.
+    store: Store = relay.store
+    receipt = store.submit_now(new, moment, window, notify) if photo is None else None
+    if receipt is None:
+        receipt = await run_in_threadpool(store.submit, new, moment, window, notify)
     outcome = "folded" if receipt.folded else "accepted"
     relay.metrics.submissions.labels(new.kind.value, outcome).inc()
     log.info("%s %s for %s", outcome, new.kind.value, new.station)

@@ -16,10 +16,16 @@ from typing import Any
 
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 PUBLISH_CHANNEL = "relay_publish"
 MIGRATION_LOCK_KEY = 0x72656C6179  # "relay": the PostgreSQL advisory lock held while migrating
+BUSY_TIMEOUT_MS = 10_000  # how long a SQLite writer waits for another one (off the event loop)
+
+
+class WriterBusy(Exception):
+    """Another writer holds SQLite's write lock (a thread here or another process): write later, in a thread."""
 
 
 class StoreBase:
@@ -51,6 +57,45 @@ class StoreBase:
             conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn
+
+    @property
+    def writes_inline(self) -> bool:
+        """SQLite: a short write may run on the event loop itself (``writing_now``).
+
+        Handing a write to a worker thread costs more than the write: under load the thread waits for the
+        GIL after every statement while the event loop holds it, and at 300 submissions/s on a busy
+        2-core machine the queue grew to seconds. PostgreSQL writes wait for the network, so they stay
+        in threads.
+        """
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def writing_now(self) -> Iterator[Connection]:
+        """Like ``writing``, but never waits for another writer: raises ``WriterBusy`` first, before
+        anything is written, when this process or another holds the write lock. For the event loop,
+        where waiting would hold up every request; the caller then writes in a thread with ``writing``.
+        The commit's fsync still runs here (about 0.3 ms on the machines we measured)."""
+        lock = self._write_lock
+        if isinstance(lock, contextlib.nullcontext) or not lock.acquire(blocking=False):
+            raise WriterBusy
+        try:
+            with self.engine.connect() as conn:
+                raw = conn.connection.dbapi_connection
+                raw.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+                try:
+                    conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+                    try:
+                        transaction = conn.begin()
+                    except OperationalError as error:
+                        if getattr(error.orig, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+                            raise WriterBusy from None
+                        raise
+                    with transaction:
+                        yield conn
+                finally:
+                    raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
+        finally:
+            lock.release()
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -121,7 +166,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..casework.change import Message, NewCallback
@@ -27,7 +27,7 @@ from ..models import (
     ratings,
 )
 from ..timefmt import BEIJING
-from .core import StoreBase
+from .core import StoreBase, WriterBusy
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read out
 RECEIPT_LENGTH = 10
@@ -153,61 +153,86 @@ class IntakeStore(StoreBase):
         ``notify(item_id, receipt_code, due)`` returns the messages to queue in the same transaction
         (the station's e-mail, the submitter's receipt SMS).
         """
+        with self.writing() as conn:
+            return self._submit(conn, new, now, duplicate_window, notify)
+
+    def submit_now(
+        self,
+        new: NewItem,
+        now: dt.datetime,
+        duplicate_window: dt.timedelta,
+        notify: Callable[[int, str, dt.datetime | None], Iterable[Message]] | None = None,
+    ) -> Receipt | None:
+        """``submit`` on the calling thread when no other writer holds the lock (see ``writing_now``);
+        None when one does (nothing was written: call ``submit`` in a thread)."""
+        try:
+            with self.writing_now() as conn:
+                return self._submit(conn, new, now, duplicate_window, notify)
+        except WriterBusy:
+            return None
+
+    def _submit(
+        self,
+        conn: Connection,
+        new: NewItem,
+        now: dt.datetime,
+        duplicate_window: dt.timedelta,
+        notify: Callable[[int, str, dt.datetime | None], Iterable[Message]] | None,
+    ) -> Receipt:
         fingerprint = text_fingerprint(new.station, new.text)
         since = now - duplicate_window
-        with self.writing() as conn:
-            earlier = conn.execute(_EARLIER, {"station": new.station, "fingerprint": fingerprint, "since": since}).all()
-            same_sender = next(
-                (e for e in earlier if new.client_hash and e.client_hash == new.client_hash and e.kind == new.kind),
-                None,
-            )
-            if same_sender is not None:
-                conn.execute(_FOLD, {"item_id": same_sender.id})
-                return Receipt(same_sender.receipt_code, folded=True)
-            duplicate_of = earlier[-1].id if earlier else None
-            photo_id = None
-            if new.photo is not None:
-                data, content_type, width, height = new.photo
-                photo_id = conn.execute(
-                    _PHOTO_INSERT,
-                    {"content_type": content_type, "data": data, "width": width, "height": height, "created_at": now},
-                ).inserted_primary_key[0]  # type: ignore[index]
-            due, received = new.first_reply_due_at, new.received_at or now
-            for _attempt in range(5):
-                code = new_receipt_code()
-                if conn.execute(_CODE_TAKEN, {"code": code}).first() is None:
-                    break
-            row = {
-                "receipt_code": code,
-                "station": new.station,
-                "kind": new.kind,
-                "status": Status.NEW,
-                "text": new.text,
-                "text_hash": fingerprint,
-                "location": new.location,
-                "photo_id": photo_id,
-                "name": new.name,
-                "contact_phone": new.contact_phone,
-                "contact_email": new.contact_email,
-                "consent": new.consent,
-                "client_hash": new.client_hash,
-                "received_at": received,
-                "first_reply_due_at": due,
-                "ack_due_at": new.ack_due_at,
-                "channel": new.channel,
-                "entered_by": new.entered_by,
-                "duplicates": 0,
-                "duplicate_of": duplicate_of,
-            }
-            item_id = conn.execute(_ITEM_INSERT, row).inserted_primary_key[0]  # type: ignore[index]
-            conn.execute(
-                _HISTORY_INSERT,
-                {"item_id": item_id, "from_status": None, "to_status": Status.NEW, "at": now, "actor": new.entered_by},
-            )
-            self.announce_change(conn)
-            for message in notify(item_id, code, due) if notify else ():
-                self.outbox.enqueue(conn, message.recipient, message.subject, message.body, now, message.channel)  # type: ignore[attr-defined]
-            return Receipt(code, folded=False)
+        earlier = conn.execute(_EARLIER, {"station": new.station, "fingerprint": fingerprint, "since": since}).all()
+        same_sender = next(
+            (e for e in earlier if new.client_hash and e.client_hash == new.client_hash and e.kind == new.kind),
+            None,
+        )
+        if same_sender is not None:
+            conn.execute(_FOLD, {"item_id": same_sender.id})
+            return Receipt(same_sender.receipt_code, folded=True)
+        duplicate_of = earlier[-1].id if earlier else None
+        photo_id = None
+        if new.photo is not None:
+            data, content_type, width, height = new.photo
+            photo_id = conn.execute(
+                _PHOTO_INSERT,
+                {"content_type": content_type, "data": data, "width": width, "height": height, "created_at": now},
+            ).inserted_primary_key[0]  # type: ignore[index]
+        due, received = new.first_reply_due_at, new.received_at or now
+        for _attempt in range(5):
+            code = new_receipt_code()
+            if conn.execute(_CODE_TAKEN, {"code": code}).first() is None:
+                break
+        row = {
+            "receipt_code": code,
+            "station": new.station,
+            "kind": new.kind,
+            "status": Status.NEW,
+            "text": new.text,
+            "text_hash": fingerprint,
+            "location": new.location,
+            "photo_id": photo_id,
+            "name": new.name,
+            "contact_phone": new.contact_phone,
+            "contact_email": new.contact_email,
+            "consent": new.consent,
+            "client_hash": new.client_hash,
+            "received_at": received,
+            "first_reply_due_at": due,
+            "ack_due_at": new.ack_due_at,
+            "channel": new.channel,
+            "entered_by": new.entered_by,
+            "duplicates": 0,
+            "duplicate_of": duplicate_of,
+        }
+        item_id = conn.execute(_ITEM_INSERT, row).inserted_primary_key[0]  # type: ignore[index]
+        conn.execute(
+            _HISTORY_INSERT,
+            {"item_id": item_id, "from_status": None, "to_status": Status.NEW, "at": now, "actor": new.entered_by},
+        )
+        self.announce_change(conn)
+        for message in notify(item_id, code, due) if notify else ():
+            self.outbox.enqueue(conn, message.recipient, message.subject, message.body, now, message.channel)  # type: ignore[attr-defined]
+        return Receipt(code, folded=False)
 
     def item_by_code(self, code: str) -> Item | None:
         with self.reading() as conn:

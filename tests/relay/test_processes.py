@@ -126,3 +126,42 @@ def test_two_processes_share_postgresql_and_redis(tmp_path: Path, stations_json:
     assert set(codes) <= store.receipt_codes()
     assert store.count_items() == limit
     store.close()
+
+
+def test_a_submission_waiting_for_another_writer_does_not_hold_up_other_requests(
+    tmp_path: Path, stations_json: Path
+) -> None:
+    """Submissions on SQLite are written on the event loop (Store.writing_now) unless the write lock is taken.
+    Here another process (a purge, a backup, the publisher) holds it: the submission must wait in a thread,
+    not on the loop, so other pages still answer; once the lock is free the submission is stored."""
+    import sqlite3
+
+    env = base_env(tmp_path, stations_json)
+    with relay_server(env, tmp_path / "relay.log") as (url, _process):
+        other_writer = sqlite3.connect(tmp_path / "data" / "relay.sqlite3", isolation_level=None)
+        other_writer.execute("BEGIN IMMEDIATE")  # held until we say
+        answers: list[httpx.Response] = []
+        text = f"另一个写入者占着锁时提交 {uuid.uuid4().hex[:6]}"
+        poster = threading.Thread(
+            target=lambda: answers.append(
+                httpx.post(f"{url}/ask", data={**QUESTION, "text": text}, follow_redirects=False, timeout=30)
+            )
+        )
+        poster.start()
+        try:
+            time.sleep(0.5)  # let the post reach the relay (if it has not, the checks below still hold)
+            for path in ("/ask", "/static/css/site.css", "/healthz"):
+                assert httpx.get(url + path, timeout=5).status_code == 200, path  # not stuck behind the post
+            assert poster.is_alive() and not answers  # still waiting for the lock, nothing acknowledged
+        finally:
+            other_writer.execute("ROLLBACK")
+            other_writer.close()
+        poster.join(timeout=20)
+        assert [a.status_code for a in answers] == [303]
+        code = answers[0].headers["location"].rsplit("/", 1)[-1]
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
+    try:
+        stored = store.item_by_code(code)
+        assert stored is not None and stored.text == text
+    finally:
+        store.close()

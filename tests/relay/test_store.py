@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from pathlib import Path
 
 import pytest
 from console_kit import MODERATOR, PLANNER, carry
@@ -210,3 +211,45 @@ def test_migrations_are_idempotent(store: Store) -> None:
     store.migrate()
     store.migrate()
     assert store.ping()
+
+
+def test_submit_now_writes_at_once_or_not_at_all(store: Store, tmp_path: Path) -> None:
+    """The event loop's write: on SQLite it stores the item unless another writer holds the lock, and then it
+    gives up at once with nothing written; PostgreSQL always leaves the write to a thread."""
+    import sqlite3
+
+    if not store.writes_inline:
+        assert store.submit_now(question("在PostgreSQL上"), NOW, WINDOW) is None
+        assert store.count_items() == 0
+        return
+    receipt = store.submit_now(question("没有别人在写"), NOW, WINDOW)
+    assert receipt is not None and store.item_by_code(receipt.code) is not None
+
+    other_process = sqlite3.connect(tmp_path / "relay.sqlite3", isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")
+    try:
+        assert store.submit_now(question("另一个进程在写"), NOW, WINDOW) is None
+    finally:
+        other_process.execute("ROLLBACK")
+        other_process.close()
+
+    holder_has_lock, release = threading.Event(), threading.Event()
+
+    def other_thread() -> None:
+        with store.writing():
+            holder_has_lock.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=other_thread)
+    holder.start()
+    try:
+        assert holder_has_lock.wait(10)
+        assert store.submit_now(question("另一个线程在写"), NOW, WINDOW) is None
+    finally:
+        release.set()
+        holder.join()
+    assert store.count_items() == 1  # neither refused write left anything behind
+    # The connection gave up at once, but writers in threads still wait for the lock as before.
+    with store.writing() as conn:
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
+    assert store.submit_now(question("锁空了"), NOW, WINDOW) is not None
