@@ -286,11 +286,18 @@ def bench_relay(c: Context, seconds: int = 10, concurrency: int = 16) -> None:
     )
 
 
-@task(help={"rate": "submissions a second", "seconds": "length of each run", "runs": "how many runs"})
-def bench_steady(c: Context, rate: int = 300, seconds: int = 60, runs: int = 1) -> None:
+@task(
+    help={
+        "rate": "submissions a second",
+        "seconds": "length of each run",
+        "runs": "how many runs",
+        "busy": "CPU-burning processes started 10 s into each run, for 15 s (a busy machine)",
+    }
+)
+def bench_steady(c: Context, rate: int = 300, seconds: int = 60, runs: int = 1, busy: int = 0) -> None:
     """Drive the relay at a steady rate (open loop); print p50, p99 and the worst stall."""
     script = ROOT / "benchmarks" / "bench_steady.py"
-    c.run(f"{sys.executable} {script} --rate {rate} --seconds {seconds} --runs {runs}", pty=False)
+    c.run(f"{sys.executable} {script} --rate {rate} --seconds {seconds} --runs {runs} --busy {busy}", pty=False)
 
 
 def published_ids(export: Path) -> list[int]:

@@ -13,7 +13,12 @@ It prints p50, p99, the slowest response, the longest time without any
 response (the worst stall), and how many responses took over a second;
 ``DIR/run-N/timings.tsv`` has every request's due time, latency and outcome.
 
+``--busy N`` adds N processes that only burn CPU from ``--busy-at`` seconds into each run for ``--busy-for``
+seconds: the machine taken by other programs for a while, which is how a server that is fast enough on a quiet
+machine can fall behind and take seconds to catch up (or not catch up at all).
+
 Usage: .venv/bin/python benchmarks/bench_steady.py [--rate 300] [--seconds 60] [--runs 1] [--rate-limit-url memory://]
+       [--busy 2 --busy-at 10 --busy-for 15]
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -157,6 +163,23 @@ def write_stations(path: Path) -> None:
     path.write_text(json.dumps({"schema": 1, "city": "云澜市", "stations": entries}, ensure_ascii=False), "utf-8")
 
 
+BURN = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass\n"
+
+
+def busy_machine(count: int, at: float, seconds: float) -> list[threading.Thread]:
+    """Start ``count`` CPU-burning processes ``at`` seconds from now (the load starts 0.5 s after it is
+    launched, so ``at`` is roughly seconds into the run), each for ``seconds``."""
+
+    def burn() -> None:
+        time.sleep(at + 0.5)
+        subprocess.run([sys.executable, "-c", BURN.format(seconds=seconds)], check=True)
+
+    threads = [threading.Thread(target=burn, daemon=True) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
 def one_run(args: argparse.Namespace, number: int) -> dict[str, Any]:
     work: Path = args.work / f"run-{number}"
     work.mkdir(parents=True, exist_ok=True)
@@ -174,9 +197,11 @@ def one_run(args: argparse.Namespace, number: int) -> dict[str, Any]:
     command = [str(Path(sys.executable).with_name("relay")), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    burners: list[threading.Thread] = []
     try:
         wait_ready("relay", proc, url, log)
         cpu_before = cpu_seconds(proc.pid)
+        burners += busy_machine(args.busy, args.busy_at, args.busy_for)
         load = [sys.executable, __file__, "--load", url, "--rate", str(args.rate), "--seconds", str(args.seconds)]
         load += ["--timings", str(work / "timings.tsv")]
         done = subprocess.run(load, cwd=ROOT, capture_output=True, text=True, timeout=args.seconds + 900)
@@ -186,6 +211,8 @@ def one_run(args: argparse.Namespace, number: int) -> dict[str, Any]:
         result["relay_cpu_s"] = cpu_seconds(proc.pid) - cpu_before
     finally:
         stop(proc)
+        for burner in burners:
+            burner.join()
     return result
 
 
@@ -195,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each run (default 60)")
     parser.add_argument("--runs", type=int, default=1, help="how many runs, each with a fresh relay and database")
     parser.add_argument("--rate-limit-url", default="memory://", help="RELAY_RATE_LIMIT_URL (default memory://)")
+    parser.add_argument("--busy", type=int, default=0, help="CPU-burning processes to start during each run")
+    parser.add_argument("--busy-at", type=float, default=10.0, help="when they start, seconds into the run")
+    parser.add_argument("--busy-for", type=float, default=15.0, help="how long they burn, seconds")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="work folder (default benchmarks/work/steady)")
     parser.add_argument("--load", help=argparse.SUPPRESS)
     parser.add_argument("--timings", type=Path, help=argparse.SUPPRESS)  # each run writes DIR/run-N/timings.tsv
@@ -208,7 +238,10 @@ def main(argv: list[str] | None = None) -> int:
             pass
         print(json.dumps(asyncio.run(open_loop(args.load, args.rate, args.seconds, args.timings))))
         return 0
-    print(f"bench_steady: {args.rate:g}/s for {args.seconds:g} s, {args.runs} run(s), limiter {args.rate_limit_url}")
+    busy = f", {args.busy} busy process(es) from {args.busy_at:g} s for {args.busy_for:g} s" if args.busy else ""
+    print(
+        f"bench_steady: {args.rate:g}/s for {args.seconds:g} s, {args.runs} run(s), limiter {args.rate_limit_url}{busy}"
+    )
     print("run     sent   p50 ms   p99 ms  worst ms  worst stall ms  >1 s  errors  relay CPU s  load CPU s")
     slow_runs = 0
     for number in range(1, args.runs + 1):
