@@ -269,3 +269,44 @@ def test_pages_rendered_in_worker_processes_equal_those_rendered_in_one(tmp_path
         )
         outputs.append(output)
     assert_same_tree(outputs[0], outputs[1], "a build in one process and one in two")
+
+
+def test_posts_read_in_worker_processes_give_the_same_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A clean build reads the posts' Markdown in workers when there are many; the demo city has fewer,
+    so the threshold comes down to 1. Tags (URL wrappers, rebuilt from their names) and every page must come
+    out as when Pelican reads each file itself."""
+    import incremental.preread as preread
+
+    outputs = []
+    for workers in (1, 2):
+        monkeypatch.setattr(preread, "PARALLEL_FROM", 1)
+        output = tmp_path / f"workers-{workers}"
+        with caplog.at_level("INFO", logger="incremental"):
+            citykit.build(
+                citykit.ROOT / "content",
+                output,
+                INCREMENTAL={"cache": str(tmp_path / f"cache-{workers}"), "clean": True, "workers": workers},
+            )
+        outputs.append(output)
+    read_in_workers = [r.getMessage() for r in caplog.records if "posts read in 2 workers" in r.getMessage()]
+    assert len(read_in_workers) == 1 and read_in_workers[0].startswith("incremental: 119 of 119 posts")
+    assert_same_tree(outputs[0], outputs[1], "posts read in one process and in two")
+
+
+def test_url_wrappers_cross_from_a_worker_as_names_and_come_back_with_this_settings() -> None:
+    """A Tag carries the whole settings dict; from a worker it travels as (class, name) only."""
+    import pickle
+
+    from incremental.preread import _portable, _restored
+    from pelican.urlwrappers import Category, Tag
+
+    settings = {"TAG_URL": "tag/{slug}/", "SLUGIFY_SOURCE": "title", "SLUG_REGEX_SUBSTITUTIONS": []}
+    metadata = {"tags": [Tag("防诈骗", {"huge": "x" * 100_000})], "category": Category("工作记实", {}), "n": 3}
+    sent = pickle.dumps({key: _portable(value) for key, value in metadata.items()})
+    assert len(sent) < 1_000  # not the settings it came with
+    back = {key: _restored(value, settings) for key, value in pickle.loads(sent).items()}
+    assert [type(t) for t in back["tags"]] == [Tag] and back["tags"][0].name == "防诈骗"
+    assert back["tags"][0].settings is settings and back["category"] == Category("工作记实", settings)
+    assert back["n"] == 3

@@ -11,6 +11,7 @@ from typing import Any
 import pelican as pelican_package
 from pelican import signals
 
+from .preread import preread_articles
 from .settings import options
 from .tracker import FORMAT, Tracker, settings_digest, tree_digest
 from .writer import IncrementalWriter
@@ -121,5 +122,6 @@ def finish(pelican: Any) -> None:
 def register() -> None:
     signals.initialized.connect(start)
     signals.get_writer.connect(get_writer)
+    signals.article_generator_init.connect(preread_articles)
     signals.static_generator_finalized.connect(record_static)
     signals.finalized.connect(finish)
