@@ -310,3 +310,29 @@ def test_url_wrappers_cross_from_a_worker_as_names_and_come_back_with_this_setti
     assert [type(t) for t in back["tags"]] == [Tag] and back["tags"][0].name == "防诈骗"
     assert back["tags"][0].settings is settings and back["category"] == Category("工作记实", settings)
     assert back["n"] == 3
+
+
+def test_a_process_that_builds_again_does_not_keep_earlier_builds_alive(tmp_path: Path) -> None:
+    """Pelican memoizes ``get_content`` and ``get_summary`` on the class, keyed by the object: without the
+    incremental plugin emptying those caches, every post of every build stayed alive in a process that
+    builds again and again (the publisher grew by about 20 MB per publish at 1,000 posts, without end)."""
+    import gc
+    import weakref
+
+    from pelican import signals
+
+    first_posts: list[weakref.ref[Any]] = []
+
+    def remember(generator: Any) -> None:
+        if not first_posts:
+            first_posts.extend(weakref.ref(article) for article in generator.articles)
+
+    content = citykit.make_city(tmp_path)
+    signals.article_generator_finalized.connect(remember)
+    try:
+        citykit.build(content, tmp_path / "output")
+        citykit.build(content, tmp_path / "output")
+    finally:
+        signals.article_generator_finalized.disconnect(remember)
+    gc.collect()
+    assert first_posts and all(post() is None for post in first_posts)

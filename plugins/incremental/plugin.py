@@ -99,8 +99,35 @@ def record_static(generator: Any) -> None:
                 tracker.keep(f"{generator.settings['THEME_STATIC_DIR']}/{path.relative_to(source).as_posix()}", None)
 
 
+def forget_rendered_content() -> None:
+    """Empty the caches Pelican keeps on its content classes.
+
+    ``Content.get_content`` and ``get_summary`` are memoized on the class, keyed by the object: every page
+    and post ever built stays alive with its HTML and, through its settings, the build's whole city and
+    record. In one build that is what Pelican intends; in a process that builds again and again (the
+    publisher, ``invoke livereload``) each build kept all the earlier ones: at 1,000 posts the publisher
+    grew by about 100 MB per publish.
+    """
+    from pelican.contents import Content
+    from pelican.utils import memoized
+
+    for klass in (Content, *_subclasses(Content)):
+        for value in vars(klass).values():
+            if isinstance(value, memoized):
+                value.cache.clear()
+
+
+def _subclasses(klass: type) -> list[type]:
+    found: list[type] = []
+    subclasses: list[type] = klass.__subclasses__()
+    for sub in subclasses:
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
 def finish(pelican: Any) -> None:
     """Runs last: remove what is no longer produced, save the record."""
+    forget_rendered_content()
     tracker: Tracker | None = pelican.settings.get("INCREMENTAL_TRACKER")
     if tracker is None:
         return
