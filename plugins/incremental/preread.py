@@ -92,7 +92,9 @@ def preread_articles(generator: Any) -> None:
         for name in names
         if os.path.splitext(name)[1][1:] in readers.readers
     )
-    missing = [path for path in paths if readers.get_cached_data(path, None) is None]
+    # A file the cache has never seen needs no stamp (an md5 of the whole file) to know it is missing.
+    cached = readers._cache
+    missing = [path for path in paths if path not in cached or readers.get_cached_data(path, None) is None]
     if len(missing) < PARALLEL_FROM:
         return
     _READERS = readers

@@ -58,42 +58,25 @@ class StoreBase:
             with conn.begin():
                 yield conn
 
-    @property
-    def writes_inline(self) -> bool:
-        """SQLite: a short write may run on the event loop itself (``writing_now``).
-
-        Handing a write to a worker thread costs more than the write: under load the thread waits for the
-        GIL after every statement while the event loop holds it, and at 300 submissions/s on a busy
-        2-core machine the queue grew to seconds. PostgreSQL writes wait for the network, so they stay
-        in threads.
-        """
-        return self.engine.dialect.name == "sqlite"
-
     @contextmanager
     def writing_now(self) -> Iterator[Connection]:
         """Like ``writing``, but never waits for another writer: raises ``WriterBusy`` first, before
-        anything is written, when this process or another holds the write lock. For the event loop,
-        where waiting would hold up every request; the caller then writes in a thread with ``writing``.
-        The commit's fsync still runs here (about 0.3 ms on the machines we measured)."""
+        anything is written, when this process or another holds SQLite's write lock, and always on
+        PostgreSQL (its writes wait for the network, so they stay in threads).
+
+        For the event loop: handing a short write to a worker thread cost more than the write, since under
+        load the thread waited for the GIL after every statement while the loop held it (at 300
+        submissions/s on a busy 2-core machine the queue grew to seconds). Waiting for a lock here would
+        hold up every request, so the caller writes in a thread with ``writing`` instead. The commit's
+        fsync still runs here (about 0.3 ms on the machines we measured)."""
         lock = self._write_lock
         if isinstance(lock, contextlib.nullcontext) or not lock.acquire(blocking=False):
             raise WriterBusy
         try:
-            with self.engine.connect() as conn:
-                raw = conn.connection.dbapi_connection
-                raw.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
-                try:
-                    conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-                    try:
-                        transaction = conn.begin()
-                    except OperationalError as error:
-                        if getattr(error.orig, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
-                            raise WriterBusy from None
-                        raise
-                    with transaction:
-                        yield conn
-                finally:
-                    raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
+            with self.engine.connect() as conn, _no_busy_wait(conn):
+                immediate = conn.execution_options(sqlite_begin="IMMEDIATE")
+                with _begin_or_busy(immediate):
+                    yield immediate
         finally:
             lock.release()
 
@@ -157,6 +140,27 @@ class StoreBase:
     def ping(self) -> bool:
         with self.reading() as conn:
             return conn.execute(text("SELECT 1")).scalar() == 1
+
+
+@contextmanager
+def _no_busy_wait(conn: Connection) -> Iterator[None]:
+    """SQLite gives up at once on a taken lock on this connection, until the block ends."""
+    raw: Any = conn.connection.dbapi_connection
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def _begin_or_busy(conn: Connection) -> Any:
+    """``conn.begin()``, with SQLite's "database is locked" turned into ``WriterBusy``."""
+    try:
+        return conn.begin()
+    except OperationalError as error:
+        if getattr(error.orig, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+            raise WriterBusy from None
+        raise
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -218,7 +218,7 @@ def test_submit_now_writes_at_once_or_not_at_all(store: Store, tmp_path: Path) -
     gives up at once with nothing written; PostgreSQL always leaves the write to a thread."""
     import sqlite3
 
-    if not store.writes_inline:
+    if store.engine.dialect.name != "sqlite":
         assert store.submit_now(question("在PostgreSQL上"), NOW, WINDOW) is None
         assert store.count_items() == 0
         return
