@@ -247,6 +247,42 @@ def test_a_bad_build_record_means_a_clean_build(tmp_path: Path, damage: str) -> 
     assert (output / "index.html").exists()
 
 
+def test_lost_or_damaged_search_records_are_read_again(tmp_path: Path) -> None:
+    """The search keeps one record file per shard in the cache. One deleted and one damaged, after an edit: the
+    next build reads those shards' pages again, and its output (index included) equals a clean build's."""
+    content = citykit.make_city(tmp_path)
+    output, cache, clean = tmp_path / "output", tmp_path / "output-cache", tmp_path / "clean"
+    search = {"enabled": True, "pages_per_shard": 15}
+    citykit.build(content, output, SITESEARCH=search)
+    shard_files = sorted((cache / "search").glob("s*.pickle"))
+    assert len(shard_files) >= 3, shard_files
+    shard_files[0].unlink()
+    shard_files[1].write_bytes(b"\x80\x04garbage")
+    post = next((content / "posts").rglob("*.md"))
+    post.write_text(post.read_text(encoding="utf-8") + "\n\n补充一句：本周夜巡增加一班。\n", encoding="utf-8")
+    citykit.build(content, output, SITESEARCH=search)
+    citykit.build(content, clean, SITESEARCH=search, INCREMENTAL={"cache": str(tmp_path / "clean-cache"), "clean": True})
+    assert_same_tree(output, clean, "shard records lost and damaged")
+    assert sorted((cache / "search").glob("s*.pickle")) == shard_files  # both written again
+
+
+def test_a_clean_build_writes_in_place_with_readable_files(tmp_path: Path) -> None:
+    """A clean build writes its new files in place (no temporary file and rename), whatever the umask; an
+    incremental build still writes through a temporary file. Neither leaves a temporary file behind."""
+    content = citykit.make_city(tmp_path)
+    output = tmp_path / "output"
+    old_umask = os.umask(0o077)
+    try:
+        citykit.build(content, output, INCREMENTAL={"cache": str(tmp_path / "cache"), "clean": True})
+    finally:
+        os.umask(old_umask)
+    files = [p for p in output.rglob("*") if p.is_file()]
+    pages = [p for p in files if p.suffix in (".html", ".xml", ".gz", ".br")]
+    assert len(pages) > 100
+    assert {oct(p.stat().st_mode & 0o777) for p in pages} == {oct(0o644)}
+    assert not [p for p in files if p.name.startswith(".tmp-")]
+
+
 def test_settings_change_rebuilds_everything(tmp_path: Path) -> None:
     content = citykit.make_city(tmp_path)
     output = tmp_path / "output"

@@ -32,10 +32,17 @@ def map_in_workers(
         if initializer is not None:
             initializer(*initargs)
         return [function(item) for item in items]
+    import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork")
     chunk = max(1, min(64, len(items) // (workers * 4)))
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer, initargs=initargs) as pool:
-        return list(pool.map(function, items, chunksize=chunk))
+    # What the workers inherit stays out of their garbage collections: a collection in a worker would otherwise
+    # write to every object the build holds and so copy each of its memory pages into the worker.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=initializer, initargs=initargs) as pool:
+            return list(pool.map(function, items, chunksize=chunk))
+    finally:
+        gc.unfreeze()

@@ -92,6 +92,9 @@ class Tracker:
 
     def start(self) -> None:
         """A clean build starts from an empty output folder and an empty cache."""
+        global _fresh_output
+        _made_folders.clear()
+        _fresh_output = f"{self.output.absolute()}{os.sep}" if self.clean else None
         if self.clean:
             empty_folder(self.output)
             for child in self.cache.glob("*") if self.cache.exists() else []:
@@ -149,10 +152,29 @@ class Tracker:
         write_atomically(self.cache / RECORD, pickle.dumps(self.record, protocol=pickle.HIGHEST_PROTOCOL))
 
 
+# Folders this process has made or seen during the build, so that each is made once, not once per file: on our
+# build machines a ``mkdir`` costs 0.1-0.5 ms of file-system time even when the folder exists.
+_made_folders: set[Path] = set()
+# The output folder of a clean build in progress (emptied by Tracker.start): its files are new, no reader is served
+# from it, so they are written in place instead of through a temporary file and a rename.
+_fresh_output: str | None = None
+
+
+def make_folder(folder: Path) -> None:
+    if folder not in _made_folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        _made_folders.add(folder)
+
+
 def write_atomically(target: Path, data: bytes) -> None:
     """Readers see the old file or the new one, never a part of either."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    make_folder(target.parent)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    except FileNotFoundError:  # the folder was removed since (a pruned output folder, a cleared cache)
+        _made_folders.discard(target.parent)
+        make_folder(target.parent)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
@@ -163,8 +185,29 @@ def write_atomically(target: Path, data: bytes) -> None:
         raise
 
 
+def write_new(target: Path, data: bytes) -> bool:
+    """Create ``target`` with ``data`` in place; False (nothing written) when it already exists."""
+    make_folder(target.parent)
+    try:
+        handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    try:
+        with os.fdopen(handle, "wb") as out:
+            os.fchmod(out.fileno(), 0o644)  # whatever the umask: the web server reads these files
+            out.write(data)
+    except BaseException:
+        target.unlink(missing_ok=True)  # a full disk leaves no truncated page behind
+        raise
+    return True
+
+
 def write_if_changed(target: Path, data: bytes) -> bool:
-    """Write ``target`` atomically unless it already holds ``data``; returns True when it was written."""
+    """Write ``target`` atomically unless it already holds ``data``; returns True when it was written.
+
+    In the output folder of a clean build a new file is written in place (see ``_fresh_output``)."""
+    if _fresh_output is not None and str(target).startswith(_fresh_output) and write_new(target, data):
+        return True
     try:
         if target.stat().st_size == len(data) and target.read_bytes() == data:
             return False

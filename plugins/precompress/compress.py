@@ -56,10 +56,20 @@ def compressed(data: bytes, fmt: str, brotli_quality: int) -> bytes:
     return bytes(brotli.compress(data, quality=brotli_quality, lgwin=window_bits))
 
 
-def _compress_job(job: tuple[str, tuple[str, ...], int]) -> list[tuple[str, bytes]]:
-    path, formats, quality = job
-    data = Path(path).read_bytes()
-    return [(fmt, compressed(data, fmt, quality)) for fmt in formats]
+def _compress_job(job: tuple[str, str, tuple[str, ...], int]) -> list[tuple[str, bool]]:
+    """Write one file's compressed copies (where they changed); returns (copy name, rewritten) for each.
+
+    The copies are written here, in the worker: sent back to the build they would all be held in its memory
+    at once (140 MB at 20,000 posts)."""
+    from incremental.tracker import write_if_changed
+
+    output, name, formats, quality = job
+    data = (Path(output) / name).read_bytes()
+    made = []
+    for fmt in formats:
+        target = f"{name}.{fmt}"
+        made.append((target, write_if_changed(Path(output) / target, compressed(data, fmt, quality))))
+    return made
 
 
 def compress_output(output: Path, settings: dict[str, Any]) -> int:
@@ -84,15 +94,14 @@ def compress_output(output: Path, settings: dict[str, Any]) -> int:
                 tracker.keep(f"{name}.{fmt}", None)
         else:
             todo.append(name)
-    jobs = [(str(output / name), formats, int(options["brotli_quality"])) for name in todo]
+    jobs = [(str(output), name, formats, int(options["brotli_quality"])) for name in todo]
     results = map_in_workers(_compress_job, jobs, worker_count(settings), parallel_from=64)
-    for name, made in zip(todo, results, strict=True):
-        for fmt, data in made:
-            target = f"{name}.{fmt}"
+    for made in results:
+        for target, rewritten in made:
             if tracker is not None:
-                tracker.write(target, data)
-            else:
-                (output / target).write_bytes(data)
+                tracker.keep(target, None)
+                if rewritten:
+                    tracker.rewritten.add(target)
     return len(todo)
 
 

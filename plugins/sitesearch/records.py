@@ -1,25 +1,36 @@
 """Per-page search records: the part of a page Pagefind indexes, kept between builds.
 
 A record is the page's ``data-pagefind-body`` element in a minimal document
-with the page's ``lang``. Records live as small files under
-``cache/search/pages/s<k>/<page path>``, one folder per shard, so that
-Pagefind can index a shard's folder as if it were the site.
+with the page's ``lang``. The records of a shard are kept together in one file,
+``cache/search/s<k>.pickle`` ({page path: record}), with an index of every
+page's record digest in ``records.pickle``. One file per shard, not one per
+page: on our build machines each file and folder made costs 0.1-0.5 ms of
+file-system time, and a clean build of 5,000 posts has 10,000 records.
+
+Pagefind's command reads a site from disk, so a shard being indexed is laid
+out as pages (``<page path>``) in a scratch folder, in memory (``/dev/shm``)
+where the machine has it, and removed afterwards.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
 import re
 import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 log = logging.getLogger("sitesearch")
-FORMAT = 2
+FORMAT = 3
 INDEX_FILE = "records.pickle"
 BODY_START = re.compile(r"<(?P<tag>[a-z]+)\b[^>]*\bdata-pagefind-body\b[^>]*>")
 LANG = re.compile(r'<html lang="(?P<lang>[^"]+)"')
+SCRATCH = "/dev/shm"  # a folder in memory, where Linux has one; else the system's temporary folder
 
 
 def record_of(html: str) -> str | None:
@@ -46,8 +57,32 @@ def shard_of(page: str, shards: int, edition_prefix: str = "zh-hant/") -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") % shards
 
 
+def digest_of(record: str) -> str:
+    return hashlib.blake2b(record.encode(), digest_size=16).hexdigest()
+
+
+@contextmanager
+def laid_out(records: dict[str, str]) -> Iterator[Path]:
+    """A scratch folder holding ``records`` as pages at their paths, for Pagefind's command; removed afterwards."""
+    base = SCRATCH if os.path.isdir(SCRATCH) and os.access(SCRATCH, os.W_OK) else None
+    folder = Path(tempfile.mkdtemp(prefix="sitesearch-", dir=base))
+    try:
+        made: set[Path] = set()
+        # Pagefind numbers pages in the order it finds them, and a folder in memory lists its files in the
+        # order they were made: made in sorted order, the same records give the same index.
+        for page, record in sorted(records.items()):
+            path = folder / page
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            path.write_text(record, encoding="utf-8")
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 class Records:
-    """{page: digest of its record} for pages that have one, plus every page read."""
+    """{page: digest of its record} for pages that have one, plus every page read; the records, by shard."""
 
     def __init__(self, folder: Path, shards: int) -> None:
         self.folder = folder
@@ -72,36 +107,57 @@ class Records:
             return None
         return stored if isinstance(stored, dict) and stored.get("format") == FORMAT else None
 
-    def shard_folder(self, shard: int) -> Path:
-        return self.folder / "pages" / f"s{shard}"
+    def shard_file(self, shard: int) -> Path:
+        return self.folder / f"s{shard}.pickle"
 
-    def update(self, page: str, record: str | None) -> None:
+    def by_shard(self) -> dict[int, list[str]]:
+        """The pages that have a record, sorted, by shard."""
+        groups: dict[int, list[str]] = {}
+        for page in sorted(self.pages):
+            groups.setdefault(shard_of(page, self.shards), []).append(page)
+        return groups
+
+    def load_shard(self, shard: int, pages: list[str]) -> dict[str, str] | None:
+        """The shard's records, which must be those of ``pages``; None when its file is missing, unreadable or
+        out of step with the index (its pages must then be read again)."""
+        try:
+            records = pickle.loads(self.shard_file(shard).read_bytes())
+        except FileNotFoundError:
+            return None if pages else {}
+        except Exception:
+            log.warning("sitesearch: records of shard s%d unreadable; reading its pages again", shard)
+            return None
+        return records if isinstance(records, dict) and sorted(records) == pages else None
+
+    def save_shard(self, shard: int, records: dict[str, str]) -> None:
         from incremental.tracker import write_atomically
 
+        write_atomically(self.shard_file(shard), pickle.dumps(dict(sorted(records.items())), pickle.HIGHEST_PROTOCOL))
+
+    def update(self, records: dict[str, str], page: str, record: str | None) -> bool:
+        """Note ``page``'s record in its shard's ``records``; True when that changed the shard."""
         self.seen.add(page)
         if record is None:
-            self.remove(page, forget=False)
-            return
-        path = self.shard_folder(shard_of(page, self.shards)) / page
-        digest = hashlib.blake2b(record.encode(), digest_size=16).hexdigest()
-        if self.pages.get(page) != digest or not path.exists():
-            write_atomically(path, record.encode())
-            self.pages[page] = digest
+            return self.remove(records, page, forget=False)
+        digest = digest_of(record)
+        if self.pages.get(page) == digest and page in records:
+            return False
+        records[page] = record
+        self.pages[page] = digest
+        return True
 
-    def remove(self, page: str, forget: bool = True) -> None:
+    def remove(self, records: dict[str, str], page: str, forget: bool = True) -> bool:
         if forget:
             self.seen.discard(page)
-        if self.pages.pop(page, None) is not None:
-            (self.shard_folder(shard_of(page, self.shards)) / page).unlink(missing_ok=True)
+        records.pop(page, None)
+        return self.pages.pop(page, None) is not None
 
-    def shard_digests(self) -> dict[int, str]:
-        hashes = {shard: hashlib.blake2b(digest_size=16) for shard in range(self.shards)}
-        counts = dict.fromkeys(range(self.shards), 0)
-        for page, digest in sorted(self.pages.items()):
-            shard = shard_of(page, self.shards)
-            hashes[shard].update(f"{page}\0{digest}\0".encode())
-            counts[shard] += 1
-        return {shard: h.hexdigest() for shard, h in hashes.items() if counts[shard]}
+    def shard_digest(self, pages: list[str]) -> str:
+        """The digest of a shard's records, from their digests (``pages`` sorted)."""
+        h = hashlib.blake2b(digest_size=16)
+        for page in pages:
+            h.update(f"{page}\0{self.pages[page]}\0".encode())
+        return h.hexdigest()
 
     def save(self) -> None:
         from incremental.tracker import write_atomically
@@ -114,3 +170,6 @@ class Records:
             "indexed": self.indexed,
         }
         write_atomically(self.folder / INDEX_FILE, pickle.dumps(data))
+        for stale in self.folder.glob("s*.pickle"):
+            if not stale.stem[1:].isdigit() or int(stale.stem[1:]) >= self.shards:
+                stale.unlink()

@@ -10,7 +10,8 @@ The index is split into shards (``pagefind/s0/``, ``s1/`` …, listed in
 touches one shard. Each page's record is cached under ``cache/search/``; a
 build re-reads only the pages it rewrote and asks Pagefind again only for the
 shards whose records changed. Shards are indexed one after the other, so the
-memory Pagefind needs is that of one shard, not of the whole site.
+memory Pagefind needs is that of one shard, not of the whole site, and only
+one shard's records are held at a time.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pelican import signals
 
 from citymodel.options import plugin_options
 
-from .records import Records, record_of
+from .records import Records, laid_out, record_of, shard_of
 
 log = logging.getLogger(__name__)
 # pages_per_shard counts the site's HTML pages (both editions): about 2,000 pages make a shard. At 20,000 posts
@@ -94,7 +95,11 @@ def index_shard(records: Path, bundle: Path) -> int:
 
 
 def build_index(output: Path, settings: dict[str, Any] | None = None) -> int:
-    """Index ``output`` (only the shards that changed, when the build is incremental); returns the pages indexed."""
+    """Index ``output`` (only the shards that changed, when the build is incremental); returns the pages indexed.
+
+    Shard by shard: read the pages of the shard that this build rewrote, update its records, and index it
+    again if its records changed. Only one shard's records are in memory at a time.
+    """
     from incremental import output_files, tracker_of
     from incremental.tracker import write_if_changed
 
@@ -108,34 +113,64 @@ def build_index(output: Path, settings: dict[str, Any] | None = None) -> int:
     folder = tracker.cache / "search" if tracker else Path(scratch.name)  # type: ignore[union-attr]
     records = Records(folder, shards)
     try:
-        changed = [p for p in pages if tracker is None or p in tracker.rewritten or p not in records.seen]
-        for page in changed:
-            records.update(page, record_of((output / page).read_text(encoding="utf-8")))
-        for page in records.seen - set(pages):
-            records.remove(page)
-        digests = records.shard_digests()
+        to_read: dict[int, list[str]] = {}
+        for page in pages:
+            if tracker is None or page in tracker.rewritten or page not in records.seen:
+                to_read.setdefault(shard_of(page, shards), []).append(page)
+        gone: dict[int, list[str]] = {}
+        for page in sorted(records.seen - set(pages)):
+            gone.setdefault(shard_of(page, shards), []).append(page)
+        before = records.by_shard()
         root = output / "pagefind"
         root.mkdir(parents=True, exist_ok=True)
-        stale = [s for s, d in digests.items() if records.indexed.get(s) != d or not (root / f"s{s}").is_dir()]
-        log.info(
-            "sitesearch: %d pages read; %d of %d shards to index (%d records)",
-            len(changed),
-            len(stale),
-            len(digests),
-            len(records.pages),
-        )
-        for shard in stale:
-            count = index_shard(records.shard_folder(shard), root / f"s{shard}")
-            records.indexed[shard] = digests[shard]
+        read = indexed = 0
+        for shard in range(shards):
+            held = before.get(shard, [])
+            bundle = root / f"s{shard}"
+            current = records.indexed.get(shard) == (records.shard_digest(held) if held else None)
+            if shard not in to_read and shard not in gone and (bundle.is_dir() or not held) and current:
+                continue
+            shard_records = records.load_shard(shard, held)
+            reading = to_read.get(shard, [])
+            if shard_records is None:  # its records are lost: read the pages again
+                shard_records = {}
+                for page in held:
+                    records.pages.pop(page)
+                reading = sorted(set(reading) | (set(held) & set(pages)))
+            changed = False
+            for page in gone.get(shard, []):
+                changed |= records.remove(shard_records, page)
+            for page in reading:
+                changed |= records.update(shard_records, page, record_of((output / page).read_text(encoding="utf-8")))
+            read += len(reading)
+            if changed or not records.shard_file(shard).exists():
+                records.save_shard(shard, shard_records)
+            if not shard_records:
+                records.indexed.pop(shard, None)
+                continue
+            digest = records.shard_digest(sorted(shard_records))
+            if records.indexed.get(shard) == digest and bundle.is_dir():
+                continue
+            with laid_out(shard_records) as site:
+                count = index_shard(site, bundle)
+            records.indexed[shard] = digest
+            indexed += 1
             log.info("sitesearch: shard s%d: %d pages indexed (%.1f s)", shard, count, time.monotonic() - started)
+        present = sorted(records.by_shard())
         for child in root.iterdir():
-            if child.is_dir() and child.name not in {f"s{s}" for s in digests}:
+            if child.is_dir() and child.name not in {f"s{s}" for s in present}:
                 shutil.rmtree(child)
-        records.indexed = {s: d for s, d in records.indexed.items() if s in digests}
-        write_if_changed(root / "shards.json", json.dumps([f"s{s}/" for s in sorted(digests)]).encode())
+        records.indexed = {s: d for s, d in records.indexed.items() if s in present}
+        write_if_changed(root / "shards.json", json.dumps([f"s{s}/" for s in present]).encode())
         records.save()
-        if stale:
-            log.info("sitesearch: index ready in %.1f s", time.monotonic() - started)
+        log.info(
+            "sitesearch: %d pages read; %d of %d shards indexed (%d records) in %.1f s",
+            read,
+            indexed,
+            len(present),
+            len(records.pages),
+            time.monotonic() - started,
+        )
         return len(records.pages)
     finally:
         if scratch is not None:
