@@ -261,7 +261,9 @@ def test_lost_or_damaged_search_records_are_read_again(tmp_path: Path) -> None:
     post = next((content / "posts").rglob("*.md"))
     post.write_text(post.read_text(encoding="utf-8") + "\n\n补充一句：本周夜巡增加一班。\n", encoding="utf-8")
     citykit.build(content, output, SITESEARCH=search)
-    citykit.build(content, clean, SITESEARCH=search, INCREMENTAL={"cache": str(tmp_path / "clean-cache"), "clean": True})
+    citykit.build(
+        content, clean, SITESEARCH=search, INCREMENTAL={"cache": str(tmp_path / "clean-cache"), "clean": True}
+    )
     assert_same_tree(output, clean, "shard records lost and damaged")
     assert sorted((cache / "search").glob("s*.pickle")) == shard_files  # both written again
 

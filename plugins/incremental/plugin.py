@@ -123,6 +123,7 @@ def finish(pelican: Any) -> None:
     if tracker is None:
         return
     tracker.flush()
+    tracker.wait_background()
     removed = tracker.remove_stale(OWNED_ELSEWHERE)
     tracker.save()
     log.info(

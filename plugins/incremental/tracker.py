@@ -14,6 +14,7 @@ import os
 import pickle
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,7 @@ class Tracker:
             "key_seconds": 0.0,
         }  # pages, counted by the writer
         self.flushers: list[Any] = []  # the writer's: renders the pages it put aside
+        self._background: list[tuple[str, threading.Thread, list[BaseException]]] = []
 
     def _load(self) -> Record | None:
         path = self.cache / RECORD
@@ -107,6 +109,37 @@ class Tracker:
         """Every page is on disk after this; plugins that read the output call it first."""
         for flush in self.flushers:
             flush()
+
+    # Work beside the build ------------------------------------------------
+
+    def in_background(self, name: str, work: Any) -> None:
+        """Run ``work()`` in a thread while the build goes on (the search index, whose Pagefind runs in its own
+        process); the build record is saved only after it ends, and its error fails the build."""
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                work()
+            except BaseException as error:  # handed to the build's thread by wait_background
+                errors.append(error)
+
+        thread = threading.Thread(target=run, name=f"build-{name}")
+        thread.start()
+        self._background.append((name, thread, errors))
+
+    def busy_in_background(self) -> bool:
+        return any(thread.is_alive() for _, thread, _ in self._background)
+
+    def wait_background(self) -> None:
+        """Wait for the work started by ``in_background``; raise the first error it met."""
+        jobs, self._background = self._background, []
+        failed: list[tuple[str, BaseException]] = []
+        for name, thread, errors in jobs:
+            thread.join()
+            failed.extend((name, error) for error in errors)
+        if failed:
+            name, error = failed[0]
+            raise RuntimeError(f"{name} failed: {error}") from error
 
     # Pages -------------------------------------------------------------
 

@@ -94,7 +94,7 @@ def index_shard(records: Path, bundle: Path) -> int:
     return count
 
 
-def build_index(output: Path, settings: dict[str, Any] | None = None) -> int:
+def build_index(output: Path, settings: dict[str, Any] | None = None, pages: list[str] | None = None) -> int:
     """Index ``output`` (only the shards that changed, when the build is incremental); returns the pages indexed.
 
     Shard by shard: read the pages of the shard that this build rewrote, update its records, and index it
@@ -106,7 +106,8 @@ def build_index(output: Path, settings: dict[str, Any] | None = None) -> int:
     settings = settings or {}
     opts = options(settings)
     started = time.monotonic()
-    pages = [name for name in output_files(settings, output) if name.endswith(".html")]  # all rendered now
+    if pages is None:  # the site's HTML pages, all rendered now
+        pages = [name for name in output_files(settings, output) if name.endswith(".html")]
     tracker = tracker_of(settings)
     shards = max(1, math.ceil(len(pages) / int(opts["pages_per_shard"])))
     scratch = None if tracker else tempfile.TemporaryDirectory(prefix="sitesearch-")
@@ -178,8 +179,21 @@ def build_index(output: Path, settings: dict[str, Any] | None = None) -> int:
 
 
 def on_finalized(pelican: Any) -> None:
-    if options(pelican.settings)["enabled"]:
-        build_index(Path(pelican.output_path), pelican.settings)
+    """Index the finished pages. In an incremental build, beside the plugins that run after this one (Pagefind
+    keeps about one core busy, the precompressed copies take the other); the build waits for it at the end."""
+    from incremental import output_files, output_ready
+
+    settings = pelican.settings
+    if not options(settings)["enabled"]:
+        return
+    output = Path(pelican.output_path)
+    tracker = output_ready(settings)
+    if tracker is None:
+        build_index(output, settings)
+        return
+    # Listed here: the plugins that run meanwhile add files to the record.
+    pages = [name for name in output_files(settings, output) if name.endswith(".html")]
+    tracker.in_background("sitesearch", lambda: build_index(output, settings, pages))
 
 
 def register() -> None:
