@@ -9,10 +9,12 @@ to Z by pinyin, so a reader finds their community without JavaScript.
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
-
-from pypinyin import Style, lazy_pinyin
+from pathlib import Path
 
 from citymodel import Station
 
@@ -29,14 +31,24 @@ class Place:
     name: str
     station: Station
 
-    @property
-    def sort_key(self) -> tuple[str, str]:
-        return ("".join(lazy_pinyin(self.name)), self.name)
 
-    @property
-    def initial(self) -> str:
-        letter = lazy_pinyin(self.name[:1], style=Style.FIRST_LETTER)[0][:1].upper()
-        return letter if "A" <= letter <= "Z" else "#"
+def pinyin_of(names: list[str]) -> dict[str, tuple[str, str]]:
+    """{name: (its pinyin, the first letter of its pinyin)}, worked out by pypinyin in a child process (see
+    ``pinyin.py``): imported here, its phrase dictionary would hold 54 MB to the end of the build."""
+    unique = sorted(set(names))
+    if not unique:
+        return {}
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("pinyin.py"))],
+        input=json.dumps(unique, ensure_ascii=False).encode("utf-8"),
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"stationpages: pinyin of place names failed: {result.stderr.decode(errors='replace')[-2000:]}"
+        )
+    return {name: (key, initial) for name, (key, initial) in zip(unique, json.loads(result.stdout), strict=True)}
 
 
 def places_in(jurisdiction: str) -> list[str]:
@@ -65,11 +77,11 @@ def place(text: str) -> str:
 
 def lookup_groups(stations: list[Station]) -> list[tuple[str, list[Place]]]:
     """Every place of every station, grouped by the first letter of its pinyin."""
-    places = sorted(
-        (Place(name, station) for station in stations for name in places_in(station.jurisdiction)),
-        key=lambda place: (place.sort_key, place.station.slug),
-    )
+    places = [Place(name, station) for station in stations for name in places_in(station.jurisdiction)]
+    pinyin = pinyin_of([place.name for place in places])
+    places.sort(key=lambda place: (pinyin[place.name][0], place.name, place.station.slug))
     groups: dict[str, list[Place]] = {}
     for place in places:
-        groups.setdefault(place.initial, []).append(place)
+        letter = pinyin[place.name][1]
+        groups.setdefault(letter if "A" <= letter <= "Z" else "#", []).append(place)
     return sorted(groups.items(), key=lambda item: (item[0] == "#", item[0]))
