@@ -57,3 +57,35 @@ def test_the_lookup_page_lists_every_place_from_a_to_z(build_site: Callable[...,
     assert '<a href="#letter-C">C</a>' in page and 'id="letter-C"' in page
     assert '<a href="/stations/dongshan/">东山派出所</a>' in page
     assert "<form" in page and "hidden" in page.split("<form", 1)[1].split(">", 1)[0]
+
+
+def test_place_names_sort_by_the_pinyin_of_their_phrases() -> None:
+    """Worked out in a child process, with pypinyin's phrase dictionary: 重庆 is chóngqìng and 长安 cháng'ān,
+    not the first reading of each character alone (zhòng, zhǎng would file them under Z)."""
+    from stationpages.lookup import pinyin_of
+
+    assert pinyin_of(["重庆路", "长安社区", "乐园村", "Ａ区", "重庆路"]) == {
+        "重庆路": ("chongqinglu", "C"),
+        "长安社区": ("changanshequ", "C"),
+        "乐园村": ("leyuancun", "L"),
+        "Ａ区": ("Ａqu", "Ａ"),
+    }
+    assert pinyin_of([]) == {}
+
+
+def test_a_build_never_imports_pypinyin() -> None:
+    """Its phrase dictionary takes 54 MB for as long as a process lives; the build and the publisher load
+    every plugin, and none of them may import it."""
+    import subprocess
+    import sys
+
+    import citykit
+
+    code = (
+        "import sys; sys.path[:0] = ['plugins', '.']\n"
+        "import citymodel, publicanswers, stationpages, guides, capalerts, hantedition, sitesearch, sitemapxml\n"
+        "import precompress, incremental, stationpages.lookup, stationpages.generator\n"
+        "print('pypinyin' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=citykit.ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
