@@ -17,9 +17,7 @@ def main() -> None:
     names = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     # The first letter comes from the whole name, read as phrases like the key: the first character alone
     # reads 重庆路 as zhòng and files it under Z, among names sorted as chóngqìng.
-    keys = [
-        ["".join(lazy_pinyin(name)), lazy_pinyin(name, style=Style.FIRST_LETTER)[0][:1].upper()] for name in names
-    ]
+    keys = [["".join(lazy_pinyin(name)), lazy_pinyin(name, style=Style.FIRST_LETTER)[0][:1].upper()] for name in names]
     sys.stdout.buffer.write(json.dumps(keys, ensure_ascii=False).encode("utf-8"))
 
 
