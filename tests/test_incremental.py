@@ -374,3 +374,20 @@ def test_a_process_that_builds_again_does_not_keep_earlier_builds_alive(tmp_path
         signals.article_generator_finalized.disconnect(remember)
     gc.collect()
     assert first_posts and all(post() is None for post in first_posts)
+
+
+def test_a_folder_removed_after_it_was_made_is_made_again(tmp_path: Path) -> None:
+    """Each process makes a folder once and remembers it; when the folder is removed afterwards (a pruned
+    output folder, a cleared cache), the next file written there makes it again instead of failing."""
+    from incremental import tracker
+
+    target = tmp_path / "stations" / "xihu" / "index.html"
+    tracker.write_atomically(target, b"one")
+    shutil.rmtree(tmp_path / "stations")
+    tracker.write_atomically(target, b"two")
+    assert target.read_bytes() == b"two"
+    shutil.rmtree(tmp_path / "stations")
+    assert tracker.write_new(target, b"three")
+    assert target.read_bytes() == b"three"
+    assert not tracker.write_new(target, b"four")  # never over an existing file
+    assert target.read_bytes() == b"three"

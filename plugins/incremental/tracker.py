@@ -221,10 +221,15 @@ def write_atomically(target: Path, data: bytes) -> None:
 def write_new(target: Path, data: bytes) -> bool:
     """Create ``target`` with ``data`` in place; False (nothing written) when it already exists."""
     make_folder(target.parent)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     try:
-        handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        handle = os.open(target, flags, 0o644)
     except FileExistsError:
         return False
+    except FileNotFoundError:  # the folder was removed since it was made
+        _made_folders.discard(target.parent)
+        make_folder(target.parent)
+        handle = os.open(target, flags, 0o644)
     try:
         with os.fdopen(handle, "wb") as out:
             os.fchmod(out.fileno(), 0o644)  # whatever the umask: the web server reads these files
