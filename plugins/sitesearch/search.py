@@ -19,8 +19,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -37,7 +39,9 @@ log = logging.getLogger(__name__)
 # build 633-649 MB (the build 370 MB, Pagefind 265-282 MB), shards of 1,600 pages 578-581 MB (Pagefind 213-218
 # MB), in the same time. The price is more shards for a search to fetch and merge: 28 at 20,000 posts instead
 # of 22, 8 at 5,000 instead of 6.
-DEFAULTS: dict[str, Any] = {"enabled": True, "pages_per_shard": 1600}
+# memory_mb: the memory, in MB, that this build and its Pagefind processes keep within when Pagefind runs on
+# several shards at once (see Indexer).
+DEFAULTS: dict[str, Any] = {"enabled": True, "pages_per_shard": 1600, "memory_mb": 600}
 
 
 def options(settings: dict[str, Any]) -> dict[str, Any]:
@@ -49,8 +53,9 @@ def check_settings(pelican: Any) -> None:
     options(pelican.settings)
 
 
-def run_pagefind(records: Path, target: Path) -> int:
-    """Index the record folder ``records`` into ``target`` with Pagefind's own command; returns the pages indexed.
+def run_pagefind(records: Path, target: Path) -> tuple[int, int]:
+    """Index the record folder ``records`` into ``target`` with Pagefind's own command; returns the pages indexed
+    and Pagefind's peak memory in bytes.
 
     The command, not the Python service API: that API ends the service with SIGTERM as soon as the last
     answer arrives, while Pagefind may still be writing files (we saw truncated bundles and an empty
@@ -63,17 +68,96 @@ def run_pagefind(records: Path, target: Path) -> int:
     binary = get_executable()
     if binary is None:
         raise RuntimeError("sitesearch: the Pagefind binary is missing; install pagefind[extended]")
-    result = subprocess.run(
-        [str(binary), "--site", str(records), "--output-path", str(target), "--quiet"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"sitesearch: Pagefind failed ({result.returncode}): {(result.stderr or result.stdout)[-2000:]}"
+    with tempfile.TemporaryFile() as said:
+        process = subprocess.Popen(
+            [str(binary), "--site", str(records), "--output-path", str(target), "--quiet"],
+            stdin=subprocess.DEVNULL,
+            stdout=said,
+            stderr=subprocess.STDOUT,
         )
-    return sum(1 for _ in records.rglob("*.html"))
+        _, status, usage = os.wait4(process.pid, 0)  # wait4, not wait: it tells this process's own peak memory
+        process.returncode = os.waitstatus_to_exitcode(status)
+        said.seek(0)
+        text = said.read().decode("utf-8", errors="replace")
+    if process.returncode != 0:
+        raise RuntimeError(f"sitesearch: Pagefind failed ({process.returncode}): {text[-2000:]}")
+    return sum(1 for _ in records.rglob("*.html")), usage.ru_maxrss * 1024
+
+
+def resident_bytes() -> int:
+    """This process's resident memory now (its peak where /proc is missing)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class Indexer:
+    """Runs Pagefind on shards, several at once where the memory allows.
+
+    The first shard is indexed alone, which tells how much memory one Pagefind takes; another starts beside
+    the running ones only while this process's memory, plus that much for each Pagefind running and the new
+    one, stays within ``budget`` bytes (and no more than ``processes`` at once). At 5,000 posts that means
+    two at once, at 20,000 one (this process alone is 365 MB there).
+    """
+
+    def __init__(self, budget: int, processes: int) -> None:
+        self.budget = budget
+        self.processes = max(1, processes)
+        self.peak: int | None = None  # the largest Pagefind so far
+        self.running = 0
+        self.most = 0  # the most Pagefind processes that ran at once
+        self.errors: list[BaseException] = []
+        self.threads: list[threading.Thread] = []
+        self.changed = threading.Condition()
+
+    def _may_start(self) -> bool:
+        if self.errors:
+            return True  # stop waiting; wait() reports the error
+        if self.running == 0:
+            return True
+        if self.peak is None or self.running >= self.processes:
+            return False
+        return resident_bytes() + (self.running + 1) * self.peak * 1.1 <= self.budget
+
+    def submit(self, records: dict[str, str], bundle: Path, done: Any) -> None:
+        """Index ``records`` into ``bundle``, then call ``done(pages indexed)``; returns once it has started."""
+        with self.changed:
+            self.changed.wait_for(self._may_start)
+            if self.errors:
+                return
+            self.running += 1
+            self.most = max(self.most, self.running)
+        thread = threading.Thread(target=self._index, args=(records, bundle, done), name=f"pagefind-{bundle.name}")
+        thread.start()
+        self.threads.append(thread)
+
+    def _index(self, records: dict[str, str], bundle: Path, done: Any) -> None:
+        try:
+            with laid_out(records) as site:
+                count, peak = index_shard(site, bundle)
+            with self.changed:
+                self.peak = max(self.peak or 0, peak)
+            done(count)
+        except BaseException as error:  # handed to the caller by wait()
+            with self.changed:
+                self.errors.append(error)
+        finally:
+            with self.changed:
+                self.running -= 1
+                self.changed.notify_all()
+
+    def wait(self) -> None:
+        for thread in self.threads:
+            thread.join()
+        if self.errors:
+            raise self.errors[0]
 
 
 def sort_languages(entry: Path) -> None:
@@ -83,18 +167,19 @@ def sort_languages(entry: Path) -> None:
     entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
-def index_shard(records: Path, bundle: Path) -> int:
-    """Build one shard's bundle beside ``bundle`` and swap it in whole."""
+def index_shard(records: Path, bundle: Path) -> tuple[int, int]:
+    """Build one shard's bundle beside ``bundle`` and swap it in whole; returns the pages indexed and
+    Pagefind's peak memory in bytes."""
     fresh, old = bundle.with_name(f".{bundle.name}-new"), bundle.with_name(f".{bundle.name}-old")
     for folder in (fresh, old):
         shutil.rmtree(folder, ignore_errors=True)
-    count = run_pagefind(records, fresh)
+    count, peak = run_pagefind(records, fresh)
     sort_languages(fresh / "pagefind-entry.json")
     if bundle.exists():
         bundle.rename(old)
     fresh.rename(bundle)
     shutil.rmtree(old, ignore_errors=True)
-    return count
+    return count, peak
 
 
 def build_index(output: Path, settings: dict[str, Any] | None = None, pages: list[str] | None = None) -> int:
@@ -104,6 +189,7 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
     again if its records changed. Only one shard's records are in memory at a time.
     """
     from incremental import output_files, tracker_of
+    from incremental.parallel import worker_count
     from incremental.tracker import write_if_changed
 
     settings = settings or {}
@@ -128,6 +214,7 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
         root = output / "pagefind"
         root.mkdir(parents=True, exist_ok=True)
         read = indexed = 0
+        indexer = Indexer(int(opts["memory_mb"]) * 2**20, worker_count(settings))
         for shard in range(shards):
             held = before.get(shard, [])
             bundle = root / f"s{shard}"
@@ -155,11 +242,14 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
             digest = records.shard_digest(sorted(shard_records))
             if records.indexed.get(shard) == digest and bundle.is_dir():
                 continue
-            with laid_out(shard_records) as site:
-                count = index_shard(site, bundle)
-            records.indexed[shard] = digest
+
+            def done(count: int, shard: int = shard, digest: str = digest) -> None:
+                records.indexed[shard] = digest
+                log.info("sitesearch: shard s%d: %d pages indexed (%.1f s)", shard, count, time.monotonic() - started)
+
+            indexer.submit(shard_records, bundle, done)
             indexed += 1
-            log.info("sitesearch: shard s%d: %d pages indexed (%.1f s)", shard, count, time.monotonic() - started)
+        indexer.wait()
         present = sorted(records.by_shard())
         for child in root.iterdir():
             if child.is_dir() and child.name not in {f"s{s}" for s in present}:
@@ -168,12 +258,13 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
         write_if_changed(root / "shards.json", json.dumps([f"s{s}/" for s in present]).encode())
         records.save()
         log.info(
-            "sitesearch: %d pages read; %d of %d shards indexed (%d records) in %.1f s",
+            "sitesearch: %d pages read; %d of %d shards indexed (%d records) in %.1f s, up to %d at once",
             read,
             indexed,
             len(present),
             len(records.pages),
             time.monotonic() - started,
+            indexer.most,
         )
         return len(records.pages)
     finally:

@@ -33,7 +33,7 @@ def test_disabled_writes_no_index(build_site: Callable[..., Path]) -> None:
     [
         (
             {"enable": False},
-            r"^sitesearch: unknown key 'enable' in SITESEARCH; did you mean 'enabled'\? Known keys: enabled, pages_per_shard$",
+            r"^sitesearch: unknown key 'enable' in SITESEARCH; did you mean 'enabled'\? Known keys: enabled, memory_mb, pages_per_shard$",
         ),
         ({"enabled": "0"}, r"^sitesearch: SITESEARCH\['enabled'\] must be bool like True, not str '0'$"),
     ],
@@ -82,3 +82,28 @@ def test_a_killed_pagefind_fails_the_build_and_saves_no_record(
         citykit.build(city_content, tmp_path / "output", PLUGINS=plugins, INCREMENTAL={"cache": str(cache)})
     assert not (cache / "incremental.pickle").exists()
     assert (tmp_path / "output" / "index.html.br").exists()  # precompress ran meanwhile
+
+
+def test_shards_indexed_several_at_once_within_the_memory_budget(
+    build_site: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """With room in the budget Pagefind runs on two shards at once (after the first, alone, told its size);
+    with none, one at a time. The index is the same byte for byte."""
+    outputs, most = [], []
+    for budget in (100_000, 1):
+        caplog.clear()
+        with caplog.at_level("INFO", logger="sitesearch.search"):
+            output = build_site(
+                ["hantedition", "sitesearch"],
+                SITESEARCH={"enabled": True, "pages_per_shard": 3, "memory_mb": budget},
+                INCREMENTAL={"workers": 2},
+            )
+        summary = [r.getMessage() for r in caplog.records if "shards indexed" in r.getMessage()]
+        assert len(summary) == 1, summary
+        most.append(int(summary[0].rsplit("up to ", 1)[1].split()[0]))
+        outputs.append(output / "pagefind")
+    assert most == [2, 1]
+    assert len(list(outputs[0].glob("s*"))) > 4
+    left = {p.relative_to(outputs[0]): p.read_bytes() for p in outputs[0].rglob("*") if p.is_file()}
+    right = {p.relative_to(outputs[1]): p.read_bytes() for p in outputs[1].rglob("*") if p.is_file()}
+    assert left == right
