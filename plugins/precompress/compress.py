@@ -95,10 +95,13 @@ def compress_output(output: Path, settings: dict[str, Any]) -> int:
         else:
             todo.append(name)
     jobs = [(str(output), name, formats, int(options["brotli_quality"])) for name in todo]
-    # While the search index is made beside (see sitesearch), Pagefind takes about one core: compress here,
-    # in this process, with the other, rather than fork workers from a build that runs a thread.
-    workers = 1 if tracker is not None and tracker.busy_in_background() else worker_count(settings)
-    results = map_in_workers(_compress_job, jobs, workers, parallel_from=64)
+    # While the search index is made beside (see sitesearch), Pagefind keeps at least one core busy: compress
+    # here, in this process, rather than fork workers from a build that runs a thread. What is left when the
+    # index is done goes to workers, one per core.
+    results: list[list[tuple[str, bool]]] = []
+    while len(results) < len(jobs) and tracker is not None and tracker.busy_in_background():
+        results.append(_compress_job(jobs[len(results)]))
+    results += map_in_workers(_compress_job, jobs[len(results) :], worker_count(settings), parallel_from=64)
     for made in results:
         for target, rewritten in made:
             if tracker is not None:
