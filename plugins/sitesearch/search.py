@@ -9,9 +9,9 @@ The index is split into shards (``pagefind/s0/``, ``s1/`` …, listed in
 ``mergeIndex``). A page belongs to a shard by a hash of its path, so one edit
 touches one shard. Each page's record is cached under ``cache/search/``; a
 build re-reads only the pages it rewrote and asks Pagefind again only for the
-shards whose records changed. Shards are indexed one after the other, so the
-memory Pagefind needs is that of one shard, not of the whole site, and only
-one shard's records are held at a time.
+shards whose records changed. Pagefind's memory is that of one shard, not of
+the whole site, and shards are indexed several at once only within
+``memory_mb`` (see ``Indexer``).
 """
 
 from __future__ import annotations
