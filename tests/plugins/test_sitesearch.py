@@ -61,27 +61,20 @@ def test_shards_split_the_pages_and_keep_a_page_with_its_twin(build_site: Callab
 
 
 def test_a_killed_pagefind_fails_the_build_and_saves_no_record(
-    tmp_path: Path, city_content: Path, monkeypatch: pytest.MonkeyPatch
+    build_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """In an incremental build the index is made in a thread beside the plugins that run after sitesearch; a
     Pagefind that dies there must still fail the build, and no build record may say its pages are done."""
-    from conftest import THEME_PLUGINS, no_earlier_plugins
-
-    import citykit
-
     killed = tmp_path / "pagefind-killed"
     killed.write_text("#!/bin/sh\nkill -9 $$\n", encoding="utf-8")
     killed.chmod(0o755)
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(killed))
     cache = tmp_path / "cache"
-    plugins = [*THEME_PLUGINS, "sitesearch", "precompress", "incremental"]
-    with (
-        no_earlier_plugins(),
-        pytest.raises(RuntimeError, match=r"^sitesearch failed: sitesearch: Pagefind failed \(-9\)"),
-    ):
-        citykit.build(city_content, tmp_path / "output", PLUGINS=plugins, INCREMENTAL={"cache": str(cache)})
+    with pytest.raises(RuntimeError, match=r"^sitesearch failed: sitesearch: Pagefind failed \(-9\)"):
+        build_site(["sitesearch", "precompress", "incremental"], INCREMENTAL={"cache": str(cache)})
     assert not (cache / "incremental.pickle").exists()
-    assert (tmp_path / "output" / "index.html.br").exists()  # precompress ran meanwhile
+    [output] = tmp_path.glob("output-*")
+    assert (output / "index.html.br").exists()  # precompress ran meanwhile
 
 
 def test_shards_indexed_several_at_once_within_the_memory_budget(
