@@ -283,6 +283,9 @@ def test_a_clean_build_writes_in_place_with_readable_files(tmp_path: Path) -> No
     assert len(pages) > 100
     assert {oct(p.stat().st_mode & 0o777) for p in pages} == {oct(0o644)}
     assert not [p for p in files if p.name.startswith(".tmp-")]
+    from incremental import tracker
+
+    assert tracker._fresh_output is None  # once the build is over, nothing more is written in place
 
 
 def test_settings_change_rebuilds_everything(tmp_path: Path) -> None:

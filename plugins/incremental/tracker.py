@@ -181,6 +181,9 @@ class Tracker:
         return stale
 
     def save(self) -> None:
+        """Save the record; the build's files are all written after this (none more is written in place)."""
+        global _fresh_output
+        _fresh_output = None
         self.cache.mkdir(parents=True, exist_ok=True)
         write_atomically(self.cache / RECORD, pickle.dumps(self.record, protocol=pickle.HIGHEST_PROTOCOL))
 
