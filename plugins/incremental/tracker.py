@@ -133,13 +133,11 @@ class Tracker:
     def wait_background(self) -> None:
         """Wait for the work started by ``in_background``; raise the first error it met."""
         jobs, self._background = self._background, []
-        failed: list[tuple[str, BaseException]] = []
-        for name, thread, errors in jobs:
+        for _, thread, _ in jobs:
             thread.join()
-            failed.extend((name, error) for error in errors)
-        if failed:
-            name, error = failed[0]
-            raise RuntimeError(f"{name} failed: {error}") from error
+        for _, _, errors in jobs:
+            if errors:
+                raise errors[0]  # as it was raised: its message already names the plugin and what failed
 
     # Pages -------------------------------------------------------------
 

@@ -186,7 +186,7 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
     """Index ``output`` (only the shards that changed, when the build is incremental); returns the pages indexed.
 
     Shard by shard: read the pages of the shard that this build rewrote, update its records, and index it
-    again if its records changed. Only one shard's records are in memory at a time.
+    again if its records changed. Only the records of the shards being indexed are in memory.
     """
     from incremental import output_files, tracker_of
     from incremental.parallel import worker_count

@@ -70,7 +70,7 @@ def test_a_killed_pagefind_fails_the_build_and_saves_no_record(
     killed.chmod(0o755)
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(killed))
     cache = tmp_path / "cache"
-    with pytest.raises(RuntimeError, match=r"^sitesearch failed: sitesearch: Pagefind failed \(-9\)"):
+    with pytest.raises(RuntimeError, match=r"^sitesearch: Pagefind failed \(-9\)"):
         build_site(["sitesearch", "precompress", "incremental"], INCREMENTAL={"cache": str(cache)})
     assert not (cache / "incremental.pickle").exists()
     [output] = tmp_path.glob("output-*")
