@@ -92,17 +92,29 @@ class Snapshot:
 
 
 def write_pages(snapshot: Snapshot, articles: list[Any], folder: Path) -> list[str]:
-    """Render ``articles`` and their twins into ``folder``; returns the files written."""
-    from incremental.tracker import write_atomically
-
-    written = []
+    """Render ``articles`` and their twins into ``folder``, each with its compressed copies (written first, so
+    that a reader never gets a copy older than its page); returns the files written."""
+    written: list[str] = []
     for article in articles:
         html = snapshot.render(article)
-        write_atomically(folder / article.save_as, html.encode())
-        written.append(article.save_as)
+        put(folder, article.save_as, html.encode(), snapshot.generator.settings, written)
         twin = snapshot.twin(html)
         if twin is not None:
             prefix, converted = twin
-            write_atomically(folder / prefix / article.save_as, converted.encode())
-            written.append(f"{prefix}/{article.save_as}")
+            put(folder, f"{prefix}/{article.save_as}", converted.encode(), snapshot.generator.settings, written)
     return written
+
+
+def put(folder: Path, name: str, data: bytes, settings: dict[str, Any], written: list[str]) -> None:
+    """Write ``folder/name`` atomically, after its compressed copies (see precompress); note what was written."""
+    from incremental.tracker import write_atomically
+    from precompress.compress import copies_for
+
+    for copy, blob in copies_for(name, data, settings):
+        if blob is None:
+            (folder / copy).unlink(missing_ok=True)
+        else:
+            write_atomically(folder / copy, blob)
+            written.append(copy)
+    write_atomically(folder / name, data)
+    written.append(name)

@@ -138,13 +138,25 @@ def test_an_edited_post_goes_live_first_with_the_bytes_the_full_build_writes(tmp
         wait_for_release(publisher, 3)
     [(_, hot_folder, written, _)] = publisher.hot_pages
     page = "stations/dongshan/worklog/dongshan-worklog-1/index.html"
-    assert written == [page, f"zh-hant/{page}"]
+    twin = f"zh-hant/{page}"
+    assert written == [f"{page}.gz", f"{page}.br", page, f"{twin}.gz", f"{twin}.br", twin]
     built_folder = publisher.releases[-1].folder
     assert hot_folder != built_folder
     for name in written:
         hot, built = (hot_folder / name).read_bytes(), (built_folder / name).read_bytes()
-        assert "快速上线的补充说明" in built.decode() or "快速上線的補充說明" in built.decode()
+        if name.endswith(".html"):
+            assert "快速上线的补充说明" in built.decode() or "快速上線的補充說明" in built.decode()
         assert hot == built, name
+    # nginx serves the .br or .gz copy to nearly every browser (gzip_static, brotli_static): the fast path
+    # writes them too, or readers would get the page as it was before the edit.
+    import gzip
+
+    import brotli
+
+    for name in (page, twin):
+        html = (hot_folder / name).read_bytes()
+        assert gzip.decompress((hot_folder / f"{name}.gz").read_bytes()) == html, name
+        assert brotli.decompress((hot_folder / f"{name}.br").read_bytes()) == html, name
 
 
 def test_a_changed_title_waits_for_the_full_build(tmp_path: Path) -> None:

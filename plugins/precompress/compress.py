@@ -56,6 +56,20 @@ def compressed(data: bytes, fmt: str, brotli_quality: int) -> bytes:
     return bytes(brotli.compress(data, quality=brotli_quality, lgwin=window_bits))
 
 
+def copies_for(name: str, data: bytes, settings: dict[str, Any]) -> list[tuple[str, bytes | None]]:
+    """The compressed copies a build would leave beside ``name`` holding ``data``: (copy's name, its bytes), or
+    (copy's name, None) where the file is too small to have one. For the publisher's fast path, which writes a
+    page outside a build: a copy it left as it was would be served instead of the new page."""
+    if "precompress" not in settings.get("PLUGINS", []):
+        return []
+    options = options_of(settings)
+    if not options["enabled"] or not name.endswith(tuple(options["suffixes"])):
+        return []
+    small = len(data) < options["min_bytes"]
+    quality = int(options["brotli_quality"])
+    return [(f"{name}.{fmt}", None if small else compressed(data, fmt, quality)) for fmt in options["formats"]]
+
+
 def _compress_job(job: tuple[str, str, tuple[str, ...], int]) -> list[tuple[str, bool]]:
     """Write one file's compressed copies (where they changed); returns (copy name, rewritten) for each.
 
