@@ -124,7 +124,8 @@ def test_an_approved_answer_goes_live_first_with_the_bytes_the_full_build_writes
     carry(store, item_id, "approve", now, public_text="请问居住证到期了怎么续签？")
     written = publisher.hot(["relay"])
     page = f"stations/dongshan/qa/qa-{item_id}/index.html"
-    assert written == [page, f"zh-hant/{page}"]
+    twin = f"zh-hant/{page}"
+    assert written == [f"{page}.gz", f"{page}.br", page, f"{twin}.gz", f"{twin}.br", twin]
     hot_folder = publisher.hot_pages[-1][1]
     live = store.console_item(item_id)
     assert live is not None and live.live_at is not None  # the tracking page may link to it now
