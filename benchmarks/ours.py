@@ -161,8 +161,8 @@ def time_one_edit(target: EditTarget, scenario: str, page: Path, timeout: float)
 
 def approval_to_live(corpus: Path, work: Path, target: EditTarget, commands: OurCommands) -> Row:
     """Seconds from a moderator's approval committed in the relay's store to the answer's page under
-    ROOT/current/ (the publisher's fast path), with the time until the station page lists it (the full
-    build) in the note. The publisher runs against a fresh SQLite store with one question already in it."""
+    ROOT/current/ (the publisher's fast path), with the times until the station page lists it (the fast path
+    too) and until the sitemap does (the full build, which also brings search) in the note. The publisher runs against a fresh SQLite store with one question already in it."""
     import datetime as dt
 
     label = "ours approval → live"
@@ -192,6 +192,7 @@ def approval_to_live(corpus: Path, work: Path, target: EditTarget, commands: Our
     publisher = Child([INVOKE, "publisher", "--root", str(root)], env=env, log_file=log_file, label="publisher")
     answer_page = root / "current" / "stations" / station / "qa" / f"qa-{item.id}" / "index.html"
     station_page = root / "current" / "stations" / station / "index.html"
+    sitemap = root / "current" / "sitemap.xml"  # written by the full build, with the search index
     try:
         ready = wait_until(
             lambda: lines_starting(log_file, WATCHING_LINE) >= 1 or not publisher.running(),
@@ -211,13 +212,17 @@ def approval_to_live(corpus: Path, work: Path, target: EditTarget, commands: Our
         seconds = time.perf_counter() - approved
         if not wait_until(lambda: file_contains(station_page, question[:12]), timeout=EDIT_VISIBLE_TIMEOUT):
             raise CommandFailed("the station page never listed the answer")
+        listed = time.perf_counter() - approved
+        answer_url = f"/stations/{station}/qa/qa-{item.id}/"
+        if not wait_until(lambda: file_contains(sitemap, answer_url), timeout=EDIT_VISIBLE_TIMEOUT):
+            raise CommandFailed("the full build never listed the answer in the sitemap")
         everywhere = time.perf_counter() - approved
     except CommandFailed as failure:
         return Row(label, Kind.LIVE, reason=f"FAILED: {failure} (log: {log_file})", failed=True)
     finally:
         usage = publisher.stop()
         store.close()
-    note = f"answer page; lists, feeds and search after {everywhere:.2f} s"
+    note = f"answer page; its station page and feeds after {listed:.2f} s; sitemap and search after {everywhere:.2f} s"
     return Row(label, Kind.LIVE, seconds, usage.peak_mb, usage.tree_mb, None, note=note)
 
 

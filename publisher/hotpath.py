@@ -1,12 +1,15 @@
 """The fast path: the page that changed goes live before the rest of the site is rebuilt.
 
 After each full build the publisher keeps Pelican's article generator in
-memory (its context, readers and templates). When a batch of changes only
-edits the body of existing posts, or brings answers the relay just approved,
-those pages (and their Traditional twins) are rendered from that context and
-written straight into the served folder, each file atomically. The full
-incremental build follows at once and brings lists, feeds, the sitemap and
-search up to date; the pages it writes are the same bytes (a test checks).
+memory (its context, readers and templates) and the station pages' generator.
+When a batch of changes only edits the body of existing posts, or brings
+answers the relay just approved, those pages are rendered from that context,
+and so are the lists and feeds they appear in: their station's page, module
+lists and feeds, the city's feed of that module and the feed of everything.
+Each file is written straight into the served folder, atomically, with its
+Traditional twin and compressed copies. The full incremental build follows
+at once and brings the sitemap and search up to date; the files it writes
+are the same bytes (a test checks).
 
 A post whose title, date, slug, station, module or warning fields changed
 appears in lists and feeds, so it takes the full build only.
@@ -20,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pelican.writers import Writer
+
 log = logging.getLogger("publisher")
 
 # Metadata that other pages show (lists, banners, feeds' order): a change takes the full build.
@@ -28,16 +33,28 @@ LISTED = ("title", "date", "slug", "station", "module", "summary", "level", "are
 
 @dataclass
 class Snapshot:
-    """What the last full build left: the article generator, and its articles by source file."""
+    """What the last full build left: the article generator, its articles by source file and in the order the
+    site lists them (with what the fast path has put live since), and the station pages' generator."""
 
     generator: Any
     articles: dict[str, Any] = field(default_factory=dict)
     converter: Any = None
+    stations: Any = None  # stationpages' generator, when that plugin is on
+    listed: list[Any] = field(default_factory=list)
 
     @classmethod
-    def of(cls, generator: Any) -> Snapshot:
+    def of(cls, generator: Any, stations: Any = None) -> Snapshot:
         articles = {a.source_path: a for a in generator.articles}
-        return cls(generator, articles)
+        return cls(generator, articles, stations=stations, listed=list(generator.articles))
+
+    def put_live(self, changed: list[Any]) -> list[Any]:
+        """The site's articles in their order once ``changed`` (edited posts, new or changed answers) are in."""
+        from citymodel.plugin import newest_first
+
+        sources = {a.source_path for a in changed}
+        self.listed = sorted([*(a for a in self.listed if a.source_path not in sources), *changed], key=newest_first)
+        self.articles.update((a.source_path, a) for a in changed)
+        return self.listed
 
     def render(self, article: Any) -> str:
         """The page Pelican's writer would write for ``article`` (same context, same template)."""
@@ -92,17 +109,73 @@ class Snapshot:
 
 
 def write_pages(snapshot: Snapshot, articles: list[Any], folder: Path) -> list[str]:
-    """Render ``articles`` and their twins into ``folder``, each with its compressed copies (written first, so
-    that a reader never gets a copy older than its page); returns the files written."""
+    """Render ``articles`` and the lists and feeds they appear in into ``folder``; returns the files written."""
     written: list[str] = []
     for article in articles:
         html = snapshot.render(article)
-        put(folder, article.save_as, html.encode(), snapshot.generator.settings, written)
-        twin = snapshot.twin(html)
-        if twin is not None:
-            prefix, converted = twin
-            put(folder, f"{prefix}/{article.save_as}", converted.encode(), snapshot.generator.settings, written)
+        put_edition(snapshot, folder, article.save_as, html, written)
+    write_lists(snapshot, articles, folder, written)
     return written
+
+
+class _LiveWriter(Writer):
+    """Pelican's writer (pagination, feeds), each file handed to ``put_edition`` instead of opened in place."""
+
+    def __init__(self, snapshot: Snapshot, folder: Path, written: list[str]) -> None:
+        super().__init__(str(folder), settings=snapshot.generator.settings)
+        self.snapshot, self.folder, self.written = snapshot, folder, written
+
+    def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
+        from incremental.writer import _Buffer
+
+        name = Path(os.path.relpath(filename, self.folder)).as_posix()
+        return _Buffer(lambda text: put_edition(self.snapshot, self.folder, name, text, self.written))
+
+
+def write_lists(snapshot: Snapshot, changed: list[Any], folder: Path, written: list[str]) -> None:
+    """The station pages, module lists and feeds that list ``changed``, as the full build will write them."""
+    from pelican.utils import order_content
+
+    listed = snapshot.put_live(changed)
+    stations = snapshot.stations
+    if stations is None:
+        return
+    context = {**stations.context, "articles": listed}
+    writer = _LiveWriter(snapshot, folder, written)
+    city = stations.city
+    for slug in sorted({a.station for a in changed}):
+        modules: dict[str, list[Any]] = {}
+        for article in listed:  # as StationPagesGenerator.generate_context groups them
+            if article.station == slug:
+                modules.setdefault(article.module, []).append(article)
+        only = {a.module for a in changed if a.station == slug}
+        stations.write_station(writer, city.stations[slug], modules, context, only)
+    for module in sorted({a.module for a in changed}):
+        stations.write_city_feed(writer, module, listed, context)
+    settings = snapshot.generator.settings
+    if settings.get("FEED_ALL_ATOM"):  # as ArticlesGenerator.generate_feeds writes it
+        everything = list(listed)
+        for article in listed:
+            everything.extend(article.translations)
+        order_content(everything, order_by=settings["ARTICLE_ORDER_BY"])
+        path = str(settings["FEED_ALL_ATOM"])
+        writer.write_feed(everything, context, path, settings.get("FEED_ALL_ATOM_URL", path))
+
+
+def put_edition(snapshot: Snapshot, folder: Path, name: str, text: str, written: list[str]) -> None:
+    """Write one page or feed and, for the Traditional edition, its twin."""
+    settings = snapshot.generator.settings
+    put(folder, name, text.encode(), settings, written)
+    twin = snapshot.twin(text) if name.endswith((".html", ".xml")) and not is_shared(name) else None
+    if twin is not None:
+        prefix, converted = twin
+        put(folder, f"{prefix}/{name}", converted.encode(), settings, written)
+
+
+def is_shared(name: str) -> bool:
+    from hantedition.edition import is_shared as shared
+
+    return bool(shared(name))
 
 
 def put(folder: Path, name: str, data: bytes, settings: dict[str, Any], written: list[str]) -> None:

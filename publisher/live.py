@@ -151,11 +151,16 @@ class Publisher:
         if self.store is not None:
             settings["PUBLIC_ANSWERS"] = {**settings.get("PUBLIC_ANSWERS", {}), "export": str(self.export_path)}
         captured: list[Any] = []
+        station_pages: list[Any] = []
 
         def capture(generator: Any) -> None:
             captured.append(generator)
 
+        def capture_stations(generators: list[Any]) -> None:
+            station_pages[:] = [g for g in generators if type(g).__name__ == "StationPagesGenerator"]
+
         signals.article_generator_finalized.connect(capture)
+        signals.all_generators_finalized.connect(capture_stations)
         try:
             run_pelican(settings)
         except ContentError as error:
@@ -163,10 +168,11 @@ class Publisher:
             return None
         finally:
             signals.article_generator_finalized.disconnect(capture)
+            signals.all_generators_finalized.disconnect(capture_stations)
         with self.lock:
             switch_symlink(self.current, folder)
             self.carry_over_fast_pages(folder, started)
-        self.snapshot = Snapshot.of(captured[-1]) if captured else None
+        self.snapshot = Snapshot.of(captured[-1], station_pages[-1] if station_pages else None) if captured else None
         self.exported_items = {item_id: json.dumps(item, sort_keys=True) for item_id, item in items}
         release = Release(folder, time.monotonic() - started, reasons)
         if self.store is not None and items:

@@ -139,12 +139,19 @@ def test_an_edited_post_goes_live_first_with_the_bytes_the_full_build_writes(tmp
     [(_, hot_folder, written, _)] = publisher.hot_pages
     page = "stations/dongshan/worklog/dongshan-worklog-1/index.html"
     twin = f"zh-hant/{page}"
-    assert written == [f"{page}.gz", f"{page}.br", page, f"{twin}.gz", f"{twin}.br", twin]
+    assert written[:6] == [f"{page}.gz", f"{page}.br", page, f"{twin}.gz", f"{twin}.br", twin]
+    # A summary taken from the body shows in lists and feeds: those the post appears in follow at once.
+    lists = ["stations/dongshan/index.html", "stations/dongshan/worklog/index.html", "feeds/all.atom.xml"]
+    lists += ["feeds/stations/dongshan/worklog.atom.xml", "feeds/stations/dongshan.atom.xml", "feeds/worklog.atom.xml"]
+    assert {name for name in written if not name.startswith("zh-hant/") and name.endswith((".html", ".xml"))} == {
+        page,
+        *lists,
+    }
     built_folder = publisher.releases[-1].folder
     assert hot_folder != built_folder
     for name in written:
         hot, built = (hot_folder / name).read_bytes(), (built_folder / name).read_bytes()
-        if name.endswith(".html"):
+        if name in (page, twin):
             assert "快速上线的补充说明" in built.decode() or "快速上線的補充說明" in built.decode()
         assert hot == built, name
     # nginx serves the .br or .gz copy to nearly every browser (gzip_static, brotli_static): the fast path

@@ -51,7 +51,6 @@ class StationPagesGenerator(Generator):
 
     def generate_output(self, writer: Any) -> None:
         city = self.city
-        now = city.now()
         write = writer.write_file
         write("stations/index.html", self.get_template("stations"), self.context, url="stations/", page_name="stations")
         write(
@@ -72,56 +71,77 @@ class StationPagesGenerator(Generator):
             page_name="warnings",
         )
         for station in city.stations.values():
-            modules = self.by_station[station.slug]
-            station_articles = sorted(
-                (a for posts in modules.values() for a in posts), key=lambda a: a.date, reverse=True
-            )
-            active = [a for a in modules.get("warning", []) if a.warning.is_active(now)]
-            active.sort(key=lambda a: (-level_rank(city, a.warning.level), -a.date.timestamp()))  # 红色 first
-            write(
-                f"stations/{station.slug}/index.html",
-                self.get_template("station"),
-                self.context,
-                url=station.url,
-                station=station,
-                station_modules=[
-                    (m, city.module_name(m), modules.get(m, [])[:MODULE_PREVIEW], len(modules.get(m, [])))
-                    for m in city.modules_of(station)
-                ],
-                station_warnings=active,
-                page_name=f"stations/{station.slug}",
-            )
-            for module in city.modules_of(station):
-                url = f"{station.url}{module}/"
-                write(
-                    f"{url}index.html",
-                    self.get_template("module"),
-                    self.context,
-                    paginated={"articles": modules.get(module, [])},
-                    template_name="module",
-                    url=url,
-                    station=station,
-                    module=module,
-                    module_name=city.module_name(module),
-                    articles=modules.get(module, []),
-                    page_name=url.rstrip("/"),
-                )
-                self.write_feed(
-                    writer,
-                    modules.get(module, []),
-                    f"feeds/stations/{station.slug}/{module}.atom.xml",
-                    f"{station.name} · {city.module_name(module)}",
-                )
-            self.write_feed(writer, station_articles, f"feeds/stations/{station.slug}.atom.xml", station.name)
+            self.write_station(writer, station, self.by_station[station.slug], self.context)
         all_articles: list[Article] = self.context.get("articles", [])
         for module in [*city.config["modules"], *city.config["optional_modules"]]:
-            posts = [a for a in all_articles if a.module == module]
-            self.write_feed(
-                writer, posts, f"feeds/{module}.atom.xml", f"{city.config['name']} · {city.module_name(module)}"
-            )
+            self.write_city_feed(writer, module, all_articles, self.context)
 
-    def write_feed(self, writer: Any, articles: list[Article], path: str, title: str) -> None:
-        writer.write_feed(articles, self.context, path, path, feed_title=f"{title} · {self.settings['SITENAME']}")
+    def write_station(
+        self,
+        writer: Any,
+        station: Station,
+        modules: dict[str, list[Article]],
+        context: dict[str, Any],
+        only: set[str] | None = None,
+    ) -> None:
+        """One station's page, its module lists and their feeds (``only`` those of these modules). Also the
+        publisher's fast path, with a context that holds a new answer or an edited post."""
+        city = self.city
+        now = city.now()
+        write = writer.write_file
+        station_articles = sorted((a for posts in modules.values() for a in posts), key=lambda a: a.date, reverse=True)
+        active = [a for a in modules.get("warning", []) if a.warning.is_active(now)]
+        active.sort(key=lambda a: (-level_rank(city, a.warning.level), -a.date.timestamp()))  # 红色 first
+        write(
+            f"stations/{station.slug}/index.html",
+            self.get_template("station"),
+            context,
+            url=station.url,
+            station=station,
+            station_modules=[
+                (m, city.module_name(m), modules.get(m, [])[:MODULE_PREVIEW], len(modules.get(m, [])))
+                for m in city.modules_of(station)
+            ],
+            station_warnings=active,
+            page_name=f"stations/{station.slug}",
+        )
+        for module in city.modules_of(station):
+            if only is not None and module not in only:
+                continue
+            url = f"{station.url}{module}/"
+            write(
+                f"{url}index.html",
+                self.get_template("module"),
+                context,
+                paginated={"articles": modules.get(module, [])},
+                template_name="module",
+                url=url,
+                station=station,
+                module=module,
+                module_name=city.module_name(module),
+                articles=modules.get(module, []),
+                page_name=url.rstrip("/"),
+            )
+            self.write_feed(
+                writer,
+                modules.get(module, []),
+                f"feeds/stations/{station.slug}/{module}.atom.xml",
+                f"{station.name} · {city.module_name(module)}",
+                context,
+            )
+        self.write_feed(writer, station_articles, f"feeds/stations/{station.slug}.atom.xml", station.name, context)
+
+    def write_city_feed(self, writer: Any, module: str, articles: list[Article], context: dict[str, Any]) -> None:
+        city = self.city
+        posts = [a for a in articles if a.module == module]
+        title = f"{city.config['name']} · {city.module_name(module)}"
+        self.write_feed(writer, posts, f"feeds/{module}.atom.xml", title, context)
+
+    def write_feed(
+        self, writer: Any, articles: list[Article], path: str, title: str, context: dict[str, Any] | None = None
+    ) -> None:
+        title = f"{title} · {self.settings['SITENAME']}"
+        writer.write_feed(articles, self.context if context is None else context, path, path, feed_title=title)
 
 
 def level_rank(city: City, level: str) -> int:
