@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,11 +42,15 @@ class Snapshot:
     converter: Any = None
     stations: Any = None  # stationpages' generator, when that plugin is on
     listed: list[Any] = field(default_factory=list)
+    fresh: dict[str, str] = field(default_factory=dict)  # pages new since the build (answers): path -> HTML
 
     @classmethod
     def of(cls, generator: Any, stations: Any = None) -> Snapshot:
         articles = {a.source_path: a for a in generator.articles}
         return cls(generator, articles, stations=stations, listed=list(generator.articles))
+
+    def is_new(self, article: Any) -> bool:
+        return article.source_path not in self.articles
 
     def put_live(self, changed: list[Any]) -> list[Any]:
         """The site's articles in their order once ``changed`` (edited posts, new or changed answers) are in."""
@@ -111,11 +116,47 @@ class Snapshot:
 def write_pages(snapshot: Snapshot, articles: list[Any], folder: Path) -> list[str]:
     """Render ``articles`` and the lists and feeds they appear in into ``folder``; returns the files written."""
     written: list[str] = []
+    fresh = False
     for article in articles:
         html = snapshot.render(article)
-        put_edition(snapshot, folder, article.save_as, html, written)
+        twin = put_edition(snapshot, folder, article.save_as, html, written)
+        if snapshot.is_new(article):
+            fresh = True
+            snapshot.fresh[article.save_as] = html
+            if twin is not None:
+                snapshot.fresh[twin[0]] = twin[1]
     write_lists(snapshot, articles, folder, written)
+    if fresh:
+        write_search(snapshot, folder, written)
     return written
+
+
+def write_search(snapshot: Snapshot, folder: Path, written: list[str]) -> None:
+    """A search bundle of the pages that are new since the build (answers just approved), listed in
+    ``pagefind/hot.json``, which ``search.js`` merges beside the shards of ``shards.json``.
+
+    The bundle gets a new folder each time, listed only once complete; the full build's search index holds
+    these pages, and that build removes the bundles and writes an empty ``hot.json``. An edited post keeps
+    its old words in search until then: in two bundles at once it would be found twice.
+    """
+    import json
+
+    from sitesearch.records import laid_out, record_of
+    from sitesearch.search import options, run_pagefind, sort_languages
+
+    settings = snapshot.generator.settings
+    if "sitesearch" not in settings.get("PLUGINS", []) or not options(settings)["enabled"]:
+        return
+    records = {name: record for name, html in snapshot.fresh.items() if (record := record_of(html)) is not None}
+    if not records:
+        return
+    name = f"hot-{time.time_ns()}"
+    bundle = folder / "pagefind" / name
+    with laid_out(records) as scratch:
+        run_pagefind(scratch, bundle)
+    sort_languages(bundle / "pagefind-entry.json")
+    written += sorted(path.relative_to(folder).as_posix() for path in bundle.rglob("*") if path.is_file())
+    put(folder, "pagefind/hot.json", json.dumps([f"{name}/"]).encode(), settings, written)
 
 
 class _LiveWriter(Writer):
@@ -162,14 +203,16 @@ def write_lists(snapshot: Snapshot, changed: list[Any], folder: Path, written: l
         writer.write_feed(everything, context, path, settings.get("FEED_ALL_ATOM_URL", path))
 
 
-def put_edition(snapshot: Snapshot, folder: Path, name: str, text: str, written: list[str]) -> None:
-    """Write one page or feed and, for the Traditional edition, its twin."""
+def put_edition(snapshot: Snapshot, folder: Path, name: str, text: str, written: list[str]) -> tuple[str, str] | None:
+    """Write one page or feed and, for the Traditional edition, its twin; returns the twin (path, text)."""
     settings = snapshot.generator.settings
     put(folder, name, text.encode(), settings, written)
     twin = snapshot.twin(text) if name.endswith((".html", ".xml")) and not is_shared(name) else None
-    if twin is not None:
-        prefix, converted = twin
-        put(folder, f"{prefix}/{name}", converted.encode(), settings, written)
+    if twin is None:
+        return None
+    prefix, converted = twin
+    put(folder, f"{prefix}/{name}", converted.encode(), settings, written)
+    return f"{prefix}/{name}", converted
 
 
 def is_shared(name: str) -> bool:

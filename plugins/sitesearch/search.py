@@ -256,6 +256,8 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
                 shutil.rmtree(child)
         records.indexed = {s: d for s, d in records.indexed.items() if s in present}
         write_if_changed(root / "shards.json", json.dumps([f"s{s}/" for s in present]).encode())
+        # The publisher's fast path lists a bundle of pages newer than this build here (see publisher/hotpath.py).
+        write_if_changed(root / "hot.json", b"[]")
         records.save()
         log.info(
             "sitesearch: %d pages read; %d of %d shards indexed (%d records) in %.1f s, up to %d at once",

@@ -109,6 +109,17 @@ def test_approval_goes_live_with_the_publisher_running(tmp_path: Path) -> None:
     print(f"approval → answer page live in {seconds:.1f} s, listed in {listed:.1f} s, searchable in {everywhere:.1f} s")
 
 
+def search_links(browser: object, site_url: str, query: str) -> list[str]:
+    """The result links the search page lists for ``query`` (waits for its status line)."""
+    page = browser.new_page()  # type: ignore[attr-defined]
+    try:
+        page.goto(f"{site_url}/search/?q={query}")
+        page.wait_for_function("!!document.getElementById('search-status').textContent.match(/找到|没有|无法/)")
+        return list(page.locator("#search-results a").evaluate_all("els => els.map(e => e.getAttribute('href'))"))
+    finally:
+        page.close()
+
+
 def test_an_approved_answer_goes_live_first_with_the_bytes_the_full_build_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -142,10 +153,28 @@ def test_an_approved_answer_goes_live_first_with_the_bytes_the_full_build_writes
     hot_folder = publisher.hot_pages[-1][1]
     live = store.console_item(item_id)
     assert live is not None and live.live_at is not None  # the tracking page may link to it now
+    # Searchable at once: a bundle of the new answer, listed in pagefind/hot.json beside the shards.
+    assert "pagefind/hot.json" in written
+    with launched_browser() as browser, serve_folder(hot_folder) as site_url:
+        links = search_links(browser, site_url, "居住证到期")
+        assert [link for link in links if f"/qa/qa-{item_id}/" in link] == [f"/stations/dongshan/qa/qa-{item_id}/"]
     release = publisher.publish(["relay"])
     assert release is not None and release.folder != hot_folder
     for name in written:
-        assert (hot_folder / name).read_bytes() == (release.folder / name).read_bytes(), name
+        if not name.startswith("pagefind/"):  # the full build indexes the answer in its shard instead
+            assert (hot_folder / name).read_bytes() == (release.folder / name).read_bytes(), name
+    assert (release.folder / "pagefind" / "hot.json").read_text() == "[]"
+    with launched_browser() as browser, serve_folder(release.folder) as site_url:
+        links = search_links(browser, site_url, "居住证到期")
+        assert [link for link in links if f"/qa/qa-{item_id}/" in link] == [f"/stations/dongshan/qa/qa-{item_id}/"]
+        # A bundle carried into a folder whose build indexed the answer too (see carry_over_fast_pages): found once.
+        import shutil
+
+        for bundle in (hot_folder / "pagefind").glob("hot-*"):
+            shutil.copytree(bundle, release.folder / "pagefind" / bundle.name)
+        shutil.copy(hot_folder / "pagefind" / "hot.json", release.folder / "pagefind" / "hot.json")
+        links = search_links(browser, site_url, "居住证到期")
+        assert [link for link in links if f"/qa/qa-{item_id}/" in link] == [f"/stations/dongshan/qa/qa-{item_id}/"]
     assert "请问居住证到期了怎么续签" in (hot_folder / "stations/dongshan/index.html").read_text(encoding="utf-8")
     store.close()
 

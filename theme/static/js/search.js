@@ -15,10 +15,15 @@
   var latest = 0;
   var current = { query: "", results: [], page: 1 };
 
-  // The index comes in shards (pagefind/shards.json): the first is loaded, the others merged into it.
+  // The index comes in shards (pagefind/shards.json): the first is loaded, the others merged into it,
+  // with the publisher's bundle of answers newer than the last build (pagefind/hot.json), if any.
   async function open() {
     var root = text.pagefindRoot;
     var shards = await (await fetch(root + "shards.json")).json();
+    try {
+      var hot = await fetch(root + "hot.json");
+      if (hot.ok) shards = shards.concat(await hot.json());
+    } catch (error) { /* the shards alone */ }
     if (!shards.length) return null;
     var engine = await import(root + shards[0] + "pagefind.js");
     for (var i = 1; i < shards.length; i++) await engine.mergeIndex(root + shards[i]);
@@ -129,7 +134,10 @@
       var engine = await load();
       var search = engine ? await engine.search(query) : { results: [] };
       if (ticket !== latest) return;
-      current = { query: query, results: search.results, page: 1 };
+      // A page in a shard and in the publisher's newer bundle is the same fragment: list it once.
+      var seen = {};
+      var results = search.results.filter(function (r) { return seen[r.id] ? false : (seen[r.id] = true); });
+      current = { query: query, results: results, page: 1 };
       await show(page || 1, ticket);
     } catch (error) {
       if (ticket !== latest) return;
