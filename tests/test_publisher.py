@@ -221,3 +221,21 @@ def test_an_edit_during_a_full_build_goes_live_at_once_and_survives_the_switch(t
         signals.all_generators_finalized.disconnect(pause_after_reading)
         publisher.stop()
         runner.join(timeout=30)
+
+
+def test_between_builds_the_publisher_keeps_no_build_state(tmp_path: Path) -> None:
+    """The fast path keeps the last build's context, which holds the build record's tracker: once the build is
+    over, the tracker lets go of both records and of the writer, whose fingerprints hold every page's inputs."""
+    import gc
+
+    from incremental.writer import IncrementalWriter
+
+    content = citykit.make_city(tmp_path / "city")
+    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
+    publisher.publish(["start"])
+    publisher.publish(["start: the second folder"])
+    assert publisher.snapshot is not None
+    tracker = publisher.snapshot.generator.context["INCREMENTAL_TRACKER"]
+    assert tracker.previous is None and not tracker.record.keys and not tracker.flushers
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, IncrementalWriter)], "a finished build's writer is kept"

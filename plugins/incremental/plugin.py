@@ -159,6 +159,7 @@ def finish(pelican: Any) -> None:
         len(removed),
         len(tracker.record.produced),
     )
+    tracker.release()
 
 
 def register() -> None:

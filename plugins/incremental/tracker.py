@@ -185,6 +185,16 @@ class Tracker:
         self.cache.mkdir(parents=True, exist_ok=True)
         write_atomically(self.cache / RECORD, pickle.dumps(self.record, protocol=pickle.HIGHEST_PROTOCOL))
 
+    def release(self) -> None:
+        """Let go of what only the build needed, once it is over: the previous record, this one (saved), and the
+        writer (its fingerprints hold every page's inputs). The tracker stays in the settings and so in every
+        template context, which a process that builds again keeps (the publisher's fast path): at 5,000 posts
+        this was 14 MB of the 50 MB the publisher held between builds, more with the writer's fingerprints."""
+        self.previous = None
+        self.record = Record(FORMAT, self.build_key)
+        self.rewritten = set()
+        self.flushers.clear()
+
 
 # Folders this process has made or seen during the build, so that each is made once, not once per file: on our
 # build machines a ``mkdir`` costs 0.1-0.5 ms of file-system time even when the folder exists.
