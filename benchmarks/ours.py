@@ -213,6 +213,12 @@ def approval_to_live(corpus: Path, work: Path, target: EditTarget, commands: Our
         if not wait_until(lambda: file_contains(station_page, question[:12]), timeout=EDIT_VISIBLE_TIMEOUT):
             raise CommandFailed("the station page never listed the answer")
         listed = time.perf_counter() - approved
+        hot_search = root / "current" / "pagefind" / "hot.json"  # the fast path's bundle of new pages
+        if not wait_until(
+            lambda: file_contains(hot_search, "hot-") or file_contains(sitemap, f"qa-{item.id}/"), timeout=60
+        ):
+            raise CommandFailed("the answer never became searchable")
+        searchable = time.perf_counter() - approved
         answer_url = f"/stations/{station}/qa/qa-{item.id}/"
         if not wait_until(lambda: file_contains(sitemap, answer_url), timeout=EDIT_VISIBLE_TIMEOUT):
             raise CommandFailed("the full build never listed the answer in the sitemap")
@@ -222,7 +228,10 @@ def approval_to_live(corpus: Path, work: Path, target: EditTarget, commands: Our
     finally:
         usage = publisher.stop()
         store.close()
-    note = f"answer page; its station page and feeds after {listed:.2f} s; sitemap and search after {everywhere:.2f} s"
+    note = (
+        f"answer page; station page and feeds after {listed:.2f} s, searchable after {searchable:.2f} s;"
+        f" full build (sitemap) after {everywhere:.2f} s"
+    )
     return Row(label, Kind.LIVE, seconds, usage.peak_mb, usage.tree_mb, None, note=note)
 
 
