@@ -394,3 +394,58 @@ def test_a_folder_removed_after_it_was_made_is_made_again(tmp_path: Path) -> Non
     assert target.read_bytes() == b"three"
     assert not tracker.write_new(target, b"four")  # never over an existing file
     assert target.read_bytes() == b"three"
+
+
+def test_a_build_that_dies_before_its_record_is_saved_leaves_no_record_to_trust(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that dies after writing pages but before saving its record (here the disk fills up as the
+    record is written) must not leave the older record in place: the next build would keep pages whose key
+    matches that record while the files hold what the dead build wrote."""
+    import errno
+    import pickle
+
+    import incremental.tracker
+
+    content = citykit.make_city(tmp_path / "city")
+    output = tmp_path / "output"
+    citykit.build(content, output)
+    post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
+    original = post.read_text(encoding="utf-8")
+    post.write_text(original + "\n这次构建中途失败。\n", encoding="utf-8")
+
+    real_dumps = pickle.dumps
+
+    def disk_full(value: object, *args: Any, **kwargs: Any) -> bytes:
+        if isinstance(value, incremental.tracker.Record):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_dumps(value, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(incremental.tracker.pickle, "dumps", disk_full)
+        with pytest.raises(OSError, match="No space left"):
+            citykit.build(content, output)
+    page = output / "stations" / "dongshan" / "worklog" / "dongshan-worklog-1" / "index.html"
+    assert "这次构建中途失败" in page.read_text(encoding="utf-8")  # the failed build wrote it
+    post.write_text(original, encoding="utf-8")
+    citykit.build(content, output)
+    clean = tmp_path / "clean"
+    citykit.build(content, clean, INCREMENTAL={"cache": str(tmp_path / "clean-cache"), "clean": True})
+    assert_same_tree(output, clean, "after a build that died")
+
+
+def test_a_content_error_keeps_the_record(tmp_path: Path) -> None:
+    """A chief's typo stops the build before it writes anything: the record stays, the next build is incremental."""
+    from citymodel import ContentError
+
+    content = citykit.make_city(tmp_path / "city")
+    output = tmp_path / "output"
+    citykit.build(content, output)
+    record = tmp_path / "output-cache" / "incremental.pickle"
+    assert record.is_file()
+    post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
+    original = post.read_text(encoding="utf-8")
+    post.write_text(original.replace("Date:", "Dat:"), encoding="utf-8")
+    with pytest.raises(ContentError):
+        citykit.build(content, output)
+    assert record.is_file()

@@ -78,6 +78,7 @@ def get_writer(pelican: Any) -> type[IncrementalWriter] | None:
     if "INCREMENTAL_TRACKER" not in pelican.settings:
         return None
     pelican.settings["INCREMENTAL_BUILD_TIME"] = build_time(pelican.settings)
+    pelican.settings["INCREMENTAL_TRACKER"].begin_output()
     return IncrementalWriter
 
 

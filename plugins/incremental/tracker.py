@@ -105,6 +105,13 @@ class Tracker:
                 else:
                     child.unlink()
 
+    def begin_output(self) -> None:
+        """The build starts writing: its files no longer match the saved record, so that record goes until
+        this build saves its own. A build that dies from here on (killed, a full disk) leaves no record and
+        the next build is clean; trusting the older record would keep pages that hold what the dead build
+        wrote. A content error stops a build before this point and keeps the record."""
+        (self.cache / RECORD).unlink(missing_ok=True)
+
     def flush(self) -> None:
         """Every page is on disk after this; plugins that read the output call it first."""
         for flush in self.flushers:
