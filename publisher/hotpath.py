@@ -7,12 +7,14 @@ answers the relay just approved, those pages are rendered from that context,
 and so are the lists and feeds they appear in: their station's page, module
 lists and feeds, the city's feed of that module and the feed of everything.
 Each file is written straight into the served folder, atomically, with its
-Traditional twin and compressed copies. The full incremental build follows
-at once and brings the sitemap and search up to date; the files it writes
-are the same bytes (a test checks).
+Traditional twin and compressed copies. Pages new since the build (answers)
+are searchable at once through a small search bundle of their own (see
+``write_search``). The full incremental build follows at once and brings the
+sitemap, and search for edited posts, up to date; the files it writes are the
+same bytes (a test checks).
 
-A post whose title, date, slug, station, module or warning fields changed
-appears in lists and feeds, so it takes the full build only.
+A post whose title, date, slug, station, module, summary or warning fields
+changed moves in lists, banners and feeds, so it takes the full build only.
 """
 
 from __future__ import annotations
