@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -120,13 +121,8 @@ def search_links(browser: object, site_url: str, query: str) -> list[str]:
         page.close()
 
 
-def test_an_approved_answer_goes_live_first_with_the_bytes_the_full_build_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import datetime as dt
-
-    from console_kit import add_item, carry
-
+def warm_publisher(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Store]:
+    """A publisher on the little city and a relay store, both folders built (so later builds are incremental)."""
     from publisher import Publisher
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764057600")
@@ -136,6 +132,17 @@ def test_an_approved_answer_goes_live_first_with_the_bytes_the_full_build_writes
     publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"), store=store)
     publisher.publish(["start"])
     publisher.publish(["start: the second folder"])
+    return publisher, store
+
+
+def test_an_approved_answer_goes_live_first_with_the_bytes_the_full_build_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from console_kit import add_item, carry
+
+    publisher, store = warm_publisher(tmp_path, monkeypatch)
     now = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)
     item_id = add_item(store, text="请问居住证到期了怎么续签？", consent=True)
     carry(store, item_id, "reply", now, reply="带身份证到窗口续签。")
@@ -190,15 +197,7 @@ def test_an_answer_put_live_during_a_build_stays_listed_when_the_next_one_goes_l
     from console_kit import add_item, carry
     from pelican import signals
 
-    from publisher import Publisher
-
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764057600")
-    content = citykit.make_city(tmp_path / "city")
-    store = Store(f"sqlite:///{tmp_path / 'relay.sqlite3'}")
-    store.migrate()
-    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"), store=store)
-    publisher.publish(["start"])
-    publisher.publish(["start: the second folder"])
+    publisher, store = warm_publisher(tmp_path, monkeypatch)
     now = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)
     questions = {"a": "请问临时身份证当天能拿到吗？", "b": "请问电动车上牌需要带发票吗？"}
 
