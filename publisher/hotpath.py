@@ -122,7 +122,7 @@ def write_pages(snapshot: Snapshot, articles: list[Any], folder: Path) -> list[s
     for article in articles:
         html = snapshot.render(article)
         twin = put_edition(snapshot, folder, article.save_as, html, written)
-        if snapshot.is_new(article):
+        if snapshot.is_new(article) or article.save_as in snapshot.fresh:  # new, or new and changed again
             fresh = True
             snapshot.fresh[article.save_as] = html
             if twin is not None:

@@ -221,3 +221,29 @@ def test_an_answer_put_live_during_a_build_stays_listed_when_the_next_one_goes_l
     station_page = (publisher.current / "stations" / "dongshan" / "index.html").read_text(encoding="utf-8")
     assert questions["a"] in station_page and questions["b"] in station_page
     store.close()
+
+
+def test_an_answer_revised_before_the_next_build_is_found_by_its_new_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reopened, answered again and approved again while the fast path's bundle still holds it: the bundle is
+    made again with the new reply."""
+    import datetime as dt
+
+    from console_kit import add_item, carry
+
+    publisher, store = warm_publisher(tmp_path, monkeypatch)
+    now = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)
+    question = "请问护照加急办理要多久？"
+    item_id = add_item(store, text=question, consent=True)
+    carry(store, item_id, "reply", now, reply="一般七个工作日。")
+    carry(store, item_id, "approve", now, public_text=question)
+    assert publisher.hot(["relay"])
+    carry(store, item_id, "reopen", now)
+    carry(store, item_id, "reply", now, reply="加急三个工作日，请先在线领取预约号。")
+    carry(store, item_id, "approve", now, public_text=question)
+    assert publisher.hot(["relay"])
+    with launched_browser() as browser, serve_folder(publisher.current.resolve()) as site_url:
+        links = search_links(browser, site_url, "预约号")
+    assert f"/stations/dongshan/qa/qa-{item_id}/" in links
+    store.close()
