@@ -207,6 +207,8 @@ def write_lists(snapshot: Snapshot, changed: list[Any], folder: Path, written: l
 
 def put_edition(snapshot: Snapshot, folder: Path, name: str, text: str, written: list[str]) -> tuple[str, str] | None:
     """Write one page or feed and, for the Traditional edition, its twin; returns the twin (path, text)."""
+    from hantedition.edition import is_shared
+
     settings = snapshot.generator.settings
     put(folder, name, text.encode(), settings, written)
     twin = snapshot.twin(text) if name.endswith((".html", ".xml")) and not is_shared(name) else None
@@ -215,12 +217,6 @@ def put_edition(snapshot: Snapshot, folder: Path, name: str, text: str, written:
     prefix, converted = twin
     put(folder, f"{prefix}/{name}", converted.encode(), settings, written)
     return f"{prefix}/{name}", converted
-
-
-def is_shared(name: str) -> bool:
-    from hantedition.edition import is_shared as shared
-
-    return bool(shared(name))
 
 
 def put(folder: Path, name: str, data: bytes, settings: dict[str, Any], written: list[str]) -> None:

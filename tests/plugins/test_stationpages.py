@@ -73,6 +73,18 @@ def test_place_names_sort_by_the_pinyin_of_their_phrases() -> None:
     assert pinyin_of([]) == {}
 
 
+def test_a_process_that_builds_again_asks_for_the_pinyin_only_when_the_places_change(
+    build_site: Callable[..., Path],
+) -> None:
+    """The publisher builds again and again in one process: the child process runs once per set of places."""
+    from stationpages.lookup import _pinyin
+
+    _pinyin.cache_clear()
+    build_site(["stationpages"])
+    build_site(["stationpages"])
+    assert _pinyin.cache_info().misses == 1 and _pinyin.cache_info().hits == 1
+
+
 def test_a_build_never_imports_pypinyin() -> None:
     """Its phrase dictionary takes 54 MB for as long as a process lives; the build and the publisher load
     every plugin, and none of them may import it."""
