@@ -186,13 +186,14 @@ def write_lists(snapshot: Snapshot, changed: list[Any], folder: Path, written: l
     context = {**stations.context, "articles": listed}
     writer = _LiveWriter(snapshot, folder, written)
     city = stations.city
+    now = city.now()
     for slug in sorted({a.station for a in changed}):
         modules: dict[str, list[Any]] = {}
         for article in listed:  # as StationPagesGenerator.generate_context groups them
             if article.station == slug:
                 modules.setdefault(article.module, []).append(article)
         only = {a.module for a in changed if a.station == slug}
-        stations.write_station(writer, city.stations[slug], modules, context, only)
+        stations.write_station(writer, city.stations[slug], modules, context, only, now=now)
     for module in sorted({a.module for a in changed}):
         stations.write_city_feed(writer, module, listed, context)
     settings = snapshot.generator.settings
