@@ -43,6 +43,9 @@ EXTRA_PATH_METADATA = {
 # Chinese names never become slugs: modules, stations and guide categories have
 # explicit ASCII slugs, and Pelican's own category/tag/author pages are off.
 SLUGIFY_SOURCE = "basename"
+# Every post carries its own Date (citymodel requires it, and it wins over the file name's), so Pelican's
+# default date pattern on file names is work thrown away: 1.3 s of a 20,000-post rebuild in dateutil.
+FILENAME_METADATA = ""
 USE_FOLDER_AS_CATEGORY = False
 DEFAULT_CATEGORY = "posts"
 ARTICLE_URL = "stations/{station}/{module}/{slug}/"
