@@ -13,8 +13,12 @@ are searchable at once through a small search bundle of their own (see
 sitemap, and search for edited posts, up to date; the files it writes are the
 same bytes (a test checks).
 
-A post whose title, date, slug, station, module, summary or warning fields
-changed moves in lists, banners and feeds, so it takes the full build only.
+A changed title or summary goes the same way, with the home page's latest
+posts (``index.html``) written too; the other pages that name the post keep the
+old words until the full build (the search index, the sitemap). A post whose
+date, slug, station, module or status changed moves in lists or to another
+address, and a warning shows in banners on every page: those take the full
+build only.
 """
 
 from __future__ import annotations
@@ -30,8 +34,11 @@ from pelican.writers import Writer
 
 log = logging.getLogger("publisher")
 
-# Metadata that other pages show (lists, banners, feeds' order): a change takes the full build.
-LISTED = ("title", "date", "slug", "station", "module", "summary", "level", "area", "effective", "expires", "status")
+# Metadata that moves a post (its address, its place in lists and feeds): a change takes the full build.
+MOVES = ("date", "slug", "station", "module", "status")
+# Shown in lists and feeds, which the fast path writes too; for a warning, also in banners on every page.
+SHOWN = ("title", "summary")
+WARNING_FIELDS = ("level", "area", "effective", "expires")
 
 
 @dataclass
@@ -88,7 +95,7 @@ class Snapshot:
     # Changed posts ---------------------------------------------------------
 
     def edited_post(self, path: Path) -> Any | None:
-        """The post at ``path`` read again, if only its body changed; None otherwise."""
+        """The post at ``path`` read again, if it stays where it was listed; None otherwise."""
         from pelican.contents import Article
 
         old = self.articles.get(str(path))
@@ -99,7 +106,8 @@ class Snapshot:
         new = generator.readers.read_file(
             base_path=generator.path, path=relative, content_class=Article, context=generator.context
         )
-        if any(new.metadata.get(key) != old.metadata.get(key) for key in LISTED):
+        fixed = MOVES + (SHOWN + WARNING_FIELDS if old.metadata.get("module") == "warning" else ())
+        if any(new.metadata.get(key) != old.metadata.get(key) for key in fixed):
             return None
         from citymodel.plugin import attach
 
@@ -176,7 +184,10 @@ class _LiveWriter(Writer):
 
 
 def write_lists(snapshot: Snapshot, changed: list[Any], folder: Path, written: list[str]) -> None:
-    """The station pages, module lists and feeds that list ``changed``, as the full build will write them."""
+    """The home page, station pages, module lists and feeds that list ``changed``, as the full build will
+    write them."""
+    from operator import attrgetter
+
     from pelican.utils import order_content
 
     listed = snapshot.put_live(changed)
@@ -185,6 +196,22 @@ def write_lists(snapshot: Snapshot, changed: list[Any], folder: Path, written: l
         return
     context = {**stations.context, "articles": listed}
     writer = _LiveWriter(snapshot, folder, written)
+    generator = snapshot.generator
+    settings = generator.settings
+    if "index" in settings["DIRECT_TEMPLATES"] and settings.get("INDEX_SAVE_AS"):
+        # As ArticlesGenerator.generate_direct_templates writes it (its ``dates`` as generate_context sorts them).
+        dates = sorted(listed, key=attrgetter("date"), reverse=settings["NEWEST_FIRST_ARCHIVES"])
+        writer.write_file(
+            settings["INDEX_SAVE_AS"],
+            generator.get_template("index"),
+            context,
+            articles=listed,
+            dates=dates,
+            blog=True,
+            template_name="index",
+            page_name=os.path.splitext(settings["INDEX_SAVE_AS"])[0],
+            url=settings.get("INDEX_URL", "index.html"),
+        )
     city = stations.city
     now = city.now()
     for slug in sorted({a.station for a in changed}):
@@ -196,7 +223,6 @@ def write_lists(snapshot: Snapshot, changed: list[Any], folder: Path, written: l
         stations.write_station(writer, city.stations[slug], modules, context, only, now=now)
     for module in sorted({a.module for a in changed}):
         stations.write_city_feed(writer, module, listed, context)
-    settings = snapshot.generator.settings
     if settings.get("FEED_ALL_ATOM"):  # as ArticlesGenerator.generate_feeds writes it
         everything = list(listed)
         for article in listed:

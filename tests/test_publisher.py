@@ -141,7 +141,8 @@ def test_an_edited_post_goes_live_first_with_the_bytes_the_full_build_writes(tmp
     twin = f"zh-hant/{page}"
     assert written[:6] == [f"{page}.gz", f"{page}.br", page, f"{twin}.gz", f"{twin}.br", twin]
     # A summary taken from the body shows in lists and feeds: those the post appears in follow at once.
-    lists = ["stations/dongshan/index.html", "stations/dongshan/worklog/index.html", "feeds/all.atom.xml"]
+    lists = ["index.html", "stations/dongshan/index.html", "stations/dongshan/worklog/index.html"]
+    lists += ["feeds/all.atom.xml"]
     lists += ["feeds/stations/dongshan/worklog.atom.xml", "feeds/stations/dongshan.atom.xml", "feeds/worklog.atom.xml"]
     assert {name for name in written if not name.startswith("zh-hant/") and name.endswith((".html", ".xml"))} == {
         page,
@@ -166,15 +167,52 @@ def test_an_edited_post_goes_live_first_with_the_bytes_the_full_build_writes(tmp
         assert brotli.decompress((hot_folder / f"{name}.br").read_bytes()) == html, name
 
 
-def test_a_changed_title_waits_for_the_full_build(tmp_path: Path) -> None:
-    """A title shows in lists and feeds, so such an edit takes the full build only."""
+def test_a_corrected_title_goes_live_in_its_lists_at_once(tmp_path: Path) -> None:
+    """A chief fixing a typo in a title: the post, the home page's latest posts, the station's page and lists
+    and the feeds show the new title before the full build, with the bytes that build writes."""
+    content = citykit.make_city(tmp_path / "city")
+    with running_publisher(tmp_path, content) as publisher:
+        post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
+        post.write_text(post.read_text(encoding="utf-8").replace("Title: 工作记实", "Title: 更正后的标题"), "utf-8")
+        wait_for_release(publisher, 3)
+    [(_, hot_folder, written, _)] = publisher.hot_pages
+    shown = ["stations/dongshan/worklog/dongshan-worklog-1/index.html", "index.html", "stations/dongshan/index.html"]
+    shown += ["stations/dongshan/worklog/index.html", "feeds/stations/dongshan.atom.xml", "feeds/all.atom.xml"]
+    shown += ["feeds/stations/dongshan/worklog.atom.xml", "feeds/worklog.atom.xml"]
+    assert {name for name in written if not name.startswith("zh-hant/") and name.endswith((".html", ".xml"))} == set(
+        shown
+    )
+    for name in shown:
+        assert "更正后的标题" in (hot_folder / name).read_text(encoding="utf-8"), name
+        assert "更正後的標題" in (hot_folder / "zh-hant" / name).read_text(encoding="utf-8"), name
+    built_folder = publisher.releases[-1].folder
+    for name in written:
+        assert (hot_folder / name).read_bytes() == (built_folder / name).read_bytes(), name
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new"),
+    [
+        ("dongshan/worklog/dongshan-worklog-1.md", "Date: 2026-11-20 09:00", "Date: 2026-11-21 09:00"),
+        ("dongshan/worklog/dongshan-worklog-1.md", "Slug: dongshan-worklog-1", "Slug: dongshan-worklog-new"),
+        ("dongshan/worklog/dongshan-worklog-1.md", "Station: dongshan", "Station: xihu"),
+        ("dongshan/warning/dongshan-warning-active.md", "Title: 防范刷单返利诈骗", "Title: 防范冒充客服诈骗"),
+        ("dongshan/warning/dongshan-warning-active.md", "Expires: 2027-06-01 00:00", "Expires: 2027-07-01 00:00"),
+    ],
+    ids=["date", "slug", "station", "warning title", "warning expiry"],
+)
+def test_a_post_that_moves_or_a_warning_waits_for_the_full_build(tmp_path: Path, path: str, old: str, new: str) -> None:
+    """A new date or address moves the post in lists or elsewhere; a warning shows in banners on every page:
+    the fast path leaves those to the full build."""
     content = citykit.make_city(tmp_path / "city")
     publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
     publisher.publish(["start"])
-    post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
-    post.write_text(post.read_text(encoding="utf-8").replace("Title: 工作记实", "Title: 新标题"), encoding="utf-8")
+    post = content / "posts" / path
+    text = post.read_text(encoding="utf-8")
+    assert old in text
+    post.write_text(text.replace(old, new), encoding="utf-8")
     publisher.content = content
-    assert publisher.hot(["content:posts/dongshan/worklog/dongshan-worklog-1.md"]) == []
+    assert publisher.hot([f"content:posts/{path}"]) == []
 
 
 def test_an_edit_during_a_full_build_goes_live_at_once_and_survives_the_switch(tmp_path: Path) -> None:
