@@ -86,6 +86,7 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> Non
 class Deployment:
     https: str
     http_port: int
+    site_root: Path
 
     def client(self, host: str, local_address: str = "127.0.0.1") -> httpx.Client:
         transport = httpx.HTTPTransport(verify=False, local_address=local_address)
@@ -139,7 +140,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, stations_json: Path) ->
             )
         try:
             wait_for_port(https_port, process, log)
-            yield Deployment(f"https://127.0.0.1:{https_port}", http_port)
+            yield Deployment(f"https://127.0.0.1:{https_port}", http_port, site_root)
         finally:
             process.terminate()
             process.wait(timeout=10)
@@ -165,6 +166,26 @@ def test_pages_come_precompressed_with_cache_and_security_headers(deployment: De
         redirect = plain_http.get(f"http://127.0.0.1:{deployment.http_port}/stations/", headers={"Host": SITE})
         assert redirect.status_code == 301
         assert redirect.headers["location"] == f"https://{SITE}/stations/"
+
+
+def test_search_lists_are_revalidated_and_hashed_index_files_kept_a_year(deployment: Deployment) -> None:
+    """The lists a search starts from change with every publish and name the hashed files of that build. Kept a
+    minute, a browser would miss an answer the publisher's fast path just made searchable (``hot.json``), and
+    after a folder switch ask for index files the new folder no longer has (``pagefind-entry.json``)."""
+    site_root = deployment.site_root
+    entry = next((site_root / "pagefind").glob("s*/pagefind-entry.json")).relative_to(site_root).as_posix()
+    index = next((site_root / "pagefind").rglob("*.pf_index")).relative_to(site_root).as_posix()
+    with deployment.client(SITE) as site:
+        for name in ("pagefind/shards.json", "pagefind/hot.json", entry):
+            answer = site.get(f"/{name}")
+            assert answer.status_code == 200, name
+            assert answer.headers["cache-control"] == "no-cache", name
+            assert answer.headers.get("etag"), name
+            again = site.get(f"/{name}", headers={"If-None-Match": answer.headers["etag"]})
+            assert again.status_code == 304, name
+        hashed = site.get(f"/{index}")
+        assert hashed.status_code == 200
+        assert hashed.headers["cache-control"] == "public, max-age=31536000, immutable"
 
 
 def test_slow_header_sockets_are_closed_while_a_normal_client_is_served(deployment: Deployment) -> None:
