@@ -247,6 +247,66 @@ def test_a_bad_build_record_means_a_clean_build(tmp_path: Path, damage: str) -> 
     assert (output / "index.html").exists()
 
 
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "not-gzip"])
+def test_a_damaged_reader_cache_is_read_again_not_a_crash(tmp_path: Path, damage: str) -> None:
+    """Pelican writes its reader cache in place and loads it catching only some errors: a build killed while
+    writing it (or a full disk) left a truncated file, and every later build stopped with ``EOFError`` until
+    someone deleted ``cache/``. The posts are read again instead, and the site equals a clean build's."""
+    content = citykit.make_city(tmp_path)
+    output, cache, clean = tmp_path / "output", tmp_path / "output-cache", tmp_path / "clean"
+    citykit.build(content, output)
+    readers = cache / "pelican" / "ArticlesGenerator-Readers"
+    whole = readers.read_bytes()
+    if damage == "truncated":
+        readers.write_bytes(whole[: len(whole) // 2])
+    elif damage == "garbage":
+        import gzip
+
+        readers.write_bytes(gzip.compress(b"\x80\x04garbage"))
+    else:
+        readers.write_bytes(b"not a cache")
+    post = next((content / "posts").rglob("*.md"))
+    post.write_text(post.read_text(encoding="utf-8") + "\n\n补充一句：本周夜巡增加一班。\n", encoding="utf-8")
+    citykit.build(content, output)
+    citykit.build(content, clean, INCREMENTAL={"cache": str(tmp_path / "clean-cache"), "clean": True})
+    assert_same_tree(output, clean, f"reader cache {damage}")
+    import gzip
+    import pickle
+
+    assert len(pickle.loads(gzip.decompress(readers.read_bytes()))) == len(list((content / "posts").rglob("*.md")))
+
+
+def test_the_reader_cache_is_replaced_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk that fills while the reader cache is saved leaves the previous cache whole, not half of a new
+    one (which every later build tripped on); the cache is only a shortcut, so the build goes on, as Pelican's
+    does, and the next one reads the changed post again."""
+    import gzip
+    import pickle
+
+    content = citykit.make_city(tmp_path)
+    output, cache = tmp_path / "output", tmp_path / "output-cache"
+    citykit.build(content, output)
+    readers = cache / "pelican" / "ArticlesGenerator-Readers"
+    before = readers.read_bytes()
+    post = next((content / "posts").rglob("*.md"))
+    post.write_text(post.read_text(encoding="utf-8") + "\n\n又补充一句。\n", encoding="utf-8")
+
+    def dies_halfway(data: Any, file: Any, *args: Any, **kwargs: Any) -> None:
+        file.write(pickle.dumps(data)[:100])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pickle, "dump", dies_halfway)
+    citykit.build(content, output)
+    monkeypatch.undo()
+    assert readers.read_bytes() == before
+    assert pickle.loads(gzip.decompress(before))
+    assert sorted(p.name for p in readers.parent.iterdir()) == ["ArticlesGenerator-Readers", "PagesGenerator-Readers"]
+    post.write_text(post.read_text(encoding="utf-8") + "\n\n再补充一句。\n", encoding="utf-8")
+    citykit.build(content, output)
+    citykit.build(content, tmp_path / "clean", INCREMENTAL={"cache": str(tmp_path / "clean-cache"), "clean": True})
+    assert_same_tree(output, tmp_path / "clean", "after a reader cache that could not be saved")
+
+
 def test_lost_or_damaged_search_records_are_read_again(tmp_path: Path) -> None:
     """The search keeps one record file per shard in the cache. One deleted and one damaged, after an edit: the
     next build reads those shards' pages again, and its output (index included) equals a clean build's."""

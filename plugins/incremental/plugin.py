@@ -12,6 +12,7 @@ import pelican as pelican_package
 from pelican import signals
 
 from .preread import preread_articles
+from .readercache import take_over
 from .settings import options
 from .tracker import FORMAT, Tracker, settings_digest, tree_digest
 from .writer import IncrementalWriter
@@ -61,7 +62,7 @@ def start(pelican: Any) -> None:
     settings["INCREMENTAL_TRACKER"] = tracker
     # Pelican's own reader cache spares re-reading unchanged Markdown files.
     settings["CACHE_CONTENT"] = True
-    settings["LOAD_CONTENT_CACHE"] = not tracker.clean
+    settings["LOAD_CONTENT_CACHE"] = False  # loaded by readercache.take_over, which survives a damaged file
     settings["CACHE_PATH"] = str(cache / "pelican")
     settings["CHECK_MODIFIED_METHOD"] = "md5"
     settings["CONTENT_CACHING_LAYER"] = "reader"
@@ -80,6 +81,13 @@ def get_writer(pelican: Any) -> type[IncrementalWriter] | None:
     pelican.settings["INCREMENTAL_BUILD_TIME"] = build_time(pelican.settings)
     pelican.settings["INCREMENTAL_TRACKER"].begin_output()
     return IncrementalWriter
+
+
+def prepare_articles(generator: Any) -> None:
+    """``article_generator_init``: the reader cache loaded, then what it lacks read in workers (in that order:
+    one receiver, since blinker does not promise the order of two)."""
+    take_over(generator)
+    preread_articles(generator)
 
 
 def record_static(generator: Any) -> None:
@@ -166,7 +174,8 @@ def finish(pelican: Any) -> None:
 def register() -> None:
     signals.initialized.connect(start)
     signals.get_writer.connect(get_writer)
-    signals.article_generator_init.connect(preread_articles)
+    signals.article_generator_init.connect(prepare_articles)
+    signals.page_generator_init.connect(take_over)
     signals.article_generator_finalized.connect(skip_unwritten_taxonomies)
     signals.static_generator_finalized.connect(record_static)
     signals.finalized.connect(finish)

@@ -1,0 +1,63 @@
+"""Pelican's reader cache (``CACHE_PATH/ArticlesGenerator-Readers``), loaded and saved so that no damage lasts.
+
+Pelican loads it as each generator starts, catching only some errors, and saves it in place: a build killed
+while saving it, or a disk that filled, left a file cut short, and every later build stopped on ``EOFError``
+until someone deleted ``cache/``. So the incremental plugin turns Pelican's own loading off
+(``LOAD_CONTENT_CACHE``) and, when the generator starts, loads the file itself: whatever is wrong with it
+means an empty cache, and the posts are read again (every entry is checked against its file's md5 anyway,
+so a cache is only ever a shortcut). It is saved through a temporary file renamed over the old one; a save
+that fails leaves the old cache whole, with a warning, and the build goes on as Pelican's does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("incremental")
+
+
+def load(readers: Any) -> None:
+    """Fill ``readers``' cache from its file; an empty cache when the file is missing or cannot be read."""
+    path = readers._cache_path
+    try:
+        with readers._cache_open(path, "rb") as stored:
+            cache = pickle.load(stored)
+    except FileNotFoundError:
+        return
+    except Exception as error:  # cut short (EOFError), garbage, another format: read the posts again
+        log.warning("incremental: the reader cache %s cannot be read (%s); the posts are read again", path, error)
+        return
+    if isinstance(cache, dict):
+        readers._cache = cache
+
+
+def save(readers: Any) -> None:
+    """``Readers.save_cache``, through a temporary file renamed over the old one."""
+    if not readers._cache_data_policy:
+        return
+    path = Path(readers._cache_path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with readers._cache_open(temporary, "wb") as stored:
+            pickle.dump(readers._cache, stored)
+        os.replace(temporary, path)
+    except (OSError, pickle.PicklingError, TypeError) as error:
+        temporary.unlink(missing_ok=True)
+        log.warning("incremental: could not save the reader cache %s (%s); the old one stays", path, error)
+
+
+def take_over(generator: Any) -> None:
+    """As a generator starts: load its reader cache (unless the build is clean) and save it our way."""
+    settings = generator.settings
+    tracker = settings.get("INCREMENTAL_TRACKER")
+    readers = getattr(generator, "readers", None)
+    if tracker is None or readers is None or not getattr(readers, "_cache_data_policy", False):
+        return
+    if not tracker.clean:
+        load(readers)
+    readers.save_cache = lambda: save(readers)
