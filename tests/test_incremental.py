@@ -307,6 +307,40 @@ def test_the_reader_cache_is_replaced_whole(tmp_path: Path, monkeypatch: pytest.
     assert_same_tree(output, tmp_path / "clean", "after a reader cache that could not be saved")
 
 
+def test_saving_the_reader_cache_leaves_no_utf8_copies_on_the_posts(tmp_path: Path) -> None:
+    """Pickling a string makes CPython keep its UTF-8 form inside it: saved as it is, the reader cache of a
+    20,000-post city left 26 MB on strings the build goes on using. The saved file still loads as the cache."""
+    import gzip
+    import pickle
+    import tracemalloc
+    import types
+
+    from incremental.readercache import load, save
+
+    cache = {
+        f"/content/posts/{number}.md": (
+            b"md5",
+            ("<p>派出所工作记实，今日巡逻。</p>" * 40 + str(number), {"title": f"标题{number}"}),
+        )
+        for number in range(2000)
+    }
+    readers = types.SimpleNamespace(
+        _cache_data_policy=True, _cache_path=str(tmp_path / "Readers"), _cache_open=gzip.open, _cache=cache
+    )
+    tracemalloc.start()
+    try:
+        save(readers)
+        kept = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    text_bytes = sum(len(content.encode()) for _, (content, _) in cache.values())
+    assert kept < text_bytes / 20, (kept, text_bytes)
+    again = types.SimpleNamespace(_cache_path=readers._cache_path, _cache_open=gzip.open, _cache={})
+    load(again)
+    assert again._cache == cache
+    assert pickle.loads(gzip.decompress((tmp_path / "Readers").read_bytes())) == cache
+
+
 def test_lost_or_damaged_search_records_are_read_again(tmp_path: Path) -> None:
     """The search keeps one record file per shard in the cache. One deleted and one damaged, after an edit: the
     next build reads those shards' pages again, and its output (index included) equals a clean build's."""
