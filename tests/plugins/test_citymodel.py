@@ -50,3 +50,30 @@ def test_content_problems_still_stop_the_build(build_site: Callable[..., Path], 
     with pytest.raises(ContentError, match="nowhere") as caught:
         build_site(["citymodel"], pages=False)
     assert not isinstance(caught.value, SettingsError)
+
+
+def test_one_markdown_reader_for_many_posts_reads_each_as_a_fresh_one_would(tmp_path: Path) -> None:
+    """The reader keeps its Markdown instances from file to file (Pelican made new ones for every file): what one
+    post defines (a link reference, an abbreviation, a footnote, its metadata) must not reach the next."""
+    from citymodel.plugin import CleanMarkdownReader
+
+    settings = citykit.settings_for(citykit.make_city(tmp_path / "city"), tmp_path / "output")
+    first = tmp_path / "first.md"
+    first.write_text(
+        "Title: 第一篇\nSummary: 摘要里有[链接][站点]。\nTags: 一, 二\n\n"
+        "见[通知][站点]和 HTML 页面[^1]。\n\n[站点]: https://example.org/a\n*[HTML]: 超文本\n\n[^1]: 脚注一。\n",
+        encoding="utf-8",
+    )
+    second = tmp_path / "second.md"
+    second.write_text(
+        "Title: 第二篇\nSummary: 第二篇摘要。\n\n又见[通知][站点]和 HTML 页面[^1]，[^2]。\n\n[^2]: 脚注二。\n",
+        encoding="utf-8",
+    )
+    kept = CleanMarkdownReader(settings)
+    read_in_turn = [kept.read(str(first)), kept.read(str(second)), kept.read(str(first))]
+    each_fresh = [CleanMarkdownReader(settings).read(str(path)) for path in (first, second, first)]
+    assert read_in_turn == each_fresh
+    content, metadata = read_in_turn[1]
+    assert "example.org" not in content and "<abbr" not in content and "脚注一" not in content
+    assert "tags" not in metadata and "example.org" not in metadata["summary"]
+    assert "example.org/a" in read_in_turn[2][0] and "<abbr" in read_in_turn[2][0]
