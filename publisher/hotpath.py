@@ -220,7 +220,7 @@ def write_lists(snapshot: Snapshot, changed: list[Any], folder: Path, written: l
             if article.station == slug:
                 modules.setdefault(article.module, []).append(article)
         only = {a.module for a in changed if a.station == slug}
-        stations.write_station(writer, city.stations[slug], modules, context, only, now=now)
+        stations.write_station(writer, city.stations[slug], modules, context, now, only)
     for module in sorted({a.module for a in changed}):
         stations.write_city_feed(writer, module, listed, context)
     if settings.get("FEED_ALL_ATOM"):  # as ArticlesGenerator.generate_feeds writes it

@@ -252,6 +252,9 @@ def test_a_damaged_reader_cache_is_read_again_not_a_crash(tmp_path: Path, damage
     """Pelican writes its reader cache in place and loads it catching only some errors: a build killed while
     writing it (or a full disk) left a truncated file, and every later build stopped with ``EOFError`` until
     someone deleted ``cache/``. The posts are read again instead, and the site equals a clean build's."""
+    import gzip
+    import pickle
+
     content = citykit.make_city(tmp_path)
     output, cache, clean = tmp_path / "output", tmp_path / "output-cache", tmp_path / "clean"
     citykit.build(content, output)
@@ -260,8 +263,6 @@ def test_a_damaged_reader_cache_is_read_again_not_a_crash(tmp_path: Path, damage
     if damage == "truncated":
         readers.write_bytes(whole[: len(whole) // 2])
     elif damage == "garbage":
-        import gzip
-
         readers.write_bytes(gzip.compress(b"\x80\x04garbage"))
     else:
         readers.write_bytes(b"not a cache")
@@ -270,9 +271,6 @@ def test_a_damaged_reader_cache_is_read_again_not_a_crash(tmp_path: Path, damage
     citykit.build(content, output)
     citykit.build(content, clean, INCREMENTAL={"cache": str(tmp_path / "clean-cache"), "clean": True})
     assert_same_tree(output, clean, f"reader cache {damage}")
-    import gzip
-    import pickle
-
     assert len(pickle.loads(gzip.decompress(readers.read_bytes()))) == len(list((content / "posts").rglob("*.md")))
 
 
@@ -280,6 +278,7 @@ def test_the_reader_cache_is_replaced_whole(tmp_path: Path, monkeypatch: pytest.
     """A disk that fills while the reader cache is saved leaves the previous cache whole, not half of a new
     one (which every later build tripped on); the cache is only a shortcut, so the build goes on, as Pelican's
     does, and the next one reads the changed post again."""
+    import errno
     import gzip
     import pickle
 
@@ -291,11 +290,29 @@ def test_the_reader_cache_is_replaced_whole(tmp_path: Path, monkeypatch: pytest.
     post = next((content / "posts").rglob("*.md"))
     post.write_text(post.read_text(encoding="utf-8") + "\n\n又补充一句。\n", encoding="utf-8")
 
-    def dies_halfway(data: Any, file: Any, *args: Any, **kwargs: Any) -> None:
-        file.write(pickle.dumps(data)[:100])
-        raise OSError(28, "No space left on device")
+    real_fdopen = os.fdopen
 
-    monkeypatch.setattr(pickle, "dump", dies_halfway)
+    class FillsUp:
+        """A file whose disk fills after its first 100 bytes."""
+
+        def __init__(self, file: Any) -> None:
+            self.file = file
+
+        def __enter__(self) -> FillsUp:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.file.close()
+
+        def write(self, data: bytes) -> int:
+            self.file.write(data[:100])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
+        opened = real_fdopen(fd, *args, **kwargs)
+        return FillsUp(opened) if "/pelican/" in os.readlink(f"/proc/self/fd/{fd}") else opened
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
     citykit.build(content, output)
     monkeypatch.undo()
     assert readers.read_bytes() == before
@@ -325,7 +342,11 @@ def test_saving_the_reader_cache_leaves_no_utf8_copies_on_the_posts(tmp_path: Pa
         for number in range(2000)
     }
     readers = types.SimpleNamespace(
-        _cache_data_policy=True, _cache_path=str(tmp_path / "Readers"), _cache_open=gzip.open, _cache=cache
+        _cache_data_policy=True,
+        _cache_path=str(tmp_path / "Readers"),
+        _cache_open=gzip.open,
+        _cache=cache,
+        settings={"GZIP_CACHE": True},
     )
     tracemalloc.start()
     try:

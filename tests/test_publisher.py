@@ -212,6 +212,8 @@ def test_a_post_that_moves_or_a_warning_waits_for_the_full_build(tmp_path: Path,
     assert old in text
     post.write_text(text.replace(old, new), encoding="utf-8")
     publisher.content = content
+    assert publisher.snapshot is not None
+    assert publisher.snapshot.edited_post(post) is None  # read, compared and refused: not a failure swallowed
     assert publisher.hot([f"content:posts/{path}"]) == []
 
 

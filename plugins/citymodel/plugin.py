@@ -3,10 +3,12 @@ the checked model to the generators and to every post."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Any
 
+from markdown import Markdown
 from pelican import signals
 from pelican.readers import MarkdownReader
 
@@ -103,36 +105,28 @@ class CleanMarkdownReader(MarkdownReader):
     # Pelican's reader builds a new Markdown instance for every file and one more for its formatted fields
     # (the summary): 2.2 of the 7.5 CPU-s spent reading a 5,000-post city. These two are kept for the reader's
     # life and reset between files, as Python-Markdown intends (``Markdown.reset``).
-    _body: Any = None
-    _fields: Any = None
+    @functools.cached_property
+    def _body(self) -> Markdown:
+        return Markdown(**self.settings["MARKDOWN"])
 
-    def _markdown(self, for_fields: bool) -> Any:
-        from functools import partial
-
-        from markdown import Markdown
-
-        kept = self._fields if for_fields else self._body
-        if kept is None:
-            kept = Markdown(**self.settings["MARKDOWN"])
-            if for_fields:
-                # Pelican's _parse_metadata takes the meta preprocessor out of the instance it converts the
-                # fields with, every time: out once here, and taking it out again is no error.
-                kept.preprocessors.deregister("meta")
-                kept.preprocessors.deregister = partial(kept.preprocessors.deregister, strict=False)
-                self._fields = kept
-            else:
-                self._body = kept
-        return kept.reset()
+    @functools.cached_property
+    def _fields(self) -> Markdown:
+        fields = Markdown(**self.settings["MARKDOWN"])
+        # Pelican's _parse_metadata takes the meta preprocessor out of the instance it converts the fields
+        # with, every time: out once here, and taking it out again is no error.
+        fields.preprocessors.deregister("meta")
+        fields.preprocessors.deregister = functools.partial(fields.preprocessors.deregister, strict=False)
+        return fields
 
     def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
         from pelican.utils import pelican_open
 
         self._source_path = source_path
-        self._md = self._markdown(for_fields=False)
+        self._md = self._body.reset()
         with pelican_open(source_path) as text:
             content = self._md.convert(text)
         meta = getattr(self._md, "Meta", None)
-        self._md = self._markdown(for_fields=True)
+        self._md = self._fields.reset()
         metadata = self._parse_metadata(meta) if meta is not None else {}
         siteurl = str(self.settings.get("SITEURL") or "")
         if "summary" in metadata:

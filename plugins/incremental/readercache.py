@@ -11,11 +11,14 @@ that fails leaves the old cache whole, with a warning, and the build goes on as 
 
 from __future__ import annotations
 
+import gzip
 import logging
-import os
 import pickle
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+from .tracker import write_atomically
 
 log = logging.getLogger("incremental")
 
@@ -55,18 +58,16 @@ def detached(value: Any) -> Any:
 
 
 def save(readers: Any) -> None:
-    """``Readers.save_cache``, through a temporary file renamed over the old one."""
+    """``Readers.save_cache``, written atomically (a temporary file renamed over the old one)."""
     if not readers._cache_data_policy:
         return
     path = Path(readers._cache_path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with readers._cache_open(temporary, "wb") as stored:
-            pickle.dump(detached(readers._cache), stored)
-        os.replace(temporary, path)
+        data = pickle.dumps(detached(readers._cache))
+        if readers.settings["GZIP_CACHE"]:  # as Pelican's own save (gzip.open), without the time in the header
+            data = gzip.compress(data, mtime=0)
+        write_atomically(path, data)
     except (OSError, pickle.PicklingError, TypeError) as error:
-        temporary.unlink(missing_ok=True)
         log.warning("incremental: could not save the reader cache %s (%s); the old one stays", path, error)
 
 
@@ -79,4 +80,4 @@ def take_over(generator: Any) -> None:
         return
     if not tracker.clean:
         load(readers)
-    readers.save_cache = lambda: save(readers)
+    readers.save_cache = partial(save, readers)
