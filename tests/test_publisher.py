@@ -279,3 +279,44 @@ def test_between_builds_the_publisher_keeps_no_build_state(tmp_path: Path) -> No
     assert tracker.previous is None and not tracker.record.keys and not tracker.flushers
     gc.collect()
     assert not [o for o in gc.get_objects() if isinstance(o, IncrementalWriter)], "a finished build's writer is kept"
+
+
+def test_a_build_lets_the_previous_city_go_before_it_writes(tmp_path: Path) -> None:
+    """The fast path's snapshot moves to the new build's context as soon as that is read: the publisher never
+    holds two cities through a build's writing (at 20,000 posts, 512 MB against 330 for a first build). Pages
+    the fast path rendered since the last build (Pelican memoizes their content, and through it their whole
+    context) must not keep the old city alive either."""
+    import gc
+    import weakref
+
+    from pelican import signals
+
+    content = citykit.make_city(tmp_path / "city")
+    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
+    publisher.content = content
+    publisher.publish(["start"])
+    publisher.publish(["start: the second folder"])
+    post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\n快速上线的补充说明。\n", encoding="utf-8")
+    assert publisher.hot(["content:posts/dongshan/worklog/dongshan-worklog-1.md"])  # rendered from the old city
+    assert publisher.snapshot is not None
+    old_city = weakref.ref(publisher.snapshot.generator.context["articles"][0])
+    alive_while_writing: list[bool] = []
+
+    def look(generator: object, writer: object = None) -> None:
+        gc.collect()
+        alive_while_writing.append(old_city() is not None)
+
+    signals.article_writer_finalized.connect(look)
+    try:
+        assert publisher.publish(["content:posts/dongshan/worklog/dongshan-worklog-1.md"]) is not None
+    finally:
+        signals.article_writer_finalized.disconnect(look)
+    assert alive_while_writing == [False]
+    # The fast path goes on from the new build's city.
+    assert publisher.snapshot.generator.context["articles"][0] is not None
+    post.write_text(post.read_text(encoding="utf-8") + "\n第二次补充。\n", encoding="utf-8")
+    written = publisher.hot(["content:posts/dongshan/worklog/dongshan-worklog-1.md"])
+    page = "stations/dongshan/worklog/dongshan-worklog-1/index.html"
+    assert page in written
+    assert "第二次补充" in (publisher.current / page).read_text(encoding="utf-8")
