@@ -9,6 +9,10 @@ that they too are written only when changed and removed when no longer made.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +53,18 @@ def write_output(settings: dict[str, Any], name: str, data: bytes) -> bool:
 
 
 __all__ = ["Tracker", "output_files", "output_ready", "register", "tracker_of", "write_output"]
+
+
+@functools.cache
+def _libc() -> Any:
+    return ctypes.CDLL(ctypes.util.find_library("c"))
+
+
+def hand_back_memory() -> None:
+    """Return the heap memory this process has freed to the system (glibc's ``malloc_trim``).
+
+    Python's allocator gives back only whole empty arenas, and glibc keeps freed blocks for reuse: a build
+    that has rendered every page holds that memory until it ends. Called before a step that starts other
+    processes (Pagefind), whose memory adds to this one's."""
+    with contextlib.suppress(OSError, AttributeError, TypeError):  # not glibc: nothing to trim
+        _libc().malloc_trim(0)

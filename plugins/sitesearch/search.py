@@ -187,10 +187,11 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
     Shard by shard: read the pages of the shard that this build rewrote, update its records, and index it
     again if its records changed. Only the records of the shards being indexed are in memory.
     """
-    from incremental import output_files, tracker_of
+    from incremental import hand_back_memory, output_files, tracker_of
     from incremental.parallel import worker_count
     from incremental.tracker import write_if_changed
 
+    hand_back_memory()  # what rendering freed, before Pagefind's memory adds to this process's
     settings = settings or {}
     opts = options(settings)
     started = time.monotonic()
