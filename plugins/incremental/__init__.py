@@ -52,9 +52,6 @@ def write_output(settings: dict[str, Any], name: str, data: bytes) -> bool:
     return True
 
 
-__all__ = ["Tracker", "output_files", "output_ready", "register", "tracker_of", "write_output"]
-
-
 @functools.cache
 def _libc() -> Any:
     return ctypes.CDLL(ctypes.util.find_library("c"))
@@ -68,3 +65,6 @@ def hand_back_memory() -> None:
     processes (Pagefind), whose memory adds to this one's."""
     with contextlib.suppress(OSError, AttributeError, TypeError):  # not glibc: nothing to trim
         _libc().malloc_trim(0)
+
+
+__all__ = ["Tracker", "hand_back_memory", "output_files", "output_ready", "register", "tracker_of", "write_output"]
