@@ -150,25 +150,14 @@ class Publisher:
         settings["INCREMENTAL"] = {**settings.get("INCREMENTAL", {}), "cache": str(cache)}
         if self.store is not None:
             settings["PUBLIC_ANSWERS"] = {**settings.get("PUBLIC_ANSWERS", {}), "export": str(self.export_path)}
-        captured: list[Any] = []
-
-        def capture(generator: Any) -> None:
-            captured.append(generator)
-
-        def take_snapshot(generators: list[Any]) -> None:
-            self.take_snapshot(captured, generators)
-
-        signals.article_generator_finalized.connect(capture)
-        signals.all_generators_finalized.connect(take_snapshot)
+        signals.all_generators_finalized.connect(self.take_snapshot)
         try:
             run_pelican(settings)
         except ContentError as error:
             log.error("publisher: the content has errors; the site stays as it was:\n%s", error)
             return None
         finally:
-            signals.article_generator_finalized.disconnect(capture)
-            signals.all_generators_finalized.disconnect(take_snapshot)
-            captured.clear()
+            signals.all_generators_finalized.disconnect(self.take_snapshot)
         with self.lock:
             switch_symlink(self.current, folder)
             self.carry_over_fast_pages(folder, started)
@@ -187,7 +176,7 @@ class Publisher:
         )
         return release
 
-    def take_snapshot(self, captured: list[Any], generators: list[Any]) -> None:
+    def take_snapshot(self, generators: list[Any]) -> None:
         """``all_generators_finalized``: the fast path works from this build's context from now on.
 
         The build has read the whole city and has not written yet. Taking its generators here, rather than
@@ -197,12 +186,14 @@ class Publisher:
         is what the served folder shows next; until the switch they go into the old folder and are carried
         over (``carry_over_fast_pages``)."""
         from incremental.plugin import forget_rendered_content
+        from pelican.generators import ArticlesGenerator
 
-        if not captured:
+        articles = [g for g in generators if isinstance(g, ArticlesGenerator)]
+        if not articles:
             return
         started = time.monotonic()
         stations = [g for g in generators if type(g).__name__ == "StationPagesGenerator"]
-        self.snapshot = Snapshot.of(captured[-1], stations[-1] if stations else None)
+        self.snapshot = Snapshot.of(articles[-1], stations[-1] if stations else None)
         # Pelican's memoized content keeps what the fast path rendered since the last build, and through each
         # page's context the whole previous city, until this build ends: let it go now.
         forget_rendered_content()
