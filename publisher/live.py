@@ -206,6 +206,15 @@ class Publisher:
             time.monotonic() - started,
         )
 
+    def let_go_of_snapshot(self) -> None:
+        """Drop the fast path's context and hand its memory back (the fast path has nothing to work from until
+        the next build's ``take_snapshot``)."""
+        from incremental.plugin import forget_rendered_content
+
+        self.snapshot = None
+        forget_rendered_content()
+        give_back_memory()
+
     def carry_over_fast_pages(self, folder: Path, since: float) -> None:
         """Pages the fast path wrote into the old folder while this build ran may be newer than the build's:
         copy them over (and mark them, so that the next build into this folder writes them anew)."""
@@ -260,6 +269,9 @@ class Publisher:
         for thread in threads:
             thread.start()
         self.publish(["start"])
+        # Nothing is served from the snapshot before the loop below starts: let the first build's city go
+        # before the second reads its own, instead of holding both through the second's reading.
+        self.let_go_of_snapshot()
         self.publish(["start: the second folder"])  # both folders warm: later builds are incremental
         builder = threading.Thread(target=self.build_loop, daemon=True, name="builder")
         builder.start()
