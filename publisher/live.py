@@ -147,7 +147,11 @@ class Publisher:
             (folder / name).unlink(missing_ok=True)  # written by the fast path: the build writes them anew
         settings = self.settings_factory()
         settings["OUTPUT_PATH"] = str(folder)
-        settings["INCREMENTAL"] = {**settings.get("INCREMENTAL", {}), "cache": str(cache)}
+        settings["INCREMENTAL"] = {
+            **settings.get("INCREMENTAL", {}),
+            "cache": str(cache),
+            "save_reader_cache_later": True,
+        }
         if self.store is not None:
             settings["PUBLIC_ANSWERS"] = {**settings.get("PUBLIC_ANSWERS", {}), "export": str(self.export_path)}
         signals.all_generators_finalized.connect(self.take_snapshot)
@@ -201,6 +205,11 @@ class Publisher:
         # handed back to the system, not only to this process's allocator (at 20,000 posts, the whole
         # publisher at most 566 MB with Pagefind, against 659 MB collected only and 728 MB before).
         give_back_memory()
+        # Only now Pelican's reader cache is saved (INCREMENTAL["save_reader_cache_later"]): the copy it makes of
+        # every post no longer comes on top of two cities.
+        tracker = generators[0].settings.get("INCREMENTAL_TRACKER") if generators else None
+        if tracker is not None:
+            tracker.run_deferred()
         log.info(
             "publisher: the fast path follows this build (the previous city let go in %.2f s)",
             time.monotonic() - started,

@@ -11,6 +11,7 @@ another sequence.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -322,6 +323,37 @@ def test_the_reader_cache_is_replaced_whole(tmp_path: Path, monkeypatch: pytest.
     citykit.build(content, output)
     citykit.build(content, tmp_path / "clean", INCREMENTAL={"cache": str(tmp_path / "clean-cache"), "clean": True})
     assert_same_tree(output, tmp_path / "clean", "after a reader cache that could not be saved")
+
+
+def test_a_reader_cache_saved_later_is_saved_by_the_build_end(tmp_path: Path) -> None:
+    """``INCREMENTAL["save_reader_cache_later"]`` (the publisher's) puts the save off until the build asks for
+    it; a build that never asks still saves it at its end, and the next build reads the changed post from it
+    and equals a clean build."""
+    import gzip
+    import pickle
+
+    from pelican import signals
+
+    content = citykit.make_city(tmp_path)
+    output, cache = tmp_path / "output", tmp_path / "output-cache"
+    later = {"cache": str(cache), "save_reader_cache_later": True}
+    citykit.build(content, output, INCREMENTAL=later)
+    readers = cache / "pelican" / "ArticlesGenerator-Readers"
+    before = readers.read_bytes()
+    post = next((content / "posts").rglob("*.md"))
+    post.write_text(post.read_text(encoding="utf-8") + "\n\n补充一句：周末增加巡逻。\n", encoding="utf-8")
+    when_read: list[bytes] = []
+    signals.article_generator_finalized.connect(look := lambda generator: when_read.append(readers.read_bytes()))
+    try:
+        citykit.build(content, output, INCREMENTAL=later)
+    finally:
+        signals.article_generator_finalized.disconnect(look)
+    assert when_read == [before]  # the posts were read, the cache not saved yet
+    saved = pickle.loads(gzip.decompress(readers.read_bytes()))
+    stamp, _ = saved[str(post)]
+    assert stamp == hashlib.md5(post.read_bytes()).digest()  # the changed post's new entry, saved at the end
+    citykit.build(content, tmp_path / "clean", INCREMENTAL={"cache": str(tmp_path / "clean-cache"), "clean": True})
+    assert_same_tree(output, tmp_path / "clean", "reader cache saved later")
 
 
 def test_saving_the_reader_cache_leaves_no_utf8_copies_on_the_posts(tmp_path: Path) -> None:

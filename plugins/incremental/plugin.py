@@ -154,6 +154,7 @@ def finish(pelican: Any) -> None:
     tracker: Tracker | None = pelican.settings.get("INCREMENTAL_TRACKER")
     if tracker is None:
         return
+    tracker.run_deferred()
     tracker.flush()
     tracker.wait_background()
     removed = tracker.remove_stale(OWNED_ELSEWHERE)

@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from .settings import options
 from .tracker import write_atomically
 
 log = logging.getLogger("incremental")
@@ -63,7 +64,8 @@ def save(readers: Any) -> None:
         return
     path = Path(readers._cache_path)
     try:
-        data = pickle.dumps(detached(readers._cache))
+        # A copy of the dict: saved later (see take_over), the publisher's fast path may add to it meanwhile.
+        data = pickle.dumps(detached(dict(readers._cache)))
         if readers.settings["GZIP_CACHE"]:  # as Pelican's own save (gzip.open), without the time in the header
             data = gzip.compress(data, mtime=0)
         write_atomically(path, data)
@@ -80,4 +82,9 @@ def take_over(generator: Any) -> None:
         return
     if not tracker.clean:
         load(readers)
-    readers.save_cache = partial(save, readers)
+    if options(settings)["save_reader_cache_later"]:
+        # Saving copies every post's text and pickles it (about 80 MB at 20,000 posts, for a moment): the
+        # publisher has it done after it let the previous city go, not while it holds two.
+        readers.save_cache = partial(tracker.defer, partial(save, readers))
+    else:
+        readers.save_cache = partial(save, readers)

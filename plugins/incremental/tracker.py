@@ -66,6 +66,7 @@ class Tracker:
         }  # pages, counted by the writer
         self.flushers: list[Any] = []  # the writer's: renders the pages it put aside
         self._background: list[tuple[str, threading.Thread, list[BaseException]]] = []
+        self._deferred: list[Any] = []  # work put off until run_deferred (see readercache.take_over)
 
     def _load(self) -> Record | None:
         path = self.cache / RECORD
@@ -133,6 +134,14 @@ class Tracker:
         thread = threading.Thread(target=run, name=f"build-{name}")
         thread.start()
         self._background.append((name, thread, errors))
+
+    def defer(self, work: Any) -> None:
+        """Run ``work()`` later: at ``run_deferred``, which the build's end calls too."""
+        self._deferred.append(work)
+
+    def run_deferred(self) -> None:
+        while self._deferred:
+            self._deferred.pop(0)()
 
     def busy_in_background(self) -> bool:
         return any(thread.is_alive() for _, thread, _ in self._background)
