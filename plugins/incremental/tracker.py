@@ -15,6 +15,7 @@ import pickle
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,7 @@ class Tracker:
         }  # pages, counted by the writer
         self.flushers: list[Any] = []  # the writer's: renders the pages it put aside
         self._background: list[tuple[str, threading.Thread, list[BaseException]]] = []
-        self._deferred: list[Any] = []  # work put off until run_deferred (see readercache.take_over)
+        self._deferred: list[Callable[[], object]] = []  # work put off until run_deferred (see readercache.take_over)
 
     def _load(self) -> Record | None:
         path = self.cache / RECORD
@@ -135,7 +136,7 @@ class Tracker:
         thread.start()
         self._background.append((name, thread, errors))
 
-    def defer(self, work: Any) -> None:
+    def defer(self, work: Callable[[], object]) -> None:
         """Run ``work()`` later: at ``run_deferred``, which the build's end calls too."""
         self._deferred.append(work)
 
