@@ -21,7 +21,7 @@ def test_defaults_fill_what_is_not_given() -> None:
     [
         (
             {"cleen": True},
-            r"^incremental: unknown key 'cleen' in INCREMENTAL; did you mean 'clean'\? Known keys: cache, clean, enabled, workers$",
+            r"^incremental: unknown key 'cleen' in INCREMENTAL; did you mean 'clean'\? Known keys: cache, clean, enabled, save_reader_cache_later, workers$",
         ),
         ({"workers": True}, r"^incremental: INCREMENTAL\['workers'\] must be int like 0, not bool True$"),
         ({"cache": Path("cache")}, r"^incremental: INCREMENTAL\['cache'\] must be str"),
