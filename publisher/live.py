@@ -189,6 +189,7 @@ class Publisher:
         first build at 20,000 posts. Pages the fast path writes from here on are this build's state, which
         is what the served folder shows next; until the switch they go into the old folder and are carried
         over (``carry_over_fast_pages``)."""
+        from incremental import tracker_of
         from incremental.plugin import forget_rendered_content
         from pelican.generators import ArticlesGenerator
 
@@ -207,7 +208,7 @@ class Publisher:
         give_back_memory()
         # Only now Pelican's reader cache is saved (INCREMENTAL["save_reader_cache_later"]): the copy it makes of
         # every post no longer comes on top of two cities.
-        tracker = generators[0].settings.get("INCREMENTAL_TRACKER") if generators else None
+        tracker = tracker_of(articles[-1].settings)
         if tracker is not None:
             tracker.run_deferred()
         log.info(

@@ -154,9 +154,9 @@ def finish(pelican: Any) -> None:
     tracker: Tracker | None = pelican.settings.get("INCREMENTAL_TRACKER")
     if tracker is None:
         return
-    tracker.run_deferred()
     tracker.flush()
     tracker.wait_background()
+    tracker.run_deferred()  # what nobody asked for earlier, after Pagefind rather than beside it
     removed = tracker.remove_stale(OWNED_ELSEWHERE)
     tracker.save()
     log.info(
