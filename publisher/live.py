@@ -130,7 +130,6 @@ class Publisher:
 
     def publish(self, reasons: list[str]) -> Release | None:
         """One build into the idle folder and the switch; None when the content has errors."""
-        from incremental.settings import HANDED_READER_CACHE
         from pelican import signals
 
         from citymodel import ContentError
@@ -155,10 +154,6 @@ class Publisher:
         }
         if self.store is not None:
             settings["PUBLIC_ANSWERS"] = {**settings.get("PUBLIC_ANSWERS", {}), "export": str(self.export_path)}
-        if self.snapshot is not None:
-            # The posts as the previous build read them, still in memory: unchanged ones keep the very strings the
-            # snapshot's city holds, rather than a second copy from this folder's cache on disk.
-            settings[HANDED_READER_CACHE] = self.snapshot.generator.readers._cache
         signals.all_generators_finalized.connect(self.take_snapshot)
         try:
             run_pelican(settings)

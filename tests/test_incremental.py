@@ -394,34 +394,6 @@ def test_saving_the_reader_cache_leaves_no_utf8_copies_on_the_posts(tmp_path: Pa
     assert pickle.loads(gzip.decompress((tmp_path / "Readers").read_bytes())) == cache
 
 
-def test_a_reader_cache_handed_over_shares_the_texts_and_remakes_url_wrappers() -> None:
-    """The publisher hands a build the previous build's reader cache: the texts stay the same objects (no second
-    copy of the city's posts), while URL wrappers, which carry their build's settings, are made with the new
-    build's, and lists are new lists (a build that changed one would change the other's)."""
-    from incremental.readercache import carried_over
-    from pelican.urlwrappers import Category, Tag
-
-    old_settings = {"SLUGIFY_SOURCE": "title", "TAG_URL": "tag/{slug}.html", "CATEGORY_URL": "c/{slug}.html"}
-    new_settings = dict(old_settings)
-    plain = (b"md5-a", ("<p>今日巡逻。</p>" * 50, {"title": "巡逻", "station": "dongshan"}))
-    tag, category = Tag("防诈骗", old_settings), Category("工作日志", old_settings)
-    wrapped = (b"md5-b", ("<p>宣传。</p>" * 50, {"title": "宣传", "tags": [tag], "category": category}))
-    cache = {"/c/a.md": plain, "/c/b.md": wrapped}
-
-    fresh = carried_over(cache, new_settings)
-
-    assert fresh is not cache and fresh == cache
-    assert fresh["/c/a.md"] is plain  # untouched: the same text, the same metadata
-    stamp, (content, metadata) = fresh["/c/b.md"]
-    assert stamp == b"md5-b" and content is wrapped[1][0]
-    assert metadata["tags"] is not wrapped[1][1]["tags"]
-    assert metadata["tags"][0].settings is new_settings and metadata["tags"][0].name == "防诈骗"
-    assert metadata["category"].settings is new_settings and metadata["category"] == category
-    assert metadata["title"] is wrapped[1][1]["title"]
-    cache["/c/new.md"] = plain  # the fast path adds to the old cache later: the build's copy does not change
-    assert "/c/new.md" not in fresh
-
-
 def test_lost_or_damaged_search_records_are_read_again(tmp_path: Path) -> None:
     """The search keeps one record file per shard in the cache. One deleted and one damaged, after an edit: the
     next build reads those shards' pages again, and its output (index included) equals a clean build's."""

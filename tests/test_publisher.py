@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from incremental import readercache
-from incremental.settings import HANDED_READER_CACHE
 
 import citykit
 from browser import serve_folder
@@ -361,35 +360,6 @@ def test_the_publisher_saves_the_reader_cache_once_the_previous_city_is_gone(
     assert seen == [(False, True), (True, False)]
     stamp, _ = pickle.loads(gzip.decompress(readers.read_bytes()))[str(post)]
     assert stamp == hashlib.md5(post.read_bytes()).digest()
-
-
-def test_a_build_in_the_publisher_shares_the_unchanged_posts_with_the_previous_city(tmp_path: Path) -> None:
-    """A build reads its posts while the publisher still holds the previous city for the fast path. The
-    previous build's reader cache, still in memory, is handed over: an unchanged post's text is the string
-    the previous city holds, not a second copy loaded from disk (73 MB at 20,000 posts); an edited post is
-    read again all the same (its md5 changed)."""
-    content = citykit.make_city(tmp_path / "city")
-    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
-    publisher.content = content
-    publisher.publish(["start"])
-    publisher.publish(["start: the second folder"])
-    assert publisher.snapshot is not None
-    posts = str(content / "posts")
-    before = {path: a._content for path, a in publisher.snapshot.articles.items() if path.startswith(posts)}
-    assert len(before) > 3
-    edited = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
-    edited.write_text(edited.read_text(encoding="utf-8") + "\n本周补充的说明。\n", encoding="utf-8")
-
-    assert publisher.publish(["content:posts/dongshan/worklog/dongshan-worklog-1.md"]) is not None
-
-    after = publisher.snapshot.articles
-    assert "本周补充的说明" in after[str(edited)]._content
-    unchanged = [path for path in before if path != str(edited)]
-    assert [path for path in unchanged if after[path]._content is not before[path]] == []
-    # Taken out of the settings as the build started: neither the settings' digest (a clean build) nor the
-    # context (which would keep the old cache alive with the new city) saw it.
-    assert HANDED_READER_CACHE not in publisher.snapshot.generator.context
-    assert HANDED_READER_CACHE not in publisher.snapshot.generator.settings
 
 
 def test_a_build_lets_the_previous_city_go_before_it_writes(tmp_path: Path) -> None:

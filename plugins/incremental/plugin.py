@@ -13,7 +13,7 @@ from pelican import signals
 
 from .preread import preread_articles
 from .readercache import take_over
-from .settings import HANDED_READER_CACHE, options
+from .settings import options
 from .tracker import FORMAT, Tracker, settings_digest, tree_digest
 from .writer import IncrementalWriter
 
@@ -52,8 +52,6 @@ def build_time(settings: dict[str, Any]) -> dt.datetime | None:
 
 def start(pelican: Any) -> None:
     settings = pelican.settings
-    # Out of the settings before their digest is taken and before Pelican copies them into the context.
-    handed = settings.pop(HANDED_READER_CACHE, None)
     opts = options(settings)
     if not opts["enabled"]:
         return
@@ -61,7 +59,6 @@ def start(pelican: Any) -> None:
     started = time.monotonic()
     tracker = Tracker(cache, Path(pelican.output_path), build_key(settings), clean=bool(opts["clean"]))
     tracker.start()
-    tracker.handed_reader_cache = handed
     settings["INCREMENTAL_TRACKER"] = tracker
     # Pelican's own reader cache spares re-reading unchanged Markdown files.
     settings["CACHE_CONTENT"] = True
@@ -87,13 +84,9 @@ def get_writer(pelican: Any) -> type[IncrementalWriter] | None:
 
 
 def prepare_articles(generator: Any) -> None:
-    """``article_generator_init``: the reader cache loaded (or handed over, ``HANDED_READER_CACHE``), then what it
-    lacks read in workers (in that order: one receiver, since blinker does not promise the order of two)."""
-    tracker: Tracker | None = generator.settings.get("INCREMENTAL_TRACKER")
-    handed = None
-    if tracker is not None:
-        handed, tracker.handed_reader_cache = tracker.handed_reader_cache, None
-    take_over(generator, handed)
+    """``article_generator_init``: the reader cache loaded, then what it lacks read in workers (in that order:
+    one receiver, since blinker does not promise the order of two)."""
+    take_over(generator)
     preread_articles(generator)
 
 

@@ -7,10 +7,6 @@ until someone deleted ``cache/``. So the incremental plugin turns Pelican's own 
 means an empty cache, and the posts are read again (every entry is checked against its file's md5 anyway,
 so a cache is only ever a shortcut). It is saved through a temporary file renamed over the old one; a save
 that fails leaves the old cache whole, with a warning, and the build goes on as Pelican's does.
-
-A process that builds again and again (the publisher) hands the previous build's cache, still in memory, to
-the next build instead (``settings[HANDED_READER_CACHE]``): the unchanged posts' texts are then the very
-strings the previous city holds, not a second copy loaded from disk (see ``carried_over``).
 """
 
 from __future__ import annotations
@@ -77,40 +73,14 @@ def save(readers: Any) -> None:
         log.warning("incremental: could not save the reader cache %s (%s); the old one stays", path, error)
 
 
-def carried_over(cache: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    """A reader cache that an earlier build of this process left in memory, for this build.
-
-    The same entries, so that an unchanged post's text, summary and title are the strings the earlier build's
-    city holds (Pelican keeps the cached string as the article's content): the publisher reads a build's
-    posts while it still holds the previous city for its fast path, and a copy loaded from disk came on top
-    of that (73 MB at 20,000 posts). Every entry is still checked against its file's md5 when a post is
-    read. URL wrappers (tags, authors, a category) carry their build's settings: those are made anew with
-    this build's, as the workers' answers are (``preread``), and lists are copied, so that no build can
-    change another's.
-    """
-    from pelican.urlwrappers import URLWrapper
-
-    from .preread import _portable, _restored
-
-    fresh = dict(cache)  # one step under the GIL: the fast path may add to ``cache`` meanwhile
-    for path, (stamp, (content, metadata)) in list(fresh.items()):
-        if any(isinstance(value, (URLWrapper, list)) for value in metadata.values()):
-            metadata = {key: _restored(_portable(value), settings) for key, value in metadata.items()}
-            fresh[path] = (stamp, (content, metadata))
-    return fresh
-
-
-def take_over(generator: Any, handed: dict[str, Any] | None = None) -> None:
-    """As a generator starts: load its reader cache (unless the build is clean), or take the one ``handed``
-    over by an earlier build in this process, and save it our way."""
+def take_over(generator: Any) -> None:
+    """As a generator starts: load its reader cache (unless the build is clean) and save it our way."""
     settings = generator.settings
     tracker = settings.get("INCREMENTAL_TRACKER")
     readers = getattr(generator, "readers", None)
     if tracker is None or readers is None or not getattr(readers, "_cache_data_policy", False):
         return
-    if not tracker.clean and handed is not None:
-        readers._cache = carried_over(handed, settings)
-    elif not tracker.clean:
+    if not tracker.clean:
         load(readers)
     if options(settings)["save_reader_cache_later"]:
         # Saving copies every post's text and pickles it (about 80 MB at 20,000 posts, for a moment): the

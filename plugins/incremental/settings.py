@@ -16,12 +16,6 @@ DEFAULTS: dict[str, Any] = {
     "save_reader_cache_later": False,
 }
 
-# A settings key beside INCREMENTAL, not one of its options: a live object (the reader cache dict an earlier build
-# of this process left) for one build only. The plugin takes it out of the settings as the build starts, before
-# their digest and Pelican's copy of them into the context, and hands it to the articles generator (see
-# readercache.take_over).
-HANDED_READER_CACHE = "INCREMENTAL_READER_CACHE"
-
 
 def options(settings: dict[str, Any]) -> dict[str, Any]:
     return plugin_options(settings, "INCREMENTAL", DEFAULTS, "incremental")

@@ -68,8 +68,6 @@ class Tracker:
         self.flushers: list[Any] = []  # the writer's: renders the pages it put aside
         self._background: list[tuple[str, threading.Thread, list[BaseException]]] = []
         self._deferred: list[Callable[[], object]] = []  # work put off until run_deferred (see readercache.take_over)
-        # An earlier build's reader cache, still in memory, for this build's articles (see readercache.take_over).
-        self.handed_reader_cache: dict[str, Any] | None = None
 
     def _load(self) -> Record | None:
         path = self.cache / RECORD
