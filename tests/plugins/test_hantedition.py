@@ -36,3 +36,14 @@ def test_an_unknown_key_stops_the_build(build_site: Callable[..., Path], tmp_pat
         "hantedition: unknown key 'prefx' in HANT_EDITION; did you mean 'prefix'? Known keys: lang, opencc, prefix"
     )
     assert not list(tmp_path.glob("output-*"))
+
+
+def test_the_build_lets_go_of_opencc_once_the_edition_is_written(build_site: Callable[..., Path]) -> None:
+    """OpenCC's dictionaries take 26 MB. A build that converts in its own process (a small site, or the few pages
+    of an incremental build) lets go of them when the edition is written, so that a process that builds again
+    and again (the publisher) does not carry them through its later steps and between builds."""
+    from hantedition import edition
+
+    output = build_site(["hantedition"])
+    assert "緊急" in (output / "zh-hant" / "index.html").read_text(encoding="utf-8")
+    assert edition._WORKER[0] is None
