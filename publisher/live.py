@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import queue
+import subprocess
 import threading
 import time
 from collections import deque
@@ -82,8 +83,8 @@ class Publisher:
 
     def idle_folder(self) -> tuple[Path, Path]:
         live = self.live_folder()
-        name = "b" if live is not None and live.name == "site-a" else "a"
-        return self.root / f"site-{name}", self.root / f"cache-{name}"
+        folder = self.root / ("site-b" if live is not None and live.name == "site-a" else "site-a")
+        return folder, self.cache_of(folder)
 
     # The fast path ---------------------------------------------------------
 
@@ -216,6 +217,40 @@ class Publisher:
             time.monotonic() - started,
         )
 
+    def seed_idle_folder(self) -> bool:
+        """When the idle folder holds no build of its own (the publisher's first start), make it a copy of the
+        live folder's build (``incremental.copy_build``); True if it did.
+
+        The second start-up build is then an incremental one that finds nothing to do, instead of a second
+        clean build: at 20,000 posts a copy (about 25 s) and that build (about 15 s) against 83 s, and
+        without the clean build's render workers and Pagefind runs, which in a process that had built the
+        city once already were the publisher's memory peak (the tree up to 670 MB)."""
+        from incremental import copy_build
+        from incremental.tracker import RECORD
+
+        live = self.live_folder()
+        folder, cache = self.idle_folder()
+        if live is None or (cache / RECORD).exists():
+            return False
+        started = time.monotonic()
+        try:
+            copied = copy_build(live, self.cache_of(live), folder, cache)
+        except (OSError, subprocess.CalledProcessError) as error:  # a full disk, say: the build makes it whole
+            said = error.stderr.decode(errors="replace") if isinstance(error, subprocess.CalledProcessError) else ""
+            detail = said.strip().splitlines()[0] if said.strip() else error  # cp says it once for each file
+            log.warning(
+                "publisher: could not copy %s to %s (%s); building it from scratch", live.name, folder.name, detail
+            )
+            return False
+        if not copied:
+            return False
+        log.warning("publisher: %s copied from %s in %.1f s", folder.name, live.name, time.monotonic() - started)
+        return True
+
+    def cache_of(self, folder: Path) -> Path:
+        """The build cache of ``site-a`` or ``site-b``."""
+        return self.root / f"cache-{folder.name.removeprefix('site-')}"
+
     def let_go_of_snapshot(self) -> None:
         """Drop the fast path's context and hand its memory back (the fast path has nothing to work from until
         the next build's ``take_snapshot``)."""
@@ -282,6 +317,7 @@ class Publisher:
         # Nothing is served from the snapshot before the loop below starts: let the first build's city go
         # before the second reads its own, instead of holding both through the second's reading.
         self.let_go_of_snapshot()
+        self.seed_idle_folder()
         self.publish(["start: the second folder"])  # both folders warm: later builds are incremental
         builder = threading.Thread(target=self.build_loop, daemon=True, name="builder")
         builder.start()

@@ -394,6 +394,36 @@ def test_saving_the_reader_cache_leaves_no_utf8_copies_on_the_posts(tmp_path: Pa
     assert pickle.loads(gzip.decompress((tmp_path / "Readers").read_bytes())) == cache
 
 
+def test_a_copied_build_is_the_build_into_its_new_folder(tmp_path: Path) -> None:
+    """The publisher's second folder starts as a copy of the first's build (``incremental.copy_build``): the copy
+    equals the build, the next build into the new folder is incremental and renders nothing, and an edit after
+    that gives what a clean build gives."""
+    from incremental import copy_build
+
+    content = citykit.make_city(tmp_path / "city")
+    site_a, site_b = tmp_path / "site-a", tmp_path / "site-b"
+    cache_a, cache_b = tmp_path / "cache-a", tmp_path / "cache-b"
+    assert not copy_build(site_a, cache_a, site_b, cache_b)  # no build to copy: nothing made
+    assert not site_b.exists() and not cache_b.exists()
+    citykit.build(content, site_a, INCREMENTAL={"cache": str(cache_a)})
+    assert not copy_build(site_b, cache_a, tmp_path / "site-c", tmp_path / "cache-c")  # not a build into site_b
+    site_b.mkdir()
+    (site_b / "left-over.html").write_text("<p>旧的</p>", encoding="utf-8")  # what the folder held goes
+
+    assert copy_build(site_a, cache_a, site_b, cache_b)
+
+    assert_same_tree(site_b, site_a, "the copy")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no copy left beside
+    tracker = citykit.build(content, site_b, INCREMENTAL={"cache": str(cache_b)})["INCREMENTAL_TRACKER"]
+    assert not tracker.clean and tracker.stats["rendered"] == 0
+    assert_same_tree(site_b, site_a, "the build after the copy")
+    post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\n复制之后的补充。\n", encoding="utf-8")
+    citykit.build(content, site_b, INCREMENTAL={"cache": str(cache_b)})
+    citykit.build(content, tmp_path / "clean", INCREMENTAL={"cache": str(tmp_path / "clean-cache"), "clean": True})
+    assert_same_tree(site_b, tmp_path / "clean", "an edit after the copy")
+
+
 def test_lost_or_damaged_search_records_are_read_again(tmp_path: Path) -> None:
     """The search keeps one record file per shard in the cache. One deleted and one damaged, after an edit: the
     next build reads those shards' pages again, and its output (index included) equals a clean build's."""

@@ -283,6 +283,66 @@ def test_between_builds_the_publisher_keeps_no_build_state(tmp_path: Path) -> No
     assert not [o for o in gc.get_objects() if isinstance(o, IncrementalWriter)], "a finished build's writer is kept"
 
 
+def test_the_second_start_up_build_starts_from_a_copy_of_the_first(tmp_path: Path) -> None:
+    """On its first start the publisher builds one folder and copies it to the other, whose build then finds
+    nothing to render: not a second clean build (at 20,000 posts 83 s, and with its render workers and
+    Pagefind runs the publisher's memory peak). After a restart both folders have builds of their own and are
+    not copied again."""
+    from test_incremental import assert_same_tree
+
+    content = citykit.make_city(tmp_path / "city")
+    with running_publisher(tmp_path, content) as publisher:
+        assert publisher.snapshot is not None
+        tracker = publisher.snapshot.generator.settings["INCREMENTAL_TRACKER"]
+        assert not tracker.clean and tracker.stats["rendered"] == 0
+        site = tmp_path / "site"
+        assert publisher.live_folder() == site / "site-b"
+        assert_same_tree(site / "site-b", site / "site-a", "the second start-up build")
+        post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
+        post.write_text(post.read_text(encoding="utf-8") + "\n启动之后的补充。\n", encoding="utf-8")
+        wait_for_release(publisher, 3)
+        page = publisher.current / "stations" / "dongshan" / "worklog" / "dongshan-worklog-1" / "index.html"
+        assert "启动之后的补充" in page.read_text(encoding="utf-8")
+    again = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
+    assert not again.seed_idle_folder()  # both folders hold builds of their own
+
+
+def test_a_copy_cut_short_by_a_full_disk_leaves_the_second_folder_to_its_own_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cp`` runs out of room while copying the first folder (a file-size limit of 1 KB on it: it fails writing
+    the first larger file, as on a full disk). Nothing of the copy is left, and the second start-up build makes
+    the folder itself, whole."""
+    import resource
+    import signal
+    import subprocess
+
+    from test_incremental import assert_same_tree
+
+    content = citykit.make_city(tmp_path / "city")
+    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
+    publisher.content = content
+    publisher.publish(["start"])
+    real_run = subprocess.run
+
+    def full_disk() -> None:  # in cp's process only
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead of killing cp
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    def run_with_full_disk(command: list[str], **kwargs: Any) -> Any:
+        return real_run(command, preexec_fn=full_disk, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", run_with_full_disk)
+    assert not publisher.seed_idle_folder()
+    monkeypatch.undo()
+    site = tmp_path / "site"
+    assert sorted(p.name for p in site.iterdir()) == ["cache-a", "current", "site-a"]  # no half copy beside
+    assert publisher.publish(["start: the second folder"]) is not None
+    assert publisher.snapshot is not None
+    assert publisher.snapshot.generator.settings["INCREMENTAL_TRACKER"].clean  # built from scratch
+    assert_same_tree(site / "site-b", site / "site-a", "the second folder built itself")
+
+
 def test_the_second_start_up_build_reads_without_the_first_city(tmp_path: Path) -> None:
     """Nothing is served from the fast path's snapshot until both start-up builds are done, so the first
     build's city is let go before the second reads its own: at 20,000 posts holding both through the second

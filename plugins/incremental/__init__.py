@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .plugin import register
-from .tracker import Tracker, write_atomically
+from .tracker import Tracker, copy_build, write_atomically
 
 
 def tracker_of(settings: dict[str, Any]) -> Tracker | None:
@@ -67,4 +67,13 @@ def hand_back_memory() -> None:
         _libc().malloc_trim(0)
 
 
-__all__ = ["Tracker", "hand_back_memory", "output_files", "output_ready", "register", "tracker_of", "write_output"]
+__all__ = [
+    "Tracker",
+    "copy_build",
+    "hand_back_memory",
+    "output_files",
+    "output_ready",
+    "register",
+    "tracker_of",
+    "write_output",
+]
