@@ -424,6 +424,40 @@ def test_a_copied_build_is_the_build_into_its_new_folder(tmp_path: Path) -> None
     assert_same_tree(site_b, tmp_path / "clean", "an edit after the copy")
 
 
+def test_a_build_record_holds_each_name_once_across_two_builds(tmp_path: Path) -> None:
+    """At 20,000 posts a build record names 135,000 files (42 MB in memory), and a build holds the previous
+    record and its own until it ends. A name the previous build produced too is the same string object in both;
+    what the previous build produced and this one did not is still removed."""
+    import sys
+    import tracemalloc
+
+    from incremental.tracker import Tracker
+
+    cache, output = tmp_path / "cache", tmp_path / "output"
+    names = [f"stations/dongshan/worklog/dongshan-worklog-{n:05d}/index.html" for n in range(3000)]
+    first = Tracker(cache, output, "key", clean=True)
+    first.start()
+    for name in names:
+        first.write(name, name.encode())
+    first.write("stations/gone/index.html", b"gone")
+    first.save()
+
+    second = Tracker(cache, output, "key")
+    assert not second.clean and second.produced_by_previous("stations/gone/index.html")
+    tracemalloc.start()
+    try:
+        for name in names:
+            second.keep("".join(name.partition("/")), None)  # a new string, as each build makes its names
+        kept = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert kept < sum(sys.getsizeof(name) for name in names) / 2, kept  # the set's table, not the names again
+    held = {id(name) for name in second.record.produced}
+    assert held == {id(second.previous_names[name]) for name in names}
+    assert second.remove_stale() == ["stations/gone/index.html"]
+    assert not (output / "stations" / "gone").exists() and (output / names[0]).is_file()
+
+
 def test_lost_or_damaged_search_records_are_read_again(tmp_path: Path) -> None:
     """The search keeps one record file per shard in the cache. One deleted and one damaged, after an edit: the
     next build reads those shards' pages again, and its output (index included) equals a clean build's."""

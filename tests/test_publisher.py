@@ -278,7 +278,8 @@ def test_between_builds_the_publisher_keeps_no_build_state(tmp_path: Path) -> No
     publisher.publish(["start: the second folder"])
     assert publisher.snapshot is not None
     tracker = publisher.snapshot.generator.context["INCREMENTAL_TRACKER"]
-    assert tracker.previous is None and not tracker.record.keys and not tracker.flushers
+    assert tracker.previous is None and not tracker.previous_names
+    assert not tracker.record.keys and not tracker.flushers
     gc.collect()
     assert not [o for o in gc.get_objects() if isinstance(o, IncrementalWriter)], "a finished build's writer is kept"
 

@@ -57,6 +57,13 @@ class Tracker:
         self.build_key = build_key
         self.previous = None if clean else self._load()
         self.clean = self.previous is None
+        # The previous build's file names, by name: each is the very string object the new record then holds for
+        # the same name (see ``keep``). At 20,000 posts a record names 135,000 files and takes 42 MB in memory,
+        # and a build holds the previous record and its own until it ends; most names are the same in both.
+        names = self.previous.produced if self.previous is not None else set()
+        self.previous_names: dict[str, str] = dict(zip(names, names, strict=True))
+        if self.previous is not None:
+            self.previous.produced = set()  # held by previous_names now
         self.record = Record(FORMAT, build_key)
         self.rewritten: set[str] = set()  # files whose bytes changed in this build
         self.stats: dict[str, float] = {
@@ -165,6 +172,7 @@ class Tracker:
         return self.previous.keys.get(name) == key and (self.output / name).exists()
 
     def keep(self, name: str, key: bytes | None) -> None:
+        name = self.previous_names.get(name, name)
         self.record.produced.add(name)
         if key is not None:
             self.record.keys[name] = key
@@ -178,7 +186,7 @@ class Tracker:
         return True
 
     def produced_by_previous(self, name: str) -> bool:
-        return self.previous is not None and name in self.previous.produced
+        return name in self.previous_names
 
     # End ---------------------------------------------------------------
 
@@ -186,7 +194,7 @@ class Tracker:
         """Delete what the previous build produced and this one did not."""
         if self.previous is None:
             return []
-        stale = sorted(self.previous.produced - self.record.produced)
+        stale = sorted(self.previous_names.keys() - self.record.produced)
         stale = [name for name in stale if not name.startswith(owned_elsewhere)]
         for name in stale:
             path = self.output / name
@@ -208,6 +216,7 @@ class Tracker:
         template context, which a process that builds again keeps (the publisher's fast path): at 5,000 posts
         this was 14 MB of the 50 MB the publisher held between builds, more with the writer's fingerprints."""
         self.previous = None
+        self.previous_names = {}
         self.record = Record(FORMAT, self.build_key)
         self.rewritten = set()
         self.flushers.clear()
