@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from incremental import readercache
+from incremental import tracker as incremental_tracker
 
 import citykit
 from browser import serve_folder
@@ -279,6 +280,7 @@ def test_between_builds_the_publisher_keeps_no_build_state(tmp_path: Path) -> No
     assert publisher.snapshot is not None
     tracker = publisher.snapshot.generator.context["INCREMENTAL_TRACKER"]
     assert tracker.previous is None and not tracker.previous_names
+    assert not incremental_tracker._made_folders  # the folders the build made, by name
     assert not tracker.record.keys and not tracker.flushers
     gc.collect()
     assert not [o for o in gc.get_objects() if isinstance(o, IncrementalWriter)], "a finished build's writer is kept"
