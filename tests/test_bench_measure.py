@@ -1,0 +1,57 @@
+"""The benchmark's memory figure: the summed PSS of a command's process group."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from benchmarks.measure import group_rss_bytes, same_memory
+
+HOLD = 200 * 2**20
+
+
+def test_a_vfork_child_is_told_apart_from_a_forked_worker() -> None:
+    """A vfork child shares its parent's address space (kcmp says so of a process and itself); a forked worker
+    has its own, whose pages the group's PSS counts once between the two."""
+    assert same_memory(os.getpid(), os.getpid())
+    worker = os.fork()
+    if worker == 0:
+        time.sleep(5)
+        os._exit(0)
+    try:
+        assert not same_memory(worker, os.getpid())
+    finally:
+        os.kill(worker, 9)
+        os.waitpid(worker, 0)
+
+
+def test_a_forked_worker_counts_once_in_its_group() -> None:
+    """A process holding 200 MB forks a worker that does not exec: the group's PSS is about 200 MB, not 400, and
+    the worker is not dropped as if it ran in its parent's memory (it would then be about 200 MB and no less)."""
+    script = f"""
+import os, sys, time
+data = bytearray({HOLD})
+for i in range(0, len(data), 4096):
+    data[i] = 1
+child = os.fork()
+if child == 0:
+    extra = bytearray(50 * 2**20)
+    for i in range(0, len(extra), 4096):
+        extra[i] = 1
+    print("ready", flush=True)
+    time.sleep(30)
+    os._exit(0)
+time.sleep(30)
+"""
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, start_new_session=True)
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == b"ready"
+        time.sleep(0.2)
+        total = group_rss_bytes(process.pid) / 2**20
+        assert 240 < total < 330, total  # 200 shared once + the worker's own 50 + two interpreters
+    finally:
+        os.killpg(process.pid, 9)
+        process.wait()
+        process.stdout.close()  # type: ignore[union-attr]
