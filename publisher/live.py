@@ -222,9 +222,9 @@ class Publisher:
         live folder's build (``incremental.copy_build``); True if it did.
 
         The second start-up build is then an incremental one that finds nothing to do, instead of a second
-        clean build: at 20,000 posts a copy (about 25 s) and that build (about 15 s) against 83 s, and
-        without the clean build's render workers and Pagefind runs, which in a process that had built the
-        city once already were the publisher's memory peak (the tree up to 670 MB)."""
+        clean build: at 20,000 posts a copy (10-11 s) and that build (15-16 s) against 83-93 s, and without
+        the clean build's render workers and Pagefind runs, which in a process that had built the city once
+        already were the publisher's memory peak (the tree up to 670 MB)."""
         from incremental import copy_build
         from incremental.tracker import RECORD
 
