@@ -205,6 +205,7 @@ def publisher(
 ) -> None:
     """Publish content commits and relay approvals as they happen (a service; see docs/architecture.md)."""
     import logging
+    import subprocess
 
     from publisher import Publisher
 
@@ -217,8 +218,10 @@ def publisher(
         from relay.settings import load_settings
         from relay.store import Store
 
+        # Migrated by ``relay migrate``, in a process of its own: Alembic and what it loads (12 MB) would otherwise
+        # stay in this one, which runs for good and whose memory every build adds to.
+        subprocess.run([str(Path(sys.executable).with_name("relay")), "migrate"], check=True)
         store = Store(load_settings().database)
-        store.migrate()
     worker = Publisher(Path(root).resolve(), lambda: pelican_settings(settings_file), store=store, settle=settle)
     try:
         worker.run(Path(first["PATH"]).resolve(), once=once)

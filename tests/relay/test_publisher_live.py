@@ -247,3 +247,37 @@ def test_an_answer_revised_before_the_next_build_is_found_by_its_new_words(
         links = search_links(browser, site_url, "预约号")
     assert f"/stations/dongshan/qa/qa-{item_id}/" in links
     store.close()
+
+
+def test_the_publisher_brings_a_new_store_up_to_date_before_it_publishes(tmp_path: Path) -> None:
+    """On a new machine the publisher may start before the relay: it migrates the store first (through ``relay
+    migrate``, in a process of its own, so that Alembic does not stay loaded in the long-running publisher) and
+    publishes from it."""
+    from sqlalchemy import create_engine, inspect
+
+    content = citykit.make_city(tmp_path / "city")
+    data = tmp_path / "data"
+    env = {
+        **os.environ,
+        "RELAY_DATA_DIR": str(data),
+        "RELAY_SECRET_KEY": "publisher-migrates",
+        "CITY_CONTENT": str(content),
+        "CITY_TODAY": citykit.TODAY,
+        "SOURCE_DATE_EPOCH": "1764057600",
+    }
+    env.pop("RELAY_DATABASE_URL", None)
+    finished = subprocess.run(
+        [sys.executable, "-m", "invoke", "publisher", "--root", str(tmp_path / "site"), "--once"],
+        cwd=citykit.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
+    engine = create_engine(f"sqlite:///{data / 'relay.sqlite3'}")
+    try:
+        assert {"alembic_version", "items"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert (tmp_path / "site" / "current" / "stations" / "dongshan" / "index.html").is_file()
