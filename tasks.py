@@ -15,6 +15,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 
 SETTINGS_FILE = ROOT / "pelicanconf.py"
 PUBLISH_FILE = ROOT / "publishconf.py"
+RELAY = str(Path(sys.executable).with_name("relay"))  # the relay's command, beside this interpreter
 
 
 def pelican_settings(settings_file: Path = SETTINGS_FILE, **overrides: object) -> dict:
@@ -82,9 +83,7 @@ def publish(c: Context, export: str = "var/export.json", target: str = "", skip_
 
     export_path = (ROOT / export).resolve()
     if not skip_export:
-        subprocess.run(
-            [str(Path(sys.executable).with_name("relay")), "export", "--output", str(export_path)], check=True
-        )
+        subprocess.run([RELAY, "export", "--output", str(export_path)], check=True)
     overrides: dict[str, object] = {"PUBLIC_ANSWERS": {"export": str(export_path), "min_ranked_items": 5}}
     if target:
         overrides["OUTPUT_PATH"] = str(Path(target).resolve())
@@ -220,7 +219,7 @@ def publisher(
 
         # Migrated by ``relay migrate``, in a process of its own: Alembic and what it loads (12 MB) would otherwise
         # stay in this one, which runs for good and whose memory every build adds to.
-        subprocess.run([str(Path(sys.executable).with_name("relay")), "migrate"], check=True)
+        subprocess.run([RELAY, "migrate"], check=True)
         store = Store(load_settings().database)
     worker = Publisher(Path(root).resolve(), lambda: pelican_settings(settings_file), store=store, settle=settle)
     try:
@@ -370,15 +369,13 @@ def demo(c: Context, site_port: int = 8000, relay_port: int = 8001, reset: bool 
     }
     subprocess.run([sys.executable, "-m", "relay.demo"], env=env, check=True)
     export = ROOT / "var" / "export.json"
-    subprocess.run(
-        [str(Path(sys.executable).with_name("relay")), "export", "--output", str(export)], env=env, check=True
-    )
+    subprocess.run([RELAY, "export", "--output", str(export)], env=env, check=True)
     run_build(pelican_settings(RELAY_URL=relay_url, PUBLIC_ANSWERS={"export": str(export), "min_ranked_items": 5}))
     # The answers in that build are on the site now: their tracking pages may link to them.
     live = [str(item_id) for item_id in published_ids(export)]
     if live:
-        subprocess.run([str(Path(sys.executable).with_name("relay")), "mark-live", *live], env=env, check=True)
-    relay = subprocess.Popen([str(Path(sys.executable).with_name("relay")), "serve"], env=env)
+        subprocess.run([RELAY, "mark-live", *live], env=env, check=True)
+    relay = subprocess.Popen([RELAY, "serve"], env=env)
     try:
         for _ in range(100):
             try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import signal
 import socket
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-25"
@@ -116,9 +118,14 @@ def same_memory(pid: int, other: int) -> bool:
     do until the child execs; False where the call is missing."""
     if SYS_KCMP is None:
         return False
+    return int(_libc().syscall(SYS_KCMP, pid, other, KCMP_VM, 0, 0)) == 0
+
+
+@functools.cache
+def _libc() -> Any:
     import ctypes
 
-    return int(ctypes.CDLL(None, use_errno=True).syscall(SYS_KCMP, pid, other, KCMP_VM, 0, 0)) == 0
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def process_pss_bytes(pid: str) -> int | None:

@@ -169,16 +169,14 @@ def sort_languages(entry: Path) -> None:
 
 def index_shard(records: Path, bundle: Path) -> int:
     """Build one shard's bundle beside ``bundle`` and swap it in whole; returns Pagefind's peak memory in bytes."""
-    fresh, old = bundle.with_name(f".{bundle.name}-new"), bundle.with_name(f".{bundle.name}-old")
-    for folder in (fresh, old):
-        shutil.rmtree(folder, ignore_errors=True)
-    peak = run_pagefind(records, fresh)
-    sort_languages(fresh / "pagefind-entry.json")
-    if bundle.exists():
-        bundle.rename(old)
-    fresh.rename(bundle)
-    shutil.rmtree(old, ignore_errors=True)
-    return peak
+    from incremental.tracker import replace_folder
+
+    def index(fresh: Path) -> int:
+        peak = run_pagefind(records, fresh)
+        sort_languages(fresh / "pagefind-entry.json")
+        return peak
+
+    return replace_folder(bundle, index)
 
 
 def build_index(output: Path, settings: dict[str, Any] | None = None, pages: list[str] | None = None) -> int:
