@@ -29,9 +29,10 @@ import ours
 import plain_pelican
 from city_corpus import GUIDES, SEED, STATION_COUNT, edit_target, generate_corpus
 from hugo_site import hugo_binary, write_site
-from measure import ROOT, SOURCE_DATE_EPOCH, TODAY, Kind, Row
+from measure import ROOT, SOURCE_DATE_EPOCH, TODAY, TRASH, Kind, Row, discard, empty_trash
 
 SETTINGS_FILE = ROOT / "pelicanconf.py"
+FOLDERS = ("corpus", "ours", "publisher", "publisher-relay", "baseline", "hugo", "hugo-cache")
 
 
 def measure_size(posts: int, work: Path, city: dict[str, Any], commands: ours.OurCommands) -> list[Row]:
@@ -149,6 +150,9 @@ def main() -> int:
             print(f"  note: {reason}")
     city: dict[str, Any] = runpy.run_path(str(SETTINGS_FILE))["CITY"]
     results: dict[int, list[Row]] = {}
+    empty_trash(work)  # a run stopped half-way leaves its trash
+    for folder in FOLDERS:
+        discard(work / folder)  # the last run's --keep
     for posts in args.posts:
         shutil.rmtree(work / "logs", ignore_errors=True)
         results[posts] = measure_size(posts, work, city, commands)
@@ -156,8 +160,10 @@ def main() -> int:
         (work / "logs").rename(work / f"logs-{posts}")
         print_table(posts, results[posts])
         if not args.keep or posts != args.posts[-1]:
-            for folder in ("corpus", "ours", "publisher", "baseline", "hugo", "hugo-cache"):
-                shutil.rmtree(work / folder, ignore_errors=True)
+            for folder in FOLDERS:
+                discard(work / folder)  # deleted at the end: see measure.discard
+    print(f"\nDeleting what the runs left in {work / TRASH} …", flush=True)
+    empty_trash(work)
     if len(results) > 1:
         print_scaling(results)
     print(f"\nlogs: {work}/logs-<posts>/")

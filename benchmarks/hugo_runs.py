@@ -8,7 +8,6 @@ fair comparison. We poll the edited post over HTTP until the appended sentence a
 
 from __future__ import annotations
 
-import shutil
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +21,7 @@ from measure import (
     Kind,
     Row,
     child_env,
+    discard,
     file_contains,
     free_port,
     html_written,
@@ -43,7 +43,7 @@ def build(site: Path, work: Path, kind: Kind, target: EditTarget) -> Row:
     label = "Hugo clean" if kind is Kind.CLEAN else "Hugo CLI rebuild after edit"
     if kind is Kind.CLEAN:
         for folder in ("public", "resources"):
-            shutil.rmtree(site / folder, ignore_errors=True)
+            discard(site / folder)
     else:
         marker = target.append_sentence("hugo-cli", post_path(site, target))
     since = time.time_ns()

@@ -6,7 +6,6 @@ not exist yet (probed with ``invoke --help``) gives an n/a row with the reason, 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from measure import (
     Kind,
     Row,
     child_env,
+    discard,
     file_contains,
     html_written,
     run_measured,
@@ -71,7 +71,7 @@ def build(corpus: Path, work: Path, kind: Kind, target: EditTarget, commands: Ou
     site = work / "ours"
     command = [INVOKE, "build", "--output", str(site / "output")]
     if kind is Kind.CLEAN:
-        shutil.rmtree(site, ignore_errors=True)
+        discard(site)
         label = "ours clean: invoke build" + (" (fresh folders)" if commands.clean_missing else " --clean")
         command += [] if commands.clean_missing else ["--clean"]
     else:
@@ -114,7 +114,7 @@ def publisher_live(corpus: Path, work: Path, target: EditTarget, commands: OurCo
     if commands.publisher_missing:
         return Row(label, Kind.LIVE, reason=f"n/a ({commands.publisher_missing})")
     root = work / "publisher"
-    shutil.rmtree(root, ignore_errors=True)
+    discard(root)
     command = [INVOKE, "publisher", "--root", str(root), "--no-relay"]
     log_file = work / "logs" / "publisher.log"
     publisher = Child(command, env=our_env(corpus, root / "cache"), log_file=log_file, label="publisher")
@@ -174,7 +174,7 @@ def approval_to_live(corpus: Path, work: Path, target: EditTarget, commands: Our
     from relay.store.intake import NewItem
 
     root = work / "publisher-relay"
-    shutil.rmtree(root, ignore_errors=True)
+    discard(root)
     root.mkdir(parents=True)
     station = target.url_path.split("/")[1]
     database = f"sqlite:///{root / 'relay.sqlite3'}"

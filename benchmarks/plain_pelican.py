@@ -7,12 +7,11 @@ Run as a script, this file is the child: ``python plain_pelican.py OUTPUT CACHE 
 from __future__ import annotations
 
 import logging
-import shutil
 import sys
 import time
 from pathlib import Path
 
-from measure import CommandFailed, Kind, Row, child_env, html_written, run_measured
+from measure import CommandFailed, Kind, Row, child_env, discard, html_written, run_measured
 
 
 def settings(corpus: Path, output: Path, cache: Path) -> dict[str, object]:
@@ -35,7 +34,7 @@ def build(corpus: Path, work: Path, kind: Kind) -> Row:
     """One build into ``work/baseline``: clean (output and cache deleted first) or a rebuild on the warm cache."""
     site = work / "baseline"
     if kind is Kind.CLEAN:
-        shutil.rmtree(site, ignore_errors=True)
+        discard(site)
     label = f"plain Pelican {'clean' if kind is Kind.CLEAN else 'rebuild after edit'}"
     command = [sys.executable, __file__, str(site / "output"), str(site / "cache"), str(corpus)]
     since = time.time_ns()

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from benchmarks.measure import group_rss_bytes, same_memory
 
@@ -55,3 +56,23 @@ time.sleep(30)
         os.killpg(process.pid, 9)
         process.wait()
         process.stdout.close()  # type: ignore[union-attr]
+
+
+def test_discarded_folders_wait_in_the_trash_until_it_is_emptied(tmp_path: Path) -> None:
+    """The bench puts old outputs aside instead of deleting them between timed runs (a deletion slows the next
+    run's file creation on our machines' disks); they go only when the trash is emptied."""
+    from benchmarks.measure import TRASH, discard, empty_trash
+
+    for name in ("ours", "hugo/public"):
+        (tmp_path / name / "a" / "b").mkdir(parents=True)
+        (tmp_path / name / "a" / "b" / "index.html").write_text("x", encoding="utf-8")
+    discard(tmp_path / "hugo" / "public")
+    discard(tmp_path / "hugo")
+    discard(tmp_path / "ours")
+    discard(tmp_path / "missing")  # nothing there: nothing to do
+    assert not (tmp_path / "ours").exists() and not (tmp_path / "hugo").exists()
+    kept = sorted(path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("index.html"))
+    assert len(kept) == 2 and all(path.startswith(f"{TRASH}/") for path in kept)
+    (tmp_path / "ours").mkdir()  # a new run's folder of the same name is not touched
+    empty_trash(tmp_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ours"]
