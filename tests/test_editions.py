@@ -85,6 +85,26 @@ def test_urls_are_not_converted(tmp_path: Path) -> None:
     assert '<a class="edition-switch" href="https://gov.example/police/x/" hreflang="zh-CN"' in converted
 
 
+def test_only_link_attributes_are_links() -> None:
+    """A link is ``href``, ``src`` or ``action`` at the start of a word (``data-src`` too, as ``-`` ends a word);
+    the same letters inside a word, as in a post that quotes code, are text, and the links after them are still
+    found. Links keep their characters; the edition's switch and hreflang tags keep their addresses."""
+    import opencc
+    from hantedition.edition import DEFAULTS, convert_page
+
+    page = (
+        '<html lang="zh-CN"><head><link rel="alternate" hreflang="zh-CN" href="/a/" data-edition="zh-CN">'
+        '</head><body><p>代码：mysrc="/发布/" 与 xhref="/b/"</p><img data-src="/图片/发布.png" alt="发布">'
+        '<a href="/stations/发布/">发布</a><a href="/stations/">发布</a></body></html>'
+    )
+    converted = convert_page(page, opencc.OpenCC("s2t"), [], DEFAULTS)
+    assert '<p>代碼：mysrc="/發佈/" 與 xhref="/b/"</p>' in converted  # text: converted, not rewritten
+    assert '<img data-src="/zh-hant/图片/发布.png" alt="發佈">' not in converted  # an image is not a page
+    assert 'data-src="/图片/发布.png"' in converted
+    assert '<a href="/zh-hant/stations/发布/">發佈</a><a href="/zh-hant/stations/">發佈</a>' in converted
+    assert '<link rel="alternate" hreflang="zh-CN" href="/a/" data-edition="zh-CN">' in converted
+
+
 def test_the_relay_forms_lead_to_its_traditional_pages_and_names_stay_as_written() -> None:
     import opencc
     from hantedition.edition import DEFAULTS, convert_page

@@ -12,6 +12,7 @@ CAP alerts, the sitemap) are not copied.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -27,7 +28,11 @@ DEFAULTS: dict[str, Any] = {"prefix": "zh-hant", "opencc": "s2t", "lang": "zh-Ha
 RELAY_PAGES = ("ask", "rate", "rated", "receipt", "track")  # the relay's public pages have a Traditional twin too
 PARALLEL_FROM = 400  # below this, worker start-up costs more than it saves
 SHARED = ("theme/", "images/", "forms/", "pagefind/", "api/", "alerts/", "sitemap.xml", "robots.txt")
-LINK = re.compile(r'(?P<attr>\b(?:href|src|action))="(?P<url>[^"]*)"')
+# A link: href, src or action at the start of a word (``hide_links``). Not ``\b`` in the pattern: one that starts
+# with literal words lets ``re`` skip ahead to their first letters, three times faster on our pages.
+LINK = re.compile(r'(?:href|src|action)="(?P<url>[^"]*)"')
+WORD = re.compile(r"\w")
+HIDDEN = re.compile("\x01(\\d+)\x01")
 MARKED = re.compile(r"<(?:a|link)\b[^>]*\bdata-edition=\"[A-Za-z-]+\"[^>]*>(?:[^<]*</a>)?")
 SWITCH = r'<a class="edition-switch" href="(?P<base>[^"]*?)/{prefix}/(?P<path>[^"]*)"[^>]*>[^<]*</a>'
 
@@ -76,18 +81,36 @@ def back_to_simplified(tag: str, prefix: str) -> str:
     )
 
 
+def hide_links(text: str, urls: list[str]) -> str:
+    """``text`` with the URL of every link replaced by ``\x01n\x01``, where ``urls[n]`` is that URL."""
+    parts: list[str] = []
+    position, search = 0, LINK.search
+    match = search(text)
+    while match:
+        start = match.start()
+        if start and WORD.match(text, start - 1):  # "xhref=" is no link: look on from the next character
+            match = search(text, start + 1)
+            continue
+        parts += (text[position : match.start("url")], f"\x01{len(urls)}\x01")
+        urls.append(match["url"])
+        position = match.end("url")
+        match = search(text, match.end())
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+@functools.lru_cache(maxsize=1024)  # small: the publisher keeps it
+def _edition_url(url: str, bases: tuple[str, ...], prefix: str, relay: str) -> str:
+    return to_edition(url, list(bases), prefix, relay)  # the header's and footer's links are on every page
+
+
 def convert_page(text: str, converter: Any, bases: list[str], opts: dict[str, Any]) -> str:
     """One page or feed in the edition: converted text, edition links, the switch turned round."""
-    prefix, lang = opts["prefix"], opts["lang"]
-    # URLs keep their characters: only text is converted.
+    prefix, lang, relay = opts["prefix"], opts["lang"], opts.get("relay", "")
+    # URLs keep their characters: only text is converted. They stay hidden until the tags marked
+    # ``data-edition`` are put aside, which keep theirs; every other link then gets the edition's.
     urls: list[str] = []
-
-    def hide_url(match: re.Match[str]) -> str:
-        urls.append(match["url"])
-        return f'{match["attr"]}="\x01{len(urls) - 1}\x01"'
-
-    converted = converter.convert(LINK.sub(hide_url, text))
-    converted = re.sub("\x01(\\d+)\x01", lambda m: urls[int(m[1])], converted)
+    converted = converter.convert(hide_links(text, urls))
     converted = converted.replace('<html lang="zh-CN">', f'<html lang="{lang}">', 1)
     atom = '<feed xmlns="http://www.w3.org/2005/Atom">'
     converted = converted.replace(atom, atom[:-1] + f' xml:lang="{lang}">', 1)
@@ -98,9 +121,10 @@ def convert_page(text: str, converter: Any, bases: list[str], opts: dict[str, An
         return f"\x00{len(protected) - 1}\x00"
 
     converted = MARKED.sub(protect, converted)
-    relay = opts.get("relay", "")
-    converted = LINK.sub(lambda m: f'{m["attr"]}="{to_edition(m["url"], bases, prefix, relay)}"', converted)
+    shown = tuple(bases)
+    converted = HIDDEN.sub(lambda m: _edition_url(urls[int(m[1])], shown, prefix, relay), converted)
     for index, original in enumerate(protected):
+        original = HIDDEN.sub(lambda m: urls[int(m[1])], original)
         converted = converted.replace(f"\x00{index}\x00", back_to_simplified(original, prefix))
     return converted
 
