@@ -41,7 +41,7 @@ def discard(path: Path) -> None:
     deletes once nothing is being timed.
 
     On our build machines the disk is ext4 without a journal, and there ext4 gives a new file an inode that was
-    freed in the last 30 s (up to 3 min while its inode table is unwritten) only after checking every such
+    freed in the last minute (6 minutes while its inode table is unwritten) only after checking every such
     inode in turn (``recently_deleted`` in fs/ext4/ialloc.c). A command timed just after 100,000 files were
     deleted pays for that deletion: our 5,000-post clean build took 44.8 s with 25.4 s of system time right
     after one, 37.2 s with 10.6 s on a settled disk. Renaming frees nothing."""
