@@ -53,12 +53,11 @@ def discard(path: Path) -> None:
 
 
 def empty_trash(folder: Path) -> None:
-    """Delete every ``.trash/`` under ``folder`` (what ``discard`` put aside)."""
+    """Delete what ``discard`` put aside in ``folder`` and in the folders in it (``hugo/public``, say): their
+    ``.trash/``, not a walk of everything the run left (a kept 20,000-post size is 300,000 files)."""
     import shutil
 
-    if not folder.exists():
-        return
-    for trash in sorted(folder.rglob(TRASH), key=lambda path: -len(path.parts)):
+    for trash in [*folder.glob(f"*/{TRASH}"), folder / TRASH]:
         shutil.rmtree(trash, ignore_errors=True)
 
 

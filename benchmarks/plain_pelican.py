@@ -31,7 +31,7 @@ def settings(corpus: Path, output: Path, cache: Path) -> dict[str, object]:
 
 
 def build(corpus: Path, work: Path, kind: Kind) -> Row:
-    """One build into ``work/baseline``: clean (output and cache deleted first) or a rebuild on the warm cache."""
+    """One build into ``work/baseline``: clean (output and cache put aside first) or a rebuild on the warm cache."""
     site = work / "baseline"
     if kind is Kind.CLEAN:
         discard(site)
