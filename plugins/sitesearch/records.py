@@ -31,6 +31,7 @@ INDEX_FILE = "records.pickle"
 BODY_START = re.compile(r"<(?P<tag>[a-z]+)\b[^>]*\bdata-pagefind-body\b[^>]*>")
 LANG = re.compile(r'<html lang="(?P<lang>[^"]+)"')
 SCRATCH = "/dev/shm"  # a folder in memory, where Linux has one; else the system's temporary folder
+SCRATCH_PREFIX = "sitesearch-"  # then the process's id: sitesearch-<pid>-<random>
 
 
 def record_of(html: str) -> str | None:
@@ -61,11 +62,38 @@ def digest_of(record: str) -> str:
     return hashlib.blake2b(record.encode(), digest_size=16).hexdigest()
 
 
+def is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def clear_dead_scratch(base: Path) -> list[Path]:
+    """Remove the scratch folders of processes that no longer run; returns them.
+
+    A build stopped by SIGTERM (a service restarted) or SIGKILL runs no cleanup, and a scratch folder in
+    ``/dev/shm`` holds its shard's records (about 1 MB) in memory until the machine restarts. Each folder is
+    named after the process that made it; a process still running, this one too, keeps its folders."""
+    removed = []
+    for folder in base.glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = folder.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not is_running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 @contextmanager
 def laid_out(records: dict[str, str]) -> Iterator[Path]:
     """A scratch folder holding ``records`` as pages at their paths, for Pagefind's command; removed afterwards."""
-    base = SCRATCH if os.path.isdir(SCRATCH) and os.access(SCRATCH, os.W_OK) else None
-    folder = Path(tempfile.mkdtemp(prefix="sitesearch-", dir=base))
+    base = SCRATCH if os.path.isdir(SCRATCH) and os.access(SCRATCH, os.W_OK) else tempfile.gettempdir()
+    for folder in clear_dead_scratch(Path(base)):
+        log.warning("sitesearch: removed %s, left by a build that was stopped", folder)
+    folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=base))
     try:
         made: set[Path] = set()
         # Pagefind numbers pages in the order it finds them, and a folder in memory lists its files in the

@@ -100,3 +100,39 @@ def test_shards_indexed_several_at_once_within_the_memory_budget(
     left = {p.relative_to(outputs[0]): p.read_bytes() for p in outputs[0].rglob("*") if p.is_file()}
     right = {p.relative_to(outputs[1]): p.read_bytes() for p in outputs[1].rglob("*") if p.is_file()}
     assert left == right
+
+
+def test_a_build_killed_while_indexing_leaves_no_scratch_folder_for_long(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build stopped by SIGKILL (or SIGTERM: a service restarted) inside the search step cannot remove its
+    scratch folder, which sits in memory (/dev/shm). The next build's search step removes it; the folders of
+    processes still running stay."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from sitesearch import records
+
+    plugins = Path(records.__file__).resolve().parent.parent
+    script = (
+        f"import os, signal, sys; sys.path.insert(0, {str(plugins)!r})\n"
+        "from sitesearch import records\n"
+        f"records.SCRATCH = {str(tmp_path)!r}\n"
+        "with records.laid_out({'posts/a/index.html': '<html lang=\"zh-CN\"><body>记录</body></html>'}) as site:\n"
+        "    print(site, flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert killed.returncode == -signal.SIGKILL
+    left = Path(killed.stdout.strip())
+    assert (left / "posts" / "a" / "index.html").is_file()  # what a killed build leaves
+    running = tmp_path / f"{records.SCRATCH_PREFIX}{os.getpid()}-x"  # a build in a process still running
+    running.mkdir()
+    other = tmp_path / "sitesearch-notapid"
+    other.mkdir()
+    monkeypatch.setattr(records, "SCRATCH", str(tmp_path))
+    with records.laid_out({"posts/b/index.html": "<html><body>b</body></html>"}) as site:
+        assert site.is_dir() and not left.exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([running.name, other.name])
