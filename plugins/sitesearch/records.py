@@ -62,6 +62,12 @@ def digest_of(record: str) -> str:
     return hashlib.blake2b(record.encode(), digest_size=16).hexdigest()
 
 
+def scratch_base() -> Path:
+    """Where scratch folders go: ``SCRATCH`` where it is a folder this process may write to, else the system's
+    temporary folder."""
+    return Path(SCRATCH if os.path.isdir(SCRATCH) and os.access(SCRATCH, os.W_OK) else tempfile.gettempdir())
+
+
 def is_running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -73,7 +79,8 @@ def is_running(pid: int) -> bool:
 
 
 def clear_dead_scratch(base: Path) -> list[Path]:
-    """Remove the scratch folders of processes that no longer run; returns them.
+    """Remove the scratch folders of processes that no longer run; returns them. A build's search step calls it
+    once, before it lays out its first shard.
 
     A build stopped by SIGTERM (a service restarted) or SIGKILL runs no cleanup, and a scratch folder in
     ``/dev/shm`` holds its shard's records (about 1 MB) in memory until the machine restarts. Each folder is
@@ -90,10 +97,7 @@ def clear_dead_scratch(base: Path) -> list[Path]:
 @contextmanager
 def laid_out(records: dict[str, str]) -> Iterator[Path]:
     """A scratch folder holding ``records`` as pages at their paths, for Pagefind's command; removed afterwards."""
-    base = SCRATCH if os.path.isdir(SCRATCH) and os.access(SCRATCH, os.W_OK) else tempfile.gettempdir()
-    for folder in clear_dead_scratch(Path(base)):
-        log.warning("sitesearch: removed %s, left by a build that was stopped", folder)
-    folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=base))
+    folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=scratch_base()))
     try:
         made: set[Path] = set()
         # Pagefind numbers pages in the order it finds them, and a folder in memory lists its files in the

@@ -31,7 +31,7 @@ from pelican import signals
 
 from citymodel.options import plugin_options
 
-from .records import Records, laid_out, record_of, shard_of
+from .records import Records, clear_dead_scratch, laid_out, record_of, scratch_base, shard_of
 
 log = logging.getLogger(__name__)
 # pages_per_shard counts the site's HTML pages (both editions), of which about nine in ten have a record. Pagefind
@@ -190,6 +190,8 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
     from incremental.tracker import write_if_changed
 
     hand_back_memory()  # what rendering freed, before Pagefind's memory adds to this process's
+    for left in clear_dead_scratch(scratch_base()):
+        log.warning("sitesearch: removed %s, left by a build that was stopped", left)
     settings = settings or {}
     opts = options(settings)
     started = time.monotonic()

@@ -103,7 +103,7 @@ def test_shards_indexed_several_at_once_within_the_memory_budget(
 
 
 def test_a_build_killed_while_indexing_leaves_no_scratch_folder_for_long(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, build_site: Callable[..., Path]
 ) -> None:
     """A build stopped by SIGKILL (or SIGTERM: a service restarted) inside the search step cannot remove its
     scratch folder, which sits in memory (/dev/shm). The next build's search step removes it; the folders of
@@ -115,11 +115,13 @@ def test_a_build_killed_while_indexing_leaves_no_scratch_folder_for_long(
 
     from sitesearch import records
 
+    scratch = tmp_path / "shm"
+    scratch.mkdir()
     plugins = Path(records.__file__).resolve().parent.parent
     script = (
         f"import os, signal, sys; sys.path.insert(0, {str(plugins)!r})\n"
         "from sitesearch import records\n"
-        f"records.SCRATCH = {str(tmp_path)!r}\n"
+        f"records.SCRATCH = {str(scratch)!r}\n"
         "with records.laid_out({'posts/a/index.html': '<html lang=\"zh-CN\"><body>记录</body></html>'}) as site:\n"
         "    print(site, flush=True)\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
@@ -128,11 +130,11 @@ def test_a_build_killed_while_indexing_leaves_no_scratch_folder_for_long(
     assert killed.returncode == -signal.SIGKILL
     left = Path(killed.stdout.strip())
     assert (left / "posts" / "a" / "index.html").is_file()  # what a killed build leaves
-    running = tmp_path / f"{records.SCRATCH_PREFIX}{os.getpid()}-x"  # a build in a process still running
+    running = scratch / f"{records.SCRATCH_PREFIX}{os.getpid()}-x"  # a build in a process still running
     running.mkdir()
-    other = tmp_path / "sitesearch-notapid"
+    other = scratch / "sitesearch-notapid"
     other.mkdir()
-    monkeypatch.setattr(records, "SCRATCH", str(tmp_path))
-    with records.laid_out({"posts/b/index.html": "<html><body>b</body></html>"}) as site:
-        assert site.is_dir() and not left.exists()
-    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([running.name, other.name])
+    monkeypatch.setattr(records, "SCRATCH", str(scratch))
+    output = build_site(["sitesearch"])
+    assert (output / "pagefind" / "s0" / "pagefind.js").is_file()
+    assert sorted(path.name for path in scratch.iterdir()) == sorted([running.name, other.name])
