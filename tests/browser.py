@@ -6,11 +6,12 @@ import functools
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -55,10 +56,31 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+class SlowHandler(QuietHandler):
+    """Answers each request ``delay`` seconds late, as a far server would (the round trip of a phone on a slow
+    network), and notes (path, started, answered) in ``requests``. Requests are served in threads: requests a
+    browser makes side by side wait side by side."""
+
+    delay = 0.0
+    requests: ClassVar[list[tuple[str, float, float]]] = []
+
+    def do_GET(self) -> None:
+        started = time.monotonic()
+        time.sleep(self.delay)
+        super().do_GET()
+        self.requests.append((self.path, started, time.monotonic()))
+
+
 @contextmanager
-def serve_folder(folder: Path) -> Iterator[str]:
-    """Serve ``folder`` on a free localhost port; yields the base URL."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
+def serve_folder(
+    folder: Path, delay: float = 0.0, requests: list[tuple[str, float, float]] | None = None
+) -> Iterator[str]:
+    """Serve ``folder`` on a free localhost port; yields the base URL. With ``delay``, each response comes that
+    many seconds late, and ``requests`` (if given) gets each request's path and when it came and was answered."""
+    handler_class: type[QuietHandler] = QuietHandler
+    if delay or requests is not None:
+        handler_class = type("Slow", (SlowHandler,), {"delay": delay, "requests": [] if requests is None else requests})
+    handler = functools.partial(handler_class, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

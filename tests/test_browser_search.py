@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -101,3 +102,75 @@ def test_a_sharded_index_finds_pages_from_every_shard(session: tuple[Any, str], 
             assert any(link.startswith(expected) for link in links), (simplified, links)
             hant = first_three(page, url, "/zh-hant", traditional, shown=10)
             assert any(link.startswith(tuple("/zh-hant" + e for e in expected)) for link in hant), (traditional, hant)
+
+
+def test_the_shards_load_side_by_side_on_a_slow_network(session: tuple[Any, str], sharded_site: Path) -> None:
+    """Each round trip costs a phone on a slow network a third of a second or more. The shards' files are
+    fetched side by side: one after another, a search of a 20,000-post city waited for 28 shards' two files
+    each, 56 round trips, before its first result."""
+    import json
+
+    shards = json.loads((sharded_site / "pagefind" / "shards.json").read_text(encoding="utf-8"))
+    browser, _ = session
+    requests: list[tuple[str, float, float]] = []
+    with serve_folder(sharded_site, delay=0.3, requests=requests) as url:
+        page = browser.new_page()
+        links = first_three(page, url, "", "身份证", shown=10)
+        page.close()
+    assert any(link.startswith("/guides/id-card-") for link in links), links
+
+    def overlapping(ending: str) -> int:
+        """The most requests for files named ``ending`` that were waiting at once."""
+        spans = [(started, answered) for path, started, answered in requests if path.split("?")[0].endswith(ending)]
+        return max((sum(1 for s, a in spans if s <= moment < a) for moment, _ in spans), default=0)
+
+    entries = [path for path, _, _ in requests if path.split("?")[0].endswith("/pagefind-entry.json")]
+    assert len(entries) == len(shards), entries
+    # Chromium opens at most six connections to one HTTP/1.1 server; the first shard's entry comes on its own.
+    assert overlapping("/pagefind-entry.json") >= min(len(shards) - 1, 4)
+    assert overlapping(".json") >= 2  # shards.json and hot.json, asked for together
+
+
+def test_the_index_loads_when_the_box_is_focused(session: tuple[Any, str], sharded_site: Path) -> None:
+    """The round trips of a first search are spent while the reader types, not after."""
+    browser, _ = session
+    requests: list[tuple[str, float, float]] = []
+    with serve_folder(sharded_site, requests=requests) as url:
+        page = browser.new_page()
+        page.goto(f"{url}/search/")
+        page.wait_for_load_state("networkidle")
+        assert not [path for path, _, _ in requests if "/pagefind/" in path]
+        page.get_by_role("searchbox").focus()
+        wanted = {"/pagefind/shards.json", "/pagefind/s1/pagefind-entry.json"}
+        deadline = time.monotonic() + 20
+        while not wanted <= {path.split("?")[0] for path, _, _ in requests} and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+        page.close()
+    assert wanted <= {path.split("?")[0] for path, _, _ in requests}, sorted(path for path, _, _ in requests)
+
+
+def test_a_search_after_a_dropped_connection_tries_again(session: tuple[Any, str]) -> None:
+    """A phone that lost the network for the first search gets results at the next one, without reloading."""
+    browser, url = session
+    page = browser.new_page()
+    offline = [True]
+    dropped: list[str] = []
+
+    def drop_while_offline(route: Any) -> None:
+        if offline[0]:
+            dropped.append(route.request.url)
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/pagefind/shards.json", drop_while_offline)
+    page.goto(f"{url}/search/")
+    page.get_by_role("searchbox").fill("身份证")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('暂时无法使用')")
+    assert dropped
+    offline[0] = False
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#search-results li').length > 0", timeout=30000)
+    assert page.locator("#search-results a").first.get_attribute("href")
+    page.close()

@@ -17,21 +17,25 @@
 
   // The index comes in shards (pagefind/shards.json): the first is loaded, the others merged into it,
   // with the publisher's bundle of answers newer than the last build (pagefind/hot.json), if any.
+  // Every file that can be asked for at once is: on a slow phone network each round trip costs a third
+  // of a second or more, and one shard after another a big city's first search waited for dozens.
   async function open() {
     var root = text.pagefindRoot;
+    var hot = fetch(root + "hot.json")
+      .then(function (response) { return response.ok ? response.json() : []; })
+      .catch(function () { return []; });  // the shards alone
     var shards = await (await fetch(root + "shards.json")).json();
-    try {
-      var hot = await fetch(root + "hot.json");
-      if (hot.ok) shards = shards.concat(await hot.json());
-    } catch (error) { /* the shards alone */ }
+    shards = shards.concat(await hot);
     if (!shards.length) return null;
     var engine = await import(root + shards[0] + "pagefind.js");
-    for (var i = 1; i < shards.length; i++) await engine.mergeIndex(root + shards[i]);
+    // Merged in the listed order (Pagefind adds each index before it loads it), loaded side by side.
+    await Promise.all(shards.slice(1).map(function (shard) { return engine.mergeIndex(root + shard); }));
     return engine;
   }
 
   function load() {
-    if (!pagefind) pagefind = open();
+    // A failed load (the network, say) is tried again at the next search, not remembered.
+    if (!pagefind) pagefind = open().catch(function (error) { pagefind = null; throw error; });
     return pagefind;
   }
 
@@ -153,6 +157,8 @@
     remember(input.value, 1);
     run(input.value, 1);
   });
+  // Whoever puts the cursor in the box is about to search: load the index while they type.
+  input.addEventListener("focus", function () { load().catch(function () { /* reported when they search */ }); });
   input.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(function () { run(input.value, 1); }, 250);
