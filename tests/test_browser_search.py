@@ -110,7 +110,7 @@ def test_the_shards_load_side_by_side_on_a_slow_network(session: tuple[Any, str]
     each, 56 round trips, before its first result."""
     import json
 
-    shards = json.loads((sharded_site / "pagefind" / "shards.json").read_text(encoding="utf-8"))
+    shards = json.loads((sharded_site / "pagefind" / "shards-by-language.json").read_text(encoding="utf-8"))["zh-cn"]
     browser, _ = session
     requests: list[tuple[str, float, float]] = []
     with serve_folder(sharded_site, delay=0.3, requests=requests) as url:
@@ -128,11 +128,13 @@ def test_the_shards_load_side_by_side_on_a_slow_network(session: tuple[Any, str]
     assert len(entries) == len(shards), entries
     # Chromium opens at most six connections to one HTTP/1.1 server; the first shard's entry comes on its own.
     assert overlapping("/pagefind-entry.json") >= min(len(shards) - 1, 4)
-    assert overlapping(".json") >= 2  # shards.json and hot.json, asked for together
+    assert overlapping(".json") >= 2  # the shards' list and hot.json, asked for together
 
 
 def test_the_index_loads_when_the_box_is_focused(session: tuple[Any, str], sharded_site: Path) -> None:
     """The round trips of a first search are spent while the reader types, not after."""
+    import json
+
     browser, _ = session
     requests: list[tuple[str, float, float]] = []
     with serve_folder(sharded_site, requests=requests) as url:
@@ -141,7 +143,8 @@ def test_the_index_loads_when_the_box_is_focused(session: tuple[Any, str], shard
         page.wait_for_load_state("networkidle")
         assert not [path for path, _, _ in requests if "/pagefind/" in path]
         page.get_by_role("searchbox").focus()
-        wanted = {"/pagefind/shards.json", "/pagefind/s1/pagefind-entry.json"}
+        second = json.loads((sharded_site / "pagefind" / "shards-by-language.json").read_bytes())["zh-cn"][1]
+        wanted = {"/pagefind/shards-by-language.json", f"/pagefind/{second}pagefind-entry.json"}
         deadline = time.monotonic() + 20
         while not wanted <= {path.split("?")[0] for path, _, _ in requests} and time.monotonic() < deadline:
             page.wait_for_timeout(50)
@@ -163,7 +166,7 @@ def test_a_search_after_a_dropped_connection_tries_again(session: tuple[Any, str
         else:
             route.continue_()
 
-    page.route("**/pagefind/shards.json", drop_while_offline)
+    page.route("**/pagefind/shards-by-language.json", drop_while_offline)
     page.goto(f"{url}/search/")
     page.get_by_role("searchbox").fill("身份证")
     page.keyboard.press("Enter")
@@ -174,3 +177,23 @@ def test_a_search_after_a_dropped_connection_tries_again(session: tuple[Any, str
     page.wait_for_function("document.querySelectorAll('#search-results li').length > 0", timeout=30000)
     assert page.locator("#search-results a").first.get_attribute("href")
     page.close()
+
+
+def test_a_search_fetches_only_its_own_languages_shards(session: tuple[Any, str], sharded_site: Path) -> None:
+    """A shard holds one language and a reader's search merges only its own language's: at 20,000 posts
+    half of the 28 shards, each a word list and index chunks to fetch."""
+    import json
+
+    by_language = json.loads((sharded_site / "pagefind" / "shards-by-language.json").read_text(encoding="utf-8"))
+    assert len(by_language["zh-cn"]) >= 2 and len(by_language["zh-hant"]) >= 2
+    browser, _ = session
+    for prefix, query, language in (("", "身份证", "zh-cn"), ("/zh-hant", "身份證", "zh-hant")):
+        requests: list[tuple[str, float, float]] = []
+        with serve_folder(sharded_site, requests=requests) as url:
+            page = browser.new_page()
+            links = first_three(page, url, prefix, query, shown=10)
+            page.close()
+        assert any(link.startswith(f"{prefix}/guides/id-card-") for link in links), links
+        fetched = {path.split("/")[2] + "/" for path, _, _ in requests if path.startswith("/pagefind/s")}
+        fetched.discard("shards-by-language.json/")
+        assert fetched == set(by_language[language]), (language, sorted(fetched))

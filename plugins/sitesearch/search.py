@@ -5,9 +5,11 @@ answers and guides), with the page's ``lang``, so Pagefind splits the index by
 language and the Traditional edition searches its own words.
 
 The index is split into shards (``pagefind/s0/``, ``s1/`` …, listed in
-``pagefind/shards.json``; ``search.js`` merges them with Pagefind's
-``mergeIndex``). A page belongs to a shard by a hash of its path, so one edit
-touches one shard. Each page's record is cached under ``cache/search/``; a
+``pagefind/shards.json``, and by language in ``pagefind/shards-by-language.json``;
+``search.js`` merges its page's language's shards with Pagefind's
+``mergeIndex``). A shard holds one language (see ``records.Layout``) and a page
+belongs to one of its language's shards by a hash of its path, so one edit
+touches two shards, its page's and its twin's. Each page's record is cached under ``cache/search/``; a
 build re-reads only the pages it rewrote and asks Pagefind again only for the
 shards whose records changed. Pagefind's memory is that of one shard, not of
 the whole site, and shards are indexed several at once only within
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import shutil
 import tempfile
@@ -31,17 +32,18 @@ from pelican import signals
 
 from citymodel.options import plugin_options
 
-from .records import Records, clear_dead_scratch, laid_out, record_of, scratch_base, shard_of
+from .records import Layout, Records, clear_dead_scratch, laid_out, record_of, scratch_base
 
 log = logging.getLogger(__name__)
-# pages_per_shard counts the site's HTML pages (both editions), of which about nine in ten have a record. Pagefind
-# takes about 65 MB plus 0.11 MB a record: at 20,000 posts, shards of 2,000 pages (1,850 records) made the whole
-# build 633-649 MB (the build 370 MB, Pagefind 265-282 MB), shards of 1,600 pages 578-581 MB (Pagefind 213-218
-# MB), in the same time. The price is more shards for a search to fetch and merge: 28 at 20,000 posts instead
-# of 22, 8 at 5,000 instead of 6.
-# memory_mb: the memory, in MB, that this build and its Pagefind processes keep within when Pagefind runs on
-# several shards at once (see Indexer).
-DEFAULTS: dict[str, Any] = {"enabled": True, "pages_per_shard": 1600, "memory_mb": 600}
+BY_LANGUAGE = "shards-by-language.json"
+# pages_per_shard counts a Simplified shard's HTML pages (a Traditional shard holds records.EDITION_SHARE of it),
+# of which about nine in ten have a record. On Simplified text Pagefind takes about 55 MB plus 0.13 MB a record
+# (1,254 records: 215 MB), on Traditional text more (1,000: 217 MB). At 20,000 posts these shards keep the
+# clean build where shards of 1,600 pages of both languages kept it (558 MB against 553, Pagefind 213-218 MB;
+# 2,000 such pages made 633-649 MB), and a search fetches its own language's shards only: 16 Simplified or 20
+# Traditional, against the 28 that held both (a first search for 电动车 1,126 KiB in 101 responses against
+# 1,724 KiB in 161).
+DEFAULTS: dict[str, Any] = {"enabled": True, "pages_per_shard": 1400, "memory_mb": 600}
 
 
 def options(settings: dict[str, Any]) -> dict[str, Any]:
@@ -179,6 +181,17 @@ def index_shard(records: Path, bundle: Path) -> int:
     return replace_folder(bundle, index)
 
 
+def shards_by_language(root: Path, present: list[int]) -> dict[str, list[str]]:
+    """{language: the shards that hold its pages}, as Pagefind names the languages (``zh-cn``, ``zh-hant``),
+    from each bundle's own entry file; ``search.js`` merges only its page's language's shards."""
+    languages: dict[str, list[str]] = {}
+    for shard in present:
+        entry = json.loads((root / f"s{shard}" / "pagefind-entry.json").read_text(encoding="utf-8"))
+        for language in sorted(entry.get("languages", {})):
+            languages.setdefault(language, []).append(f"s{shard}/")
+    return dict(sorted(languages.items()))
+
+
 def build_index(output: Path, settings: dict[str, Any] | None = None, pages: list[str] | None = None) -> int:
     """Index ``output`` (only the shards that changed, when the build is incremental); returns the pages indexed.
 
@@ -198,24 +211,24 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
     if pages is None:  # the site's HTML pages, all rendered now
         pages = [name for name in output_files(settings, output) if name.endswith(".html")]
     tracker = tracker_of(settings)
-    shards = max(1, math.ceil(len(pages) / int(opts["pages_per_shard"])))
+    layout = Layout.for_pages(pages, int(opts["pages_per_shard"]))
     scratch = None if tracker else tempfile.TemporaryDirectory(prefix="sitesearch-")
     folder = tracker.cache / "search" if tracker else Path(scratch.name)  # type: ignore[union-attr]
-    records = Records(folder, shards)
+    records = Records(folder, layout)
     try:
         to_read: dict[int, list[str]] = {}
         for page in pages:
             if tracker is None or page in tracker.rewritten or page not in records.seen:
-                to_read.setdefault(shard_of(page, shards), []).append(page)
+                to_read.setdefault(layout.of(page), []).append(page)
         gone: dict[int, list[str]] = {}
         for page in sorted(records.seen - set(pages)):
-            gone.setdefault(shard_of(page, shards), []).append(page)
+            gone.setdefault(layout.of(page), []).append(page)
         before = records.by_shard()
         root = output / "pagefind"
         root.mkdir(parents=True, exist_ok=True)
         read = indexed = 0
         indexer = Indexer(int(opts["memory_mb"]) * 2**20, worker_count(settings))
-        for shard in range(shards):
+        for shard in range(layout.total):
             held = before.get(shard, [])
             bundle = root / f"s{shard}"
             current = records.indexed.get(shard) == (records.shard_digest(held) if held else None)
@@ -256,6 +269,7 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
                 shutil.rmtree(child)
         records.indexed = {s: d for s, d in records.indexed.items() if s in present}
         write_if_changed(root / "shards.json", json.dumps([f"s{s}/" for s in present]).encode())
+        write_if_changed(root / BY_LANGUAGE, json.dumps(shards_by_language(root, present)).encode())
         # The publisher's fast path lists a bundle of pages newer than this build here (see publisher/hotpath.py).
         write_if_changed(root / "hot.json", b"[]")
         records.save()

@@ -45,19 +45,47 @@ def test_a_wrong_setting_stops_the_build(
         build_site(["sitesearch"], SITESEARCH=setting)
 
 
-def test_shards_split_the_pages_and_keep_a_page_with_its_twin(build_site: Callable[..., Path]) -> None:
+def test_shards_split_the_pages_one_language_to_a_shard(build_site: Callable[..., Path]) -> None:
+    """A search reads only its own language, so a shard holds one: a reader's search fetches its language's
+    shards, half of them, listed in shards-by-language.json."""
     output = build_site(["hantedition", "sitesearch"], SITESEARCH={"enabled": True, "pages_per_shard": 5})
-    shards = json.loads((output / "pagefind" / "shards.json").read_text(encoding="utf-8"))
-    assert len(shards) > 1
+    root = output / "pagefind"
+    shards = json.loads((root / "shards.json").read_text(encoding="utf-8"))
+    by_language = json.loads((root / "shards-by-language.json").read_text(encoding="utf-8"))
+    assert by_language.keys() == {"zh-cn", "zh-hant"}
+    assert len(by_language["zh-cn"]) > 1 and len(by_language["zh-hant"]) > 1
+    assert sorted(by_language["zh-cn"] + by_language["zh-hant"]) == sorted(shards)  # each shard once
     counts: dict[str, int] = {}
-    for shard in shards:
-        entry = json.loads((output / "pagefind" / shard / "pagefind-entry.json").read_text(encoding="utf-8"))
-        languages = entry["languages"]
-        # A page and its Traditional twin share a shard, so each shard holds both languages alike.
-        assert languages.keys() == {"zh-cn", "zh-hant"}, (shard, languages)
-        assert languages["zh-cn"]["page_count"] == languages["zh-hant"]["page_count"]
-        counts[shard] = languages["zh-cn"]["page_count"]
-    assert sum(counts.values()) == 10
+    for language, listed in by_language.items():
+        for shard in listed:
+            entry = json.loads((root / shard / "pagefind-entry.json").read_text(encoding="utf-8"))
+            assert entry["languages"].keys() == {language}, (shard, entry["languages"])
+            counts[language] = counts.get(language, 0) + entry["languages"][language]["page_count"]
+    assert counts == {"zh-cn": 10, "zh-hant": 10}
+
+
+def test_a_small_site_keeps_both_languages_in_one_shard(build_site: Callable[..., Path]) -> None:
+    output = build_site(["hantedition", "sitesearch"])
+    root = output / "pagefind"
+    assert json.loads((root / "shards-by-language.json").read_text(encoding="utf-8")) == {
+        "zh-cn": ["s0/"],
+        "zh-hant": ["s0/"],
+    }
+
+
+def test_the_layout_gives_each_language_its_own_shards() -> None:
+    from sitesearch.records import Layout
+
+    plain = [f"stations/s{n}/worklog/p{n}/index.html" for n in range(30)]
+    twins = ["zh-hant/" + page for page in plain]
+    assert Layout.for_pages(plain + twins, 60) == Layout(1, 0)  # one shard holds everything
+    layout = Layout.for_pages(plain + twins, 10)
+    # A Traditional shard holds fewer pages (8 of 10): Pagefind takes more memory on Traditional text.
+    assert layout == Layout(3, 4) and layout.total == 7
+    assert {layout.of(page) for page in plain} == {0, 1, 2}
+    assert {layout.of(page) for page in twins} == {3, 4, 5, 6}
+    assert Layout.for_pages(plain, 10) == Layout(3, 0)  # no Traditional edition: no empty shards for it
+    assert {Layout(3, 0).of(page) for page in plain} == {0, 1, 2}
 
 
 def test_a_killed_pagefind_fails_the_build_and_saves_no_record(

@@ -15,16 +15,21 @@
   var latest = 0;
   var current = { query: "", results: [], page: 1 };
 
-  // The index comes in shards (pagefind/shards.json): the first is loaded, the others merged into it,
-  // with the publisher's bundle of answers newer than the last build (pagefind/hot.json), if any.
-  // Every file that can be asked for at once is: on a slow phone network each round trip costs a third
-  // of a second or more, and one shard after another a big city's first search waited for dozens.
+  // The index comes in shards, each holding one language (pagefind/shards-by-language.json): the first
+  // of this page's language is loaded, the others merged into it, with the publisher's bundle of answers
+  // newer than the last build (pagefind/hot.json), if any. Every file that can be asked for at once is:
+  // on a slow phone network each round trip costs a third of a second or more, and one shard after
+  // another a big city's first search waited for dozens.
   async function open() {
     var root = text.pagefindRoot;
+    var language = (document.documentElement.lang || "").toLowerCase();
     var hot = fetch(root + "hot.json")
       .then(function (response) { return response.ok ? response.json() : []; })
       .catch(function () { return []; });  // the shards alone
-    var shards = await (await fetch(root + "shards.json")).json();
+    var listed = await fetch(root + "shards-by-language.json");
+    var shards = listed.ok ? (await listed.json())[language] : null;
+    // An index built before shards had one language each lists them all in shards.json.
+    if (!shards) shards = await (await fetch(root + "shards.json")).json();
     shards = shards.concat(await hot);
     if (!shards.length) return null;
     var engine = await import(root + shards[0] + "pagefind.js");
