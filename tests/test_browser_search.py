@@ -197,3 +197,17 @@ def test_a_search_fetches_only_its_own_languages_shards(session: tuple[Any, str]
         fetched = {path.split("/")[2] + "/" for path, _, _ in requests if path.startswith("/pagefind/s")}
         fetched.discard("shards-by-language.json/")
         assert fetched == set(by_language[language]), (language, sorted(fetched))
+
+
+def test_an_index_without_its_language_list_still_searches(session: tuple[Any, str], sharded_site: Path) -> None:
+    """A search index built before shards held one language each has no shards-by-language.json: the search
+    reads every shard from shards.json, as it did then."""
+    browser, _ = session
+    requests: list[tuple[str, float, float]] = []
+    with serve_folder(sharded_site, requests=requests) as url:
+        page = browser.new_page()
+        page.route("**/pagefind/shards-by-language.json", lambda route: route.fulfill(status=404, body="missing"))
+        links = first_three(page, url, "", "身份证", shown=10)
+        page.close()
+    assert any(link.startswith("/guides/id-card-") for link in links), links
+    assert "/pagefind/shards.json" in {path for path, _, _ in requests}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from markdown import Markdown
@@ -49,6 +50,25 @@ def check_settings(pelican: Any) -> None:
         parse_anchor(city["duty_anchor"])
     except DutyAnchorError as error:
         raise SettingsError(str(error)) from None
+
+
+def note_asset_versions(pelican: Any) -> None:
+    """``ASSET_VERSIONS``: {path under the theme's static folder: a digest of the file} for its style sheets and
+    scripts, which the templates add to their addresses (``site.css?v=…``). nginx lets a browser keep a theme
+    file for an hour; without it, a reader who came back within the hour of a new release ran the old script
+    against the new pages and search index (after the search shards went one language to a shard, an old
+    ``search.js`` mixed both editions' results)."""
+    import hashlib
+
+    settings = pelican.settings
+    versions: dict[str, str] = {}
+    for folder in settings.get("THEME_STATIC_PATHS", ["static"]):
+        root = Path(settings["THEME"]) / folder
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".css", ".js") and path.is_file():
+                digest = hashlib.blake2b(path.read_bytes(), digest_size=5).hexdigest()
+                versions[path.relative_to(root).as_posix()] = digest
+    settings["ASSET_VERSIONS"] = versions
 
 
 def check_content(pelican: Any) -> None:
@@ -170,6 +190,7 @@ def write_stations_json(generator: Any, writer: Any) -> None:
 
 def register() -> None:
     signals.initialized.connect(check_settings)
+    signals.initialized.connect(note_asset_versions)
     signals.get_generators.connect(check_content)
     signals.generator_init.connect(share_model)
     signals.article_generator_pretaxonomy.connect(attach_to_posts)

@@ -77,3 +77,36 @@ def test_one_markdown_reader_for_many_posts_reads_each_as_a_fresh_one_would(tmp_
     assert "example.org" not in content and "<abbr" not in content and "脚注一" not in content
     assert "tags" not in metadata and "example.org" not in metadata["summary"]
     assert "example.org/a" in read_in_turn[2][0] and "<abbr" in read_in_turn[2][0]
+
+
+def test_theme_scripts_and_styles_are_addressed_by_their_content(
+    build_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A browser may keep a theme file for an hour (nginx's Cache-Control): each page asks for its style sheet
+    and scripts under an address that changes with the file, so a new release never runs an old script."""
+    import hashlib
+    import re
+    import shutil
+
+    theme = tmp_path / "theme"
+    shutil.copytree(citykit.ROOT / "theme", theme)
+
+    def addresses(output: Path) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for page in ("index.html", "search/index.html", "zh-hant/search/index.html"):
+            html = (output / page).read_text(encoding="utf-8")
+            for path, version in re.findall(r'(?:href|src)="/theme/((?:css|js)/[\w.-]+)\?v=([0-9a-f]+)"', html):
+                assert found.setdefault(path, version) == version, (page, path)
+        return found
+
+    first = addresses(build_site(["hantedition"], THEME=str(theme)))
+    assert set(first) >= {"css/site.css", "js/search.js", "js/textsize.js"}
+    for path, version in first.items():
+        assert version == hashlib.blake2b((theme / "static" / path).read_bytes(), digest_size=5).hexdigest()
+    search = theme / "static" / "js" / "search.js"
+    search.write_text(search.read_text(encoding="utf-8") + "\n// a new release\n", encoding="utf-8")
+    second = addresses(build_site(["hantedition"], THEME=str(theme)))
+    assert second["js/search.js"] != first["js/search.js"]
+    assert {p: v for p, v in second.items() if p != "js/search.js"} == {
+        p: v for p, v in first.items() if p != "js/search.js"
+    }
