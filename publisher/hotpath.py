@@ -148,7 +148,7 @@ def write_pages(snapshot: Snapshot, articles: list[Any], folder: Path) -> list[s
 
 def write_search(snapshot: Snapshot, folder: Path, written: list[str]) -> None:
     """A search bundle of the pages that are new since the build (answers just approved), listed in
-    ``pagefind/hot.json``, which ``search.js`` merges beside the shards of ``shards.json``.
+    ``pagefind/hot.json``, which ``search.js`` merges beside its language's shards listed in ``shards.json``.
 
     The bundle gets a new folder each time, listed only once complete; the full build's search index holds
     these pages, and that build removes the bundles and writes an empty ``hot.json``. An edited post keeps

@@ -29,7 +29,6 @@ from typing import NamedTuple
 
 log = logging.getLogger("sitesearch")
 FORMAT = 4
-EDITION_PREFIX = "zh-hant/"  # the Traditional edition's pages (hantedition's HANT_EDITION prefix)
 # A Traditional shard's pages, as a share of a Simplified one's: the same memory in Pagefind (1,000 Traditional
 # records 217 MB, 1,254 Simplified ones 215 MB, at 20,000 posts).
 EDITION_SHARE = 0.78
@@ -60,8 +59,8 @@ def record_of(html: str) -> str | None:
 
 class Layout(NamedTuple):
     """How the pages are split into shards: ``plain`` shards for the Simplified pages, then ``edition`` shards
-    for the Traditional edition's (``EDITION_PREFIX``), or one shard for everything (``Layout(1, 0)``) when
-    the site is no bigger than one shard.
+    for the Traditional edition's (the pages under ``prefix``, hantedition's), or one shard for everything
+    (``edition`` 0) when the site is no bigger than one shard or has no Traditional edition.
 
     One language to a shard, so that a search, which reads only its own language, fetches about half as many
     shards as when a page and its twin shared one (a shard's files cost a reader the same whatever its size;
@@ -72,14 +71,16 @@ class Layout(NamedTuple):
 
     plain: int
     edition: int
+    prefix: str = ""  # "zh-hant/"; empty: no Traditional edition
 
     @classmethod
-    def for_pages(cls, pages: list[str], per_shard: int) -> Layout:
+    def for_pages(cls, pages: list[str], per_shard: int, prefix: str = "") -> Layout:
         if len(pages) <= per_shard:
-            return cls(1, 0)
-        edition = sum(1 for page in pages if page.startswith(EDITION_PREFIX))
+            return cls(1, 0, prefix)
+        edition = sum(1 for page in pages if page.startswith(prefix)) if prefix else 0
         edition_per_shard = max(1, round(per_shard * EDITION_SHARE))
-        return cls(max(1, math.ceil((len(pages) - edition) / per_shard)), math.ceil(edition / edition_per_shard))
+        plain = max(1, math.ceil((len(pages) - edition) / per_shard))
+        return cls(plain, math.ceil(edition / edition_per_shard), prefix)
 
     @property
     def total(self) -> int:
@@ -87,10 +88,10 @@ class Layout(NamedTuple):
 
     def of(self, page: str) -> int:
         """The page's shard; it depends only on the path (a twin has its page's place among its own shards)."""
-        number = int.from_bytes(
-            hashlib.blake2b(page.removeprefix(EDITION_PREFIX).encode(), digest_size=8).digest(), "big"
-        )
-        if self.edition and page.startswith(EDITION_PREFIX):
+        in_edition = bool(self.prefix) and page.startswith(self.prefix)
+        twin = page[len(self.prefix) :] if in_edition else page
+        number = int.from_bytes(hashlib.blake2b(twin.encode(), digest_size=8).digest(), "big")
+        if self.edition and in_edition:
             return self.plain + number % self.edition
         return number % self.plain
 

@@ -4,9 +4,8 @@ Only the element marked ``data-pagefind-body`` of a page is indexed (posts,
 answers and guides), with the page's ``lang``, so Pagefind splits the index by
 language and the Traditional edition searches its own words.
 
-The index is split into shards (``pagefind/s0/``, ``s1/`` …, listed in
-``pagefind/shards.json``, and by language in ``pagefind/shards-by-language.json``;
-``search.js`` merges its page's language's shards with Pagefind's
+The index is split into shards (``pagefind/s0/``, ``s1/`` …, listed by language in
+``pagefind/shards.json``; ``search.js`` merges its page's language's shards with Pagefind's
 ``mergeIndex``). A shard holds one language (see ``records.Layout``) and a page
 belongs to one of its language's shards by a hash of its path, so one edit
 touches two shards, its page's and its twin's. Each page's record is cached under ``cache/search/``; a
@@ -35,7 +34,6 @@ from citymodel.options import plugin_options
 from .records import Layout, Records, clear_dead_scratch, laid_out, record_of, scratch_base
 
 log = logging.getLogger(__name__)
-BY_LANGUAGE = "shards-by-language.json"
 # pages_per_shard counts a Simplified shard's HTML pages (a Traditional shard holds records.EDITION_SHARE of it),
 # of which about nine in ten have a record. On Simplified text Pagefind takes about 55 MB plus 0.13 MB a record
 # (1,254 records: 215 MB), on Traditional text more (1,000: 217 MB). At 20,000 posts these shards keep the
@@ -181,6 +179,15 @@ def index_shard(records: Path, bundle: Path) -> int:
     return replace_folder(bundle, index)
 
 
+def edition_prefix(settings: dict[str, Any]) -> str:
+    """The Traditional edition's folder (``"zh-hant/"``), or "" when the build has none (see records.Layout)."""
+    if "hantedition" not in settings.get("PLUGINS", []):
+        return ""
+    from hantedition.edition import options as edition_options
+
+    return f"{edition_options(settings)['prefix']}/"
+
+
 def shards_by_language(root: Path, present: list[int]) -> dict[str, list[str]]:
     """{language: the shards that hold its pages}, as Pagefind names the languages (``zh-cn``, ``zh-hant``),
     from each bundle's own entry file; ``search.js`` merges only its page's language's shards."""
@@ -211,7 +218,7 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
     if pages is None:  # the site's HTML pages, all rendered now
         pages = [name for name in output_files(settings, output) if name.endswith(".html")]
     tracker = tracker_of(settings)
-    layout = Layout.for_pages(pages, int(opts["pages_per_shard"]))
+    layout = Layout.for_pages(pages, int(opts["pages_per_shard"]), edition_prefix(settings))
     scratch = None if tracker else tempfile.TemporaryDirectory(prefix="sitesearch-")
     folder = tracker.cache / "search" if tracker else Path(scratch.name)  # type: ignore[union-attr]
     records = Records(folder, layout)
@@ -268,8 +275,7 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
             if child.is_dir() and child.name not in {f"s{s}" for s in present}:
                 shutil.rmtree(child)
         records.indexed = {s: d for s, d in records.indexed.items() if s in present}
-        write_if_changed(root / "shards.json", json.dumps([f"s{s}/" for s in present]).encode())
-        write_if_changed(root / BY_LANGUAGE, json.dumps(shards_by_language(root, present)).encode())
+        write_if_changed(root / "shards.json", json.dumps(shards_by_language(root, present)).encode())
         # The publisher's fast path lists a bundle of pages newer than this build here (see publisher/hotpath.py).
         write_if_changed(root / "hot.json", b"[]")
         records.save()

@@ -13,7 +13,7 @@ from citymodel import SettingsError
 
 def test_indexes_the_pages_marked_for_search(build_site: Callable[..., Path]) -> None:
     output = build_site(["sitesearch"])
-    assert json.loads((output / "pagefind" / "shards.json").read_text(encoding="utf-8")) == ["s0/"]
+    assert json.loads((output / "pagefind" / "shards.json").read_text(encoding="utf-8")) == {"zh-cn": ["s0/"]}
     assert (output / "pagefind" / "s0" / "pagefind.js").is_file()
     assert not (output / "zh-hant").exists()  # hantedition, run by earlier tests, is not in this build
     entry = json.loads((output / "pagefind" / "s0" / "pagefind-entry.json").read_text(encoding="utf-8"))
@@ -47,14 +47,14 @@ def test_a_wrong_setting_stops_the_build(
 
 def test_shards_split_the_pages_one_language_to_a_shard(build_site: Callable[..., Path]) -> None:
     """A search reads only its own language, so a shard holds one: a reader's search fetches its language's
-    shards, half of them, listed in shards-by-language.json."""
+    shards, half of them, listed by language in shards.json."""
     output = build_site(["hantedition", "sitesearch"], SITESEARCH={"enabled": True, "pages_per_shard": 5})
     root = output / "pagefind"
-    shards = json.loads((root / "shards.json").read_text(encoding="utf-8"))
-    by_language = json.loads((root / "shards-by-language.json").read_text(encoding="utf-8"))
+    by_language = json.loads((root / "shards.json").read_text(encoding="utf-8"))
     assert by_language.keys() == {"zh-cn", "zh-hant"}
     assert len(by_language["zh-cn"]) > 1 and len(by_language["zh-hant"]) > 1
-    assert sorted(by_language["zh-cn"] + by_language["zh-hant"]) == sorted(shards)  # each shard once
+    bundles = sorted(f"{path.name}/" for path in root.iterdir() if path.is_dir())
+    assert sorted(by_language["zh-cn"] + by_language["zh-hant"]) == bundles  # each shard once
     counts: dict[str, int] = {}
     for language, listed in by_language.items():
         for shard in listed:
@@ -67,7 +67,7 @@ def test_shards_split_the_pages_one_language_to_a_shard(build_site: Callable[...
 def test_a_small_site_keeps_both_languages_in_one_shard(build_site: Callable[..., Path]) -> None:
     output = build_site(["hantedition", "sitesearch"])
     root = output / "pagefind"
-    assert json.loads((root / "shards-by-language.json").read_text(encoding="utf-8")) == {
+    assert json.loads((root / "shards.json").read_text(encoding="utf-8")) == {
         "zh-cn": ["s0/"],
         "zh-hant": ["s0/"],
     }
@@ -78,14 +78,16 @@ def test_the_layout_gives_each_language_its_own_shards() -> None:
 
     plain = [f"stations/s{n}/worklog/p{n}/index.html" for n in range(30)]
     twins = ["zh-hant/" + page for page in plain]
-    assert Layout.for_pages(plain + twins, 60) == Layout(1, 0)  # one shard holds everything
-    layout = Layout.for_pages(plain + twins, 10)
+    assert Layout.for_pages(plain + twins, 60, "zh-hant/") == Layout(1, 0, "zh-hant/")  # one shard for all
+    layout = Layout.for_pages(plain + twins, 10, "zh-hant/")
     # A Traditional shard holds fewer pages (8 of 10): Pagefind takes more memory on Traditional text.
-    assert layout == Layout(3, 4) and layout.total == 7
+    assert layout == Layout(3, 4, "zh-hant/") and layout.total == 7
     assert {layout.of(page) for page in plain} == {0, 1, 2}
     assert {layout.of(page) for page in twins} == {3, 4, 5, 6}
-    assert Layout.for_pages(plain, 10) == Layout(3, 0)  # no Traditional edition: no empty shards for it
-    assert {Layout(3, 0).of(page) for page in plain} == {0, 1, 2}
+    # No Traditional edition in the build: its pages are no language's own, and no shard stays empty.
+    assert Layout.for_pages(plain, 10, "zh-hant/") == Layout(3, 0, "zh-hant/")
+    assert Layout.for_pages(plain + twins, 10) == Layout(6, 0)
+    assert {Layout(6, 0).of(page) for page in plain + twins} == set(range(6))
 
 
 def test_a_killed_pagefind_fails_the_build_and_saves_no_record(
@@ -166,3 +168,20 @@ def test_a_build_killed_while_indexing_leaves_no_scratch_folder_for_long(
     output = build_site(["sitesearch"])
     assert (output / "pagefind" / "s0" / "pagefind.js").is_file()
     assert sorted(path.name for path in scratch.iterdir()) == sorted([running.name, other.name])
+
+
+def test_the_traditional_shards_follow_the_editions_folder(build_site: Callable[..., Path]) -> None:
+    """The Traditional pages are found where hantedition puts them (``HANT_EDITION["prefix"]``), not at a
+    folder name of the search's own."""
+    output = build_site(
+        ["hantedition", "sitesearch"],
+        SITESEARCH={"enabled": True, "pages_per_shard": 5},
+        HANT_EDITION={"prefix": "fanti"},
+    )
+    root = output / "pagefind"
+    assert (output / "fanti" / "index.html").is_file()
+    by_language = json.loads((root / "shards.json").read_text(encoding="utf-8"))
+    for language, listed in by_language.items():
+        for shard in listed:
+            entry = json.loads((root / shard / "pagefind-entry.json").read_text(encoding="utf-8"))
+            assert entry["languages"].keys() == {language}, (shard, entry["languages"])

@@ -176,7 +176,7 @@ def test_search_lists_are_revalidated_and_hashed_index_files_kept_a_year(deploym
     entry = next((site_root / "pagefind").glob("s*/pagefind-entry.json")).relative_to(site_root).as_posix()
     index = next((site_root / "pagefind").rglob("*.pf_index")).relative_to(site_root).as_posix()
     with deployment.client(SITE) as site:
-        for name in ("pagefind/shards-by-language.json", "pagefind/shards.json", "pagefind/hot.json", entry):
+        for name in ("pagefind/shards.json", "pagefind/hot.json", entry):
             answer = site.get(f"/{name}")
             assert answer.status_code == 200, name
             assert answer.headers["cache-control"] == "no-cache", name

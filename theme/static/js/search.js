@@ -15,7 +15,7 @@
   var latest = 0;
   var current = { query: "", results: [], page: 1 };
 
-  // The index comes in shards, each holding one language (pagefind/shards-by-language.json): the first
+  // The index comes in shards, each holding one language (pagefind/shards.json lists them by language): the first
   // of this page's language is loaded, the others merged into it, with the publisher's bundle of answers
   // newer than the last build (pagefind/hot.json), if any. Every file that can be asked for at once is:
   // on a slow phone network each round trip costs a third of a second or more, and one shard after
@@ -26,11 +26,8 @@
     var hot = fetch(root + "hot.json")
       .then(function (response) { return response.ok ? response.json() : []; })
       .catch(function () { return []; });  // the shards alone
-    var listed = await fetch(root + "shards-by-language.json");
-    var shards = listed.ok ? (await listed.json())[language] : null;
-    // An index built before shards had one language each lists them all in shards.json.
-    if (!shards) shards = await (await fetch(root + "shards.json")).json();
-    shards = shards.concat(await hot);
+    var listed = await (await fetch(root + "shards.json")).json();
+    var shards = (listed[language] || []).concat(await hot);
     if (!shards.length) return null;
     var engine = await import(root + shards[0] + "pagefind.js");
     // Merged in the listed order (Pagefind adds each index before it loads it), loaded side by side.
