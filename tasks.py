@@ -206,7 +206,7 @@ def publisher(
     import logging
     import subprocess
 
-    from publisher import Publisher
+    from publisher import Publisher, PublisherBusy
 
     settings_file = PUBLISH_FILE if publish else SETTINGS_FILE
     first = pelican_settings(settings_file)
@@ -226,6 +226,9 @@ def publisher(
         worker.run(Path(first["PATH"]).resolve(), once=once)
     except KeyboardInterrupt:
         worker.stop()
+    except PublisherBusy as busy:
+        print(f"publisher: {busy}", file=sys.stderr)
+        raise SystemExit(1) from None
     finally:
         if store is not None:
             store.close()

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .live import Publisher, Release, switch_symlink
+from .live import Publisher, PublisherBusy, Release, switch_symlink
 
-__all__ = ["Publisher", "Release", "switch_symlink"]
+__all__ = ["Publisher", "PublisherBusy", "Release", "switch_symlink"]

@@ -23,22 +23,90 @@ their tracking pages link to them.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import logging
 import os
 import queue
+import shutil
 import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .hotpath import Snapshot, write_pages
 
+RECORD = "incremental.pickle"  # incremental.tracker.RECORD: the build record in a folder's cache
+
 log = logging.getLogger("publisher")
+
+# A batch editing more posts than this (a big merge, a checkout) waits for the full build, which renders in worker
+# processes: the fast path renders one page after another while it holds the lock the switch needs.
+FAST_PATH_MOST = 20
+# After a failed build (a full disk, the relay's database away), the batch is built again after a pause that
+# doubles each time, up to the longest; a new change starts a build at once.
+RETRY_FIRST, RETRY_LONGEST = 5.0, 300.0
+# The same for the relay's store while it cannot be reached (PostgreSQL restarting, the network).
+RECONNECT_FIRST, RECONNECT_LONGEST = 1.0, 30.0
+LOCK_FILE = ".publisher.lock"
+JOURNAL, PENDING = "fast-pages.json", "fast-pages.pending"
+
+
+class MarkingFailed(RuntimeError):
+    """The build went live, but the relay could not be told (its database away): the build is tried again."""
+
+
+class PublisherBusy(RuntimeError):
+    """Another publisher holds the root: two would build into the same folders and switch between them."""
+
+
+class FastJournal:
+    """The files the fast path wrote into a build folder since that folder's last build, kept in its build cache
+    (``cache-a/fast-pages.json``), so that a publisher started again after a crash or a reboot still knows them.
+
+    Its build record does not hold them, so the next build into the folder deletes them first and writes them
+    anew; otherwise it could keep a page or a list that shows an answer withdrawn since. ``fast-pages.pending``
+    is there while the fast path writes: one left behind (a publisher killed in the middle) means the files
+    written are unknown, and the folder is built from scratch."""
+
+    def __init__(self, cache: Path) -> None:
+        self.cache = cache
+
+    def names(self) -> set[str] | None:
+        """The files written; None when they are unknown (a write cut short, an unreadable journal)."""
+        return None if (self.cache / PENDING).exists() else self._read()
+
+    def _read(self) -> set[str] | None:
+        try:
+            names = json.loads((self.cache / JOURNAL).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return set()
+        except (OSError, ValueError):
+            return None
+        return set(names) if isinstance(names, list) and all(isinstance(n, str) for n in names) else None
+
+    @contextmanager
+    def writing(self) -> Iterator[list[str]]:
+        """Around the fast path's writes into the folder: the caller adds the files it wrote to the list."""
+        from incremental.tracker import write_atomically
+
+        self.cache.mkdir(parents=True, exist_ok=True)
+        (self.cache / PENDING).touch()
+        written: list[str] = []
+        yield written  # an exception leaves PENDING: what was written is not known
+        known = self._read()
+        if known is not None:  # else it stays unknown, and PENDING stays too
+            write_atomically(self.cache / JOURNAL, json.dumps(sorted(known | set(written))).encode())
+            (self.cache / PENDING).unlink()
+
+    def clear(self) -> None:
+        for name in (JOURNAL, PENDING):
+            (self.cache / name).unlink(missing_ok=True)
 
 
 @dataclass
@@ -67,7 +135,8 @@ class Publisher:
     lock: threading.Lock = field(default_factory=threading.Lock)  # the switch, and writes into the served folder
     content: Path | None = None
     snapshot: Snapshot | None = None
-    dirty: dict[Path, set[str]] = field(default_factory=dict)  # files the fast path wrote, by folder
+    snapshots_taken: int = 0
+    lock_file: Any = None  # the open LOCK_FILE, held while the publisher runs
     exported_items: dict[int, str] = field(default_factory=dict)  # id -> the item as last built
 
     @property
@@ -96,6 +165,10 @@ class Publisher:
         started = time.monotonic()
         articles: list[Any] = []
         answered: list[int] = []
+        posts = {change for change in batch if change.startswith("content:posts/") and change.endswith(".md")}
+        if len(posts) > FAST_PATH_MOST:
+            log.info("publisher: %d posts changed at once; the full build takes them", len(posts))
+            return []
         for change in dict.fromkeys(batch):
             if change.startswith("content:posts/") and change.endswith(".md") and self.content is not None:
                 try:
@@ -116,10 +189,13 @@ class Publisher:
                             answered.append(item["id"])
         if not articles:
             return []
+        if len(articles) > FAST_PATH_MOST:
+            log.info("publisher: %d pages changed at once; the full build takes them", len(articles))
+            return []
         with self.lock:  # not while the builder switches folders
             live = self.live_folder() or live
-            written = write_pages(snapshot, articles, live)
-            self.dirty.setdefault(live, set()).update(written)
+            with FastJournal(self.cache_of(live)).writing() as written:
+                written += write_pages(snapshot, articles, live)
             self.hot_pages.append((time.monotonic() - started, live, written, time.monotonic()))
         if answered:
             self.store.mark_live(answered, dt.datetime.now(dt.UTC))
@@ -143,9 +219,14 @@ class Publisher:
             items = [(item["id"], item) for item in write_export(self.store, self.export_path)["items"]]
         with self.lock:
             folder, cache = self.idle_folder()
-            dirty = self.dirty.pop(folder, set())
-        for name in dirty:
+        journal = FastJournal(cache)
+        written = journal.names()
+        if written is None:
+            log.warning("publisher: the fast path was cut short while writing into %s; building it anew", folder.name)
+            (cache / RECORD).unlink(missing_ok=True)  # a clean build
+        for name in written or ():
             (folder / name).unlink(missing_ok=True)  # written by the fast path: the build writes them anew
+        journal.clear()
         settings = self.settings_factory()
         settings["OUTPUT_PATH"] = str(folder)
         settings["INCREMENTAL"] = {
@@ -155,22 +236,35 @@ class Publisher:
         }
         if self.store is not None:
             settings["PUBLIC_ANSWERS"] = {**settings.get("PUBLIC_ANSWERS", {}), "export": str(self.export_path)}
+        taken = self.snapshots_taken  # not the snapshot itself: holding it kept the previous city through the build
         signals.all_generators_finalized.connect(self.take_snapshot)
         try:
             run_pelican(settings)
         except ContentError as error:
             log.error("publisher: the content has errors; the site stays as it was:\n%s", error)
             return None
+        except BaseException:
+            if self.snapshots_taken != taken:
+                # The fast path follows this build from its snapshot on, but the build never went live: lists
+                # written from it would link to pages the served folder does not have. Nothing goes the fast
+                # way until a build goes live.
+                self.let_go_of_snapshot()
+            raise
         finally:
             signals.all_generators_finalized.disconnect(self.take_snapshot)
         with self.lock:
             switch_symlink(self.current, folder)
             self.carry_over_fast_pages(folder, started)
         give_back_memory()
-        self.exported_items = {item_id: json.dumps(item, sort_keys=True) for item_id, item in items}
         release = Release(folder, time.monotonic() - started, reasons)
         if self.store is not None and items:
-            release.live_items = self.store.mark_live([item_id for item_id, _ in items], dt.datetime.now(dt.UTC))
+            try:
+                marked = self.store.mark_live([item_id for item_id, _ in items], dt.datetime.now(dt.UTC))
+            except Exception as error:
+                raise MarkingFailed(f"{folder.name} is live, but its answers could not be marked live") from error
+            release.live_items = marked
+        # Only once marked: the fast path takes an answer the relay does not know to be live yet again.
+        self.exported_items = {item_id: json.dumps(item, sort_keys=True) for item_id, item in items}
         self.releases.append(release)
         log.warning(
             "publisher: live %s in %.2f s (%s)%s",
@@ -200,6 +294,7 @@ class Publisher:
         started = time.monotonic()
         stations = [g for g in generators if type(g).__name__ == "StationPagesGenerator"]
         self.snapshot = Snapshot.of(articles[-1], stations[-1] if stations else None)
+        self.snapshots_taken += 1
         # Pelican's memoized content keeps what the fast path rendered since the last build, and through each
         # page's context the whole previous city, until this build ends: let it go now.
         forget_rendered_content()
@@ -265,13 +360,15 @@ class Publisher:
         copy them over (and mark them, so that the next build into this folder writes them anew)."""
         from incremental.tracker import write_atomically
 
-        for _, source, written, at in self.hot_pages:
-            if at < since or source == folder:
-                continue
-            for name in written:
-                if (source / name).exists():
-                    write_atomically(folder / name, (source / name).read_bytes())
-            self.dirty.setdefault(folder, set()).update(written)
+        recent = [(source, written) for _, source, written, at in self.hot_pages if at >= since and source != folder]
+        if not recent:
+            return
+        with FastJournal(self.cache_of(folder)).writing() as carried:
+            for source, written in recent:
+                for name in written:
+                    if (source / name).exists():
+                        write_atomically(folder / name, (source / name).read_bytes())
+                carried += written
 
     # Watching ------------------------------------------------------------
 
@@ -283,12 +380,27 @@ class Publisher:
                 self.changes.put(f"content:{Path(path).relative_to(content)}")
 
     def watch_relay(self) -> None:
-        token = self.store.publish_token()
+        """Queue "relay" whenever the export may have changed. While the store cannot be reached (PostgreSQL
+        restarting, the network) it tries again after a pause that doubles up to ``RECONNECT_LONGEST``; the
+        approvals made meanwhile change the token, so they are published once it is back."""
+        token: str | None = None
+        pause, lost = RECONNECT_FIRST, False
         while not self.stopping.is_set():
-            new = self.store.wait_for_change(token, timeout=1.0)
-            if new != token:
-                token = new
+            try:
+                new = self.store.publish_token() if token is None else self.store.wait_for_change(token, timeout=1.0)
+            except Exception as error:
+                if not lost:
+                    log.warning("publisher: the relay's store cannot be reached (%s); trying again", first_line(error))
+                lost = True
+                self.stopping.wait(pause)
+                pause = min(pause * 2, RECONNECT_LONGEST)
+                continue
+            if lost:
+                log.warning("publisher: the relay's store answers again")
+                lost, pause = False, RECONNECT_FIRST
+            if token is not None and new != token:
                 self.changes.put("relay")
+            token = new
 
     def next_batch(self) -> list[str]:
         """Blocks for a change, then gathers the ones that follow within ``settle`` (at most ``max_wait``)."""
@@ -303,6 +415,13 @@ class Publisher:
 
     def run(self, content: Path, once: bool = False) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
+        self.hold_root()
+        try:
+            self._run(content, once)
+        finally:
+            self.release_root()
+
+    def _run(self, content: Path, once: bool) -> None:
         self.content = content
         if once:
             self.publish(["start"])
@@ -337,9 +456,18 @@ class Publisher:
         builder.join()
 
     def build_loop(self) -> None:
-        """Full builds, one after the other; changes that queued up during one build make the next."""
+        """Full builds, one after the other; changes that queued up during one build make the next.
+
+        A build that fails (a full disk, the relay's database away) is not dropped: its batch is built again
+        after ``RETRY_FIRST`` seconds, then twice as long each time up to ``RETRY_LONGEST``, or at once with the
+        next change. A content error is not retried: the next edit is what changes it."""
+        failed: list[str] = []
+        retry_at, pause = 0.0, RETRY_FIRST
         while True:
-            batch = self.builds.get()
+            try:
+                batch = self.builds.get(timeout=max(0.0, retry_at - time.monotonic()) if failed else None)
+            except queue.Empty:
+                batch = []  # time to try the failed batch again
             while True:
                 try:
                     batch = batch + self.builds.get_nowait()
@@ -347,14 +475,60 @@ class Publisher:
                     break
             if "stop" in batch:
                 return
+            batch = list(dict.fromkeys(failed + batch))
             try:
                 self.publish(batch)
-            except Exception:  # one failed build must not stop the service; the old site stays live
-                log.exception("publisher: build failed; the site stays as it was")
+            except Exception as error:  # one failed build must not stop the service
+                failed, retry_at = batch, time.monotonic() + pause
+                if isinstance(error, MarkingFailed):
+                    log.error("publisher: %s (%s); trying again in %.0f s", error, first_line(error.__cause__), pause)
+                else:
+                    log.exception("publisher: build failed; the site stays as it was; trying again in %.0f s", pause)
+                pause = min(pause * 2, RETRY_LONGEST)
+            else:
+                failed, pause = [], RETRY_FIRST
 
     def stop(self) -> None:
         self.stopping.set()
         self.changes.put("stop")
+
+    def hold_root(self) -> None:
+        """Take the root for this process (a lock on ``ROOT/.publisher.lock``, let go when the process ends,
+        however it ends) and remove what a publisher stopped in the middle left in it; raises PublisherBusy when
+        another publisher runs on it (an operator's ``invoke publisher`` beside the service, say)."""
+        lock_file = (self.root / LOCK_FILE).open("a+")
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock_file.seek(0)
+            holder = lock_file.read().strip() or "?"
+            lock_file.close()
+            raise PublisherBusy(
+                f"another publisher (process {holder}) is publishing into {self.root}; stop it first"
+            ) from None
+        lock_file.truncate(0)
+        lock_file.write(f"{os.getpid()}\n")
+        lock_file.flush()
+        self.lock_file = lock_file
+        # A folder copy or swap cut short (``replace_folder``: 1.2 GB at 20,000 posts) and a symlink not renamed
+        # into place: nothing else removes them while the publisher runs.
+        leftovers = [*self.root.glob(".site-*-new"), *self.root.glob(".site-*-old"), *self.root.glob(".current.*.tmp")]
+        for leftover in leftovers:
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+            log.warning("publisher: removed %s, left by a publisher that was stopped", leftover.name)
+
+    def release_root(self) -> None:
+        if self.lock_file is not None:
+            self.lock_file.close()  # the lock goes with it
+            self.lock_file = None
+
+
+def first_line(error: BaseException | None) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def give_back_memory() -> None:

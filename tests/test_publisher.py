@@ -484,3 +484,213 @@ def test_a_build_lets_the_previous_city_go_before_it_writes(tmp_path: Path) -> N
     page = "stations/dongshan/worklog/dongshan-worklog-1/index.html"
     assert page in written
     assert "第二次补充" in (publisher.current / page).read_text(encoding="utf-8")
+
+
+def publisher_env(content: Path, cache: Path) -> dict[str, str]:
+    import os
+
+    return {
+        **os.environ,
+        "CITY_CONTENT": str(content),
+        "CITY_CACHE": str(cache),
+        "CITY_TODAY": citykit.TODAY,
+        "SOURCE_DATE_EPOCH": "1764057600",
+    }
+
+
+def test_a_second_publisher_on_the_same_root_stops_and_says_why(tmp_path: Path) -> None:
+    """An operator starts ``invoke publisher`` by hand while the service runs: two publishers would build into
+    the same folders and switch the site between them. The second stops at once and names the first."""
+    import os
+    import subprocess
+    import sys
+
+    from publisher import PublisherBusy
+
+    root = tmp_path / "site"
+    root.mkdir()
+    first = Publisher(root, dict)
+    first.hold_root()
+    with pytest.raises(PublisherBusy, match=rf"process {os.getpid()}\b"):
+        Publisher(root, dict).hold_root()
+    content = citykit.make_city(tmp_path / "city")
+    command = [sys.executable, "-m", "invoke", "publisher", "--root", str(root), "--no-relay", "--once"]
+    env = publisher_env(content, tmp_path / "cache")
+    result = subprocess.run(command, cwd=citykit.ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert f"another publisher (process {os.getpid()}) is publishing into {root}" in result.stderr
+    assert sorted(p.name for p in root.iterdir()) == [".publisher.lock"]  # it built nothing
+    first.release_root()  # the first one ends
+    result = subprocess.run(command, cwd=citykit.ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (root / "current" / "index.html").exists()
+
+
+def test_what_a_stopped_publisher_left_in_its_root_goes_at_the_next_start(tmp_path: Path) -> None:
+    """Killed while it copied a folder (``replace_folder``'s ``.site-b-new``, 1.2 GB at 20,000 posts), swapped one
+    or switched the symlink: nothing else would ever remove those."""
+    root = tmp_path / "site"
+    for leftover in (".site-b-new", ".site-a-old"):
+        (root / leftover / "stations").mkdir(parents=True)
+        (root / leftover / "stations" / "index.html").write_text("<html>", encoding="utf-8")
+    (root / "site-a").mkdir()
+    (root / "current").symlink_to("site-a")
+    (root / ".current.4242.tmp").symlink_to("site-b")
+    publisher = Publisher(root, dict)
+    publisher.hold_root()
+    publisher.release_root()
+    assert sorted(p.name for p in root.iterdir()) == [".publisher.lock", "current", "site-a"]
+
+
+def test_a_batch_of_many_edited_posts_waits_for_the_full_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A merge or a checkout that edits many posts: the fast path, which renders one page after another while
+    the switch waits for it, leaves them to the full build (its workers render them side by side)."""
+    from publisher import live
+
+    monkeypatch.setattr(live, "FAST_PATH_MOST", 2)
+    content = citykit.make_city(tmp_path / "city")
+    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
+    publisher.content = content
+    publisher.publish(["start"])
+    publisher.publish(["start: the second folder"])
+    posts = sorted((content / "posts").rglob("*.md"))[:3]
+    for post in posts:
+        post.write_text(post.read_text(encoding="utf-8") + "\n统一补充的说明。\n", encoding="utf-8")
+    batch = [f"content:{post.relative_to(content).as_posix()}" for post in posts]
+    assert publisher.hot(batch) == []
+    assert publisher.hot(batch[:2])  # up to the limit, the fast way
+    assert publisher.publish(batch) is not None
+    for post in posts:
+        slug = post.stem
+        page = next(publisher.current.glob(f"stations/*/*/{slug}/index.html"))
+        assert "统一补充的说明" in page.read_text(encoding="utf-8")
+
+
+@contextmanager
+def file_size_limit(size: int) -> Iterator[None]:
+    """Writing past ``size`` bytes fails (EFBIG) in this process and those it starts, as on a full disk."""
+    import resource
+    import signal
+
+    before = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a killed process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, before[1]))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, before)
+        signal.signal(signal.SIGXFSZ, handler)
+
+
+def test_after_a_build_that_failed_the_fast_path_waits_for_one_that_went_live(tmp_path: Path) -> None:
+    """A build reads a new post, then fails while writing (the disk full): the site stays as it was, and the
+    fast path must not write lists from that build's city, which would link to the new post's page, missing
+    from the served folder. Once a build goes live, the fast path follows it again."""
+    content = citykit.make_city(tmp_path / "city")
+    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
+    publisher.content = content
+    publisher.publish(["start"])
+    publisher.publish(["start: the second folder"])
+    live = publisher.live_folder()
+    citykit.add_post(content, "dongshan", "worklog", "dongshan-after-the-failure", "2026-11-23 09:00", title="新的一篇")
+    # Pages fit; the search step's files (Pagefind's scripts are over 48 KB) do not.
+    with file_size_limit(48 * 1024), pytest.raises((OSError, RuntimeError)):
+        publisher.publish(["content:posts/dongshan/worklog/dongshan-after-the-failure.md"])
+    assert publisher.live_folder() == live
+    assert publisher.snapshot is None
+    post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\n失败之后的补充。\n", encoding="utf-8")
+    assert publisher.hot(["content:posts/dongshan/worklog/dongshan-worklog-1.md"]) == []
+    assert "dongshan-after-the-failure" not in (publisher.current / "stations/dongshan/index.html").read_text("utf-8")
+    assert publisher.publish(["content: the disk has room again"]) is not None
+    assert (publisher.current / "stations/dongshan/worklog/dongshan-after-the-failure/index.html").exists()
+    post.write_text(post.read_text(encoding="utf-8") + "\n再次补充。\n", encoding="utf-8")
+    assert publisher.hot(["content:posts/dongshan/worklog/dongshan-worklog-1.md"])
+
+
+def test_a_fast_path_cut_short_makes_the_next_build_into_its_folder_a_clean_one(tmp_path: Path) -> None:
+    """The publisher stops in the middle of the fast path's writes: which files it wrote is not known, so the
+    next build into that folder starts from scratch (and equals a clean build)."""
+    from test_incremental import assert_same_tree
+
+    from publisher.live import FastJournal
+
+    content = citykit.make_city(tmp_path / "city")
+    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
+    publisher.content = content
+    publisher.publish(["start"])
+    publisher.publish(["start: the second folder"])
+    live = publisher.live_folder()
+    assert live is not None
+    post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\n写到一半。\n", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt), FastJournal(publisher.cache_of(live)).writing():
+        (live / "stations" / "dongshan" / "index.html").write_text("<html>写到一半", encoding="utf-8")
+        raise KeyboardInterrupt  # the publisher stopped here
+    restarted = Publisher(publisher.root, publisher.settings_factory)
+    assert restarted.publish(["start"]) is not None  # into the other folder
+    release = restarted.publish(["start: the second folder"])
+    assert release is not None and release.folder == live
+    assert restarted.snapshot is not None and restarted.snapshot.generator.settings["INCREMENTAL_TRACKER"].clean
+    citykit.build(content, tmp_path / "clean")
+    assert_same_tree(live, tmp_path / "clean", "a build after a fast path cut short")
+
+
+def test_a_publisher_killed_at_any_moment_leaves_a_whole_site_and_comes_back_to_the_clean_build(
+    tmp_path: Path,
+) -> None:
+    """SIGKILL at several moments after a chief's edits: in the fast path's writes, in the full build, in the
+    switch, or after. The served site is whole each time. The edits are then taken back before the publisher
+    starts again (as a chief reverting a commit): whatever the fast path had written into either folder must
+    not outlive that, so both folders equal a clean build of the content."""
+    import signal
+    import subprocess
+    import sys
+
+    from test_incremental import assert_same_tree
+
+    content = citykit.make_city(tmp_path / "city")
+    root = tmp_path / "site"
+    env = publisher_env(content, tmp_path / "unused-cache")
+    command = [sys.executable, "-m", "invoke", "publisher", "--root", str(root), "--no-relay", "--settle", "0.1"]
+    posts = sorted((content / "posts").rglob("*.md"))[:3]
+    originals = {post: post.read_text(encoding="utf-8") for post in posts}
+    fast_writes = 0
+
+    def start(log: Path) -> subprocess.Popen[bytes]:
+        with log.open("wb") as out:  # the child has its own copy of the file
+            process = subprocess.Popen(command, cwd=citykit.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while "publisher: watching" not in log.read_text(encoding="utf-8", errors="replace"):
+            assert process.poll() is None, log.read_text(encoding="utf-8", errors="replace")[-3000:]
+            assert time.monotonic() < deadline, "the publisher starts"
+            time.sleep(0.05)
+        return process
+
+    for round_number, delay in enumerate((0.15, 0.3, 0.6, 1.2, 2.5)):
+        log = tmp_path / f"publisher-{round_number}.log"
+        process = start(log)
+        for post in posts:
+            post.write_text(originals[post] + f"\n第{round_number}轮的补充。\n", encoding="utf-8")
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        fast_writes += "pages live first" in log.read_text(encoding="utf-8", errors="replace")
+        for page in ("index.html", "stations/dongshan/index.html", "feeds/all.atom.xml"):
+            assert complete(page, (root / "current" / page).read_bytes()), (round_number, page)
+        for post in posts:
+            post.write_text(originals[post], encoding="utf-8")  # taken back before the next start
+    assert fast_writes >= 2, "the fast path had written before some of the kills"
+    process = start(tmp_path / "publisher-last.log")
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    clean = tmp_path / "clean"
+    subprocess.run(
+        [sys.executable, "-m", "invoke", "build", "--clean", "--output", str(clean)],
+        cwd=citykit.ROOT,
+        env={**env, "CITY_CACHE": str(tmp_path / "clean-cache")},
+        check=True,
+        capture_output=True,
+    )
+    for folder in ("site-a", "site-b"):
+        assert_same_tree(root / folder, clean, f"the publisher's start after the kills ({folder})")
