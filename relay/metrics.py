@@ -1,5 +1,6 @@
 """Prometheus metrics: submissions by kind and outcome, request latency, responses by status class,
-and, read from the store at each scrape, overdue items and unsent messages (``deploy/prometheus/`` alerts on them)."""
+and, read from the store at each scrape, overdue items, unsent messages and answers approved but not yet on the
+site (``deploy/prometheus/`` alerts on them)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,8 @@ async def metrics_endpoint(request: Request) -> Response:
 
 
 class StoreCollector:
-    """``relay_overdue_items`` and ``relay_outbox_pending``, counted when Prometheus scrapes."""
+    """``relay_overdue_items``, ``relay_outbox_pending`` and the answers approved but not yet on the site (the
+    publisher's lag), counted when Prometheus scrapes."""
 
     def __init__(self, store: Any) -> None:
         self.store = store
@@ -98,3 +100,12 @@ class StoreCollector:
         yield GaugeMetricFamily("relay_overdue_items", "Items past their reply deadline", value=overdue)
         pending = self.store.outbox.pending_count()
         yield GaugeMetricFamily("relay_outbox_pending", "E-mail and SMS messages not sent yet", value=pending)
+        waiting, oldest = self.store.waiting_for_site(dt.datetime.now(dt.UTC))
+        yield GaugeMetricFamily(
+            "relay_answers_waiting_for_site", "Approved answers no site build has put online yet", value=waiting
+        )
+        yield GaugeMetricFamily(
+            "relay_oldest_answer_waiting_for_site_seconds",
+            "Seconds since the oldest answer not yet online was approved (0 when none waits)",
+            value=oldest,
+        )

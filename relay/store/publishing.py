@@ -80,6 +80,18 @@ class PublishingStore(StoreBase):
                 ).rowcount
         return changed
 
+    def waiting_for_site(self, now: dt.datetime) -> tuple[int, float]:
+        """How many approved answers no site build has put online yet, and how long ago (seconds) the oldest of
+        them was approved: the publisher's lag, which ``relay_oldest_answer_waiting_for_site_seconds`` exports."""
+        query = select(func.count(), func.min(items.c.published_at)).where(
+            items.c.status == Status.PUBLISHED, items.c.live_at.is_(None)
+        )
+        with self.reading() as conn:
+            count, oldest = conn.execute(query).one()
+        if not count or oldest is None:
+            return 0, 0.0
+        return int(count), max(0.0, (now - oldest).total_seconds())
+
     def published_not_live(self) -> list[int]:
         """Ids of approved answers that no site build has put online yet, oldest first."""
         query = select(items.c.id).where(items.c.status == Status.PUBLISHED, items.c.live_at.is_(None))

@@ -57,6 +57,7 @@ def test_alerts_read_metrics_the_relay_exports(make_client: Callable[..., TestCl
     expressions = [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
     used = {name for expr in expressions for name in re.findall(r"\b(relay_[a-z_]+)", expr)}
     assert {"relay_overdue_items", "relay_outbox_pending", "relay_responses_total"} <= used
+    assert "relay_oldest_answer_waiting_for_site_seconds" in used  # the publisher's lag
     exported = client.get("/metrics").text
     for name in used:
         assert f"\n{name}" in exported or exported.startswith(name), f"{name} is not exported"

@@ -206,3 +206,29 @@ def test_answer_links_follow_the_site_sections(client: TestClient, sqlite_store:
         f'href="https://site.test/stations/dongshan/{module}/{module}-{item_id}/"'
         in client.get(f"/track/{item.receipt_code}").text
     )
+
+
+def test_how_long_approved_answers_wait_for_the_site(store: Store) -> None:
+    """A publisher that stopped publishing (down, or failing its builds) shows as approved answers that wait
+    for the site ever longer: Prometheus alerts on it (deploy/prometheus/yunlan-alerts.yml)."""
+    assert store.waiting_for_site(NOW) == (0, 0.0)
+    first, second = published_item(store), published_item(store)
+    waiting, oldest = store.waiting_for_site(NOW + dt.timedelta(minutes=20))
+    assert waiting == 2 and 20 * 60 <= oldest < 21 * 60
+    store.mark_live([first], LIVE)
+    assert store.waiting_for_site(NOW + dt.timedelta(minutes=20))[0] == 1
+    store.mark_live([second], LIVE)
+    assert store.waiting_for_site(NOW + dt.timedelta(minutes=20)) == (0, 0.0)
+
+
+def test_metrics_export_the_answers_waiting_for_the_site(
+    make_client: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    metrics = make_client(client_address="127.0.0.1").get("/metrics").text
+    assert "\nrelay_answers_waiting_for_site 0.0\n" in metrics
+    assert "\nrelay_oldest_answer_waiting_for_site_seconds 0.0\n" in metrics
+    published_item(sqlite_store)
+    metrics = make_client(client_address="127.0.0.1").get("/metrics").text
+    assert "\nrelay_answers_waiting_for_site 1.0\n" in metrics
+    age = float(metrics.split("\nrelay_oldest_answer_waiting_for_site_seconds ")[1].split()[0])
+    assert age > 0
