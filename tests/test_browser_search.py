@@ -197,3 +197,186 @@ def test_a_search_fetches_only_its_own_languages_shards(session: tuple[Any, str]
         fetched = {path.split("/")[2] + "/" for path, _, _ in requests if path.startswith("/pagefind/s")}
         fetched.discard("shards.json/")
         assert fetched == set(by_language[language]), (language, sorted(fetched))
+
+
+# The results page as search.js leaves it: 派出所 finds many pages of results in the demo, 户口 two, 居住证 one.
+SETTLED = """() => { const status = document.getElementById('search-status').textContent;
+  return status && !status.includes('正在搜索'); }"""
+
+
+def settled_status(page: Any) -> str:
+    """The status line once the search or page turn on its way has shown its results (or said it found none)."""
+    page.wait_for_function(SETTLED, timeout=30000)
+    status: str = page.locator("#search-status").inner_text()
+    return status
+
+
+def search_for(page: Any, query: str) -> str:
+    page.get_by_role("searchbox").fill(query)
+    page.keyboard.press("Enter")
+    return settled_status(page)
+
+
+def test_the_pager_shows_only_for_more_than_one_page_of_results(session: tuple[Any, str]) -> None:
+    """上一页/下一页 stay out of sight before a search, without JavaScript and for one page of results;
+    the button that cannot be used looks it, at the size and contrast of the others."""
+    from test_browser_layout import contrast
+
+    browser, url = session
+    context = browser.new_context(java_script_enabled=False)
+    no_js = context.new_page()
+    no_js.goto(f"{url}/search/?q=身份证")
+    assert not no_js.locator("#search-pages").is_visible()
+    context.close()
+    page = browser.new_page()
+    page.goto(f"{url}/search/")
+    assert not page.locator("#search-pages").is_visible()
+    assert "找到 6 条结果" in search_for(page, "居住证")
+    assert not page.locator("#search-pages").is_visible()
+    assert "找到 16 条结果" in search_for(page, "户口")
+    assert page.locator("#search-pages").is_visible()
+    previous, following = page.get_by_role("button", name="上一页"), page.get_by_role("button", name="下一页")
+    assert previous.is_disabled() and following.is_enabled()
+    look = "el => { const s = getComputedStyle(el); return [s.color, s.backgroundColor, s.borderBottomStyle]; }"
+    disabled, enabled = previous.evaluate(look), following.evaluate(look)
+    assert disabled != enabled
+    assert contrast(disabled[0], disabled[1]) >= 4.5
+    for button in (previous, following):
+        box = button.bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44
+    page.close()
+
+
+def test_a_typed_search_is_kept_in_the_address(session: tuple[Any, str]) -> None:
+    """Results found while typing (no 搜索 pressed) come back after opening one and pressing Back, or a reload:
+    the address carries the query (the box does not refill itself, autocomplete being off)."""
+    browser, url = session
+    page = browser.new_page()
+    page.goto(f"{url}/search/")
+    page.get_by_role("searchbox").fill("居住证")  # typed: the search starts by itself
+    assert "找到 6 条结果" in settled_status(page)
+    assert page.url == f"{url}/search/?q=%E5%B1%85%E4%BD%8F%E8%AF%81"
+    first = page.locator("#search-results a").first.get_attribute("href")
+    page.locator("#search-results a").first.click()
+    page.wait_for_url(f"{url}{first}")
+    page.go_back()
+    assert "找到 6 条结果" in settled_status(page)
+    assert page.locator("#search-results a").first.get_attribute("href") == first
+    assert page.get_by_role("searchbox").input_value() == "居住证"
+    page.get_by_role("searchbox").fill("")  # a cleared box leaves nothing for a reload to bring back
+    page.wait_for_function("!document.querySelector('#search-results li')")
+    assert page.url == f"{url}/search/"
+    page.close()
+
+
+def test_back_goes_to_the_page_of_results_before(session: tuple[Any, str]) -> None:
+    """Each page turn is a step in the history: Back from page 3 shows page 2, then page 1."""
+    browser, url = session
+    page = browser.new_page()
+    page.goto(f"{url}/search/?q=派出所")
+    assert "第 1–10 条" in settled_status(page)
+    for shown in ("第 11–20 条", "第 21–30 条"):
+        page.get_by_role("button", name="下一页").click()
+        page.wait_for_function(f"document.getElementById('search-status').textContent.includes('{shown}')")
+    assert page.url.endswith("&page=3")
+    for shown, address in (("第 11–20 条", "&page=2"), ("第 1–10 条", "?q=%E6%B4%BE%E5%87%BA%E6%89%80")):
+        page.go_back()
+        page.wait_for_function(
+            f"document.getElementById('search-status').textContent.includes('{shown}')", timeout=10000
+        )
+        assert page.url.endswith(address)
+    assert page.locator("#search-page").inner_text() == "第 1 页，共 14 页"
+    page.close()
+
+
+def test_turning_the_page_while_a_new_search_loads_keeps_the_new_search(
+    session: tuple[Any, str], demo_output: Path
+) -> None:
+    """On a slow network a tap on 下一页 while the next query's results are on their way does not page
+    through the previous query's results instead."""
+    browser, _ = session
+    with serve_folder(demo_output, delay=0.5) as url:
+        page = browser.new_page()
+        page.goto(f"{url}/search/?q=派出所")
+        assert "找到 133 条结果" in settled_status(page)
+        page.get_by_role("searchbox").fill("户口")  # typed: the search starts by itself
+        page.wait_for_function("document.getElementById('search-status').textContent.includes('正在搜索')")
+        page.locator("#search-pages [data-step='1']").dispatch_event("click")
+        status = settled_status(page)
+        assert "找到 16 条结果，这是第 1–10 条" in status, status
+        assert page.url == f"{url}/search/?q=%E6%88%B7%E5%8F%A3"
+        page.close()
+
+
+def test_a_page_turn_overtaken_by_a_new_search_leaves_the_address_alone(
+    session: tuple[Any, str], demo_output: Path
+) -> None:
+    """A page turn given up for a newer search does not write its query into the address. The order is
+    the one that showed it: the page turn's results come while the new search waits for its part of the
+    index (held here until then)."""
+    browser, _ = session
+    with serve_folder(demo_output, delay=0.5) as url:
+        page = browser.new_page()
+        page.goto(f"{url}/search/?q=派出所")
+        assert "找到 133 条结果" in settled_status(page)
+        held: list[Any] = []
+        page.route("**/*.pf_index", lambda route: held.append(route))
+        answered: list[str] = []
+        page.on("requestfinished", lambda request: answered.append(request.url))
+        page.get_by_role("button", name="下一页").click()  # its results come a round trip later
+        page.get_by_role("searchbox").fill("户口")
+        page.keyboard.press("Enter")
+        deadline = time.monotonic() + 20
+        while not (held and sum("/fragment/" in u for u in answered) >= 10) and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+        assert held, "户口 no longer needs a part of the index that 派出所 did not load: pick another word"
+        page.wait_for_timeout(200)  # the page turn's results read, and given up
+        for route in held:
+            route.continue_()
+        page.unroute("**/*.pf_index")
+        assert "找到 16 条结果，这是第 1–10 条" in settled_status(page)
+        assert page.url == f"{url}/search/?q=%E6%88%B7%E5%8F%A3"
+        page.close()
+
+
+def test_paging_to_the_last_page_by_keyboard_keeps_the_focus(session: tuple[Any, str]) -> None:
+    """下一页 is disabled on the last page: the focus goes to the results' status line, read out, not to the
+    top of the document."""
+    browser, url = session
+    page = browser.new_page()
+    page.goto(f"{url}/search/?q=户口")
+    assert "第 1–10 条" in settled_status(page)
+    page.get_by_role("button", name="下一页").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('第 11–16 条')")
+    assert page.get_by_role("button", name="下一页").is_disabled()
+    assert page.evaluate("document.activeElement.id") == "search-status"
+    page.close()
+
+
+@pytest.mark.parametrize("query", ["zz$'", "zz$&", "zz$`"])
+def test_a_query_is_quoted_as_typed(session: tuple[Any, str], query: str) -> None:
+    browser, url = session
+    page = browser.new_page()
+    page.goto(f"{url}/search/")
+    assert search_for(page, query) == f"没有找到“{query}”，请换个词试试，或在下方按类别查找"
+    page.close()
+
+
+def test_a_long_query_is_shortened_where_it_is_quoted(session: tuple[Any, str]) -> None:
+    browser, url = session
+    page = browser.new_page()
+    page.goto(f"{url}/search/")
+    query = "zq" * 25
+    assert search_for(page, query) == f"没有找到“{query[:30]}…”，请换个词试试，或在下方按类别查找"
+    page.close()
+
+
+@pytest.mark.parametrize(("asked", "shown"), [("1.5", 1), ("2.7", 2), ("abc", 1), ("0", 1), ("-2", 1)])
+def test_the_page_in_the_address_is_a_whole_page(session: tuple[Any, str], asked: str, shown: int) -> None:
+    browser, url = session
+    page = browser.new_page()
+    page.goto(f"{url}/search/?q=派出所&page={asked}")
+    assert f"这是第 {shown * 10 - 9}–{shown * 10} 条" in settled_status(page)
+    assert page.locator("#search-page").inner_text() == f"第 {shown} 页，共 14 页"
+    page.close()

@@ -11,6 +11,7 @@
   var pager = document.getElementById("search-pages");
   var pageLabel = document.getElementById("search-page");
   var PAGE_SIZE = 10;
+  var QUOTED = 30;  // the most characters of a query a message repeats
   var pagefind = null;
   var latest = 0;
   var current = { query: "", results: [], page: 1 };
@@ -101,13 +102,30 @@
     return li;
   }
 
+  // A message with its {name}s filled in by a function: a "$'" or "$&" the reader typed stays as typed.
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (slot, name) { return String(values[name]); });
+  }
+
+  function quoted(query) {
+    var letters = Array.from(query);
+    return letters.length > QUOTED ? letters.slice(0, QUOTED).join("") + "…" : query;
+  }
+
+  // A page number from the address: a whole number from 1 (show() brings one past the end back to the last).
+  function pageNumber(value) {
+    var page = Math.floor(Number(value));
+    return page >= 1 ? page : 1;
+  }
+
   function pages() { return Math.max(1, Math.ceil(current.results.length / PAGE_SIZE)); }
 
+  // Shows a page of the current results; false when a newer search or page turn came first and it gave up.
   async function show(page, ticket) {
     page = Math.min(Math.max(1, page), pages());
     var slice = current.results.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
     var shown = await Promise.all(slice.map(function (r) { return r.data(); }));
-    if (ticket !== latest) return;
+    if (ticket !== latest) return false;
     current.page = page;
     // Guides first: a service question wants the guide before news about it.
     shown.sort(function (a, b) { return (b.meta.type === "guide") - (a.meta.type === "guide"); });
@@ -115,24 +133,31 @@
     list.replaceChildren.apply(list, shown.map(function (data) { return item(data, current.query); }));
     var total = current.results.length;
     status.textContent = total
-      ? text.found.replace("{n}", total).replace("{from}", (page - 1) * PAGE_SIZE + 1).replace("{to}", (page - 1) * PAGE_SIZE + shown.length)
-      : text.none.replace("{q}", current.query);
+      ? fill(text.found, { n: total, from: (page - 1) * PAGE_SIZE + 1, to: (page - 1) * PAGE_SIZE + shown.length })
+      : fill(text.none, { q: quoted(current.query) });
     pager.hidden = pages() < 2;
-    pageLabel.textContent = text.page.replace("{page}", page).replace("{pages}", pages());
+    pageLabel.textContent = fill(text.page, { page: page, pages: pages() });
     pager.querySelector("[data-step='-1']").disabled = page <= 1;
     pager.querySelector("[data-step='1']").disabled = page >= pages();
     index.hidden = total > 0;
+    return true;
   }
 
-  function remember(query, page) {
-    history.replaceState(null, "", "?q=" + encodeURIComponent(query) + (page > 1 ? "&page=" + page : ""));
+  // The address holds the query and page shown, so a reload, or Back from a result, shows them again.
+  function address(query, page) {
+    return query ? "?q=" + encodeURIComponent(query) + (page > 1 ? "&page=" + page : "") : location.pathname;
   }
 
+  // A new search, typed or sent with 搜索, takes the place of the one before in the history (typing one
+  // letter after another is one step, not one each).
   async function run(query, page) {
     var ticket = ++latest;
     query = query.trim();
+    pager.hidden = true;  // until the results come: a tap meanwhile would turn the previous query's pages
     if (!query) {
-      list.replaceChildren(); status.textContent = ""; index.hidden = false; pager.hidden = true;
+      current = { query: "", results: [], page: 1 };
+      list.replaceChildren(); status.textContent = ""; index.hidden = false;
+      history.replaceState(null, "", address("", 1));
       return;
     }
     status.textContent = text.searching;
@@ -144,19 +169,30 @@
       var seen = {};
       var results = search.results.filter(function (r) { return seen[r.id] ? false : (seen[r.id] = true); });
       current = { query: query, results: results, page: 1 };
-      await show(page || 1, ticket);
+      if (await show(page || 1, ticket)) history.replaceState(null, "", address(query, current.page));
     } catch (error) {
       if (ticket !== latest) return;
       status.textContent = text.failed;
       index.hidden = false;
+      history.replaceState(null, "", address(query, 1));  // a reload tries again
     }
+  }
+
+  // What the address holds: on arrival, and at Back or Forward between pages of results or searches.
+  function restore() {
+    var params = new URLSearchParams(location.search);
+    var query = (params.get("q") || "").trim();
+    var page = pageNumber(params.get("page"));
+    clearTimeout(timer);
+    input.value = query;
+    if (query && query === current.query) show(page, ++latest);
+    else run(query, page);
   }
 
   var timer;
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     clearTimeout(timer);
-    remember(input.value, 1);
     run(input.value, 1);
   });
   // Whoever puts the cursor in the box is about to search: load the index while they type.
@@ -165,17 +201,16 @@
     clearTimeout(timer);
     timer = setTimeout(function () { run(input.value, 1); }, 250);
   });
-  pager.addEventListener("click", function (event) {
+  // A page turn is a step in the history, so Back goes to the page before. The focus moves to the status
+  // line, which says which results these are: the button pressed may now be disabled (on the last page).
+  pager.addEventListener("click", async function (event) {
     var step = event.target.closest("button[data-step]");
-    if (!step) return;
-    var ticket = ++latest;
-    var page = current.page + Number(step.dataset.step);
-    show(page, ticket).then(function () {
-      remember(current.query, current.page);
-      status.scrollIntoView({ block: "start" });
-    });
+    if (!step || pager.hidden) return;  // hidden while a new search loads: these are the previous query's pages
+    if (!(await show(current.page + Number(step.dataset.step), ++latest))) return;
+    history.pushState(null, "", address(current.query, current.page));
+    status.scrollIntoView({ block: "start" });
+    status.focus({ preventScroll: true });
   });
-  var params = new URLSearchParams(location.search);
-  var initial = params.get("q");
-  if (initial) { input.value = initial; run(initial, Number(params.get("page")) || 1); }
+  window.addEventListener("popstate", restore);
+  if (new URLSearchParams(location.search).get("q")) restore();
 })();
