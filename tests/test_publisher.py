@@ -55,6 +55,16 @@ def running_publisher(tmp_path: Path, content: Path, settle: float = 0.1) -> Ite
         runner.join(timeout=30)
 
 
+def warm_publisher(tmp_path: Path) -> tuple[Publisher, Path]:
+    """A publisher on the little city with both folders built (later builds are incremental); its content."""
+    content = citykit.make_city(tmp_path / "city")
+    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
+    publisher.content = content
+    publisher.publish(["start"])
+    publisher.publish(["start: the second folder"])
+    return publisher, content
+
+
 def complete(path: str, body: bytes) -> bool:
     tail = body.rstrip()[-40:]
     if path.endswith(".xml"):
@@ -389,11 +399,7 @@ def test_the_publisher_saves_the_reader_cache_once_the_previous_city_is_gone(
 
     from pelican import signals
 
-    content = citykit.make_city(tmp_path / "city")
-    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
-    publisher.content = content
-    publisher.publish(["start"])
-    publisher.publish(["start: the second folder"])
+    publisher, content = warm_publisher(tmp_path)
     _, cache = publisher.idle_folder()
     readers = cache / "pelican" / "ArticlesGenerator-Readers"
     before = readers.read_bytes()
@@ -455,11 +461,7 @@ def test_a_build_lets_the_previous_city_go_before_it_writes(tmp_path: Path) -> N
 
     from pelican import signals
 
-    content = citykit.make_city(tmp_path / "city")
-    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
-    publisher.content = content
-    publisher.publish(["start"])
-    publisher.publish(["start: the second folder"])
+    publisher, content = warm_publisher(tmp_path)
     post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
     post.write_text(post.read_text(encoding="utf-8") + "\n快速上线的补充说明。\n", encoding="utf-8")
     assert publisher.hot(["content:posts/dongshan/worklog/dongshan-worklog-1.md"])  # rendered from the old city
@@ -548,11 +550,7 @@ def test_a_batch_of_many_edited_posts_waits_for_the_full_build(tmp_path: Path, m
     from publisher import live
 
     monkeypatch.setattr(live, "FAST_PATH_MOST", 2)
-    content = citykit.make_city(tmp_path / "city")
-    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
-    publisher.content = content
-    publisher.publish(["start"])
-    publisher.publish(["start: the second folder"])
+    publisher, content = warm_publisher(tmp_path)
     posts = sorted((content / "posts").rglob("*.md"))[:3]
     for post in posts:
         post.write_text(post.read_text(encoding="utf-8") + "\n统一补充的说明。\n", encoding="utf-8")
@@ -586,11 +584,7 @@ def test_after_a_build_that_failed_the_fast_path_waits_for_one_that_went_live(tm
     """A build reads a new post, then fails while writing (the disk full): the site stays as it was, and the
     fast path must not write lists from that build's city, which would link to the new post's page, missing
     from the served folder. Once a build goes live, the fast path follows it again."""
-    content = citykit.make_city(tmp_path / "city")
-    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
-    publisher.content = content
-    publisher.publish(["start"])
-    publisher.publish(["start: the second folder"])
+    publisher, content = warm_publisher(tmp_path)
     live = publisher.live_folder()
     citykit.add_post(content, "dongshan", "worklog", "dongshan-after-the-failure", "2026-11-23 09:00", title="新的一篇")
     # Pages fit; the search step's files (Pagefind's scripts are over 48 KB) do not.
@@ -615,11 +609,7 @@ def test_a_fast_path_cut_short_makes_the_next_build_into_its_folder_a_clean_one(
 
     from publisher.live import FastJournal
 
-    content = citykit.make_city(tmp_path / "city")
-    publisher = Publisher(tmp_path / "site", lambda: citykit.settings_for(content, tmp_path / "unused"))
-    publisher.content = content
-    publisher.publish(["start"])
-    publisher.publish(["start: the second folder"])
+    publisher, content = warm_publisher(tmp_path)
     live = publisher.live_folder()
     assert live is not None
     post = content / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md"
