@@ -26,7 +26,9 @@ DEFAULTS: dict[str, Any] = {
     "formats": ["gz", "br"],
     "suffixes": [".html", ".css", ".js", ".json", ".xml", ".atom", ".svg", ".txt", ".webmanifest"],
     "min_bytes": 512,  # below this a compressed copy saves less than a packet
-    "brotli_quality": 9,  # 11 is about 50 times slower for 8 % less
+    # On a 5,000-post site's 12,975 files (95.5 MB): quality 7 takes 2.41 s of CPU for 27.38 MB, 9 takes 3.68 s for
+    # 27.34 MB (0.16 % less), 11 about 50 times as long for 8 % less.
+    "brotli_quality": 7,
 }
 FORMATS = ("gz", "br")
 
