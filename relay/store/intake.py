@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -39,10 +41,34 @@ def new_receipt_code() -> str:
     return f"{symbols[:5]}-{symbols[5:]}"
 
 
+# Between the symbols of a code people type spaces, hyphens, the dashes of Chinese keyboards, dots.
+_CODE_SEPARATORS = " \t-_.\u00b7\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fb"
+_CODE_RUN = re.compile(rf"[0-9A-Z]+(?:[{re.escape(_CODE_SEPARATORS)}]+[0-9A-Z]+)*")
+_CODE_SPLIT = re.compile(rf"[{re.escape(_CODE_SEPARATORS)}]+")
+
+
 def normalise_receipt_code(raw: str) -> str:
-    cleaned = "".join(ch for ch in raw.upper() if ch.isalnum())
-    cleaned = cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
-    return f"{cleaned[:5]}-{cleaned[5:]}" if len(cleaned) == RECEIPT_LENGTH else ""
+    """The receipt code (``K7QM4-XPD2R``) in what someone typed or pasted, or "" when there is none.
+
+    Full-width forms count as their ASCII twins (NFKC) and case does not
+    matter; the code may stand among other words, as when the receipt SMS is
+    pasted whole (``受理编号：K7QM4-XPD2R``). The code is 10 symbols of the
+    receipt alphabet, in one group or split by separators; two different codes
+    in one paste give "" as well.
+    """
+    typed = unicodedata.normalize("NFKC", raw[:1000]).upper()
+    found: set[str] = set()
+    for run in _CODE_RUN.findall(typed):
+        groups = _CODE_SPLIT.split(run)
+        for start in range(len(groups)):
+            symbols = ""
+            for group in groups[start:]:
+                symbols += group
+                if len(symbols) >= RECEIPT_LENGTH:
+                    break
+            if len(symbols) == RECEIPT_LENGTH and all(symbol in RECEIPT_ALPHABET for symbol in symbols):
+                found.add(f"{symbols[:5]}-{symbols[5:]}")
+    return found.pop() if len(found) == 1 else ""
 
 
 def text_fingerprint(station: str, body: str) -> str:

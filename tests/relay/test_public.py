@@ -287,6 +287,33 @@ def test_tracking_lookup_accepts_codes_as_people_type_them(client: TestClient) -
     assert client.get("/track/22222-22222").status_code == 404
 
 
+FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
+
+
+def test_tracking_lookup_finds_the_code_typed_full_width_or_pasted_with_its_label(client: TestClient) -> None:
+    """Phones' Chinese keyboards type full-width forms; the receipt SMS puts 受理编号 before the code."""
+    code = receipt_code(submit(client, QUESTION))
+    full_width = code.translate(FULL_WIDTH)
+    assert full_width != code and "－" in full_width
+    for typed in (
+        full_width,
+        full_width.lower(),
+        f"编号：{code}",
+        f"受理编号 {code}",
+        f"受理编号：{full_width}",
+        f"您的咨询已受理，受理编号 {code}，查看办理进度：https://relay.test/track/{code} 紧急情况请拨打110。",
+    ):
+        response = client.get("/track", params={"code": typed})
+        assert response.status_code == 303, typed
+        assert response.headers["location"] == f"/track/{code}"
+    assert client.get(f"/track/{full_width}").status_code == 200
+    wrong = code[:-1] + ("2" if code[-1] != "2" else "3")
+    for typed in (wrong, f"编号：{wrong}", "你好", "编号", "hello world", "22222-22222-22222", code + "2"):
+        missing = client.get("/track", params={"code": typed})
+        assert missing.status_code == 404, typed
+        assert "没有找到这个受理编号" in missing.text
+
+
 def test_receipt_codes_are_unique_and_readable(client: TestClient) -> None:
     codes = {receipt_code(submit(client, {**QUESTION, "text": f"问题编号{n}：请问办证时间？"})) for n in range(40)}
     assert len(codes) == 40

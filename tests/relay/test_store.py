@@ -205,6 +205,21 @@ def test_users_with_stations(store: Store) -> None:
 def test_receipt_codes_normalise() -> None:
     assert normalise_receipt_code("k7qm4 xpd2r") == "K7QM4-XPD2R"
     assert normalise_receipt_code("K7QM4-XPD2") == ""
+    assert normalise_receipt_code("Ｋ７ＱＭ４－ＸＰＤ２Ｒ") == "K7QM4-XPD2R"
+    assert normalise_receipt_code("编号：k7qm4—xpd2r。") == "K7QM4-XPD2R"
+    assert normalise_receipt_code("受理编号\u3000K7QM4 XPD2R") == "K7QM4-XPD2R"
+    assert normalise_receipt_code("No.K7QM4-XPD2R") == "K7QM4-XPD2R"
+    # garbage, a code with letters we never use, and two different codes give nothing
+    for typed in (
+        "",
+        "编号",
+        "K7QM4-XPD2",
+        "HELLO WORLD",
+        "K7QM4-XPD2R-K7QM4",
+        "K7QM4-XPD2R 22222-33333",
+        "O7QM4-XPD2R",
+    ):
+        assert normalise_receipt_code(typed) == "", typed
 
 
 def test_migrations_are_idempotent(store: Store) -> None:
