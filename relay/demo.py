@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .auth import hash_password
 from .casework import Actor, Planner, approval_form, carry_out
-from .forms import split_contact
+from .contact import split_contact
 from .models import Channel, Kind, RatingStatus, Role
 from .settings import load_settings
 from .stations import load_stations

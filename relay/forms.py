@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from .contact import normalise_contact
 from .models import Kind
 from .settings import Settings
 from .stations import Stations
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 STARS = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
 NAME_MAX = 40
 LOCATION_MAX = 200
@@ -64,10 +61,11 @@ def check_ask(form: Any, settings: Settings, stations: Stations) -> FormResult:
         errors["location"] = f"地点不能超过 {LOCATION_MAX} 个字"
     if len(values["name"]) > NAME_MAX:
         errors["name"] = f"称呼不能超过 {NAME_MAX} 个字"
-    contact = values["contact"].replace(" ", "")
-    if not valid_contact(contact):
+    contact = normalise_contact(values["contact"])
+    if contact is None:  # given back as typed, to be corrected
         errors["contact"] = "请填写 11 位手机号、固定电话（如 0417-2831101）或电子邮箱，也可以不填"
-    values["contact"] = contact
+    else:
+        values["contact"] = contact
     if values["website"]:
         errors["website"] = "请不要填写标着“请勿填写”的栏目"
     return result
@@ -86,17 +84,3 @@ def check_rating(form: Any, stations: Stations) -> FormResult:
     if values["website"]:
         errors["website"] = "请不要填写标着“请勿填写”的栏目"
     return result
-
-
-def valid_contact(contact: str) -> bool:
-    """Empty, or a mobile, a landline or an e-mail address that fits the store (254 characters)."""
-    return not contact or bool(
-        MOBILE.match(contact) or LANDLINE.match(contact) or (EMAIL.match(contact) and len(contact) <= 254)
-    )
-
-
-def split_contact(contact: str) -> tuple[str | None, str | None]:
-    """(phone, e-mail) from the one contact field."""
-    if not contact:
-        return None, None
-    return (None, contact) if "@" in contact else (contact, None)

@@ -25,6 +25,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
 
 from . import sms
+from .contact import mobile_number
 from .settings import Settings
 from .store import OutboxMessage, Store
 
@@ -152,7 +153,7 @@ def _prepare(message: OutboxMessage, settings: Settings, driver: sms.Driver | No
     """What sends ``message``; raises ``ValueError`` when no retry can ever send it."""
     if message.channel == "sms":
         assert driver is not None  # due() returns SMS only while a driver is configured
-        number = sms.mobile_number(message.recipient)
+        number = mobile_number(message.recipient)
         return lambda: driver.send(message.id, number, message.body)
     email = build_message(settings.mail_from, message.recipient, message.subject, message.body)
     return lambda: send(email, settings)

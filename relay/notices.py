@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .contact import is_mobile
 from .settings import Settings
-from .sms import is_mobile
 from .timefmt import local_time
 
 

@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from . import forms, notices
+from .contact import split_contact
 from .edition import in_edition
 from .errors import NotFound, TooManyRequests
 from .guard import HONEYPOT_FIELD, client_address, client_hash
@@ -111,7 +112,7 @@ async def ask_submit(request: Request) -> Response:
     finally:
         await form.close()
     values = result.values
-    phone, email = forms.split_contact(values["contact"])
+    phone, email = split_contact(values["contact"])
     moment = now()
     new = NewItem(
         station=values["station"],

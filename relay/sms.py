@@ -2,15 +2,14 @@
 
 A driver's ``send`` returns only when the gateway has accepted the message and
 raises ``GatewayError`` otherwise, so the worker keeps the message and retries.
-Numbers are mainland mobile numbers (11 digits, ``1[3-9]…``); log lines and
-the demo file show them masked (``139****5678``), never in full.
+Numbers are mainland mobile numbers (``relay.contact.mobile_number``); log
+lines and the demo file show them masked (``139****5678``), never in full.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,37 +21,11 @@ from .settings import Settings
 
 log = logging.getLogger("relay.sms")
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_COUNTRY_PREFIXES = ("+86", "0086", "86")
 SUCCESS_CODE = "OK"
-
-
-class BadNumber(ValueError):
-    """Not a mainland mobile number: no SMS can reach it, however often we try."""
 
 
 class GatewayError(Exception):
     """The gateway did not accept the message (down, slow, an error status or an unexpected answer)."""
-
-
-def mobile_number(raw: str) -> str:
-    """The 11 digits of a mainland mobile number, without spaces, dashes or +86; raises ``BadNumber``."""
-    digits = "".join(char for char in raw if char not in " -")
-    for prefix in _COUNTRY_PREFIXES:
-        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
-            digits = digits[len(prefix) :]
-            break
-    if not _MOBILE.fullmatch(digits):
-        raise BadNumber("not a mainland mobile number")
-    return digits
-
-
-def is_mobile(raw: str | None) -> bool:
-    try:
-        mobile_number(raw or "")
-    except BadNumber:
-        return False
-    return True
 
 
 def mask_number(number: str) -> str:

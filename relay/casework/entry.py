@@ -12,7 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..forms import LOCATION_MAX, NAME_MAX, split_contact, valid_contact
+from ..contact import normalise_contact, split_contact
+from ..forms import LOCATION_MAX, NAME_MAX
 from ..models import Channel, Kind
 from ..timefmt import BEIJING
 from .change import Actor
@@ -63,15 +64,14 @@ def check_entry(
         errors["location"] = f"地点不能超过 {LOCATION_MAX} 个字"
     if len(value("name")) > NAME_MAX:
         errors["name"] = f"称呼不能超过 {NAME_MAX} 个字"
-    contact = value("contact").replace(" ", "")
-    if not valid_contact(contact):
+    if normalise_contact(value("contact")) is None:
         errors["contact"] = "请填写 11 位手机号、固定电话或电子邮箱；群众不愿留可以不填"
     return errors
 
 
 def entry_values(form: Mapping[str, str], now: dt.datetime) -> dict[str, Any]:
     """The checked form as the fields of a ``NewItem`` (without deadlines)."""
-    phone, email = split_contact(form.get("contact", "").strip().replace(" ", ""))
+    phone, email = split_contact(normalise_contact(form.get("contact", "")) or "")
     return {
         "station": form["station"].strip(),
         "kind": Kind(form["kind"].strip()),

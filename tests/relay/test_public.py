@@ -84,6 +84,45 @@ def test_bad_input_gets_the_form_back_with_errors_and_answers_kept(
     assert sqlite_store.count_items() == 0
 
 
+@pytest.mark.parametrize(
+    ("typed", "phone", "email"),
+    [
+        ("13800138000", "13800138000", None),
+        ("+8613800138000", "13800138000", None),
+        ("+86 138 0013 8000", "13800138000", None),
+        ("0086-138-0013-8000", "13800138000", None),
+        ("138-0013-8000", "13800138000", None),
+        ("１３８００１３８０００", "13800138000", None),  # a phone's full-width keyboard
+        ("138００１３８０００", "13800138000", None),  # half and half
+        ("138\u30000013\u30008000", "13800138000", None),  # ideographic spaces
+        ("0417－2831101", "0417-2831101", None),
+        ("(0417)2831101", "0417-2831101", None),
+        ("（０４１７）２８３１１０１", "0417-2831101", None),
+        ("04172831101", "0417-2831101", None),
+        ("010 6552 1234", "010-65521234", None),
+        ("+86 417 2831101", "0417-2831101", None),
+        ("ｚｈａｎｇ＠ｑｑ．ｃｏｍ", None, "zhang@qq.com"),
+        (" zhang@QQ.com ", None, "zhang@qq.com"),
+    ],
+)
+def test_contact_is_taken_as_people_type_it_and_stored_normalised(
+    client: TestClient, sqlite_store: Store, typed: str, phone: str | None, email: str | None
+) -> None:
+    code = receipt_code(submit(client, {**QUESTION, "contact": typed}))
+    item = sqlite_store.item_by_code(code)
+    assert item is not None and (item.contact_phone, item.contact_email) == (phone, email)
+
+
+@pytest.mark.parametrize("typed", ["12345", "138001380001", "23800138000", "+1 415 555 0100", "电话一三八", "zhang@qq"])
+def test_a_contact_that_is_no_number_or_address_gets_the_form_back_as_typed(
+    client: TestClient, sqlite_store: Store, typed: str
+) -> None:
+    response = submit(client, {**QUESTION, "contact": typed})
+    assert response.status_code == 422 and field_errors(response.text) == ["contact"]
+    assert f'value="{typed}"' in response.text
+    assert sqlite_store.count_items() == 0
+
+
 def test_several_errors_are_listed_in_page_order(client: TestClient) -> None:
     response = submit(client, {"station": "", "kind": "hazard", "text": ""})
     assert field_errors(response.text) == ["station", "text", "location"]

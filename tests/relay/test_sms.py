@@ -21,10 +21,11 @@ from sqlalchemy.engine import Row
 from starlette.testclient import TestClient
 
 from relay import notices
+from relay.contact import BadNumber, mobile_number
 from relay.mailer import BAD_ADDRESS_RETRY, deliver_due, retry_delay, run_worker
 from relay.models import Kind, outbox
 from relay.settings import Settings, SettingsError, load_settings
-from relay.sms import BadNumber, mask_number, mobile_number
+from relay.sms import mask_number
 from relay.store import Store
 
 NOW = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
@@ -304,7 +305,9 @@ def test_sms_settings_are_checked_at_start(environ: dict[str, str], complaint: s
 
 
 def test_numbers() -> None:
+    """The outbox reads numbers as the contact field stores them (relay.contact): one definition for both."""
     assert mobile_number("+86 139-1234-5678") == NUMBER == mobile_number("008613912345678")
+    assert mobile_number("＋８６ １３９－１２３４－５６７８") == NUMBER == mobile_number("(139)1234\u30005678")
     assert mask_number(NUMBER) == "139****5678"
     for bad in ("0417-2831101", "12912345678", "1391234567", ""):
         with pytest.raises(BadNumber):
