@@ -9,7 +9,6 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Mapping
-from types import SimpleNamespace
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -37,7 +36,7 @@ from .errors import Conflict, NotFound
 from .forms import clean_text
 from .models import Channel, Kind, RatingStatus, Role, Status
 from .public import now, render
-from .store import ConsoleItem, NewItem
+from .store import ConsoleItem, Intake, NewItem
 from .store.console import QueueFilter
 from .timefmt import BEIJING
 
@@ -331,17 +330,9 @@ async def entry_submit(request: Request, console: Console) -> Response:
     new = NewItem(**planned)
     station = relay.stations.get(new.station)
 
-    def notify(item_id: int, code: str, due: object) -> tuple[object, ...]:
-        sketch = SimpleNamespace(
-            id=item_id,
-            receipt_code=code,
-            kind=new.kind,
-            first_reply_due_at=due,
-            contact_email=new.contact_email,
-            contact_phone=new.contact_phone,
-        )
-        to_station = (Message(*notices.new_item_for_station(sketch, station, relay.settings)),) if station.email else ()
-        return to_station + tuple(notices.receipt_notices(sketch, relay.settings))
+    def notify(intake: Intake) -> tuple[object, ...]:
+        to_station = (Message(*notices.new_item_for_station(intake, station, relay.settings)),) if station.email else ()
+        return to_station + tuple(notices.receipt_notices(intake, relay.settings))
 
     receipt = await run_in_threadpool(relay.store.submit, new, moment, dt.timedelta(0), notify)
     item = await run_in_threadpool(relay.store.item_by_code, receipt.code)

@@ -31,9 +31,15 @@ def new_item_for_station(
 
 
 def intake_notices(item: Any, station: Any, settings: Settings) -> tuple[Any, ...]:
-    """The messages a new item causes: the station's e-mail, and the receipt SMS to a phone-only submitter."""
+    """The messages a new item causes: the station's e-mail, and the receipt SMS to a phone-only submitter.
+
+    After a resubmission that added contact details to an item (``item.resubmission``), only the receipt
+    SMS: the station knows the item already.
+    """
     from .casework.change import Message
 
+    if getattr(item, "resubmission", False):
+        return _sms(item, settings.sms_receipt_template, settings)
     mail = (Message(*new_item_for_station(item, station, settings)),) if station.email else ()
     return mail + _sms(item, settings.sms_receipt_template, settings)
 

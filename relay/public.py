@@ -9,6 +9,7 @@ import re
 import secrets
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -16,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from . import forms, notices
+from . import folding, forms, notices
 from .contact import split_contact
 from .edition import in_edition
 from .errors import NotFound, TooManyRequests
@@ -24,7 +25,7 @@ from .guard import HONEYPOT_FIELD, client_address, client_hash
 from .mask import PersonalData, mask_personal_data
 from .models import Kind, Status
 from .photos import PhotoError
-from .store import NewItem, Store, normalise_receipt_code
+from .store import Intake, NewItem, Receipt, Store, normalise_receipt_code
 
 log = logging.getLogger("relay.public")
 EMERGENCY = "紧急情况请拨打 110。"
@@ -129,10 +130,8 @@ async def ask_submit(request: Request) -> Response:
     )
     station = relay.stations.get(new.station)
 
-    def notify(item_id: int, code: str, due: dt.datetime | None) -> tuple[Any, ...]:
-        contact = {"contact_phone": new.contact_phone, "contact_email": new.contact_email}
-        sketch = SimpleNamespace(id=item_id, receipt_code=code, kind=new.kind, first_reply_due_at=due, **contact)
-        return notices.intake_notices(sketch, station, settings)
+    def notify(intake: Intake) -> tuple[Any, ...]:
+        return notices.intake_notices(intake, station, settings)
 
     window = dt.timedelta(minutes=settings.duplicate_minutes)
     # A short write on SQLite runs here, on the event loop, unless another writer holds the lock
@@ -144,8 +143,16 @@ async def ask_submit(request: Request) -> Response:
     outcome = "folded" if receipt.folded else "accepted"
     relay.metrics.submissions.labels(new.kind.value, outcome).inc()
     log.info("%s %s for %s", outcome, new.kind.value, new.station)
-    suffix = "?folded=1" if receipt.folded else ""
-    return RedirectResponse(f"/receipt/{receipt.code}{suffix}", status_code=303)
+    return RedirectResponse(f"/receipt/{receipt.code}{receipt_query(receipt)}", status_code=303)
+
+
+def receipt_query(receipt: Receipt) -> str:
+    """What the receipt page says about a resubmission: folded (and what it added), or kept apart and why."""
+    if receipt.folded:
+        return "?" + urlencode({"folded": 1, **({"added": ",".join(receipt.updated)} if receipt.updated else {})})
+    if receipt.kept_apart:
+        return "?" + urlencode({"apart": ",".join(receipt.kept_apart)})
+    return ""
 
 
 def refuse_ask(request: Request, result: forms.FormResult) -> Response:
@@ -281,6 +288,7 @@ async def receipt(request: Request) -> Response:
     item = await load_item(request)
     relay = request.app.state.relay
     station = relay.stations.get(item.station)
+    added = request.query_params.get("added", "").split(",")
     return render(
         request,
         "receipt.html",
@@ -288,6 +296,9 @@ async def receipt(request: Request) -> Response:
         station=station,
         clock=relay.planner.clocks.of(item.kind),
         folded=bool(request.query_params.get("folded")),
+        added=folding.detail_words(added),
+        consent_updated=folding.CONSENT in added,
+        apart=folding.detail_words(request.query_params.get("apart", "").split(",")),
     )
 
 

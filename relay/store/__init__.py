@@ -9,6 +9,7 @@ from .export import ExportStore
 from .intake import (
     RECEIPT_ALPHABET,
     HistoryEntry,
+    Intake,
     IntakeStore,
     Item,
     NewItem,
@@ -37,6 +38,7 @@ __all__ = [
     "AuditEntry",
     "ConsoleItem",
     "HistoryEntry",
+    "Intake",
     "Item",
     "NewItem",
     "OutboxMessage",

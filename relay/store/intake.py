@@ -9,11 +9,13 @@ import secrets
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..casework.change import Message, NewCallback
+from ..folding import CONSENT, Earlier, Fold, history_note, plan_resubmission
 from ..models import (
     Channel,
     Kind,
@@ -99,8 +101,30 @@ class NewItem:
 
 @dataclass(frozen=True)
 class Receipt:
+    """The receipt code handed back; for a resubmission, what became of it (``relay.folding``)."""
+
     code: str
     folded: bool
+    updated: tuple[
+        str, ...
+    ] = ()  # folded: what it added to the first item (``photo``, ``contact_phone``, ``consent`` …)
+    kept_apart: tuple[str, ...] = ()  # not folded: the details that differ from the same sender's first item
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What ``notify`` builds the messages of an item's arrival from: the item as it is now stored."""
+
+    id: int
+    receipt_code: str
+    kind: Kind
+    first_reply_due_at: dt.datetime | None
+    contact_phone: str | None
+    contact_email: str | None
+    resubmission: bool = False  # contact details a folded resubmission added: only the submitter is told
+
+
+Notify = Callable[[Intake], Iterable[Message]]
 
 
 @dataclass(frozen=True)
@@ -149,12 +173,26 @@ class HistoryEntry:
 # per call (``insert(items).values(...)`` with twenty values) cost more CPU than
 # the rest of a submission together. Parameters go in at execution.
 _EARLIER = (
-    select(items.c.id, items.c.receipt_code, items.c.kind, items.c.client_hash)
+    select(
+        items.c.id,
+        items.c.receipt_code,
+        items.c.kind,
+        items.c.client_hash,
+        items.c.status,
+        items.c.photo_id,
+        items.c.location,
+        items.c.name,
+        items.c.contact_phone,
+        items.c.contact_email,
+        items.c.consent,
+        items.c.first_reply_due_at,
+    )
     .where(items.c.station == bindparam("station"), items.c.text_hash == bindparam("fingerprint"))
     .where(items.c.received_at >= bindparam("since"))
     .order_by(items.c.received_at.desc())
 )
 _FOLD = update(items).where(items.c.id == bindparam("item_id")).values(duplicates=items.c.duplicates + 1)
+_PHOTO_DATA = select(photos.c.data).where(photos.c.id == bindparam("photo_id"))
 _CODE_TAKEN = select(items.c.id).where(items.c.receipt_code == bindparam("code"))
 _PHOTO_INSERT = insert(photos)
 _ITEM_INSERT = insert(items)
@@ -167,17 +205,20 @@ class IntakeStore(StoreBase):
         new: NewItem,
         now: dt.datetime,
         duplicate_window: dt.timedelta,
-        notify: Callable[[int, str, dt.datetime | None], Iterable[Message]] | None = None,
+        notify: Notify | None = None,
     ) -> Receipt:
         """Store a submission, or fold it into the same text the same client sent moments ago.
 
         Only the same client (by client hash) sending the same kind with the same
         text to the same station within ``duplicate_window`` gets the earlier
-        receipt back. The same text from anyone else, or as another kind, gets
-        its own receipt and is linked to the earlier item (``duplicate_of``) for
+        receipt back, with what it adds written to the earlier item, unless it
+        brings a detail the earlier one holds differently (``relay.folding``).
+        The same text from anyone else, or as another kind, or kept apart, gets
+        its own receipt and is linked to the earliest item (``duplicate_of``) for
         the moderator: a receipt code is never handed to another person.
-        ``notify(item_id, receipt_code, due)`` returns the messages to queue in the same transaction
-        (the station's e-mail, the submitter's receipt SMS).
+        ``notify(intake)`` returns the messages to queue in the same transaction
+        (the station's e-mail, the submitter's receipt SMS; after a fold that
+        added contact details, the receipt SMS alone).
         """
         with self.writing() as conn:
             return self._submit(conn, new, now, duplicate_window, notify)
@@ -187,7 +228,7 @@ class IntakeStore(StoreBase):
         new: NewItem,
         now: dt.datetime,
         duplicate_window: dt.timedelta,
-        notify: Callable[[int, str, dt.datetime | None], Iterable[Message]] | None = None,
+        notify: Notify | None = None,
     ) -> Receipt | None:
         """``submit`` on the calling thread when no other writer holds the lock (see ``writing_now``);
         None when one does (nothing was written: call ``submit`` in a thread)."""
@@ -203,26 +244,23 @@ class IntakeStore(StoreBase):
         new: NewItem,
         now: dt.datetime,
         duplicate_window: dt.timedelta,
-        notify: Callable[[int, str, dt.datetime | None], Iterable[Message]] | None,
+        notify: Notify | None,
     ) -> Receipt:
         fingerprint = text_fingerprint(new.station, new.text)
         since = now - duplicate_window
         earlier = conn.execute(_EARLIER, {"station": new.station, "fingerprint": fingerprint, "since": since}).all()
-        same_sender = next(
-            (e for e in earlier if new.client_hash and e.client_hash == new.client_hash and e.kind == new.kind),
-            None,
-        )
-        if same_sender is not None:
-            conn.execute(_FOLD, {"item_id": same_sender.id})
-            return Receipt(same_sender.receipt_code, folded=True)
+        same_sender = [
+            e for e in earlier if new.client_hash and e.client_hash == new.client_hash and e.kind == new.kind
+        ]
+        kept_apart: tuple[str, ...] = ()
+        for first in same_sender:  # the latest first: fold into the first of them that takes it
+            plan = plan_resubmission(_earlier(first), new, self._same_photo(conn, first.photo_id, new))
+            if isinstance(plan, Fold):
+                self._fold(conn, first, plan, new, now, notify)
+                return Receipt(first.receipt_code, folded=True, updated=plan.updated)
+            kept_apart = kept_apart or plan.differing
         duplicate_of = earlier[-1].id if earlier else None
-        photo_id = None
-        if new.photo is not None:
-            data, content_type, width, height = new.photo
-            photo_id = conn.execute(
-                _PHOTO_INSERT,
-                {"content_type": content_type, "data": data, "width": width, "height": height, "created_at": now},
-            ).inserted_primary_key[0]  # type: ignore[index]
+        photo_id = self._insert_photo(conn, new.photo, now) if new.photo is not None else None
         due, received = new.first_reply_due_at, new.received_at or now
         for _attempt in range(5):
             code = new_receipt_code()
@@ -256,9 +294,58 @@ class IntakeStore(StoreBase):
             {"item_id": item_id, "from_status": None, "to_status": Status.NEW, "at": now, "actor": new.entered_by},
         )
         self.announce_change(conn)
-        for message in notify(item_id, code, due) if notify else ():
+        intake = Intake(item_id, code, new.kind, due, new.contact_phone, new.contact_email)
+        for message in notify(intake) if notify else ():
             self.outbox.enqueue(conn, message.recipient, message.subject, message.body, now, message.channel)  # type: ignore[attr-defined]
-        return Receipt(code, folded=False)
+        return Receipt(code, folded=False, kept_apart=kept_apart)
+
+    def _fold(
+        self, conn: Connection, first: Any, plan: Fold, new: NewItem, now: dt.datetime, notify: Notify | None
+    ) -> None:
+        """Count the resubmission on ``first`` and write what it adds there, with a history line and an audit entry.
+
+        The history and the audit log name what was added, never the values: the audit log is kept for good,
+        and contact details must go when ``purge`` forgets them on the item.
+        """
+        if not plan.updates:
+            conn.execute(_FOLD, {"item_id": first.id})
+            return
+        columns = {field: value for field, value in plan.updates.items() if field != "photo"}
+        if new.photo is not None and "photo" in plan.updates:
+            columns["photo_id"] = self._insert_photo(conn, new.photo, now)
+        conn.execute(
+            update(items)
+            .where(items.c.id == first.id)
+            .values(**columns, duplicates=items.c.duplicates + 1, version=items.c.version + 1)
+        )
+        note = history_note(plan.updated)
+        conn.execute(
+            _HISTORY_INSERT,
+            {"item_id": first.id, "from_status": first.status, "to_status": first.status, "at": now, "note": note},
+        )
+        consent = {"consent": plan.updates[CONSENT]} if CONSENT in plan.updates else {}
+        after = {"added": list(plan.updated), **consent}
+        self.audit(conn, now, "public", "resubmission", first.id, first.receipt_code, None, after)  # type: ignore[attr-defined]
+        self.announce_change(conn)
+        if notify and ("contact_phone" in plan.updates or "contact_email" in plan.updates):
+            phone = plan.updates.get("contact_phone", first.contact_phone)
+            email = plan.updates.get("contact_email", first.contact_email)
+            intake = Intake(first.id, first.receipt_code, new.kind, first.first_reply_due_at, phone, email, True)
+            for message in notify(intake):
+                self.outbox.enqueue(conn, message.recipient, message.subject, message.body, now, message.channel)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _same_photo(conn: Connection, photo_id: int | None, new: NewItem) -> bool:
+        """Whether the item's stored photo has the bytes of ``new``'s (the same upload re-encodes the same)."""
+        if photo_id is None or new.photo is None:
+            return False
+        return bool(conn.execute(_PHOTO_DATA, {"photo_id": photo_id}).scalar() == new.photo[0])
+
+    @staticmethod
+    def _insert_photo(conn: Connection, photo: tuple[bytes, str, int, int], now: dt.datetime) -> int:
+        data, content_type, width, height = photo
+        row = {"content_type": content_type, "data": data, "width": width, "height": height, "created_at": now}
+        return int(conn.execute(_PHOTO_INSERT, row).inserted_primary_key[0])  # type: ignore[index]
 
     def item_by_code(self, code: str) -> Item | None:
         with self.reading() as conn:
@@ -441,6 +528,17 @@ class IntakeStore(StoreBase):
             conn.execute(update(ratings).where(ratings.c.created_at < cutoff).values(client_hash=None))
             conn.execute(rating_locks.delete().where(rating_locks.c.until < now))
         return int(purged)
+
+
+def _earlier(row: Any) -> Earlier:
+    return Earlier(
+        has_photo=row.photo_id is not None,
+        location=row.location,
+        name=row.name,
+        contact_phone=row.contact_phone,
+        contact_email=row.contact_email,
+        consent=bool(row.consent),
+    )
 
 
 ITEM_COLUMNS = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
@@ -162,3 +163,97 @@ def test_a_name_from_the_question_is_masked_in_replies_on_the_tracking_page(
     assert act(moderator, item.id, "reply", reply="王建国您好，楼道灯已修好。").status_code == 303  # type: ignore[attr-defined]
     page = public.get(f"/track/{code}").text
     assert "楼道灯已修好" in page and "王建国" not in page
+
+
+# -- a resubmission that brings more ------------------------------------------------------
+
+HAZARD_TEXT = "小区门口的消防通道被车堵死了，已经好几天。"
+
+
+def sent_again(client: TestClient, **fields: object) -> object:
+    """The hazard report of the tests below, with ``fields`` (``photo`` as file bytes) changed."""
+    photo = fields.pop("photo", None)
+    data = {**HAZARD, "text": HAZARD_TEXT, **fields}
+    files = {"photo": ("IMG_0001.jpg", photo, "image/jpeg")} if photo else None
+    return client.post("/ask", data=data, files=files)
+
+
+def test_a_resubmission_with_a_photo_and_a_phone_adds_them_to_the_same_receipt(
+    make_client: Callable[..., TestClient], store: Store
+) -> None:
+    """On SQLite and PostgreSQL: nothing the citizen gave the second time is dropped, and they are told so."""
+    client = make_client(store=store, sms_driver="log")
+    first = receipt_code(sent_again(client))
+    again = sent_again(client, photo=phone_photo(), contact="+86 139 0008 0008")
+    assert receipt_code(again) == first and "folded=1" in again.headers["location"]
+    item = store.item_by_code(first)
+    assert item is not None and item.photo_id is not None and item.contact_phone == "13900080008"
+    assert item.duplicates == 1 and store.count_items() == 1
+    receipt = client.get(again.headers["location"]).text
+    assert "编号不变" in receipt and "照片、联系电话已加到这个受理编号下" in receipt
+    assert "只受理一次" not in receipt
+    track = client.get(f"/track/{first}").text
+    assert f"/track/{first}/photo" in track and "再次提交相同内容，补充了照片、联系电话" in track
+    assert client.get(f"/track/{first}/photo").headers["content-type"] == "image/jpeg"
+    # the history says what was added, the audit log who and what, neither the number itself
+    assert [h.note for h in store.history(item.id)][-1] == "再次提交相同内容，补充了照片、联系电话"
+    [entry] = [e for e in store.audit_entries(item_id=item.id) if e.action == "resubmission"]
+    assert entry.actor == "public" and entry.after is not None and "photo" in entry.after
+    assert "13900080008" not in str(entry)
+    # the phone now on the receipt gets the receipt SMS a first submission with it would have got
+    sms = [m for m in store.outbox.due(dt.datetime(2100, 1, 1, tzinfo=dt.UTC), 50) if m.channel == "sms"]
+    assert [m.recipient for m in sms] == ["13900080008"] and first in sms[0].body
+
+
+def test_a_resubmission_brings_an_address_beside_a_phone_and_the_same_details_add_nothing(
+    make_client: Callable[..., TestClient], store: Store
+) -> None:
+    client = make_client(store=store)
+    first = receipt_code(sent_again(client, contact="13900080008", photo=phone_photo()))
+    same = sent_again(client, contact="139-0008-0008", photo=phone_photo())  # the same number and the same photo
+    assert receipt_code(same) == first and same.headers["location"] == f"/receipt/{first}?folded=1"
+    assert "只受理一次，编号不变" in client.get(same.headers["location"]).text
+    with_address = sent_again(client, contact="ｗａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ")
+    assert receipt_code(with_address) == first
+    item = store.item_by_code(first)
+    assert item is not None and (item.contact_phone, item.contact_email) == ("13900080008", "wang@example.com")
+    assert item.duplicates == 2 and store.count_items() == 1
+    assert "电子邮箱已加到这个受理编号下" in client.get(with_address.headers["location"]).text
+
+
+def test_a_resubmission_with_another_photo_or_phone_gets_its_own_receipt_linked_to_the_first(
+    make_client: Callable[..., TestClient], store: Store
+) -> None:
+    """An item keeps one photo and one phone: a different one is not folded away, nor written over the first."""
+    client = make_client(store=store)
+    first = receipt_code(sent_again(client, contact="13900080008", photo=phone_photo()))
+    other_photo = sent_again(client, contact="13900080008", photo=phone_photo(320, 240))
+    other_phone = sent_again(client, contact="13700070007")
+    codes = [receipt_code(other_photo), receipt_code(other_phone)]
+    assert first not in codes and len(set(codes)) == 2
+    assert all("folded" not in r.headers["location"] for r in (other_photo, other_phone))  # type: ignore[attr-defined]
+    original = store.item_by_code(first)
+    assert original is not None and original.contact_phone == "13900080008" and original.duplicates == 0
+    photo_item, phone_item = (store.item_by_code(code) for code in codes)
+    assert photo_item is not None and photo_item.photo_id not in (None, original.photo_id)
+    assert phone_item is not None and phone_item.contact_phone == "13700070007"
+    # the moderator sees them together; the same details again fold into the latest receipt they fit
+    assert store.possible_duplicates(original.id) == [photo_item.id, phone_item.id]
+    assert receipt_code(sent_again(client, contact="13900080008")) == codes[0]
+    explained = client.get(other_photo.headers["location"]).text  # type: ignore[attr-defined]
+    assert "这次的照片与上次不同" in explained and "另给了这个受理编号" in explained
+    assert "联系电话与上次不同" in client.get(other_phone.headers["location"]).text  # type: ignore[attr-defined]
+
+
+def test_the_consent_to_publish_follows_the_latest_resubmission(store: Store) -> None:
+    now = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
+    window = dt.timedelta(minutes=10)
+    new = NewItem(station="dongshan", kind=Kind.QUESTION, text="请问 身份证丢了怎么补办？", client_hash="client-a")
+    code = store.submit(new, now, window).code
+    given = store.submit(dataclasses.replace(new, consent=True), now + dt.timedelta(minutes=1), window)
+    assert (given.code, given.updated) == (code, ("consent",))
+    assert store.console_item(store.item_by_code(code).id).consent  # type: ignore[union-attr]
+    withdrawn = store.submit(new, now + dt.timedelta(minutes=2), window)
+    assert (withdrawn.code, withdrawn.updated) == (code, ("consent",))
+    item = store.console_item(store.item_by_code(code).id)  # type: ignore[union-attr]
+    assert item is not None and not item.consent and item.duplicates == 2
