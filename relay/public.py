@@ -25,12 +25,15 @@ from .guard import HONEYPOT_FIELD, client_address, client_hash
 from .mask import PersonalData, mask_personal_data
 from .models import Kind, Status
 from .photos import PhotoError
-from .store import Intake, NewItem, Receipt, Store, normalise_receipt_code
+from .store import Intake, NewItem, RatingOutcome, Receipt, Store, normalise_receipt_code
 
 log = logging.getLogger("relay.public")
 EMERGENCY = "紧急情况请拨打 110。"
 RATER_COOKIE = "relay_rater"
 RATER_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+# The same rating from one address and browser (user agent) within this span is one rating (a double tap, a
+# form sent again): short, since people behind one shared address may give the same stars in the same minutes.
+DOUBLE_TAP = dt.timedelta(minutes=2)
 REPLIED = (Status.AWAITING_FINAL_REPLY, Status.ANSWERED, Status.PUBLISHED)
 
 
@@ -207,7 +210,7 @@ async def rate_submit(request: Request) -> Response:
     token = request.cookies.get(RATER_COOKIE, "")
     if not RATER_TOKEN.fullmatch(token):
         token = secrets.token_urlsafe(24)
-    accepted = await run_in_threadpool(
+    outcome = await run_in_threadpool(
         relay.store.add_rating,
         values["station"],
         int(values["stars"]),
@@ -217,9 +220,11 @@ async def rate_submit(request: Request) -> Response:
         settings.rating_days,
         client_hash(f"rater:{token}", settings.secret_key),
         settings.rating_per_address_day,
+        fold_window=DOUBLE_TAP,
+        device=client_hash(f"{address}\n{request.headers.get('user-agent', '')}", settings.secret_key),
     )
     station = relay.stations.get(values["station"])
-    if not accepted:
+    if outcome is RatingOutcome.REFUSED:
         relay.metrics.submissions.labels("rating", "repeat").inc()
         return render(
             request,
@@ -231,8 +236,8 @@ async def rate_submit(request: Request) -> Response:
                 f"同一网络每天对同一派出所最多 {settings.rating_per_address_day} 条评价。感谢您的关注。"
             ],
         )
-    relay.metrics.submissions.labels("rating", "accepted").inc()
-    log.info("accepted rating for %s", values["station"])
+    relay.metrics.submissions.labels("rating", outcome.value).inc()
+    log.info("%s rating for %s", outcome.value, values["station"])
     response = RedirectResponse(f"/rated/{station.slug}", status_code=303)
     # One rating per browser per station: people behind one shared address each get their own.
     response.set_cookie(

@@ -20,10 +20,11 @@ from .intake import (
 )
 from .outbox import OutboxMessage, OutboxStore
 from .publishing import PublishingStore
+from .ratings import RatingOutcome, RatingStore
 from .reminders import ReminderStore
 
 
-class Store(IntakeStore, AccountStore, ConsoleStore, ExportStore, PublishingStore, ReminderStore):
+class Store(IntakeStore, RatingStore, AccountStore, ConsoleStore, ExportStore, PublishingStore, ReminderStore):
     """All reads and writes of the relay's data."""
 
     def __init__(self, url: str, echo: bool = False) -> None:
@@ -43,6 +44,7 @@ __all__ = [
     "NewItem",
     "OutboxMessage",
     "QueueRow",
+    "RatingOutcome",
     "Receipt",
     "Reply",
     "SessionRow",

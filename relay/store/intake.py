@@ -1,4 +1,4 @@
-"""Intake: submissions, receipts, tracking, ratings, retention."""
+"""Intake: submissions, receipts, tracking, retention."""
 
 from __future__ import annotations
 
@@ -12,25 +12,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
-from ..casework.change import Message, NewCallback
+from ..casework.change import Message
 from ..folding import CONSENT, Earlier, Fold, history_note, plan_resubmission
 from ..models import (
     Channel,
     Kind,
-    RatingStatus,
     Status,
-    callbacks,
     item_history,
-    item_ratings,
     items,
     photos,
     public_status_label,
     rating_locks,
     ratings,
 )
-from ..timefmt import BEIJING
 from .core import StoreBase, WriterBusy
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read out
@@ -388,127 +383,6 @@ class IntakeStore(StoreBase):
     def receipt_codes(self) -> set[str]:
         with self.reading() as conn:
             return set(conn.execute(select(items.c.receipt_code)).scalars())
-
-    # -- ratings --------------------------------------------------------------
-
-    def add_rating(
-        self,
-        station: str,
-        stars: int,
-        comment: str | None,
-        client_hash: str,
-        now: dt.datetime,
-        days: int,
-        browser: str | None = None,
-        per_address_day: int | None = None,
-    ) -> bool:
-        """A free-standing rating of a station's chief; False when refused.
-
-        One per rater per station per ``days``: the rater is the browser (a
-        random cookie, hashed) when given, else the client address. Behind a
-        shared address (a carrier's or a workplace's), different browsers may
-        each rate, up to ``per_address_day`` ratings per station per Beijing
-        day from one address. Ratings are moderated before they count, and the
-        console marks several from one address on one day (``pending_ratings``).
-        """
-        until = now + dt.timedelta(days=days)
-        rater = f"browser:{browser}" if browser else client_hash
-        with self.writing() as conn:
-            if per_address_day is not None:
-                day_start = dt.datetime.combine(now.astimezone(BEIJING).date(), dt.time(), BEIJING)
-                today = conn.execute(
-                    select(func.count())
-                    .select_from(ratings)
-                    .where(
-                        ratings.c.station == station,
-                        ratings.c.client_hash == client_hash,
-                        ratings.c.created_at >= day_start,
-                    )
-                ).scalar_one()
-                if today >= per_address_day:
-                    return False
-            renewed = conn.execute(
-                update(rating_locks)
-                .where(rating_locks.c.station == station, rating_locks.c.client_hash == rater)
-                .where(rating_locks.c.until <= now)
-                .values(until=until)
-            ).rowcount
-            if not renewed:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(insert(rating_locks).values(station=station, client_hash=rater, until=until))
-                except IntegrityError:
-                    return False
-            conn.execute(
-                insert(ratings).values(
-                    station=station,
-                    stars=stars,
-                    comment=comment,
-                    status=RatingStatus.PENDING,
-                    client_hash=client_hash,
-                    created_at=now,
-                )
-            )
-        return True
-
-    def rate_item(
-        self,
-        item_id: int,
-        stars: int,
-        now: dt.datetime,
-        callback: NewCallback | None = None,
-        messages: Iterable[Message] = (),
-    ) -> bool:
-        """The one-time rating of how an item was handled (一事一评); False if already rated.
-
-        ``callback`` (a low rating or a complaint: ``Planner.rating_callback``) is opened in the same
-        transaction, with a line in the item's history and the messages that tell the submitter.
-        """
-        try:
-            with self.writing() as conn:
-                conn.execute(insert(item_ratings).values(item_id=item_id, stars=stars, created_at=now))
-                if callback is not None:
-                    status = conn.execute(select(items.c.status).where(items.c.id == item_id)).scalar_one()
-                    conn.execute(
-                        insert(callbacks).values(
-                            item_id=item_id, reason=callback.reason, opened_at=now, due_at=callback.due_at
-                        )
-                    )
-                    why = "群众投诉" if callback.reason == "complaint" else f"群众评价 {stars} 星"
-                    conn.execute(
-                        insert(item_history).values(
-                            item_id=item_id, from_status=status, to_status=status, at=now, note=f"{why}，安排回访"
-                        )
-                    )
-                    for message in messages:
-                        self.outbox.enqueue(  # type: ignore[attr-defined]
-                            conn, message.recipient, message.subject, message.body, now, message.channel
-                        )
-                    self.audit(  # type: ignore[attr-defined]
-                        conn,
-                        now,
-                        "public",
-                        "open_callback",
-                        item_id,
-                        None,
-                        None,
-                        {"reason": callback.reason, "stars": stars, "due_at": callback.due_at.isoformat()},
-                    )
-                self.announce_change(conn)
-        except IntegrityError:
-            return False
-        return True
-
-    def item_rating(self, item_id: int) -> int | None:
-        with self.reading() as conn:
-            return conn.execute(select(item_ratings.c.stars).where(item_ratings.c.item_id == item_id)).scalar()
-
-    def count_ratings(self, station: str | None = None) -> int:
-        query = select(func.count()).select_from(ratings)
-        if station:
-            query = query.where(ratings.c.station == station)
-        with self.reading() as conn:
-            return int(conn.execute(query).scalar_one())
 
     # -- retention ------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from console_kit import MODERATOR, PLANNER, carry
 from relay.casework import Actor, Change
 from relay.errors import Conflict
 from relay.models import Channel, Kind, Role, Status
-from relay.store import NewItem, Store, normalise_receipt_code
+from relay.store import NewItem, RatingOutcome, Store, normalise_receipt_code
 
 NOW = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
 WINDOW = dt.timedelta(minutes=10)
@@ -111,28 +111,29 @@ def test_concurrent_changes_apply_once(store: Store) -> None:
 
 
 def test_one_rating_per_client_per_station_per_period(store: Store) -> None:
-    assert store.add_rating("dongshan", 5, "好", "client-a", NOW, 30)
-    assert not store.add_rating("dongshan", 1, None, "client-a", NOW + dt.timedelta(days=29), 30)
-    assert store.add_rating("xihu", 4, None, "client-a", NOW, 30)
-    assert store.add_rating("dongshan", 4, None, "client-b", NOW, 30)
-    assert store.add_rating("dongshan", 3, None, "client-a", NOW + dt.timedelta(days=30), 30)
+    accepted, refused = RatingOutcome.ACCEPTED, RatingOutcome.REFUSED
+    assert store.add_rating("dongshan", 5, "好", "client-a", NOW, 30) is accepted
+    assert store.add_rating("dongshan", 1, None, "client-a", NOW + dt.timedelta(days=29), 30) is refused
+    assert store.add_rating("xihu", 4, None, "client-a", NOW, 30) is accepted
+    assert store.add_rating("dongshan", 4, None, "client-b", NOW, 30) is accepted
+    assert store.add_rating("dongshan", 3, None, "client-a", NOW + dt.timedelta(days=30), 30) is accepted
     assert store.count_ratings("dongshan") == 3
 
 
 def test_concurrent_ratings_from_one_client_count_once(store: Store) -> None:
-    results: list[bool] = []
+    results: list[RatingOutcome] = []
     barrier = threading.Barrier(8)
 
     def rate() -> None:
         barrier.wait()
-        results.append(store.add_rating("dongshan", 5, None, "client-x", NOW, 30))
+        results.append(store.add_rating("dongshan", 5, None, "client-x", NOW, 30, "browser-x"))
 
     threads = [threading.Thread(target=rate) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert results.count(True) == 1
+    assert results.count(RatingOutcome.ACCEPTED) == 1
     assert store.count_ratings("dongshan") == 1
 
 
