@@ -105,14 +105,13 @@ async def ask_submit(request: Request) -> Response:
             raise too_many(refusal.retry_after)
         photo = None
         upload = form.get("photo")
-        if isinstance(upload, UploadFile) and upload.filename:
+        if isinstance(upload, UploadFile) and upload.filename:  # a file was chosen: an empty one is an error too
             data = await upload.read(settings.photo_max_bytes + 1)
-            if data:
-                try:
-                    photo = await relay.photos.reencode(data)
-                except PhotoError as error:
-                    result.errors["photo"] = str(error)
-                    return refuse_ask(request, result)
+            try:
+                photo = await relay.photos.reencode(data)
+            except PhotoError as error:
+                result.errors["photo"] = str(error)
+                return refuse_ask(request, result)
     finally:
         await form.close()
     values = result.values
