@@ -311,7 +311,10 @@ async def track(request: Request) -> Response:
     return await track_page(request, {})
 
 
-async def track_page(request: Request, errors: dict[str, str], status_code: int = 200) -> Response:
+async def track_page(
+    request: Request, errors: dict[str, str], status_code: int = 200, values: dict[str, str] | None = None
+) -> Response:
+    """The tracking page; ``errors`` and ``values`` are those of its rating form when it comes back."""
     item = await load_item(request)
     relay = request.app.state.relay
     history = await run_in_threadpool(relay.store.history, item.id)
@@ -345,6 +348,7 @@ async def track_page(request: Request, errors: dict[str, str], status_code: int 
         stars=list(forms.STARS.items()),
         star_labels=forms.STARS,
         errors=errors,
+        values=values or {},
     )
 
 
@@ -354,10 +358,11 @@ async def track_rate(request: Request) -> Response:
     relay = request.app.state.relay
     form = await read_form(request)
     stars = forms.clean_text(form.get("stars"))
+    values = {"stars": stars, "complaint": "yes" if form.get("complaint") == "yes" else ""}
     if item.status not in REPLIED:
-        return await track_page(request, {"stars": "答复之后才能评价"}, status_code=409)
+        return await track_page(request, {"stars": "答复之后才能评价"}, 409, values)
     if stars not in {str(s) for s in forms.STARS}:
-        return await track_page(request, {"stars": "请选择满意程度"}, status_code=422)
+        return await track_page(request, {"stars": "请选择满意程度"}, 422, values)
     moment = now()
     callback, messages = relay.planner.rating_callback(item, int(stars), form.get("complaint") == "yes", moment)
     await run_in_threadpool(relay.store.rate_item, item.id, int(stars), moment, callback, messages)

@@ -396,3 +396,78 @@ def test_new_item_emails_the_station_without_the_text(client: TestClient, sqlite
     assert [m.recipient for m in due] == ["dongshan@pcs.yunlan.example"]
     assert code in due[0].subject and code in due[0].body
     assert QUESTION["text"] not in due[0].body and "13900001111" not in due[0].body
+
+
+def test_the_lookup_form_marks_its_field_when_the_code_is_not_found(client: TestClient) -> None:
+    page = client.get("/track", params={"code": "22222-22222"})
+    assert page.status_code == 404
+    field = re.search(r"<input id=\"field-code\"[^>]*>", page.text)
+    assert field is not None, page.text
+    assert 'aria-invalid="true"' in field.group(0)
+    assert 'aria-describedby="code-hint error-code"' in field.group(0)
+    assert 'id="error-code"' in page.text and 'value="22222-22222"' in field.group(0)
+    fresh = re.search(r"<input id=\"field-code\"[^>]*>", client.get("/track").text)
+    assert fresh is not None and "aria-invalid" not in fresh.group(0)
+
+
+def replied_item(client: TestClient, store: Store) -> str:
+    import datetime as dt
+
+    from console_kit import carry
+
+    code = receipt_code(submit(client, QUESTION))
+    item = store.item_by_code(code)
+    assert item is not None
+    now = dt.datetime.now(dt.UTC)
+    carry(store, item.id, "accept", now)
+    carry(store, item.id, "reply", now, reply="带身份证到户籍窗口补办。")
+    return code
+
+
+def test_the_rating_form_on_the_tracking_page_names_its_error_and_keeps_the_answers(
+    client: TestClient, sqlite_store: Store
+) -> None:
+    code = replied_item(client, sqlite_store)
+    page = client.post(f"/track/{code}/rate", data={"complaint": "yes"})
+    assert page.status_code == 422
+    fieldset = re.search(r'<fieldset[^>]*id="field-stars"[^>]*>', page.text)
+    assert fieldset is not None and 'aria-describedby="error-stars"' in fieldset.group(0)
+    assert '<p class="field-error" id="error-stars">' in page.text and "请选择满意程度" in page.text
+    assert re.search(r'<input type="checkbox" name="complaint" value="yes" checked>', page.text)
+    assert sqlite_store.item_rating(sqlite_store.item_by_code(code).id) is None  # type: ignore[union-attr]
+
+
+def test_the_rating_form_on_the_tracking_page_keeps_the_chosen_star(client: TestClient, sqlite_store: Store) -> None:
+    """The page the form comes back on, rendered by its handler with a star chosen and an error."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    from relay.public import track_page
+
+    code = replied_item(client, sqlite_store)
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": f"/track/{code}/rate",
+        "path_params": {"code": code},
+        "headers": [],
+        "query_string": b"",
+        "app": client.app,
+    }
+    errors = {"stars": "请稍后再试"}
+    page = asyncio.run(track_page(Request(scope), errors, 422, values={"stars": "4"})).body.decode()  # type: ignore[union-attr]
+    assert re.search(r'<input type="radio" name="stars" value="4" checked>', page)
+    assert page.count(" checked>") == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [("/ask", {**QUESTION, "text": "请问"}), ("/rate", {"station": "dongshan", "stars": ""})],
+)
+def test_a_returned_form_never_echoes_the_honeypot(client: TestClient, url: str, data: dict[str, str]) -> None:
+    response = client.post(url, data={**data, "website": "http://spam.example/buy"})
+    assert response.status_code == 422
+    assert "spam.example" not in response.text
+    honeypot = re.search(r'<input id="field-website"[^>]*>', response.text)
+    assert honeypot is not None and "value=" not in honeypot.group(0)
