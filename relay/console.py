@@ -31,7 +31,7 @@ from .casework import (
 from .casework.change import Message, Officer
 from .casework.clock import DEADLINE_LABELS, current_deadline_name
 from .casework.entry import STAFF_CHANNELS
-from .casework.publication import review
+from .casework.publication import FLAG_FIELD, PublicText, review
 from .errors import Conflict, NotFound
 from .forms import clean_text
 from .models import Channel, Kind, RatingStatus, Role, Status
@@ -206,6 +206,7 @@ async def show_item(
         values, failed = {"reply": chosen.text}, "reply"  # the reply form starts from the template
     done = request.query_params.get("done", "")
     public = planner.public_values(item)
+    shown = review(item, values if failed == "approve" else {}, public) if "approve" in actions else []
     return render(
         request,
         "console/item.html",
@@ -222,14 +223,27 @@ async def show_item(
         templates=templates,
         done_label=ACTIONS[done].label if done in ACTIONS else "录入" if done == "entered" else "",
         after=await previous_item(request, console),
-        review=review(item, values if failed == "approve" else {}, public) if "approve" in actions else [],
+        review=shown,
         values=values,
         errors=errors,
+        error_links=error_links(failed, errors, shown, values),
         failed=failed,
         duplicates=duplicates,
         **clock_context(item),
         **choices(planner, item, officers),
     )
+
+
+def error_links(
+    failed: str, errors: Mapping[str, str], shown: list[PublicText], values: Mapping[str, str]
+) -> dict[str, str]:
+    """Where each link of the item page's error summary leads: the field (``f-<action>-<name>``, as the forms
+    name them), or for personal data not yet checked the first box still to tick."""
+    links = {name: f"f-{failed}-{name}" for name in errors}
+    unticked = [flag for text in shown for flag in text.flags if values.get(f"{FLAG_FIELD}{flag.id}") != "yes"]
+    if "flags" in errors and unticked:
+        links["flags"] = f"f-approve-{FLAG_FIELD}{unticked[0].id}"
+    return links
 
 
 def clock_context(item: ConsoleItem) -> dict[str, object]:

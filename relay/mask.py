@@ -81,10 +81,12 @@ from .maskwords import (
     SURNAMES,
     TITLES,
     TRIGGERS,
+    as_digits,
     pinyin_name_re,
 )
 
 __all__ = [
+    "CHINESE_DIGITS",  # for the masking benchmark's check that no number survives
     "Flag",
     "MaskedSpan",
     "Masking",
@@ -491,7 +493,7 @@ def mask_text(text: str, known: PersonalData | None = None, public: Iterable[str
     they appear (the station's own phone numbers and address, which a reply often gives).
     """
     norm = text.translate(FULLWIDTH_TO_ASCII)
-    copies = {"norm": norm, "digits": norm.translate(CHINESE_DIGITS)}
+    copies = {"norm": norm, "digits": as_digits(norm)}
     public = tuple(public)
     accepted: list[Span] = [(start, end, text[start:end], "public") for start, end in public_regions(text, public)]
 
@@ -547,7 +549,7 @@ def mask_known_data(text: str, known: PersonalData) -> str:
     """Only the submitter's own data starred (what the export applies to every approved public text)."""
     norm = text.translate(FULLWIDTH_TO_ASCII)
     spans: list[Span] = []
-    for span in sorted(_known_spans(text, norm, norm.translate(CHINESE_DIGITS), known), key=lambda s: (s[0], -s[1])):
+    for span in sorted(_known_spans(text, norm, as_digits(norm), known), key=lambda s: (s[0], -s[1])):
         if not spans or span[0] >= spans[-1][1]:
             spans.append(span)
     pieces, last = [], 0

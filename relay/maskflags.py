@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .maskwords import (
-    CHINESE_DIGITS,
     COMPOUND_SURNAMES,
     FULLWIDTH_TO_ASCII,
     NAME_TRIGGER_RE,
@@ -28,6 +27,7 @@ from .maskwords import (
     SEP,
     SURNAMES,
     TITLES,
+    as_digits,
     pinyin_name_re,
 )
 
@@ -71,7 +71,7 @@ NAME_FLAG_RE = re.compile(rf"(?P<token>[{_CJK}]{{2,4}}|[A-Za-z]+[ \t]+[A-Za-z]+)
 
 def public_regions(text: str, public: Iterable[str]) -> list[tuple[int, int]]:
     """Where the public values (a station's phone or address) occur in ``text``; numbers in any grouping."""
-    digits_copy = text.translate(FULLWIDTH_TO_ASCII).translate(CHINESE_DIGITS)
+    digits_copy = as_digits(text.translate(FULLWIDTH_TO_ASCII))
     regions = []
     for value in public:
         value = value.strip().translate(FULLWIDTH_TO_ASCII)
@@ -110,7 +110,7 @@ def _name_flags(norm: str) -> Iterator[tuple[int, int, str]]:
 
 def _candidates(text: str, public: Iterable[str]) -> Iterator[tuple[int, int, str]]:
     norm = text.translate(FULLWIDTH_TO_ASCII)
-    digits = norm.translate(CHINESE_DIGITS)
+    digits = as_digits(norm)
     yield from ((start, end, "public") for start, end in public_regions(text, public))
     yield from (
         (m.start(), m.end(), "digits") for m in DIGIT_RUN_RE.finditer(digits) if not DATE_RE.fullmatch(m.group())

@@ -9,6 +9,14 @@ FULLWIDTH_TO_ASCII = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000
 CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九幺", "001234567891")
 SEP = r"(?:[ \t]*[-–—.·_/][ \t]*|[ \t]+)"  # one separator between digits: dash, dot, slash or spaces
 NUM = r"(?:[0-9]+|[一二三四五六七八九十〇零两]+)"  # a house or room number, in digits or Chinese numerals
+# Numerals that write a number: two or more in a row (一三九…), or one before a digit. A lone numeral after a
+# number begins the next word (7712345678 一直, 13912345678一直) and is no digit.
+NUMERALS_AS_DIGITS = re.compile(rf"[〇零一二三四五六七八九幺]{{2,}}|[〇零一二三四五六七八九幺](?={SEP}?[0-9])")
+
+
+def as_digits(norm: str) -> str:
+    """``norm`` (full-width already folded) with the numerals that write a number read as digits, same length."""
+    return NUMERALS_AS_DIGITS.sub(lambda m: m.group().translate(CHINESE_DIGITS), norm)
 
 
 def _words(spaced: str) -> tuple[str, ...]:

@@ -412,3 +412,23 @@ def test_odd_text_and_odd_form_values_never_break_masking() -> None:
         assert mask_text(masking.text, known).text == masking.text, text
         assert masking.text.count("\n") == text.count("\n")
         assert "".join(piece for piece, _ in masking.segments()) == masking.text
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("我的快递单号是 7712345678 一直没到(二)，怎么办？", "7712345678"),
+        ("单号7712345678一直查不到", "7712345678"),
+        ("卡号 6222 0000 1111 2222 一直在扣款", "6222 0000 1111 2222"),
+    ],
+)
+def test_a_numeral_starting_the_next_word_is_not_part_of_the_number(text: str, number: str) -> None:
+    """一直 after a number: the 一 begins a word; the flag quotes the number alone and masking keeps the word."""
+    digits = [f.text for f in find_flags(text) if f.kind == "digits"]
+    assert digits == [number]
+    assert "一直" in mask_text(text).text
+
+
+def test_a_number_written_in_numerals_is_still_one_number() -> None:
+    assert [f.text for f in find_flags("快递单号七七一二三四五六七八")] == ["七七一二三四五六七八"]
+    assert mask_personal_data("电话一三九一二三四五六七八，一直没人接") == "电话一三九****五六七八，一直没人接"

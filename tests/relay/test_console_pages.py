@@ -1,0 +1,65 @@
+"""What console pages show people: one error summary whose links reach their fields, and each role's links."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+from console_kit import act, add_item, csrf_of
+from starlette.testclient import TestClient
+
+from relay.store import Store
+
+SUMMARY = re.compile(r'<div class="error-summary".*?</div>', re.S)
+
+
+def one_summary_reaching_its_fields(page: str) -> list[str]:
+    """The page has one error summary and one alert; every link in it leads to an element of the page.
+    Returns the summary's messages."""
+    summaries = SUMMARY.findall(page)
+    assert len(summaries) == 1, summaries
+    assert page.count('role="alert"') == 1
+    targets = re.findall(r'href="#([^"]+)"', summaries[0])
+    assert targets
+    ids = set(re.findall(r'\sid="([^"]+)"', page))
+    assert [t for t in targets if t not in ids] == []
+    return [html.unescape(m) for m in re.findall(r"<a [^>]*>(.*?)</a>", summaries[0])]
+
+
+def test_an_item_pages_error_summary_is_shown_once_and_each_link_reaches_its_field(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    text = "我的快递单号是 7712345678 一直没到，请帮忙查一下。"
+    item_id = add_item(sqlite_store, text=text, consent=True)
+    moderator = console("moderator")
+    assert one_summary_reaching_its_fields(act(moderator, item_id, "reply", reply="").text) == ["请填写答复内容"]  # type: ignore[attr-defined]
+    assert act(moderator, item_id, "reply", reply="已转告快递公司，请留意短信。").status_code == 303  # type: ignore[attr-defined]
+    # approval with a personal-data flag not ticked: the link leads to the box to tick
+    page = moderator.get(f"/console/items/{item_id}").text
+    public_text = html.unescape(re.search(r'id="f-approve-public_text"[^>]*>(.*?)</textarea>', page, re.S).group(1))  # type: ignore[union-attr]
+    refused = act(moderator, item_id, "approve", public_text=public_text).text  # type: ignore[attr-defined]
+    (message,) = one_summary_reaching_its_fields(refused)
+    assert "“7712345678”" in message  # the number as matched, not "7712345678 一"
+    assert "“7712345678”：一串数字" in refused
+    target = re.search(r'<div class="error-summary".*?href="#([^"]+)"', refused, re.S).group(1)  # type: ignore[union-attr]
+    assert re.search(rf'<input type="checkbox" id="{re.escape(target)}" name="flag_', refused)
+    # a callback's yes/no questions
+    act(moderator, item_id, "approve", public_text=public_text, **{f"flag_{target.split('flag_')[1]}": "yes"})
+    assert act(moderator, item_id, "open_callback", reason="complaint").status_code == 303  # type: ignore[attr-defined]
+    unanswered = act(moderator, item_id, "record_callback", corrected="yes").text  # type: ignore[attr-defined]
+    assert set(one_summary_reaching_its_fields(unanswered)) == {
+        "请选择是否联系上群众",
+        "重新办理（整改）时请写明要整改的问题",
+    }
+    assert 'id="f-record_callback-reached"' in unanswered and 'id="f-record_callback-reached-no"' in unanswered
+
+
+def test_other_console_forms_have_one_summary_too(console: Callable[..., TestClient], sqlite_store: Store) -> None:
+    admin = console("admin")
+    entry = admin.post("/console/items/new", data={"csrf": csrf_of(admin, "/console/items/new")})
+    assert entry.status_code == 422
+    assert "请选择来源" in " ".join(one_summary_reaching_its_fields(entry.text))
+    template = admin.post("/console/templates", data={"csrf": csrf_of(admin, "/console/templates")})
+    assert template.status_code == 422
+    assert len(one_summary_reaching_its_fields(template.text)) == 3
