@@ -14,6 +14,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from argon2 import PasswordHasher
@@ -38,6 +39,15 @@ HASHER = PasswordHasher()
 DUMMY_HASH = HASHER.hash("not-a-real-password")
 PASSWORD_MIN, PASSWORD_MAX = 10, 256
 Handler = Callable[[Request, "Console"], Awaitable[Response]]
+# The console's navigation, in order. A link shows only to the roles its route lets in (``console_page``).
+NAV = (
+    ("/console/queue", "待办队列"),
+    ("/console/ratings", "评价审核"),
+    ("/console/audit", "审计日志"),
+    ("/console/templates", "答复模板"),
+    ("/console/accounts", "账号"),
+    ("/console/password", "修改密码"),
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,15 @@ class Console:
 
     account: Account
     session: SessionRow
+    pages: frozenset[str] = frozenset()  # the console pages (GET paths) this account's role may open
+
+    @property
+    def nav(self) -> list[tuple[str, str]]:
+        """The navigation links this account may follow, in order."""
+        return [(path, label) for path, label in NAV if path in self.pages]
+
+    def may_open(self, path: str) -> bool:
+        return path in self.pages
 
     @property
     def csrf(self) -> str:
@@ -90,7 +109,16 @@ async def current_console(request: Request) -> Console | None:
         return None
     if moment - session.last_seen_at > dt.timedelta(seconds=60):
         await run_in_threadpool(store.touch_session, session.id, moment)
-    return Console(account, session)
+    return Console(account, session, pages_for(request.app, account.role))
+
+
+def pages_for(app: Any, role: Role) -> frozenset[str]:
+    """The GET routes ``role`` may open, as each route's own ``console_page(roles=…)`` says."""
+    return frozenset(
+        route.path
+        for route in app.routes
+        if isinstance(route, Route) and "GET" in (route.methods or ()) and role in getattr(route.endpoint, "roles", ())
+    )
 
 
 def console_page(
@@ -116,6 +144,7 @@ def console_page(
                     raise Forbidden("页面已过期或请求来源不明。请返回上一页，刷新后重试。")
             return await handler(request, console)
 
+        endpoint.roles = roles  # type: ignore[attr-defined]  # read by pages_for: the nav shows what opens
         return endpoint
 
     return wrap

@@ -122,7 +122,7 @@ async def queue(request: Request, console: Console) -> Response:
             }
         )
     pending_ratings = (
-        len(await run_in_threadpool(relay.store.pending_ratings, None)) if console.account.role in CITY_ROLES else 0
+        len(await run_in_threadpool(relay.store.pending_ratings, None)) if console.may_open("/console/ratings") else 0
     )
     return render(
         request,

@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Callable
 
+import pytest
 from console_kit import act, add_item, csrf_of
 from starlette.testclient import TestClient
 
@@ -63,3 +64,33 @@ def test_other_console_forms_have_one_summary_too(console: Callable[..., TestCli
     template = admin.post("/console/templates", data={"csrf": csrf_of(admin, "/console/templates")})
     assert template.status_code == 422
     assert len(one_summary_reaching_its_fields(template.text)) == 3
+
+
+NAV = re.compile(r'<nav class="wrap" aria-label="后台导航">(.*?)</nav>', re.S)
+PAGES = ("/console/queue", "/console/items/new", "/console/ratings", "/console/audit", "/console/templates")
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [
+        ("admin", ["待办队列", "评价审核", "审计日志", "答复模板", "账号", "修改密码"]),
+        ("moderator", ["待办队列", "评价审核", "修改密码"]),
+        ("dongshan", ["待办队列", "修改密码"]),
+        ("li", ["待办队列", "修改密码"]),
+    ],
+)
+def test_each_role_sees_the_links_it_may_follow_and_no_other(
+    console: Callable[..., TestClient], username: str, expected: list[str]
+) -> None:
+    client = console(username)
+    for page in (*PAGES, "/console/accounts", "/console/password"):
+        response = client.get(page)
+        if response.status_code == 403:
+            continue
+        assert response.status_code == 200, page
+        nav = NAV.search(response.text)
+        assert nav is not None, page
+        links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav.group(1))
+        assert [label for _, label in links] == expected, page
+        for href, label in links:
+            assert client.get(href).status_code == 200, (username, label)
