@@ -30,6 +30,7 @@ from .casework import (
 )
 from .casework.change import Message, Officer
 from .casework.clock import DEADLINE_LABELS, current_deadline_name
+from .casework.concurrency import still_fits, typed_text
 from .casework.entry import STAFF_CHANNELS
 from .casework.publication import FLAG_FIELD, PublicText, review
 from .errors import Conflict, NotFound
@@ -41,6 +42,7 @@ from .store.console import QueueFilter
 from .timefmt import BEIJING
 
 log = logging.getLogger("relay.console")
+CHANGE_LABELS = {"resubmission": "群众补充提交"}  # an item's audit entries that are no console action
 TABS = [("open", "待办"), ("escalated", "督办"), *((s.value, s.console_label) for s in Status)]
 TAB_NAMES = {name for name, _ in TABS}
 KIND_VALUES = {k.value for k in Kind}
@@ -183,6 +185,7 @@ async def show_item(
     errors: Mapping[str, str],
     status_code: int = 200,
     failed: str = "",
+    notice: Mapping[str, object] | None = None,
 ) -> Response:
     relay = request.app.state.relay
     planner = relay.planner
@@ -229,6 +232,7 @@ async def show_item(
         error_links=error_links(failed, errors, shown, values),
         failed=failed,
         duplicates=duplicates,
+        notice=notice or {},
         **clock_context(item),
         **choices(planner, item, officers),
     )
@@ -277,10 +281,12 @@ async def act(request: Request, console: Console) -> Response:
     relay = request.app.state.relay
     item = await load_item(request, console)
     action = request.path_params["action"]
-    form = await request.form()
-    values = {key: clean_text(value) for key, value in form.items() if isinstance(value, str)}
-    if values.get("version") != str(item.version):
-        raise Conflict(item.id)  # the form was shown before someone else acted
+    values = await form_values(request)
+    if values.get("version") != str(item.version):  # someone acted since the form was shown
+        seen = values.get("seen", "")
+        changes = await run_in_threadpool(relay.store.changes_since, item.id, int(seen)) if ID.fullmatch(seen) else None
+        if not still_fits(action, None if changes is None else [change.action for change in changes]):
+            raise Conflict(item.id)  # handed back with what was typed (conflict_page)
     planned = relay.planner.plan(action, item, values, console.actor, now())
     if isinstance(planned, FieldErrors):
         return await show_item(request, console, item, values, planned.errors, status_code=422, failed=action)
@@ -354,16 +360,41 @@ async def entry_submit(request: Request, console: Console) -> Response:
     return RedirectResponse(f"/console/items/{item.id}?done=entered", status_code=303)
 
 
+async def form_values(request: Request) -> dict[str, str]:
+    """The submitted form's text fields, cleaned (Starlette keeps the parsed form, so this reads it once)."""
+    form = await request.form(max_fields=500)
+    return {key: clean_text(value) for key, value in form.items() if isinstance(value, str)}
+
+
 async def conflict_page(request: Request, refusal: Conflict) -> Response:
-    """Someone else acted first: show what happened instead of applying twice."""
+    """The item changed before the action was carried out: the item as it is now, what changed since the page was
+    shown, and the action's form holding what was typed (or, when the item no longer takes the action, the typed
+    text to copy). A second submission of what the same person just did says that the first was saved."""
     relay = request.app.state.relay
     console = await current_console(request)
     current = await run_in_threadpool(relay.store.console_item, refusal.item_id)
     if console is None or current is None or not console.can_see(current.station):
         return render(request, "message.html", 409, heading=refusal.heading, paragraphs=[refusal.message])
-    history = await run_in_threadpool(relay.store.history, current.id)
-    last = history[-1] if history else None
-    return render(request, "console/conflict.html", 409, console=console, item=current, last=last)
+    action = request.path_params.get("action", "")
+    values = await form_values(request) if request.method == "POST" else {}
+    seen = values.get("seen", "")
+    changes = await run_in_threadpool(
+        relay.store.changes_since, current.id, int(seen) if ID.fullmatch(seen) else current.last_change - 1
+    )
+    repeated = bool(changes) and changes[-1].action == action and changes[-1].actor == console.account.username
+    notice = {
+        "action": action,
+        "label": ACTIONS[action].label if action in ACTIONS else "操作",
+        "repeated": changes[-1] if repeated else None,
+        "changes": [(change, change_label(change.action)) for change in changes],
+        "kept": [] if repeated else typed_text(values),
+    }
+    kept = {} if repeated else values
+    return await show_item(request, console, current, kept, {}, 409, "" if repeated else action, notice)
+
+
+def change_label(action: str) -> str:
+    return ACTIONS[action].label if action in ACTIONS else CHANGE_LABELS.get(action, action)
 
 
 @console_page()

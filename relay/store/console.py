@@ -157,6 +157,7 @@ class ConsoleItem:
     escalations: tuple[Escalation, ...] = ()
     callbacks: tuple[Callback, ...] = ()
     extensions: tuple[Extension, ...] = ()
+    last_change: int = 0  # the id of the item's latest audit entry when it was read: what its page has seen
 
     @property
     def console_label(self) -> str:
@@ -197,7 +198,7 @@ class AuditEntry:
     after: str | None
 
 
-RELATED = ("replies", "escalations", "callbacks", "extensions")
+RELATED = ("replies", "escalations", "callbacks", "extensions", "last_change")
 TEMPLATE_COLUMNS = [reply_templates.c[name] for name in ReplyTemplate.__dataclass_fields__]
 CONSOLE_COLUMNS = [items.c[name] for name in ConsoleItem.__dataclass_fields__ if name not in RELATED]
 REPLY_COLUMNS = [replies.c[name] for name in Reply.__dataclass_fields__]
@@ -205,6 +206,13 @@ ESCALATION_COLUMNS = [escalations.c[name] for name in Escalation.__dataclass_fie
 CALLBACK_COLUMNS = [callbacks.c[name] for name in Callback.__dataclass_fields__]
 EXTENSION_COLUMNS = [extensions.c[name] for name in Extension.__dataclass_fields__]
 OPEN_ESCALATION = escalations.c.item_id == items.c.id, escalations.c.resolved_at.is_(None)
+# In the same statement as the item's row, so the version and the last change are read together.
+LAST_CHANGE = (
+    select(func.coalesce(func.max(audit_log.c.id), 0))
+    .where(audit_log.c.item_id == items.c.id)
+    .scalar_subquery()
+    .label("last_change")
+)
 ESCALATION_DUE = (
     select(func.min(escalations.c.due_at)).where(*OPEN_ESCALATION).scalar_subquery().label("escalation_due_at")
 )
@@ -331,7 +339,7 @@ class ConsoleStore(StoreBase):
     def console_item(self, item_id: int) -> ConsoleItem | None:
         """One item with its replies, 督办, callbacks and extension requests, read in one transaction."""
         with self.reading() as conn:
-            row = conn.execute(select(*CONSOLE_COLUMNS).where(items.c.id == item_id)).first()
+            row = conn.execute(select(*CONSOLE_COLUMNS, LAST_CHANGE).where(items.c.id == item_id)).first()
             if row is None:
                 return None
 
@@ -495,6 +503,12 @@ class ConsoleStore(StoreBase):
         """An audit entry of its own (logins, account changes)."""
         with self.writing() as conn:
             self.audit(conn, now, actor, action, None, target, before, after)
+
+    def changes_since(self, item_id: int, after: int) -> list[AuditEntry]:
+        """What was done to an item after its audit entry ``after`` (a page's ``last_change``), oldest first."""
+        query = select(audit_log).where(audit_log.c.item_id == item_id, audit_log.c.id > after).order_by(audit_log.c.id)
+        with self.reading() as conn:
+            return [AuditEntry(**row._mapping) for row in conn.execute(query)]
 
     def audit_entries(self, limit: int = 200, item_id: int | None = None) -> list[AuditEntry]:
         query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)

@@ -66,6 +66,14 @@ def version_of(client: TestClient, item_id: int) -> str:
     return found.group(1)
 
 
+def shown_form(client: TestClient, item_id: int, action: str) -> dict[str, str]:
+    """The hidden fields of one action's form on the item page, as a browser shows it now (and sends it later)."""
+    page = client.get(f"/console/items/{item_id}").text
+    form = re.search(rf'<form [^>]*id="form-{action}">(.*?)</form>', page, re.S)
+    assert form, page[:2000]
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(1)))
+
+
 def add_item(
     store: Store,
     station: str = "dongshan",

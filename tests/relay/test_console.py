@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import threading
 from collections.abc import Callable
 
 import pytest
-from console_kit import PASSWORD, act, add_item, csrf_of, login, prefilled_replies, version_of
+from console_kit import PASSWORD, act, add_item, csrf_of, login, prefilled_replies, shown_form, version_of
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.routing import Route
@@ -345,8 +347,71 @@ def test_stale_form_shows_what_happened_instead_of_acting_twice(
     assert act(first, item_id, "reply", reply="第一位审核员的答复").status_code == 303  # type: ignore[attr-defined]
     response = second.post(f"/console/items/{item_id}/reply", data=stale)
     assert response.status_code == 409
-    assert "已被其他人处理" in response.text and "moderator" in response.text
+    assert "没有提交" in response.text and "moderator" in response.text
     assert [r.text for r in sqlite_store.replies(item_id)] == ["第一位审核员的答复"]
+
+
+def textarea(page: str, field_id: str) -> str | None:
+    found = re.search(rf'<textarea id="{field_id}"[^>]*>(.*?)</textarea>', page, re.S)
+    return html.unescape(found.group(1)) if found else None
+
+
+def test_a_reply_typed_while_someone_escalates_and_assigns_is_still_sent(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    item_id = add_item(sqlite_store)
+    moderator, station = console("moderator"), console("dongshan")
+    act(moderator, item_id, "accept")
+    typing = shown_form(station, item_id, "reply")  # the station starts typing its reply
+    assert act(moderator, item_id, "escalate", note="群众再次来电催问", level="1").status_code == 303  # type: ignore[attr-defined]
+    assert act(station, item_id, "assign", officer="li").status_code == 303  # type: ignore[attr-defined]
+    sent = station.post(
+        f"/console/items/{item_id}/reply", data={**typing, "reply": "您好，请携带户口簿到户籍窗口补办。"}
+    )
+    assert sent.status_code == 303, sent.text
+    item = sqlite_store.console_item(item_id)
+    assert item is not None and item.status is Status.ANSWERED and item.assigned_to == "li"
+    assert [r.text for r in item.replies] == ["您好，请携带户口簿到户籍窗口补办。"]
+    assert item.escalations[0].resolved_at is not None  # the reply closes the 督办 it answered
+
+
+def test_a_reply_that_another_reply_overtook_comes_back_with_its_text_and_what_happened(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    item_id = add_item(sqlite_store, kind=Kind.HELP, text="我的电动车在小区被偷了，请帮忙查一下监控。")
+    first, second = console("moderator"), console("moderator2")
+    typing = shown_form(second, item_id, "reply")
+    typed = "您好，已调取小区监控，正在排查。<请留意电话>"
+    assert act(first, item_id, "reply", reply="已登记，民警今天联系您。", case_type="general_help").status_code == 303  # type: ignore[attr-defined]
+    response = second.post(
+        f"/console/items/{item_id}/reply", data={**typing, "reply": typed, "case_type": "general_help"}
+    )
+    assert response.status_code == 409
+    page = response.text
+    assert "“答复”没有提交" in page and "moderator" in page and "其他人" not in page
+    # the reply form of the item as it is now (its final reply), holding what was typed, with the new version
+    assert textarea(page, "f-reply-reply") == typed
+    assert re.search(r'<label for="f-reply-reply">最终答复</label>', page)
+    again = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.split('id="form-reply"')[1]))
+    assert again["version"] == str(sqlite_store.console_item(item_id).version)  # type: ignore[union-attr]
+    assert [r.text for r in sqlite_store.replies(item_id)] == ["已登记，民警今天联系您。"]
+    # once the item is answered, a reply typed meanwhile is shown to copy, in a box of its own
+    closing = shown_form(second, item_id, "reply")
+    act(first, item_id, "reply", reply="车辆已找回。")
+    late = second.post(f"/console/items/{item_id}/reply", data={**closing, "reply": "最后的补充说明"}).text
+    assert 'id="f-reply-reply"' not in late and textarea(late, "kept-reply") == "最后的补充说明"
+
+
+def test_a_double_submit_says_the_first_was_saved(console: Callable[..., TestClient], sqlite_store: Store) -> None:
+    item_id = add_item(sqlite_store)
+    station = console("dongshan")
+    form = {**shown_form(station, item_id, "reply"), "reply": "带购车发票和合格证到车管所办理。"}
+    assert station.post(f"/console/items/{item_id}/reply", data=form).status_code == 303
+    again = station.post(f"/console/items/{item_id}/reply", data=form)
+    assert again.status_code == 409
+    assert "您刚才已经提交过“答复”" in again.text and "已保存" in again.text and "其他人" not in again.text
+    assert "带购车发票" not in (textarea(again.text, "kept-reply") or "")  # not offered to send a third time
+    assert len(sqlite_store.replies(item_id)) == 1
 
 
 @pytest.mark.parametrize("action", ["reply", "approve"])
