@@ -11,6 +11,7 @@ import functools
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ LOGIN_COOKIE = "relay_login"
 HASHER = PasswordHasher()
 DUMMY_HASH = HASHER.hash("not-a-real-password")
 PASSWORD_MIN, PASSWORD_MAX = 10, 256
+DRAFT = "draft:"  # the login form's fields that carry a form's text back to its page
+RESUMABLE = re.compile(r"/console/items/(?:new|[0-9]{1,9}/[a-z_]{1,32})")
 Handler = Callable[[Request, "Console"], Awaitable[Response]]
 # The console's navigation, in order. A link shows only to the roles its route lets in (``console_page``).
 NAV = (
@@ -89,17 +92,23 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def current_console(request: Request) -> Console | None:
+async def browser_session(request: Request) -> SessionRow | None:
+    """The session this browser's cookie names, alive or not."""
     token = request.cookies.get(COOKIE)
-    if not token:
-        return None
+    return await run_in_threadpool(request.app.state.relay.store.session, token_hash(token)) if token else None
+
+
+async def current_console(request: Request, touch: bool = True) -> Console | None:
+    """The account of this request's live session, or None. ``touch``: the request counts as the person being
+    there, so the idle timeout starts again (not for the queue's background poll)."""
     relay = request.app.state.relay
     store, settings = relay.store, relay.settings
-    session = await run_in_threadpool(store.session, token_hash(token))
+    session = await browser_session(request)
     moment = now()
     if session is None or session.revoked_at is not None:
         return None
-    idle = moment - session.last_seen_at > dt.timedelta(minutes=settings.session_idle_minutes)
+    idle_limit = dt.timedelta(minutes=settings.session_idle_minutes)
+    idle = moment - session.last_seen_at > idle_limit
     too_old = moment - session.created_at > dt.timedelta(hours=settings.session_max_hours)
     if idle or too_old:
         await run_in_threadpool(store.revoke_session, session.id, moment)
@@ -107,7 +116,7 @@ async def current_console(request: Request) -> Console | None:
     account = await run_in_threadpool(store.account, None, session.user_id)
     if account is None or account.disabled:
         return None
-    if moment - session.last_seen_at > dt.timedelta(seconds=60):
+    if touch and moment - session.last_seen_at > min(dt.timedelta(seconds=60), idle_limit / 4):
         await run_in_threadpool(store.touch_session, session.id, moment)
     return Console(account, session, pages_for(request.app, account.role))
 
@@ -122,18 +131,21 @@ def pages_for(app: Any, role: Role) -> frozenset[str]:
 
 
 def console_page(
-    roles: tuple[Role, ...] = tuple(Role),
+    roles: tuple[Role, ...] = tuple(Role), touch: bool = True
 ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    """Wrap a console endpoint: a session is required, POSTs need the CSRF token."""
+    """Wrap a console endpoint: a session is required, POSTs need the CSRF token.
+
+    A POST whose session has ended gets the login form, and a POST with the token of an earlier session of the
+    same account gets its page back; either way with what its form held put back, never carried out."""
 
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @functools.wraps(handler)
         async def endpoint(request: Request) -> Response:
-            console = await current_console(request)
+            console = await current_console(request, touch)
             if console is None:
                 if request.method == "GET":
                     return RedirectResponse(f"/console/login?next={quote(request.url.path)}", status_code=303)
-                raise Forbidden("请先登录。")
+                return await login_again(request)
             if console.account.role not in roles:
                 raise Forbidden("您的账号没有这个权限。")
             if request.method == "POST":
@@ -141,6 +153,9 @@ def console_page(
                 sent = str(form.get("csrf", ""))
                 if not hmac.compare_digest(sent.encode(), console.csrf.encode()):
                     log.warning("refused POST without a valid CSRF token on %s", request.url.path)
+                    restored = await from_earlier_login(request, console, form)
+                    if restored is not None:
+                        return restored
                     raise Forbidden("页面已过期或请求来源不明。请返回上一页，刷新后重试。")
             return await handler(request, console)
 
@@ -148,6 +163,72 @@ def console_page(
         return endpoint
 
     return wrap
+
+
+# -- a form sent after its session ended ------------------------------------------------------------------------
+#
+# What was typed must survive the idle timeout, and the CSRF protection must stay whole. The rule: a form's text
+# is put back into its page only when the form proves it came from this browser's own console page, by carrying
+# the CSRF token of the session this browser's cookie names (SameSite=Strict: no other site's page gets the
+# cookie sent, and none can read the token), or of an earlier session of the account now logged in. It is only
+# ever put back into the form, on a page with the new session's token, for the person to check and send again:
+# nothing is carried out on an old token. After logging in again it goes back only to the account whose session
+# the form came from.
+
+
+async def login_again(request: Request) -> Response:
+    """A POST whose session has ended (idle, too old, logged out): the login form, which carries what the form
+    held (as ``draft:<field>``) through the login back to its page when the form came from this browser's
+    session, and else leads back to the page the form was on."""
+    form = await request.form(max_fields=500)
+    session = await browser_session(request)
+    sent = str(form.get("csrf", ""))
+    ours = session is not None and hmac.compare_digest(sent.encode(), session.csrf_token.encode())
+    draft = draft_of(form) if ours and resumable(request.url.path) else {}
+    target = request.url.path if draft else page_of(request.app, request.url.path)
+    return login_page(request, {}, {}, 401, target=target, draft=draft, expired=True)
+
+
+async def from_earlier_login(request: Request, console: Console, form: Any) -> Response | None:
+    """The form's page again, filled in, when the form carries the token of an earlier session of this account
+    (Back to a page of the session that ended, after logging in again elsewhere); None otherwise."""
+    sent = str(form.get("csrf", ""))
+    store = request.app.state.relay.store
+    if not sent or not resumable(request.url.path):
+        return None
+    if not await run_in_threadpool(store.has_session_token, console.account.id, sent):
+        return None
+    from .console import resume_form  # the console's pages, which import this module
+
+    return await resume_form(request, console, request.url.path, draft_of(form), "token", 403)
+
+
+def draft_of(form: Any) -> dict[str, str]:
+    """The form's fields but its token: what to put back."""
+    return {key: clean_text(value) for key, value in form.items() if isinstance(value, str) and key != "csrf"}
+
+
+def resumable(path: str) -> bool:
+    """Forms whose text is worth carrying back: an item's actions and the entry form."""
+    return RESUMABLE.fullmatch(path) is not None
+
+
+def page_of(app: Any, path: str) -> str:
+    """The page a console form was on: the longest leading part of its path that a GET route serves."""
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 2:
+        candidate = "/".join(parts)
+        for route in app.routes:
+            if isinstance(route, Route) and "GET" in (route.methods or ()) and route.path_regex.fullmatch(candidate):
+                return safe_next(candidate)
+        parts.pop()
+    return "/console/queue"
+
+
+@console_page()
+async def keep_alive(request: Request, console: Console) -> Response:
+    """The item and entry pages post here while someone types (``console.js``): the session stays alive."""
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int | None) -> None:
@@ -158,10 +239,20 @@ def set_cookie(response: Response, request: Request, name: str, value: str, max_
 
 
 async def login_form(request: Request) -> Response:
-    return login_page(request, {}, {})
+    return login_page(request, {}, {}, target=request.query_params.get("next", ""))
 
 
-def login_page(request: Request, values: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Response:
+def login_page(
+    request: Request,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+    *,
+    target: str = "",
+    draft: dict[str, str] | None = None,
+    expired: bool = False,
+) -> Response:
+    """The login form; ``target`` where to go after it, ``draft`` a form's fields to carry back there."""
     login_token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
     response = render(
         request,
@@ -170,7 +261,9 @@ def login_page(request: Request, values: dict[str, str], errors: dict[str, str],
         values=values,
         errors=errors,
         login_token=login_token,
-        next=safe_next(request.query_params.get("next", "")),
+        next=safe_next(target),
+        draft=draft or {},
+        expired=expired,
     )
     set_cookie(response, request, LOGIN_COOKIE, login_token, 3600)
     return response
@@ -182,18 +275,24 @@ def safe_next(target: str) -> str:
 
 async def login_submit(request: Request) -> Response:
     relay = request.app.state.relay
-    form = await request.form(max_fields=10)
+    form = await request.form(max_fields=500)
     username = clean_text(form.get("username", ""))[:64]
     password = str(form.get("password", ""))
     values = {"username": username}
+    target = str(form.get("next", ""))
+    draft = {key[len(DRAFT) :]: clean_text(value) for key, value in form.items() if key.startswith(DRAFT)}
+
+    def again(error: str, status_code: int) -> Response:
+        return login_page(request, values, {"username": error}, status_code, target=target, draft=draft)
+
     cookie_token = request.cookies.get(LOGIN_COOKIE, "")
     if not cookie_token or not hmac.compare_digest(cookie_token.encode(), str(form.get("csrf", "")).encode()):
-        return login_page(request, values, {"username": "页面已过期，请重新输入后登录"}, 403)
+        return again("页面已过期，请重新输入后登录", 403)
     client = client_address(request.scope, relay.settings)
     refusal = await relay.rate_guard.login_attempt(username, client)
     if refusal is not None:
         log.warning("login throttled (%s)", refusal.reason)
-        response = login_page(request, values, {"username": "尝试次数过多，请 15 分钟后再试"}, 429)
+        response = again("尝试次数过多，请 15 分钟后再试", 429)
         response.headers["Retry-After"] = str(refusal.retry_after)
         return response
     account = await run_in_threadpool(relay.store.account, username) if username else None
@@ -202,16 +301,24 @@ async def login_submit(request: Request) -> Response:
     )
     if account is None or not valid or account.disabled:
         log.info("failed login")
-        return login_page(request, values, {"username": "用户名或密码不正确"}, 401)
+        return again("用户名或密码不正确", 401)
     await relay.rate_guard.login_succeeded(username, client)
+    earlier = await browser_session(request)  # the session that ended, whose form the draft is
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     moment = now()
     await run_in_threadpool(relay.store.create_session, account.id, token_hash(token), csrf, moment)
     await run_in_threadpool(relay.store.record, moment, account.username, "login", account.username)
-    response = RedirectResponse(safe_next(str(form.get("next", ""))), status_code=303)
-    set_cookie(response, request, COOKIE, token, relay.settings.session_max_hours * 3600)
-    response.delete_cookie(LOGIN_COOKIE, path="/console")
-    return response
+    restored: Response | None = None
+    if draft and earlier is not None and earlier.user_id == account.id and resumable(target):
+        session = await run_in_threadpool(relay.store.session, token_hash(token))
+        console = Console(account, session, pages_for(request.app, account.role))
+        from .console import resume_form  # the console's pages, which import this module
+
+        restored = await resume_form(request, console, target, draft, "login")
+    answer = restored or RedirectResponse(safe_next(page_of(request.app, target)), status_code=303)
+    set_cookie(answer, request, COOKIE, token, relay.settings.session_max_hours * 3600)
+    answer.delete_cookie(LOGIN_COOKIE, path="/console")
+    return answer
 
 
 def verify_password(password_hash: str, password: str) -> bool:
@@ -276,6 +383,7 @@ routes = [
     Route("/console/login", login_form, methods=["GET"]),
     Route("/console/login", login_submit, methods=["POST"]),
     Route("/console/logout", logout, methods=["POST"]),
+    Route("/console/session", keep_alive, methods=["POST"]),
     Route("/console/password", password_form, methods=["GET"]),
     Route("/console/password", password_submit, methods=["POST"]),
 ]

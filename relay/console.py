@@ -48,6 +48,7 @@ TAB_NAMES = {name for name, _ in TABS}
 KIND_VALUES = {k.value for k in Kind}
 CHANNEL_VALUES = {c.value for c in Channel}
 ID = re.compile(r"[0-9]{1,9}")
+ITEM_ACTION = re.compile(r"/console/items/([0-9]{1,9})/([a-z_]{1,32})")
 RATINGS_PER_PAGE = 200
 RATINGS_FLAGGED_FROM = 3  # this many ratings of one station from one address in one day are marked for the moderator
 
@@ -151,7 +152,7 @@ async def queue(request: Request, console: Console) -> Response:
     )
 
 
-@console_page()
+@console_page(touch=False)  # the queue's background poll: a queue left open on a screen still times out
 async def queue_latest(request: Request, console: Console) -> Response:
     """How many open items this account can see arrived after ``?after=<id>`` (the queue's new-item notice)."""
     raw = request.query_params.get("after", "0")
@@ -233,9 +234,18 @@ async def show_item(
         failed=failed,
         duplicates=duplicates,
         notice=notice or {},
+        keepalive=keepalive_seconds(request),
         **clock_context(item),
         **choices(planner, item, officers),
     )
+
+
+def keepalive_seconds(request: Request) -> int:
+    """How often a page with typing in it tells the server someone is there: a quarter of the idle timeout, at
+    least every 5 minutes (``?keepalive=`` for tests)."""
+    raw = request.query_params.get("keepalive", "")
+    idle = request.app.state.relay.settings.session_idle_minutes * 60
+    return min(int(raw), 300) if ID.fullmatch(raw) and int(raw) > 0 else max(15, min(300, idle // 4))
 
 
 def error_links(
@@ -320,7 +330,12 @@ async def entry_form(request: Request, console: Console) -> Response:
 
 
 def entry_page(
-    request: Request, console: Console, values: Mapping[str, str], errors: Mapping[str, str], status_code: int = 200
+    request: Request,
+    console: Console,
+    values: Mapping[str, str],
+    errors: Mapping[str, str],
+    status_code: int = 200,
+    notice: str = "",
 ) -> Response:
     relay = request.app.state.relay
     return render(
@@ -334,6 +349,8 @@ def entry_page(
         promises={kind.value: relay.planner.clocks.promise(kind) for kind in Kind},
         values=values,
         errors=errors,
+        notice=notice,
+        keepalive=keepalive_seconds(request),
     )
 
 
@@ -367,30 +384,61 @@ async def form_values(request: Request) -> dict[str, str]:
 
 
 async def conflict_page(request: Request, refusal: Conflict) -> Response:
-    """The item changed before the action was carried out: the item as it is now, what changed since the page was
-    shown, and the action's form holding what was typed (or, when the item no longer takes the action, the typed
-    text to copy). A second submission of what the same person just did says that the first was saved."""
+    """The item changed before the action was carried out: hand the form back (``hand_back``)."""
     relay = request.app.state.relay
     console = await current_console(request)
     current = await run_in_threadpool(relay.store.console_item, refusal.item_id)
     if console is None or current is None or not console.can_see(current.station):
         return render(request, "message.html", 409, heading=refusal.heading, paragraphs=[refusal.message])
-    action = request.path_params.get("action", "")
     values = await form_values(request) if request.method == "POST" else {}
+    return await hand_back(request, console, current, request.path_params.get("action", ""), values, "changed", 409)
+
+
+async def resume_form(
+    request: Request, console: Console, path: str, values: dict[str, str], reason: str, status_code: int = 200
+) -> Response | None:
+    """The page of the form sent to ``path``, for ``console``, with ``values`` put back and nothing carried out:
+    after logging in again (``reason`` login) or when the form came from a page of an earlier login (token).
+    None when there is no such page for this account (the item is gone or another station's)."""
+    if path == "/console/items/new":
+        return entry_page(request, console, values, {}, status_code, notice=reason)
+    found = ITEM_ACTION.fullmatch(path)
+    if found is None:
+        return None
+    item = await run_in_threadpool(request.app.state.relay.store.console_item, int(found[1]))
+    if item is None or not console.can_see(item.station):
+        return None
+    return await hand_back(request, console, item, found[2], values, reason, status_code)
+
+
+async def hand_back(
+    request: Request,
+    console: Console,
+    item: ConsoleItem,
+    action: str,
+    values: dict[str, str],
+    reason: str,
+    status_code: int,
+) -> Response:
+    """The item as it is now, what changed since the form's page was shown, and the action's form holding what was
+    typed (or, when the item no longer takes the action, the typed text to copy). ``reason``: changed (someone
+    acted first), login (the session ended), token (the page was from an earlier login). The same person sending
+    again what they just did is told the first was saved, and gets no form to send it a third time."""
     seen = values.get("seen", "")
-    changes = await run_in_threadpool(
-        relay.store.changes_since, current.id, int(seen) if ID.fullmatch(seen) else current.last_change - 1
-    )
-    repeated = bool(changes) and changes[-1].action == action and changes[-1].actor == console.account.username
+    after = int(seen) if ID.fullmatch(seen) else item.last_change - (reason == "changed")
+    changes = await run_in_threadpool(request.app.state.relay.store.changes_since, item.id, after)
+    last = changes[-1] if changes else None
+    repeated = last is not None and last.action == action and last.actor == console.account.username
     notice = {
+        "reason": reason,
         "action": action,
         "label": ACTIONS[action].label if action in ACTIONS else "操作",
-        "repeated": changes[-1] if repeated else None,
+        "repeated": last if repeated else None,
         "changes": [(change, change_label(change.action)) for change in changes],
         "kept": [] if repeated else typed_text(values),
     }
     kept = {} if repeated else values
-    return await show_item(request, console, current, kept, {}, 409, "" if repeated else action, notice)
+    return await show_item(request, console, item, kept, {}, status_code, "" if repeated else action, notice)
 
 
 def change_label(action: str) -> str:

@@ -140,6 +140,12 @@ class AccountStore(StoreBase):
             ).first()
         return SessionRow(**row._mapping) if row else None
 
+    def has_session_token(self, user_id: int, csrf_token: str) -> bool:
+        """Whether ``csrf_token`` is the token of one of this account's sessions, ended ones too."""
+        query = select(sessions.c.id).where(sessions.c.user_id == user_id, sessions.c.csrf_token == csrf_token)
+        with self.reading() as conn:
+            return conn.execute(query.limit(1)).first() is not None
+
     def touch_session(self, session_id: int, now: dt.datetime) -> None:
         with self.writing() as conn:
             conn.execute(update(sessions).where(sessions.c.id == session_id).values(last_seen_at=now))

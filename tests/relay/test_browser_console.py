@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from console_kit import PASSWORD, add_item, create_accounts
 from servers import relay_server
+from sqlalchemy import text
 
 from browser import AXE, launched_browser, require
 from relay.store import Store
@@ -166,4 +167,46 @@ def test_the_queue_says_when_new_items_arrive(browser: Any, relay_url: str, tmp_
     page.locator("#new-items").wait_for(state="visible", timeout=10_000)
     assert "有 1 件新事项" in page.locator("#new-items").inner_text()
     assert "新来的问题" not in page.locator("table.queue").inner_text()  # the list stays where it was
+    context.close()
+
+
+def expire_sessions(tmp_path: Path) -> None:
+    """The relay's sessions were last used 31 minutes ago: past the idle timeout (30)."""
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
+    past = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=31)).replace(tzinfo=None)
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE sessions SET last_seen_at = :past"), {"past": past})
+    store.close()
+
+
+def test_a_long_reply_outlives_the_idle_timeout_and_its_end(browser: Any, relay_url: str, tmp_path: Path) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    pings: list[str] = []
+    page.on("request", lambda request: pings.append(request.url) if "/console/session" in request.url else None)
+    login_as(page, relay_url, "dongshan")
+    page.goto(f"{relay_url}/console/items/1?keepalive=1")
+    page.wait_for_timeout(2500)
+    assert pings == []  # a page nobody types in says nothing: an unattended console still times out
+    reply = page.get_by_label("答复", exact=True)
+    typed = "您好，护照一般 7 个工作日办好。\n加急的请到出入境窗口申请，当天可以问到进度。"
+    with page.expect_response(lambda response: "/console/session" in response.url, timeout=10_000) as answer:
+        reply.fill(typed)
+    assert answer.value.status == 204  # typing keeps the session alive
+    expire_sessions(tmp_path)  # then the person is called away
+    reply.press("End")
+    reply.type("谢谢")
+    page.locator("#session-notice").wait_for(state="visible", timeout=10_000)
+    page.get_by_role("button", name="提交答复").click()
+    assert "登录已超时" in page.get_by_role("alert").inner_text()
+    page.get_by_label("用户名").fill("dongshan")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    assert "已重新登录" in page.get_by_role("alert").first.inner_text()
+    assert page.get_by_label("答复", exact=True).input_value() == typed + "谢谢"  # line break and all
+    page.get_by_role("button", name="提交答复").click()
+    assert "已完成：答复" in page.get_by_role("status").inner_text()
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
+    assert [r.text for r in store.replies(1)] == [typed + "谢谢"]
+    store.close()
     context.close()

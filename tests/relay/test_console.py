@@ -51,7 +51,8 @@ def test_replayed_cookie_after_logout_is_refused(
     thief = make_client()
     thief.cookies.set("relay_console", stolen, domain="relay.test", path="/console")
     assert thief.get("/console/queue").status_code == 303
-    assert thief.post("/console/logout", data={"csrf": "x"}).status_code == 403
+    refused = thief.post("/console/logout", data={"csrf": "x"})
+    assert refused.status_code == 401 and "后台登录" in refused.text  # the login form, nothing done
 
 
 def test_wrong_password_and_unknown_user_look_the_same(console: Callable[..., TestClient]) -> None:

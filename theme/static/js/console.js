@@ -19,3 +19,27 @@
   }
   window.setInterval(check, seconds * 1000);
 })();
+
+// Item and entry pages: while someone types, tell the server every so often that they are still there, so a long
+// reply outlives the idle timeout. Only typing counts: a page left open, typed into or not, sends nothing, and its
+// session ends as it should. When the session has ended anyway, say that the text is safe.
+(function () {
+  "use strict";
+  var notice = document.getElementById("session-notice");
+  var token = document.querySelector("form[method=post] input[name=csrf]");
+  if (!notice || !token || !window.fetch || !window.URLSearchParams) return;
+  var seconds = Math.max(1, Math.min(300, parseInt(notice.getAttribute("data-keepalive"), 10) || 60));
+  var typed = false;
+  document.addEventListener("input", function () { typed = true; });
+  window.setInterval(function () {
+    if (!typed) return;
+    typed = false;
+    var body = new URLSearchParams();
+    body.set("csrf", token.value);
+    fetch("/console/session", { method: "POST", credentials: "same-origin", body: body, redirect: "manual" })
+      .then(function (response) {
+        if (response.status === 401 || response.status === 403) notice.hidden = false;
+      })
+      .catch(function () {});
+  }, seconds * 1000);
+})();
