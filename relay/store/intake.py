@@ -185,6 +185,9 @@ _EARLIER = (
     .where(items.c.station == bindparam("station"), items.c.text_hash == bindparam("fingerprint"))
     .where(items.c.received_at >= bindparam("since"))
     .order_by(items.c.received_at.desc())
+    # PostgreSQL: a second resubmission at the same moment waits, then reads what the first added (SQLite's
+    # writers take turns anyway, and it has no FOR UPDATE)
+    .with_for_update()
 )
 _FOLD = update(items).where(items.c.id == bindparam("item_id")).values(duplicates=items.c.duplicates + 1)
 _PHOTO_DATA = select(photos.c.data).where(photos.c.id == bindparam("photo_id"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 from collections.abc import Callable
 
 from console_kit import act
@@ -257,3 +258,30 @@ def test_the_consent_to_publish_follows_the_latest_resubmission(store: Store) ->
     assert (withdrawn.code, withdrawn.updated) == (code, ("consent",))
     item = store.console_item(store.item_by_code(code).id)  # type: ignore[union-attr]
     assert item is not None and not item.consent and item.duplicates == 2
+
+
+def test_two_resubmissions_with_different_photos_at_once_keep_both_photos(store: Store) -> None:
+    """On PostgreSQL the second waits for the first and reads its photo: one folds, the other is kept apart."""
+    now = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
+    window = dt.timedelta(minutes=10)
+    new = NewItem(station="dongshan", kind=Kind.HAZARD, text=HAZARD_TEXT, location="北门", client_hash="client-a")
+    code = store.submit(new, now, window).code
+    photos = [(phone_photo(64 + n, 48), "image/jpeg", 64 + n, 48) for n in range(2)]
+    barrier, receipts = threading.Barrier(2), []
+
+    def resubmit(photo: tuple[bytes, str, int, int]) -> None:
+        barrier.wait()
+        receipts.append(store.submit(dataclasses.replace(new, photo=photo), now + dt.timedelta(minutes=1), window))
+
+    threads = [threading.Thread(target=resubmit, args=(photo,)) for photo in photos]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    folded = [r for r in receipts if r.folded]
+    apart = [r for r in receipts if not r.folded]
+    assert [(r.code, r.updated) for r in folded] == [(code, ("photo",))]
+    assert [r.kept_apart for r in apart] == [("photo",)] and apart[0].code != code
+    first, other = store.item_by_code(code), store.item_by_code(apart[0].code)
+    assert first is not None and other is not None
+    assert None not in (first.photo_id, other.photo_id) and first.photo_id != other.photo_id
