@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 
 from ..casework.change import Message
 from ..folding import CONSENT, Earlier, Fold, history_note, plan_resubmission
@@ -167,6 +167,14 @@ class HistoryEntry:
 # The submission's statements, built once: building and cache-keying a statement
 # per call (``insert(items).values(...)`` with twenty values) cost more CPU than
 # the rest of a submission together. Parameters go in at execution.
+_TEXT_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _lock_key(fingerprint: str) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks, from a submission's text fingerprint."""
+    return int.from_bytes(hashlib.blake2b(fingerprint.encode(), digest_size=8).digest(), "big", signed=True)
+
+
 _EARLIER = (
     select(
         items.c.id,
@@ -245,6 +253,11 @@ class IntakeStore(StoreBase):
         notify: Notify | None,
     ) -> Receipt:
         fingerprint = text_fingerprint(new.station, new.text)
+        if conn.dialect.name == "postgresql":
+            # Two posts of the same text at once (a double tap on a slow network) would each read "nothing
+            # earlier" and store an item with a receipt of its own: they take turns on a lock of that text, held
+            # until the transaction ends, so the second one sees the first. (SQLite's writers take turns anyway.)
+            conn.execute(_TEXT_LOCK, {"key": _lock_key(fingerprint)})
         since = now - duplicate_window
         earlier = conn.execute(_EARLIER, {"station": new.station, "fingerprint": fingerprint, "since": since}).all()
         same_sender = [
