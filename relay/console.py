@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import secrets
 from collections.abc import Mapping
 
 from starlette.concurrency import run_in_threadpool
@@ -49,6 +50,7 @@ KIND_VALUES = {k.value for k in Kind}
 CHANNEL_VALUES = {c.value for c in Channel}
 ID = re.compile(r"[0-9]{1,9}")
 ITEM_ACTION = re.compile(r"/console/items/([0-9]{1,9})/([a-z_]{1,32})")
+ENTRY_TOKEN = re.compile(r"[A-Za-z0-9_-]{24,64}")
 RATINGS_PER_PAGE = 200
 RATINGS_FLAGGED_FROM = 3  # this many ratings of one station from one address in one day are marked for the moderator
 
@@ -226,6 +228,7 @@ async def show_item(
         primary=primary_action(actions),
         templates=templates,
         done_label=ACTIONS[done].label if done in ACTIONS else "录入" if done == "entered" else "",
+        entered_before=done == "entered_before",
         after=await previous_item(request, console),
         review=shown,
         values=values,
@@ -326,7 +329,21 @@ async def previous_item(request: Request, console: Console) -> ConsoleItem | Non
 
 @console_page()
 async def entry_form(request: Request, console: Console) -> Response:
-    return entry_page(request, console, {"received": local_minute(now())}, {})
+    """A blank entry form. Its one-time token is in its address (``?form=``), so that Back to the form, or a
+    reload, gives the same form again: sent twice, it still makes one item."""
+    token = request.query_params.get("form", "")
+    if not ENTRY_TOKEN.fullmatch(token):
+        return RedirectResponse(f"/console/items/new?form={new_entry_token()}", status_code=303)
+    entered = await run_in_threadpool(request.app.state.relay.store.entered_with, token)
+    values = {"received": local_minute(now()), "entry_token": token}
+    response = entry_page(request, console, values, {}, entered=entered)
+    response.headers["Cache-Control"] = "no-store"  # Back asks again, and hears whether the form was sent
+    return response
+
+
+def new_entry_token() -> str:
+    """The one-time token an entry form carries: the store enters one item per token (``Store.enter``)."""
+    return secrets.token_urlsafe(24)
 
 
 def entry_page(
@@ -336,6 +353,7 @@ def entry_page(
     errors: Mapping[str, str],
     status_code: int = 200,
     notice: str = "",
+    entered: int | None = None,
 ) -> Response:
     relay = request.app.state.relay
     return render(
@@ -350,6 +368,7 @@ def entry_page(
         values=values,
         errors=errors,
         notice=notice,
+        entered=entered,
         keepalive=keepalive_seconds(request),
     )
 
@@ -358,12 +377,14 @@ def entry_page(
 async def entry_submit(request: Request, console: Console) -> Response:
     """An item received by phone, at the counter, by letter, from 12345 or 110: into the same queue and clocks."""
     relay = request.app.state.relay
-    form = await request.form()
-    values = {key: clean_text(value) for key, value in form.items() if isinstance(value, str)}
+    values = await form_values(request)
+    if not ENTRY_TOKEN.fullmatch(values.get("entry_token", "")):  # not sent from an entry form of this relay
+        values["entry_token"] = new_entry_token()
+        return entry_page(request, console, values, {}, 422, notice="again")
     moment = now()
     planned = relay.planner.plan_entry(values, console.actor, moment)
     if isinstance(planned, FieldErrors):
-        return entry_page(request, console, values, planned.errors, 422)
+        return entry_page(request, console, values, planned.errors, 422)  # the same token: still one item
     new = NewItem(**planned)
     station = relay.stations.get(new.station)
 
@@ -371,10 +392,12 @@ async def entry_submit(request: Request, console: Console) -> Response:
         to_station = (Message(*notices.new_item_for_station(intake, station, relay.settings)),) if station.email else ()
         return to_station + tuple(notices.receipt_notices(intake, relay.settings))
 
-    receipt = await run_in_threadpool(relay.store.submit, new, moment, dt.timedelta(0), notify)
-    item = await run_in_threadpool(relay.store.item_by_code, receipt.code)
+    item_id, created = await run_in_threadpool(relay.store.enter, values["entry_token"], new, moment, notify)
+    if not created:
+        log.info("entry form sent again: item %d already entered", item_id)
+        return RedirectResponse(f"/console/items/{item_id}?done=entered_before", status_code=303)
     log.info("entered %s from %s for %s", new.kind.value, new.channel.value, new.station)
-    return RedirectResponse(f"/console/items/{item.id}?done=entered", status_code=303)
+    return RedirectResponse(f"/console/items/{item_id}?done=entered", status_code=303)
 
 
 async def form_values(request: Request) -> dict[str, str]:

@@ -144,6 +144,15 @@ items = Table(
     Index("ix_items_station_text_hash", "station", "text_hash"),
 )
 
+# One entry form, one item: the token each entry form carries, taken when its item is entered (migration 0009).
+entry_tokens = Table(
+    "entry_tokens",
+    metadata,
+    Column("token", String(64), primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE")),  # set in the same transaction
+    Column("used_at", UTCDateTime(), nullable=False),
+)
+
 item_history = Table(
     "item_history",
     metadata,

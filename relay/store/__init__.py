@@ -5,6 +5,7 @@ from __future__ import annotations
 from .accounts import Account, AccountStore, SessionRow
 from .console import AuditEntry, ConsoleItem, ConsoleStore, QueueRow, Reply
 from .core import MIGRATIONS, StoreBase
+from .entry import EntryStore
 from .export import ExportStore
 from .intake import (
     RECEIPT_ALPHABET,
@@ -24,7 +25,9 @@ from .ratings import RatingOutcome, RatingStore
 from .reminders import ReminderStore
 
 
-class Store(IntakeStore, RatingStore, AccountStore, ConsoleStore, ExportStore, PublishingStore, ReminderStore):
+class Store(
+    IntakeStore, RatingStore, AccountStore, ConsoleStore, EntryStore, ExportStore, PublishingStore, ReminderStore
+):
     """All reads and writes of the relay's data."""
 
     def __init__(self, url: str, echo: bool = False) -> None:

@@ -53,9 +53,18 @@ def login(client: TestClient, username: str, password: str = PASSWORD, next_url:
 
 
 def csrf_of(client: TestClient, url: str = "/console/queue") -> str:
-    page = client.get(url)
+    page = client.get(url, follow_redirects=True)
     found = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert found, page.text[:500]
+    return found.group(1)
+
+
+def entry_token_of(client: TestClient) -> str:
+    """The one-time token of a fresh entry form (one form, one item)."""
+    found = re.search(
+        r'name="entry_token" value="([^"]+)"', client.get("/console/items/new", follow_redirects=True).text
+    )
+    assert found
     return found.group(1)
 
 

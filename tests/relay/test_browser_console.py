@@ -210,3 +210,28 @@ def test_a_long_reply_outlives_the_idle_timeout_and_its_end(browser: Any, relay_
     assert [r.text for r in store.replies(1)] == [typed + "谢谢"]
     store.close()
     context.close()
+
+
+def test_back_and_send_again_enters_a_phone_call_once(browser: Any, relay_url: str, tmp_path: Path) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    login_as(page, relay_url, "moderator")
+    page.goto(f"{relay_url}/console/items/new")
+    page.get_by_label("来源").select_option("phone")
+    page.get_by_label("派出所").select_option("dongshan")
+    page.get_by_label("咨询").check()
+    page.get_by_label("群众反映的内容").fill("来电咨询：后退重交测试，居住证续签需要什么材料？")
+    page.get_by_role("button", name="录入并受理").click()
+    page.wait_for_url("**/console/items/*?done=entered")
+    first = page.url.split("?")[0]
+    page.go_back()  # the same form again, typed text and all, and it says it was sent
+    assert page.get_by_label("群众反映的内容").input_value().startswith("来电咨询：后退重交测试")
+    assert "已经提交过" in page.get_by_role("status").inner_text()
+    page.get_by_role("button", name="录入并受理").click()
+    page.wait_for_url("**/console/items/*?done=entered_before")
+    assert page.url.split("?")[0] == first
+    assert "已经录入过" in page.get_by_role("status").first.inner_text()
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
+    assert store.count_items() == 4  # the three of the fixture and this call, once
+    store.close()
+    context.close()

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
-from console_kit import act, add_item, carry, csrf_of
+from console_kit import act, add_item, carry, csrf_of, entry_token_of
 from starlette.testclient import TestClient
 
 from relay.export import build_export
@@ -74,6 +74,7 @@ def test_a_phone_item_entered_by_a_station_counts_under_its_channel(
     station = console("dongshan", sms_driver="log")
     form = {
         "csrf": csrf_of(station, "/console/items/new"),
+        "entry_token": entry_token_of(station),
         "channel": "phone",
         "received": "",
         "station": "dongshan",

@@ -8,7 +8,7 @@ import html
 import re
 from collections.abc import Callable
 
-from console_kit import PASSWORD, add_item, csrf_of, shown_form
+from console_kit import PASSWORD, add_item, csrf_of, entry_token_of, shown_form
 from sqlalchemy import text
 from starlette.testclient import TestClient
 
@@ -132,7 +132,8 @@ def test_an_entry_form_sent_after_the_session_ended_comes_back_filled(
     console: Callable[..., TestClient], sqlite_store: Store
 ) -> None:
     station = console("dongshan")
-    form = {"csrf": csrf_of(station, "/console/items/new"), "channel": "phone", "station": "dongshan"}
+    form = {"csrf": csrf_of(station, "/console/items/new"), "entry_token": entry_token_of(station)}
+    form |= {"channel": "phone", "station": "dongshan"}
     form |= {"kind": "question", "text": "来电咨询：居住证到期了怎么续签？", "received": ""}
     idle_for(sqlite_store, 31)
     carried = hidden_fields(station.post("/console/items/new", data=form).text, "/console/login")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from console_kit import act, add_item
+from console_kit import act, add_item, csrf_of
 from starlette.testclient import TestClient
 from vnu import vnu_errors
 
@@ -40,7 +40,12 @@ def test_every_relay_page_type_is_valid_html(
         "queue": moderator.get("/console/queue"),
         "item": moderator.get(f"/console/items/{item_id}"),
         "help-item": moderator.get(f"/console/items/{help_id}"),
-        "entry": moderator.get("/console/items/new"),
+        "entry": moderator.get("/console/items/new", follow_redirects=True),
+        "login-again": console().post(f"/console/items/{help_id}/reply", data={"csrf": "x", "reply": "答复"}),
+        "handed-back": moderator.post(
+            f"/console/items/{item_id}/reply",
+            data={"csrf": csrf_of(moderator), "version": "1", "seen": "0", "reply": "晚到的答复"},
+        ),
         "ratings": moderator.get("/console/ratings"),
         "accounts": console("admin").get("/console/accounts"),
         "audit": console("admin").get("/console/audit"),
