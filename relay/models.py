@@ -139,6 +139,9 @@ items = Table(
     Column("final_due_note", Text),  # why the final deadline differs from the case type's
     Column("transferred_to", String(64)),  # an external unit's code
     Column("transfer_receiver", String(64)),  # who at that unit took it
+    # reopened, or corrected after a callback (整改): the next reply is due by this (migration 0010); the first
+    # and final deadlines stay as they were, for the figures
+    Column("rework_due_at", UTCDateTime()),
     # the same text sent earlier from another client or as another kind: shown to the moderator, never folded
     Column("duplicate_of", Integer, ForeignKey("items.id", ondelete="SET NULL"), index=True),
     Index("ix_items_station_text_hash", "station", "text_hash"),

@@ -129,11 +129,11 @@ ACTIONS = {
             "记录回访结果",
             CITY_ROLES,
             ANSWERED,
-            (*ANSWERED, Status.AWAITING_REPLY),
+            (*ANSWERED, Status.AWAITING_REPLY, Status.AWAITING_FINAL_REPLY),
             when=_open_callback,
             condition="a callback open",
         ),
-        Action("reopen", "重新打开", CITY_ROLES, CLOSED, (Status.AWAITING_REPLY,)),
+        Action("reopen", "重新打开", CITY_ROLES, CLOSED, (Status.AWAITING_REPLY, Status.AWAITING_FINAL_REPLY)),
     )
 }
 

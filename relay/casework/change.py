@@ -27,7 +27,7 @@ FIELDS = frozenset(
         "transfer_receiver",
     }
 )
-DEADLINES = frozenset({"first_reply_due_at", "final_reply_due_at", "ack_due_at"})
+DEADLINES = frozenset({"first_reply_due_at", "final_reply_due_at", "ack_due_at", "rework_due_at"})
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ class Change:
     at: dt.datetime
     status: Status
     fields: Mapping[str, Any] = field(default_factory=dict)
-    deadlines: Mapping[str, dt.datetime] = field(default_factory=dict)
+    deadlines: Mapping[str, dt.datetime | None] = field(default_factory=dict)  # None: no longer chased
     note: str | None = None
     reply: NewReply | None = None
     public_text: str | None = None

@@ -7,7 +7,10 @@ from typing import Any
 
 from ..models import Status
 
+OPEN_STATES = (Status.NEW, Status.AWAITING_REPLY, Status.AWAITING_FINAL_REPLY)
+
 DEADLINE_LABELS = {
+    "rework_due_at": "重新办理期限",
     "ack_due_at": "确认期限",
     "first_reply_due_at": "答复期限",
     "final_reply_due_at": "最终答复期限",
@@ -15,7 +18,10 @@ DEADLINE_LABELS = {
 
 
 def current_deadline_name(item: Any) -> str | None:
-    """Which deadline the item is being chased against now: the hazard acknowledgement, the first or final reply."""
+    """Which deadline the item is being chased against now: its rework (reopened or corrected), else the hazard
+    acknowledgement, the first or the final reply."""
+    if item.status in OPEN_STATES and getattr(item, "rework_due_at", None) is not None:
+        return "rework_due_at"
     if item.status in (Status.NEW, Status.AWAITING_REPLY):
         if getattr(item, "ack_due_at", None) is not None and getattr(item, "acknowledged_at", None) is None:
             return "ack_due_at"

@@ -199,10 +199,13 @@ class Planner:
         if item.assigned_to is None and d.actor.role.value == "officer":
             fields["assigned_to"] = d.actor.username
         status = Status.AWAITING_FINAL_REPLY if first_of_help else Status.ANSWERED
+        deadlines: dict[str, dt.datetime | None] = {"final_reply_due_at": final["final_reply_due_at"]} if final else {}
+        if getattr(item, "rework_due_at", None) is not None:
+            deadlines["rework_due_at"] = None  # the reply the rework owed: chased by its own deadlines again
         return d.change(
             status,
             fields=fields,
-            deadlines={"final_reply_due_at": final["final_reply_due_at"]} if final else {},
+            deadlines=deadlines,
             reply=NewReply(ReplyKind.FINAL if item.kind is Kind.HELP and not first_of_help else ReplyKind.FIRST, text),
             messages=notices.reply_notices(item, text, self.settings),
             resolves_escalations=status not in OPEN,
@@ -253,6 +256,8 @@ class Planner:
     def grant_extension(self, d: Draft) -> Change:
         request = d.item.pending_extension
         name = "final_reply_due_at" if d.item.status is Status.AWAITING_FINAL_REPLY else "first_reply_due_at"
+        if getattr(d.item, "rework_due_at", None) is not None:
+            name = "rework_due_at"
         current = getattr(d.item, name) or d.now
         moved = self.calendar.add_days(current, request.days, "working")
         return d.change(
@@ -416,20 +421,35 @@ class Planner:
         words = "未联系上" if reached == NO else ("回访满意" if satisfied == YES else "回访不满意")
         if not corrected:
             return d.change(records=(outcome,), note=f"回访：{words}")
-        due = self.clocks.of(d.item.kind).first_reply.after(d.now, self.calendar)
-        return d.change(
-            Status.AWAITING_REPLY,
-            fields={"published_at": None, "live_at": None},
-            deadlines={"first_reply_due_at": due},
-            records=(outcome,),
-            note=f"回访：{words}，重新办理（整改）：{d.value('note')}",
-        )
+        return self.restart(d, f"回访：{words}，重新办理（整改）：{d.value('note')}", (outcome,))
 
     def reopen(self, d: Draft) -> Change:
+        return self.restart(d, d.value("note") or "重新打开")
+
+    def restart(self, d: Draft, note: str, records: tuple[CallbackOutcome, ...] = ()) -> Change:
+        """Reopening (重新打开) and a correction after a callback (重新办理（整改）) restart an item alike.
+
+        The item owes the person a reply again, due by a fresh deadline: the kind's first-reply span of the
+        clock table from now (a help request 24 hours, a suggestion 5 working days), or the deadline of the
+        reply it owes when that still runs later (a help request's case-type deadline). It is chased against
+        this rework deadline (``rework_due_at``) until that reply; its first and final deadlines stay as they
+        were, so the figures still judge the first handling against them (docs/kaohe.md: a correction after
+        the deadline makes the item's closure late). A help request that had its first reply owes its final
+        reply (awaiting_final_reply: the correction is a 最终答复, not a second 初步答复); anything else owes its
+        reply (awaiting_reply). The item is unpublished and back from any external unit.
+        """
+        item = d.item
+        owes_final = item.kind is Kind.HELP and bool(item.replies)
+        due = self.clocks.of(item.kind).first_reply.after(d.now, self.calendar)
+        running = item.final_reply_due_at if owes_final else None
+        if running is not None and running > due:
+            due = running
         return d.change(
-            Status.AWAITING_REPLY,
+            Status.AWAITING_FINAL_REPLY if owes_final else Status.AWAITING_REPLY,
             fields={"published_at": None, "live_at": None, "transferred_to": None},
-            note=d.value("note") or "重新打开",
+            deadlines={"rework_due_at": due},
+            records=records,
+            note=f"{note}（{local_time(due)} 前重新答复）",
         )
 
 

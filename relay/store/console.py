@@ -64,6 +64,7 @@ class QueueRow:
     transferred_to: str | None
     escalation_due_at: dt.datetime | None = None  # the earliest open 督办's deadline
     escalation_level: int | None = None
+    rework_due_at: dt.datetime | None = None
 
     @property
     def console_label(self) -> str:
@@ -153,6 +154,7 @@ class ConsoleItem:
     final_due_note: str | None = None
     transferred_to: str | None = None
     transfer_receiver: str | None = None
+    rework_due_at: dt.datetime | None = None
     replies: tuple[Reply, ...] = ()
     escalations: tuple[Escalation, ...] = ()
     callbacks: tuple[Callback, ...] = ()
@@ -225,7 +227,8 @@ QUEUE_COLUMNS = [
     ESCALATION_LEVEL,
 ]
 UNACKNOWLEDGED = and_(items.c.ack_due_at.is_not(None), items.c.acknowledged_at.is_(None))
-DEADLINE = case(
+DEADLINE = case(  # the rule of ``casework.clock.current_deadline_name``
+    (and_(items.c.status.in_(OPEN_STATES), items.c.rework_due_at.is_not(None)), items.c.rework_due_at),
     (and_(items.c.status.in_([Status.NEW, Status.AWAITING_REPLY]), UNACKNOWLEDGED), items.c.ack_due_at),
     (items.c.status.in_([Status.NEW, Status.AWAITING_REPLY]), items.c.first_reply_due_at),
     (items.c.status == Status.AWAITING_FINAL_REPLY, items.c.final_reply_due_at),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -14,6 +15,7 @@ from console_kit import add_item, carry
 
 from relay.casework import ACTIONS, Actor, Change, FieldErrors, Planner
 from relay.casework.change import CallbackOutcome, ExtensionDecision, NewEscalation, Officer
+from relay.casework.clock import current_deadline, current_deadline_name, describe_time_left
 from relay.errors import Conflict, Forbidden, NotFound
 from relay.models import Kind, ReplyKind, Role, Status
 from relay.settings import load_settings
@@ -105,6 +107,8 @@ def expected_status(action: str, status: Status, kind: Kind) -> Status:
     if action == "reply":
         first_of_help = kind is Kind.HELP and status in (Status.NEW, Status.AWAITING_REPLY)
         return Status.AWAITING_FINAL_REPLY if first_of_help else Status.ANSWERED
+    if action in ("reopen", "record_callback") and kind is Kind.HELP:  # an_item has a first reply already
+        return Status.AWAITING_FINAL_REPLY  # the next reply is the final one
     return {
         "accept": Status.AWAITING_REPLY,
         "push_back": Status.NEW,
@@ -280,7 +284,7 @@ def test_casework_changes() -> None:
     assert isinstance(unreached, Change) and unreached.records[0].satisfied is None  # type: ignore[union-attr]
     corrected = PLANNER.plan("record_callback", callback, GOOD_FORMS["record_callback"], moderator, NOW)
     assert isinstance(corrected, Change) and corrected.status is Status.AWAITING_REPLY
-    assert corrected.deadlines == {"first_reply_due_at": NOW + dt.timedelta(hours=24)}
+    assert corrected.deadlines == {"rework_due_at": NOW + dt.timedelta(hours=24)}
     # a help request's final deadline: a case type, or another date with a reason
     help_item = an_item(Status.AWAITING_REPLY, Kind.HELP)
     no_reason = PLANNER.plan(
@@ -425,3 +429,92 @@ def test_no_function_in_the_relay_is_above_complexity_c() -> None:
     ]
     assert too_complex == []
     assert not [p for p in (ROOT / "relay").rglob("*.py") if "build_change" in p.read_text(encoding="utf-8")]
+
+
+# -- reopening and correction (整改) restart the item the same way --------------------------------------------
+
+
+def restarted(item: ConsoleItem, path: str, at: dt.datetime) -> Change:
+    """``reopen``, or a callback recorded with 重新办理（整改）, planned at ``at``."""
+    moderator = ACTORS[Role.MODERATOR]
+    if path == "reopen":
+        change = PLANNER.plan("reopen", item, {}, moderator, at)
+    else:
+        with_callback = dataclasses.replace(item, callbacks=(OPEN_CALLBACK,))
+        change = PLANNER.plan("record_callback", with_callback, GOOD_FORMS["record_callback"], moderator, at)
+    assert isinstance(change, Change), change
+    return change
+
+
+def bj(*parts: int) -> dt.datetime:
+    return dt.datetime(*parts, tzinfo=BEIJING)  # type: ignore[misc]
+
+
+ANSWERED_ON_TIME = dict(
+    received_at=bj(2026, 10, 5, 10, 0),
+    first_reply_due_at=bj(2026, 10, 6, 10, 0),  # answered on the 5th, well inside its 24 hours
+)
+
+
+@pytest.mark.parametrize("path", ["reopen", "record_callback"])
+@pytest.mark.parametrize(
+    ("kind", "at", "due"),
+    [
+        # a question: 24 hours from the reopening, across Beijing midnight
+        (Kind.QUESTION, bj(2026, 10, 8, 23, 30), bj(2026, 10, 9, 23, 30)),
+        # a suggestion: 5 working days, the start day not counted: from Thursday 8 October at 23:59 they are
+        # the 9th, Saturday the 10th (a 调休 working day), the 12th, 13th and 14th; a minute past midnight the
+        # count starts a day later and ends on the 15th
+        (Kind.SUGGESTION, bj(2026, 10, 8, 23, 59), dt.datetime(2026, 10, 14, 23, 59, 59, tzinfo=BEIJING)),
+        (Kind.SUGGESTION, bj(2026, 10, 9, 0, 1), dt.datetime(2026, 10, 15, 23, 59, 59, tzinfo=BEIJING)),
+        # reopened during the National Day holiday: the 8th, 9th, 10th, 12th and 13th
+        (Kind.SUGGESTION, bj(2026, 10, 2, 9, 0), dt.datetime(2026, 10, 13, 23, 59, 59, tzinfo=BEIJING)),
+    ],
+)
+def test_a_reopened_item_gets_a_fresh_deadline_from_its_clock(
+    path: str, kind: Kind, at: dt.datetime, due: dt.datetime
+) -> None:
+    item = an_item(Status.PUBLISHED, kind, **ANSWERED_ON_TIME)
+    change = restarted(item, path, at)
+    assert change.status is Status.AWAITING_REPLY
+    assert change.deadlines == {"rework_due_at": due}  # the first-reply deadline the figures judge stays
+    reopened = dataclasses.replace(item, **change.columns())
+    assert current_deadline_name(reopened) == "rework_due_at" and current_deadline(reopened) == due
+    assert describe_time_left(current_deadline(reopened), at)[1] is False  # not overdue the moment it reopens
+    reply = PLANNER.plan("reply", reopened, {"reply": "更正后的答复"}, ACTORS[Role.MODERATOR], at)
+    assert isinstance(reply, Change) and reply.status is Status.ANSWERED
+    assert reply.deadlines == {"rework_due_at": None}  # answered again: no longer chased
+
+
+@pytest.mark.parametrize("path", ["reopen", "record_callback"])
+def test_a_help_request_reworked_after_its_final_reply_owes_a_final_reply(path: str) -> None:
+    replies = (
+        Reply(1, ReplyKind.FIRST, "已受理。", "dongshan", bj(2026, 10, 5, 11, 0), None),
+        Reply(2, ReplyKind.FINAL, "车已找回。", "dongshan", bj(2026, 10, 7, 11, 0), None),
+    )
+    final_due = dt.datetime(2026, 10, 20, 23, 59, 59, tzinfo=BEIJING)
+    item = an_item(Status.ANSWERED, Kind.HELP, replies=replies, final_reply_due_at=final_due, **ANSWERED_ON_TIME)
+    # reopened on the 25th, after the case type's final deadline: 24 hours (the help request's clock) from then
+    late = restarted(item, path, bj(2026, 10, 25, 22, 0))
+    assert late.status is Status.AWAITING_FINAL_REPLY and late.deadlines == {"rework_due_at": bj(2026, 10, 26, 22, 0)}
+    reworked = dataclasses.replace(item, **late.columns())
+    assert current_deadline_name(reworked) == "rework_due_at"
+    reply = PLANNER.plan("reply", reworked, {"reply": "整改后的答复"}, ACTORS[Role.MODERATOR], bj(2026, 10, 26, 9, 0))
+    assert isinstance(reply, Change) and reply.reply is not None
+    assert reply.reply.kind is ReplyKind.FINAL and reply.status is Status.ANSWERED  # not a second 初步答复
+    # reopened on the 8th, while the case type's deadline (the 20th) still runs: that deadline, not a shorter one
+    early = restarted(item, path, bj(2026, 10, 8, 9, 0))
+    assert early.deadlines == {"rework_due_at": final_due}
+
+
+def test_reopen_and_correction_restart_the_item_alike() -> None:
+    at = bj(2026, 10, 8, 23, 30)
+    for kind in Kind:
+        for status in (Status.ANSWERED, Status.PUBLISHED, Status.REJECTED):
+            item = an_item(status, kind, **ANSWERED_ON_TIME)
+            reopen, corrected = restarted(item, "reopen", at), restarted(item, "record_callback", at)
+            assert (reopen.status, reopen.deadlines, reopen.fields) == (
+                corrected.status,
+                corrected.deadlines,
+                corrected.fields,
+            ), (kind, status)

@@ -322,3 +322,57 @@ def test_the_same_text_from_someone_else_is_shown_as_a_possible_duplicate(
     assert first != second  # never another person's receipt
     page = console("moderator").get(f"/console/items/{item_id_of(sqlite_store, second)}").text
     assert "可能重复" in page and first in page
+
+
+def test_an_item_answered_on_time_and_reopened_is_not_late_at_once(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    received = now - dt.timedelta(days=3)
+    reopened_id = add_item(sqlite_store, text="重新打开：办理护照需要多久？", received=received)
+    carry(sqlite_store, reopened_id, "reply", received + dt.timedelta(hours=1), reply="一般 7 个工作日。")
+    late_id = add_item(sqlite_store, text="真正超时的问题：驾驶证怎么换？", received=now - dt.timedelta(hours=30))
+    moderator = console("moderator")
+    assert act(moderator, reopened_id, "reopen").status_code == 303  # type: ignore[attr-defined]
+    page = moderator.get(f"/console/items/{reopened_id}").text
+    shown = re.sub(r"<[^>]+>", " ", page)
+    assert "重新办理期限" in shown and "剩余 23 小时" in shown and not re.search(r"已超时 \d", shown)
+    queue = moderator.get("/console/queue").text
+    assert queue.index("真正超时的问题") < queue.index("重新打开：办理护照")  # the late item stays on top
+    assert late_id and "重新办理期限" in queue
+    assert [row.id for row in sqlite_store.overdue_items(now)] == [late_id]  # relay overdue
+    reminded = sqlite_store.open_deadlines(now + dt.timedelta(days=2))  # relay remind
+    assert [d.deadline for d in reminded if d.item.id == reopened_id] == ["rework_due_at"]
+    # the figures still judge the first handling against its own deadline: answered in an hour, on time
+    month = received.astimezone(BEIJING).strftime("%Y-%m")
+    figures = build_export(sqlite_store, now)["figures"]["dongshan"]["month"][month]
+    assert figures["first_reply"]["on_time"] >= 1
+
+
+def test_a_correction_after_a_callback_is_the_final_reply_against_a_fresh_deadline(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    received = dt.datetime.now(dt.UTC) - dt.timedelta(days=5)
+    item_id = add_item(sqlite_store, kind=Kind.HELP, text="来电求助：手机被盗请求帮助。", received=received)
+    carry(
+        sqlite_store,
+        item_id,
+        "reply",
+        received + dt.timedelta(hours=2),
+        reply="已受理。",
+        case_type="criminal_filing_review",
+    )
+    carry(sqlite_store, item_id, "reply", received + dt.timedelta(days=1), reply="已立案，结果已告知。")
+    moderator = console("moderator")
+    act(moderator, item_id, "open_callback", reason="complaint")
+    corrected = act(
+        moderator, item_id, "record_callback", reached="yes", satisfied="no", corrected="yes", note="需补充说明"
+    )
+    assert corrected.status_code == 303  # type: ignore[attr-defined]
+    page = moderator.get(f"/console/items/{item_id}").text
+    assert re.search(r'<label for="f-reply-reply">最终答复</label>', page)  # not a second 初步答复
+    assert "重新办理期限" in page and not re.search(r"已超时 \d", page)
+    assert act(moderator, item_id, "reply", reply="整改后答复：已补充调查。").status_code == 303  # type: ignore[attr-defined]
+    item = sqlite_store.console_item(item_id)
+    assert item is not None and item.status is Status.ANSWERED
+    assert [r.kind.value for r in item.replies] == ["first", "final", "final"]
