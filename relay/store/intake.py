@@ -139,6 +139,7 @@ class Item:
     ack_due_at: dt.datetime | None = None
     acknowledged_at: dt.datetime | None = None
     transferred_to: str | None = None
+    rework_due_at: dt.datetime | None = None  # reopened, or corrected after a callback: the reply owed by then
     # what the submitter typed in the form: private, used only to mask it out of what a page shows
     name: str | None = None
     contact_phone: str | None = None
@@ -447,6 +448,7 @@ ITEM_COLUMNS = (
     items.c.ack_due_at,
     items.c.acknowledged_at,
     items.c.transferred_to,
+    items.c.rework_due_at,
     items.c.name,
     items.c.contact_phone,
     items.c.contact_email,

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from relay.export import build_export
 from relay.models import Channel, Kind, Status
 from relay.store import Store
-from relay.timefmt import BEIJING
+from relay.timefmt import BEIJING, local_time
 
 HAZARD = {"station": "dongshan", "kind": "hazard", "text": "石桥街菜场门口井盖缺了一块，很危险。", "location": "石桥街"}
 
@@ -347,6 +347,21 @@ def test_an_item_answered_on_time_and_reopened_is_not_late_at_once(
     month = received.astimezone(BEIJING).strftime("%Y-%m")
     figures = build_export(sqlite_store, now)["figures"]["dongshan"]["month"][month]
     assert figures["first_reply"]["on_time"] >= 1
+
+
+def test_the_tracking_page_of_a_reopened_item_shows_its_fresh_deadline(
+    console: Callable[..., TestClient], client: TestClient, sqlite_store: Store
+) -> None:
+    """The citizen sees the deadline the station is held to now, not the first one, long past."""
+    received = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    item_id = add_item(sqlite_store, text="重新打开：办理护照需要多久？", received=received)
+    carry(sqlite_store, item_id, "reply", received + dt.timedelta(hours=1), reply="一般 7 个工作日。")
+    assert act(console("moderator"), item_id, "reopen").status_code == 303  # type: ignore[attr-defined]
+    item = sqlite_store.console_item(item_id)
+    assert item is not None and item.rework_due_at is not None and item.first_reply_due_at is not None
+    shown = re.sub(r"<[^>]+>", " ", client.get(f"/track/{item.receipt_code}").text)
+    assert f"重新办理，{local_time(item.rework_due_at)} 前" in shown
+    assert local_time(item.first_reply_due_at) not in shown  # two days past
 
 
 def test_a_correction_after_a_callback_is_the_final_reply_against_a_fresh_deadline(
