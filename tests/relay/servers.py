@@ -106,3 +106,37 @@ def peak_memory_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmHWM")
+
+
+def quiet_relay_env(tmp_path: Path, stations_json: Path, database_url: str) -> dict[str, str]:
+    """A relay's environment for tests that post many times at once: its own data folder, no rate limits."""
+    return {
+        "RELAY_DATA_DIR": str(tmp_path / "data"),
+        "RELAY_STATIONS": str(stations_json),
+        "RELAY_DATABASE_URL": database_url,
+        "RELAY_SECRET_KEY": "posts-at-once-secret",
+        "RELAY_RATE_LIMIT_CLIENT": "100000/minute",
+        "RELAY_RATE_LIMIT_STATION": "100000/minute",
+        "RELAY_COOKIE_SECURE": "false",
+    }
+
+
+def posts_at_once(
+    url: str, path: str, data: dict[str, str], count: int, cookies: httpx.Cookies | None = None
+) -> list[httpx.Response]:
+    """``count`` clients post ``data`` to ``path`` at the same moment (a double tap on a slow network)."""
+    import threading
+
+    barrier, answers = threading.Barrier(count), []
+
+    def post() -> None:
+        with httpx.Client(base_url=url, cookies=cookies, follow_redirects=False, timeout=30) as client:
+            barrier.wait()
+            answers.append(client.post(path, data=data))
+
+    threads = [threading.Thread(target=post) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers

@@ -294,34 +294,13 @@ def test_the_same_question_sent_twice_at_the_same_moment_gets_one_receipt_over_r
     """A double tap on 提交 on a slow network: both posts arrive together. On SQLite the writers take turns; on
     PostgreSQL both transactions read "nothing earlier" at once and each stored an item with its own receipt,
     until submissions of the same text take an advisory lock."""
-    import httpx
-    from servers import relay_server
+    from servers import posts_at_once, quiet_relay_env, relay_server
 
-    env = {
-        "RELAY_DATA_DIR": str(tmp_path / "data"),
-        "RELAY_STATIONS": str(stations_json),
-        "RELAY_DATABASE_URL": store.url,
-        "RELAY_SECRET_KEY": "double-tap-secret",
-        "RELAY_RATE_LIMIT_CLIENT": "100000/minute",
-        "RELAY_RATE_LIMIT_STATION": "100000/minute",
-        "RELAY_COOKIE_SECURE": "false",
-    }
     question = {"station": "dongshan", "kind": "question", "text": "请问居住证到期以后多久之内可以续签？"}
-    with relay_server(env, tmp_path / "relay.log") as (url, _process):
+    with relay_server(quiet_relay_env(tmp_path, stations_json, store.url), tmp_path / "relay.log") as (url, _process):
         for attempt in range(3):
             data = {**question, "text": f"{question['text']}（第{attempt + 1}次）"}
-            barrier, answers = threading.Barrier(2), []
-
-            def tap(data: dict[str, str] = data, barrier: threading.Barrier = barrier, answers: list = answers) -> None:
-                with httpx.Client(base_url=url, follow_redirects=False, timeout=30) as client:
-                    barrier.wait()
-                    answers.append(client.post("/ask", data=data))
-
-            threads = [threading.Thread(target=tap) for _ in range(2)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            answers = posts_at_once(url, "/ask", data, 2)
             locations = sorted(answer.headers.get("location", "") for answer in answers)
             assert [answer.status_code for answer in answers] == [303, 303]
             codes = {location.split("/receipt/")[1].split("?")[0] for location in locations}

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from servers import relay_server
+from servers import posts_at_once, quiet_relay_env, relay_server
 from starlette.testclient import TestClient
 
 from relay.store import RatingOutcome, Store
@@ -48,31 +47,11 @@ def test_a_double_tap_on_a_rating_counts_once_over_real_http(store: Store, tmp_p
     A first rating carries no ``relay_rater`` cookie yet, so each tap looks like a new browser; a later one
     carries the same cookie twice. Either way every tap is thanked, as for one rating.
     """
-    env = {
-        "RELAY_DATA_DIR": str(tmp_path / "data"),
-        "RELAY_STATIONS": str(stations_json),
-        "RELAY_DATABASE_URL": store.url,
-        "RELAY_SECRET_KEY": "double-tap-secret",
-        "RELAY_RATE_LIMIT_CLIENT": "100000/minute",
-        "RELAY_RATE_LIMIT_STATION": "100000/minute",
-        "RELAY_COOKIE_SECURE": "false",
-    }
+    env = quiet_relay_env(tmp_path, stations_json, store.url)
     with relay_server(env, tmp_path / "relay.log") as (url, _process), httpx.Client(base_url=url) as browser:
 
         def taps(count: int, data: dict[str, str], cookies: httpx.Cookies) -> list[httpx.Response]:
-            barrier, answers = threading.Barrier(count), []
-
-            def tap() -> None:
-                with httpx.Client(base_url=url, cookies=cookies, follow_redirects=False, timeout=30) as client:
-                    barrier.wait()
-                    answers.append(client.post("/rate", data=data))
-
-            threads = [threading.Thread(target=tap) for _ in range(count)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            return answers
+            return posts_at_once(url, "/rate", data, count, cookies)
 
         first = taps(3, {**RATING, "comment": "窗口民警很耐心"}, httpx.Cookies())
         assert [(r.status_code, r.headers.get("location")) for r in first] == [(303, "/rated/dongshan")] * 3
