@@ -41,8 +41,6 @@ from typing import Any
 
 from .hotpath import Snapshot, write_pages
 
-RECORD = "incremental.pickle"  # incremental.tracker.RECORD: the build record in a folder's cache
-
 log = logging.getLogger("publisher")
 
 # A batch editing more posts than this (a big merge, a checkout) waits for the full build, which renders in worker
@@ -223,16 +221,15 @@ class Publisher:
         written = journal.names()
         if written is None:
             log.warning("publisher: the fast path was cut short while writing into %s; building it anew", folder.name)
-            (cache / RECORD).unlink(missing_ok=True)  # a clean build
         for name in written or ():
             (folder / name).unlink(missing_ok=True)  # written by the fast path: the build writes them anew
-        journal.clear()
         settings = self.settings_factory()
         settings["OUTPUT_PATH"] = str(folder)
         settings["INCREMENTAL"] = {
             **settings.get("INCREMENTAL", {}),
             "cache": str(cache),
             "save_reader_cache_later": True,
+            "clean": written is None,  # what the fast path wrote there is unknown
         }
         if self.store is not None:
             settings["PUBLIC_ANSWERS"] = {**settings.get("PUBLIC_ANSWERS", {}), "export": str(self.export_path)}
@@ -252,6 +249,7 @@ class Publisher:
             raise
         finally:
             signals.all_generators_finalized.disconnect(self.take_snapshot)
+        journal.clear()  # only now: a build that failed leaves the next one to know what to rebuild
         with self.lock:
             switch_symlink(self.current, folder)
             self.carry_over_fast_pages(folder, started)

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..models import entry_tokens, items
+from ..models import entry_tokens
 from .core import StoreBase
 from .intake import NewItem, Notify
 
@@ -30,8 +30,7 @@ class EntryStore(StoreBase):
                 found = select(entry_tokens.c.item_id).where(entry_tokens.c.token == token)
                 earlier = conn.execute(found).scalar_one()  # set by the transaction that took the token
                 return int(earlier), False
-            receipt = self._submit(conn, new, now, dt.timedelta(0), notify)  # type: ignore[attr-defined]
-            item_id = conn.execute(select(items.c.id).where(items.c.receipt_code == receipt.code)).scalar_one()
+            item_id = self._submit(conn, new, now, dt.timedelta(0), notify).item_id  # type: ignore[attr-defined]
             conn.execute(update(entry_tokens).where(entry_tokens.c.token == token).values(item_id=item_id))
         return int(item_id), True
 

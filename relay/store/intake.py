@@ -104,6 +104,7 @@ class Receipt:
         str, ...
     ] = ()  # folded: what it added to the first item (``photo``, ``contact_phone``, ``consent`` …)
     kept_apart: tuple[str, ...] = ()  # not folded: the details that differ from the same sender's first item
+    item_id: int | None = None  # not folded: the item stored
 
 
 @dataclass(frozen=True)
@@ -194,9 +195,6 @@ _EARLIER = (
     .where(items.c.station == bindparam("station"), items.c.text_hash == bindparam("fingerprint"))
     .where(items.c.received_at >= bindparam("since"))
     .order_by(items.c.received_at.desc())
-    # PostgreSQL: a second resubmission at the same moment waits, then reads what the first added (SQLite's
-    # writers take turns anyway, and it has no FOR UPDATE)
-    .with_for_update()
 )
 _FOLD = update(items).where(items.c.id == bindparam("item_id")).values(duplicates=items.c.duplicates + 1)
 _PHOTO_DATA = select(photos.c.data).where(photos.c.id == bindparam("photo_id"))
@@ -256,8 +254,9 @@ class IntakeStore(StoreBase):
         fingerprint = text_fingerprint(new.station, new.text)
         if conn.dialect.name == "postgresql":
             # Two posts of the same text at once (a double tap on a slow network) would each read "nothing
-            # earlier" and store an item with a receipt of its own: they take turns on a lock of that text, held
-            # until the transaction ends, so the second one sees the first. (SQLite's writers take turns anyway.)
+            # earlier" and store an item with a receipt of its own, and two resubmissions would each add to the
+            # first item what it lacks: they take turns on a lock of that text, held until the transaction ends, so
+            # the second one sees what the first wrote. (SQLite's writers take turns anyway.)
             conn.execute(_TEXT_LOCK, {"key": _lock_key(fingerprint)})
         since = now - duplicate_window
         earlier = conn.execute(_EARLIER, {"station": new.station, "fingerprint": fingerprint, "since": since}).all()
@@ -309,7 +308,7 @@ class IntakeStore(StoreBase):
         intake = Intake(item_id, code, new.kind, due, new.contact_phone, new.contact_email)
         for message in notify(intake) if notify else ():
             self.outbox.enqueue(conn, message.recipient, message.subject, message.body, now, message.channel)  # type: ignore[attr-defined]
-        return Receipt(code, folded=False, kept_apart=kept_apart)
+        return Receipt(code, folded=False, kept_apart=kept_apart, item_id=item_id)
 
     def _fold(
         self, conn: Connection, first: Any, plan: Fold, new: NewItem, now: dt.datetime, notify: Notify | None

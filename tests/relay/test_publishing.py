@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from relay.export import build_export
 from relay.models import Kind, RatingStatus, Status
-from relay.store import Store
+from relay.store import RatingOutcome, Store
 from relay.store.console import QueueFilter
 
 
@@ -75,7 +75,7 @@ def test_token_changes_with_every_write_the_export_reads(store: Store) -> None:
     assert changed()
     approve(store, item_id)
     assert changed()
-    assert store.add_rating("dongshan", 5, "好", "client-a", NOW, 30)
+    assert store.add_rating("dongshan", 5, "好", "client-a", NOW, 30) is RatingOutcome.ACCEPTED
     assert not changed()  # pending ratings are not exported
     assert store.decide_ratings([r["id"] for r in store.pending_ratings(None)], RatingStatus.APPROVED, "m", NOW, None)
     assert changed()
