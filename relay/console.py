@@ -38,7 +38,7 @@ from .errors import Conflict, NotFound
 from .forms import clean_text
 from .models import Channel, Kind, RatingStatus, Role, Status
 from .public import now, render
-from .store import ConsoleItem, Intake, NewItem
+from .store import AuditEntry, ConsoleItem, Intake, NewItem
 from .store.console import QueueFilter
 from .timefmt import BEIJING
 
@@ -299,7 +299,7 @@ async def act(request: Request, console: Console) -> Response:
         seen = values.get("seen", "")
         changes = await run_in_threadpool(relay.store.changes_since, item.id, int(seen)) if ID.fullmatch(seen) else None
         if not still_fits(action, None if changes is None else [change.action for change in changes]):
-            raise Conflict(item.id)  # handed back with what was typed (conflict_page)
+            return await hand_back(request, console, item, action, values, "changed", 409, changes)
     planned = relay.planner.plan(action, item, values, console.actor, now())
     if isinstance(planned, FieldErrors):
         return await show_item(request, console, item, values, planned.errors, status_code=422, failed=action)
@@ -407,7 +407,8 @@ async def form_values(request: Request) -> dict[str, str]:
 
 
 async def conflict_page(request: Request, refusal: Conflict) -> Response:
-    """The item changed before the action was carried out: hand the form back (``hand_back``)."""
+    """The item changed before the action was carried out, as the planner or the store's guard found: hand the
+    form back (``hand_back``). A stale form that ``act`` sees itself is handed back there."""
     relay = request.app.state.relay
     console = await current_console(request)
     current = await run_in_threadpool(relay.store.console_item, refusal.item_id)
@@ -442,14 +443,15 @@ async def hand_back(
     values: dict[str, str],
     reason: str,
     status_code: int,
+    changes: list[AuditEntry] | None = None,
 ) -> Response:
     """The item as it is now, what changed since the form's page was shown, and the action's form holding what was
     typed (or, when the item no longer takes the action, the typed text to copy). ``reason``: changed (someone
-    acted first), login (the session ended), token (the page was from an earlier login). The same person sending
-    again what they just did is told the first was saved, and gets no form to send it a third time."""
-    seen = values.get("seen", "")
-    after = int(seen) if ID.fullmatch(seen) else item.last_change - (reason == "changed")
-    changes = await run_in_threadpool(request.app.state.relay.store.changes_since, item.id, after)
+    acted first), login (the session ended), token (the page was from an earlier login); ``changes``: what changed
+    since the form's page, when the caller has read it already. The same person sending again what they just did
+    is told the first was saved, and gets no form to send it a third time."""
+    if changes is None:
+        changes = await changes_since_form(request, item, values, reason)
     last = changes[-1] if changes else None
     repeated = last is not None and last.action == action and last.actor == console.account.username
     notice = {
@@ -462,6 +464,17 @@ async def hand_back(
     }
     kept = {} if repeated else values
     return await show_item(request, console, item, kept, {}, status_code, "" if repeated else action, notice)
+
+
+async def changes_since_form(
+    request: Request, item: ConsoleItem, values: Mapping[str, str], reason: str
+) -> list[AuditEntry]:
+    """What was done to the item since the form's page was shown (its ``seen``); for a form that does not say,
+    the item's last change when someone acted first (``reason`` changed), else nothing."""
+    seen = values.get("seen", "")
+    after = int(seen) if ID.fullmatch(seen) else item.last_change - (reason == "changed")
+    found: list[AuditEntry] = await run_in_threadpool(request.app.state.relay.store.changes_since, item.id, after)
+    return found
 
 
 def change_label(action: str) -> str:
