@@ -68,6 +68,25 @@ def test_a_symlinked_post_is_refused(city_content: Path, tmp_path: Path) -> None
     ]
 
 
+@pytest.mark.parametrize("folder", ["posts/dongshan/worklog", "stations", "guides/hukou"])
+def test_a_link_to_a_secret_is_refused_without_reading_it(city_content: Path, tmp_path: Path, folder: str) -> None:
+    """The check's lines go back to whoever pushed (publisher/gitpush.py): a link to the relay's settings must not
+    come back as ``unknown key 'RELAY_SECRET_KEY: …'`` (it did, one line of the linked file per problem)."""
+    secret = tmp_path / "relay.env"
+    secret.write_text("RELAY_SECRET_KEY: s3cr3t-value\nroot:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    link = city_content / folder / "leak.md"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(secret)
+    problems = build_problems(city_content)
+    assert problems == [
+        f"{link}:1: '{link}' is a symbolic link (to {secret}): replace it with the file itself; the build copies no links"
+    ]
+    said = invoke_check(city_content)
+    assert said.returncode == 1
+    assert "s3cr3t" not in said.stderr + said.stdout
+    assert "root" not in said.stderr.replace(str(tmp_path), "")
+
+
 @pytest.mark.parametrize("name", ["evil.js", "page.html", "logo.svg", "notes.txt"])
 def test_only_images_and_forms_are_copied(city_content: Path, name: str) -> None:
     path = city_content / "images" / name

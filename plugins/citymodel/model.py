@@ -238,8 +238,11 @@ MARKDOWN_SUFFIXES = {".md", ".markdown", ".mkd", ".mdown"}
 
 
 def markdown_files(folder: Path) -> list[Path]:
-    """The files Pelican's Markdown reader would read, in a stable order."""
-    return sorted(p for p in folder.rglob("*") if p.suffix in MARKDOWN_SUFFIXES and p.is_file())
+    """The files Pelican's Markdown reader would read, in a stable order.
+
+    Not a symbolic link: ``check_files`` refuses it, and reading it would put the lines of whatever it points to
+    (the relay's secrets) into the problems, which go back to whoever pushed it (publisher/gitpush.py)."""
+    return sorted(p for p in folder.rglob("*") if p.suffix in MARKDOWN_SUFFIXES and p.is_file() and not p.is_symlink())
 
 
 def load_city(settings: Mapping[str, Any]) -> City:
