@@ -306,11 +306,10 @@ async def login_submit(request: Request) -> Response:
     earlier = await browser_session(request)  # the session that ended, whose form the draft is
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     moment = now()
-    await run_in_threadpool(relay.store.create_session, account.id, token_hash(token), csrf, moment)
+    session = await run_in_threadpool(relay.store.create_session, account.id, token_hash(token), csrf, moment)
     await run_in_threadpool(relay.store.record, moment, account.username, "login", account.username)
     restored: Response | None = None
     if draft and earlier is not None and earlier.user_id == account.id and resumable(target):
-        session = await run_in_threadpool(relay.store.session, token_hash(token))
         console = Console(account, session, pages_for(request.app, account.role))
         from .console import resume_form  # the console's pages, which import this module
 

@@ -118,13 +118,23 @@ class AccountStore(StoreBase):
 
     # -- sessions -----------------------------------------------------------
 
-    def create_session(self, user_id: int, token_hash: str, csrf_token: str, now: dt.datetime) -> None:
+    def create_session(self, user_id: int, token_hash: str, csrf_token: str, now: dt.datetime) -> SessionRow:
+        """A new session of the account, last seen ``now``: the row as ``session`` would read it back."""
         with self.writing() as conn:
-            conn.execute(
+            session_id = conn.execute(
                 insert(sessions).values(
                     token_hash=token_hash, user_id=user_id, csrf_token=csrf_token, created_at=now, last_seen_at=now
                 )
-            )
+            ).inserted_primary_key[0]  # type: ignore[index]
+        moment = now.astimezone(dt.UTC)
+        return SessionRow(
+            id=session_id,
+            user_id=user_id,
+            csrf_token=csrf_token,
+            created_at=moment,
+            last_seen_at=moment,
+            revoked_at=None,
+        )
 
     def session(self, token_hash: str) -> SessionRow | None:
         with self.reading() as conn:
