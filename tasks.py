@@ -234,6 +234,21 @@ def publisher(
             store.close()
 
 
+@task(
+    help={
+        "repo": "the bare repository chiefs push to (made if missing)",
+        "checkout": "the publisher's content folder, which main is checked out into (CITY_CONTENT)",
+        "seed": "for a new repository: the content folder its first commit holds",
+    }
+)
+def content_repo(c: Context, repo: str, checkout: str, seed: str = "") -> None:
+    """Make the repository chiefs push to: each push to main is checked and, if it passes, published."""
+    from publisher.gitpush import install
+
+    install(Path(repo).resolve(), Path(checkout).resolve(), ROOT, Path(seed).resolve() if seed else None)
+    print(f"{repo}: pushes to main are checked, then checked out into {checkout}")
+
+
 @task(help={"port": "port to serve on", "bind": "address to bind", "root": "folder to serve (default output/)"})
 def serve(c: Context, port: int = 8000, bind: str = "127.0.0.1", root: str = "") -> None:
     """Serve output/ (build first), one thread per connection."""

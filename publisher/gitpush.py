@@ -1,0 +1,161 @@
+"""Chiefs' posts reach the publisher by ``git push``, checked before they are taken.
+
+The city's content lives in a bare repository on the server (``invoke content-repo`` makes it). Two hooks,
+installed by :func:`install`, run this module:
+
+- ``pre-receive`` checks the tree pushed to ``main`` with ``invoke check`` (the build's own checks) and
+  refuses the push with the check's ``path:line: problem: fix`` lines, which ``git push`` shows the chief as
+  ``remote: …``. A broken post therefore never reaches the publisher: without this, one chief's typo stopped
+  every full build, and with it the new posts and warnings of every station, until someone fixed it.
+  Other branches are taken unchecked (drafts) and never published.
+- ``post-receive`` checks ``main`` out into the publisher's content folder (``CITY_CONTENT``); the
+  publisher sees the files change and publishes them. Pushes landing together check out one after another
+  (a lock), and each checks out ``main`` as it is then, so the folder ends at the last push.
+
+``main`` can be neither deleted nor rewritten (``receive.denyDeletes``, ``receive.denyNonFastForwards``):
+a chief whose push is refused because another landed first pulls and pushes again, as everywhere in git.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+BRANCH = "refs/heads/main"
+ZERO = "0" * 40
+HOOKS = ("pre-receive", "post-receive")
+CHECK_TIMEOUT = 300  # seconds; `invoke check` reads 2,000 posts in under a second
+REFUSED = "push refused (推送未被接受): fix these lines and push again (请按以下提示修改后重新推送):"
+
+
+def git(*args: str, env: dict[str, str] | None = None, check: bool = True, **kwargs: object) -> str:
+    done = subprocess.run(["git", *args], env=env, check=check, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    return str(done.stdout)
+
+
+def pushed_to_main(lines: Iterable[str]) -> list[tuple[str, str]]:
+    """The (old, new) commits of the pushed lines that update ``main``."""
+    updates = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == BRANCH:
+            updates.append((parts[0], parts[1]))
+    return updates
+
+
+def tree_of(commit: str, folder: Path) -> None:
+    """Write ``commit``'s files into ``folder`` (symbolic links as links, for the check to refuse), through an
+    index of its own: the repository's index is the content folder's."""
+    env = {**os.environ, "GIT_INDEX_FILE": str(folder.parent / "index")}
+    git(f"--work-tree={folder}", "read-tree", "--reset", "-u", commit, env=env)
+
+
+def check_tree(commit: str, app: Path) -> tuple[bool, list[str]]:
+    """Run the build's checks on ``commit``'s tree; (passed, lines to show the chief)."""
+    with tempfile.TemporaryDirectory(prefix="content-push-") as scratch:
+        folder = Path(scratch) / "content"
+        folder.mkdir()
+        tree_of(commit, folder)
+        env = {name: value for name, value in os.environ.items() if not name.startswith("GIT_")}
+        env["CITY_CONTENT"] = str(folder)
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "invoke", "check"],  # the app's Python: the hook runs in it
+                cwd=app,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=CHECK_TIMEOUT,
+            )
+        except subprocess.TimeoutExpired:
+            return False, [f"the check took longer than {CHECK_TIMEOUT} s; ask the site team (请联系网站管理员)"]
+        said = (done.stderr + done.stdout).replace(f"{folder}/", "").replace(str(folder), "content")
+        lines = [line for line in said.splitlines() if line.strip()]
+        return done.returncode == 0, lines
+
+
+def pre_receive(lines: list[str], app: Path) -> int:
+    for _old, new in pushed_to_main(lines):
+        if new == ZERO:
+            print("main cannot be deleted (main 分支不能删除)", file=sys.stderr)
+            return 1
+        passed, said = check_tree(new, app)
+        if not passed:
+            print(REFUSED, file=sys.stderr)
+            for line in said:
+                print(f"  {line}", file=sys.stderr)
+            return 1
+        print(said[-1] if said else "ok", file=sys.stderr)
+    return 0
+
+
+def post_receive(lines: list[str], checkout: Path, repo: Path) -> int:
+    if not any(new != ZERO for _, new in pushed_to_main(lines)):
+        return 0
+    checkout.mkdir(parents=True, exist_ok=True)
+    with open(repo / "content-checkout.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # pushes landing together take turns
+        git("--git-dir", str(repo), f"--work-tree={checkout}", "checkout", "--force", "--quiet", "main")
+    print("taken: the site shows it within seconds (已接收，几秒钟内在网站上线)", file=sys.stderr)
+    return 0
+
+
+def install(repo: Path, checkout: Path, app: Path, seed: Path | None = None, python: Path | None = None) -> None:
+    """Make ``repo`` a bare repository whose ``main`` is checked and checked out into ``checkout``.
+
+    ``seed``, when ``repo`` is new: a folder of content to start from (its first commit)."""
+    python = python or Path(sys.executable)
+    new = not (repo / "HEAD").exists()
+    if new:
+        repo.mkdir(parents=True, exist_ok=True)
+        git("init", "--bare", "--quiet", "--initial-branch=main", str(repo))
+    for key, value in (("receive.denyDeletes", "true"), ("receive.denyNonFastForwards", "true")):
+        git("--git-dir", str(repo), "config", key, value)
+    for hook in HOOKS:
+        target = repo / "hooks" / hook
+        option = (
+            f"--app {shlex.quote(str(app))}" if hook == "pre-receive" else f"--checkout {shlex.quote(str(checkout))}"
+        )
+        target.write_text(
+            f"#!/bin/sh\n# Installed by `invoke content-repo` (publisher/gitpush.py).\n"
+            f"exec {shlex.quote(str(python))} -m publisher.gitpush {hook} {option}\n",
+            encoding="utf-8",
+        )
+        target.chmod(0o755)
+    if new and seed is not None:
+        with tempfile.TemporaryDirectory(prefix="content-seed-") as scratch:
+            env = {**os.environ, "GIT_DIR": str(repo), "GIT_WORK_TREE": str(seed), "GIT_INDEX_FILE": f"{scratch}/index"}
+            git("add", "--all", ".", env=env, cwd=seed)
+            tree = git("write-tree", env=env).strip()
+            identity = {"GIT_AUTHOR_NAME": "site team", "GIT_AUTHOR_EMAIL": "site@localhost"}
+            identity |= {"GIT_COMMITTER_NAME": "site team", "GIT_COMMITTER_EMAIL": "site@localhost"}
+            commit = git("commit-tree", tree, "-m", "The city's content", env={**env, **identity}).strip()
+            git("--git-dir", str(repo), "update-ref", BRANCH, commit)
+        post_receive([f"{ZERO} {commit} {BRANCH}"], checkout, repo)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m publisher.gitpush", description=__doc__.splitlines()[0])
+    parser.add_argument("hook", choices=HOOKS)
+    parser.add_argument("--app", type=Path, help="the app's folder (pre-receive runs its `invoke check`)")
+    parser.add_argument("--checkout", type=Path, help="the publisher's content folder (post-receive)")
+    args = parser.parse_args(argv)
+    lines = sys.stdin.read().splitlines()
+    if args.hook == "pre-receive":
+        if args.app is None:
+            parser.error("pre-receive needs --app")
+        return pre_receive(lines, args.app)
+    if args.checkout is None:
+        parser.error("post-receive needs --checkout")
+    return post_receive(lines, args.checkout, Path(os.environ.get("GIT_DIR", ".")).resolve())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
