@@ -122,12 +122,21 @@ async def current_console(request: Request, touch: bool = True) -> Console | Non
 
 
 def pages_for(app: Any, role: Role) -> frozenset[str]:
-    """The GET routes ``role`` may open, as each route's own ``console_page(roles=…)`` says."""
-    return frozenset(
-        route.path
-        for route in app.routes
-        if isinstance(route, Route) and "GET" in (route.methods or ()) and role in getattr(route.endpoint, "roles", ())
-    )
+    """The GET routes ``role`` may open, as each route's own ``console_page(roles=…)`` says. Worked out for every
+    role on first use and kept on the app: each app has its own routes."""
+    pages: dict[Role, frozenset[str]] | None = getattr(app.state, "console_pages", None)
+    if pages is None:
+        pages = app.state.console_pages = {
+            each: frozenset(
+                route.path
+                for route in app.routes
+                if isinstance(route, Route)
+                and "GET" in (route.methods or ())
+                and each in getattr(route.endpoint, "roles", ())
+            )
+            for each in Role
+        }
+    return pages[role]
 
 
 def console_page(

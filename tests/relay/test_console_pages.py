@@ -8,8 +8,14 @@ from collections.abc import Callable
 
 import pytest
 from console_kit import act, add_item, csrf_of, entry_token_of
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from relay.auth import Console, console_page, pages_for
+from relay.models import Role
 from relay.store import Store
 
 SUMMARY = re.compile(r'<div class="error-summary".*?</div>', re.S)
@@ -95,3 +101,18 @@ def test_each_role_sees_the_links_it_may_follow_and_no_other(
         assert [label for _, label in links] == expected, page
         for href, label in links:
             assert client.get(href).status_code == 200, (username, label)
+
+
+def test_each_app_keeps_its_own_pages() -> None:
+    """What each role may open is worked out once per app, from that app's routes: another app's stay its own."""
+
+    @console_page(roles=(Role.ADMIN,))
+    async def admin_page(request: Request, console: Console) -> Response:
+        return Response()
+
+    with_page = Starlette(routes=[Route("/console/admin", admin_page, methods=["GET"])])
+    without = Starlette(routes=[Route("/console/admin", admin_page, methods=["POST"])])
+    assert pages_for(with_page, Role.ADMIN) == {"/console/admin"}
+    assert pages_for(with_page, Role.MODERATOR) == frozenset()
+    assert pages_for(without, Role.ADMIN) == frozenset()
+    assert pages_for(with_page, Role.ADMIN) == {"/console/admin"}
