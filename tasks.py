@@ -239,13 +239,20 @@ def publisher(
         "repo": "the bare repository chiefs push to (made if missing)",
         "checkout": "the publisher's content folder, which main is checked out into (CITY_CONTENT)",
         "seed": "for a new repository: the content folder its first commit holds",
+        "shell_commands": "the SSH account's ~/git-shell-commands: installs push-as (one station per key)",
     }
 )
-def content_repo(c: Context, repo: str, checkout: str, seed: str = "") -> None:
+def content_repo(c: Context, repo: str, checkout: str, seed: str = "", shell_commands: str = "") -> None:
     """Make the repository chiefs push to: each push to main is checked and, if it passes, published."""
     from publisher.gitpush import install
 
-    install(Path(repo).resolve(), Path(checkout).resolve(), ROOT, Path(seed).resolve() if seed else None)
+    install(
+        Path(repo).resolve(),
+        Path(checkout).resolve(),
+        ROOT,
+        Path(seed).resolve() if seed else None,
+        shell_commands=Path(shell_commands).resolve() if shell_commands else None,
+    )
     print(f"{repo}: pushes to main are checked, then checked out into {checkout}")
 
 

@@ -12,6 +12,9 @@ installed by :func:`install`, run this module:
   publisher sees the files change and publishes them. Pushes landing together check out one after another
   (a lock), and each checks out ``main`` as it is then, so the folder ends at the last push.
 
+A chief's SSH key names its station (``command="push-as dongshan"`` in ``authorized_keys``; ``PUSH_AS``): such a
+push may change that station's files only (``station_files``), and is refused naming every other file it touches.
+
 ``main`` can be neither deleted nor rewritten (``receive.denyDeletes``, ``receive.denyNonFastForwards``):
 a chief whose push is refused because another landed first pulls and pushes again, as everywhere in git.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -30,6 +34,8 @@ from pathlib import Path
 
 BRANCH = "refs/heads/main"
 ZERO = "0" * 40
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's tree with nothing in it
+STATION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a station slug (citymodel's rule)
 HOOKS = ("pre-receive", "post-receive")
 CHECK_TIMEOUT = 300  # seconds; `invoke check` reads 2,000 posts in under a second
 REFUSED = "push refused (推送未被接受): fix these lines and push again (请按以下提示修改后重新推送):"
@@ -81,11 +87,43 @@ def check_tree(commit: str, app: Path) -> tuple[bool, list[str]]:
         return done.returncode == 0, lines
 
 
-def pre_receive(lines: list[str], app: Path) -> int:
-    for _old, new in pushed_to_main(lines):
+def station_files(station: str) -> tuple[str, ...]:
+    """What a station's key may change: its posts, its profile, its pictures and its chief's photo."""
+    return (f"posts/{station}/", f"stations/{station}.md", f"images/{station}/", f"images/chiefs/{station}.")
+
+
+def not_the_stations(old: str, new: str, station: str) -> list[str]:
+    """The files the push changes (added, edited, removed, renamed from or to) outside ``station``'s."""
+    base = EMPTY_TREE if old == ZERO else old
+    changed = git("diff", "--name-only", "--no-renames", "-z", base, new).split("\0")
+    allowed = station_files(station)
+    return sorted(path for path in changed if path and not path.startswith(allowed))
+
+
+def pre_receive(lines: list[str], app: Path, station: str | None = None) -> int:
+    if station is not None and not STATION.fullmatch(station):
+        print(
+            f"this key's station {station!r} is not a station slug; ask the site team (请联系网站管理员)",
+            file=sys.stderr,
+        )
+        return 1
+    for old, new in pushed_to_main(lines):
         if new == ZERO:
             print("main cannot be deleted (main 分支不能删除)", file=sys.stderr)
             return 1
+        if station is not None:
+            others = not_the_stations(old, new, station)
+            if others:
+                print(REFUSED, file=sys.stderr)
+                shown = ", ".join(
+                    pattern + ("*" if pattern.endswith(".") else "") for pattern in station_files(station)
+                )
+                for path in others:
+                    print(
+                        f"  {path}: not {station}'s file (只能修改本所的文件): this key may change {shown}",
+                        file=sys.stderr,
+                    )
+                return 1
         passed, said = check_tree(new, app)
         if not passed:
             print(REFUSED, file=sys.stderr)
@@ -107,11 +145,43 @@ def post_receive(lines: list[str], checkout: Path, repo: Path) -> int:
     return 0
 
 
-def install(repo: Path, checkout: Path, app: Path, seed: Path | None = None, python: Path | None = None) -> None:
+PUSH_AS = """#!/bin/sh
+# Installed by `invoke content-repo` (publisher/gitpush.py). git-shell runs it for a chief's key, whose line in
+# ~/.ssh/authorized_keys reads:  command="push-as dongshan",restrict ssh-ed25519 AAAA… 东山派出所
+# The push's hook then takes that station's files only.
+case "$1" in
+  "" | *[!a-z0-9-]*) echo "this key names no station; ask the site team (请联系网站管理员)" >&2; exit 1 ;;
+esac
+case "$SSH_ORIGINAL_COMMAND" in
+  "git-receive-pack "* | "git-upload-pack "*) ;;
+  *) echo "this key can push and pull the content repository, nothing else (仅限推送和拉取)" >&2; exit 1 ;;
+esac
+YUNLAN_STATION="$1" exec git-shell -c "$SSH_ORIGINAL_COMMAND"
+"""
+
+
+def install(
+    repo: Path,
+    checkout: Path,
+    app: Path,
+    seed: Path | None = None,
+    python: Path | None = None,
+    shell_commands: Path | None = None,
+) -> None:
     """Make ``repo`` a bare repository whose ``main`` is checked and checked out into ``checkout``.
 
-    ``seed``, when ``repo`` is new: a folder of content to start from (its first commit)."""
+    ``seed``, when ``repo`` is new: a folder of content to start from (its first commit). ``shell_commands``:
+    the SSH account's ``~/git-shell-commands``, where ``push-as`` goes (one station per key, see PUSH_AS)."""
     python = python or Path(sys.executable)
+    if shell_commands is not None:
+        shell_commands.mkdir(parents=True, exist_ok=True)
+        (shell_commands / "push-as").write_text(PUSH_AS, encoding="utf-8")
+        (shell_commands / "push-as").chmod(0o755)
+        # Without it, a login with no command would list the commands and wait for one.
+        (shell_commands / "no-interactive-login").write_text(
+            "#!/bin/sh\necho 'git push and pull only (仅限推送和拉取)'\nexit 128\n", encoding="utf-8"
+        )
+        (shell_commands / "no-interactive-login").chmod(0o755)
     new = not (repo / "HEAD").exists()
     if new:
         repo.mkdir(parents=True, exist_ok=True)
@@ -151,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.hook == "pre-receive":
         if args.app is None:
             parser.error("pre-receive needs --app")
-        return pre_receive(lines, args.app)
+        return pre_receive(lines, args.app, os.environ.get("YUNLAN_STATION"))
     if args.checkout is None:
         parser.error("post-receive needs --checkout")
     return post_receive(lines, args.checkout, Path(os.environ.get("GIT_DIR", ".")).resolve())

@@ -5,6 +5,7 @@ Real git over a real bare repository with the hooks ``invoke content-repo`` inst
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import threading
 import time
@@ -25,17 +26,36 @@ def git(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProces
     return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=check, timeout=120)
 
 
+# What sshd does with a chief's line in authorized_keys (command="push-as <station>"): runs the forced command
+# through the account's login shell, git-shell, in its home, with what the client asked for in SSH_ORIGINAL_COMMAND.
+# Everything after it (git-shell, push-as, git-receive-pack, the hooks) is the real thing.
+FAKE_SSH = """#!/bin/sh
+shift $(($# - 1))
+cd {home} && HOME={home} SSH_ORIGINAL_COMMAND="$1" exec git-shell -c {forced}
+"""
+
+
 class Server:
-    """The content repository on the server, the publisher's content folder, and a chief's clone."""
+    """The content repository on the server (in the SSH account's home), the publisher's content folder, and the
+    chiefs' clones."""
 
     def __init__(self, root: Path) -> None:
         seed = citykit.make_city(root / "seed")
-        self.repo, self.checkout = root / "content.git", root / "live"
-        install(self.repo, self.checkout, citykit.ROOT, seed)
+        self.home = root / "home"
+        self.repo, self.checkout = self.home / "content.git", root / "live"
+        install(self.repo, self.checkout, citykit.ROOT, seed, shell_commands=self.home / "git-shell-commands")
         self.root = root
 
-    def clone(self, name: str) -> Path:
-        git("clone", "--quiet", str(self.repo), name, cwd=self.root)
+    def clone(self, name: str, forced: str | None = None) -> Path:
+        """A clone on this machine (the site team), or over 'SSH' with a key whose forced command is ``forced``."""
+        if forced is None:
+            git("clone", "--quiet", str(self.repo), name, cwd=self.root)
+            return self.root / name
+        ssh = self.root / f"ssh-{name}"
+        ssh.write_text(FAKE_SSH.format(home=shlex.quote(str(self.home)), forced=shlex.quote(forced)), encoding="utf-8")
+        ssh.chmod(0o755)
+        options = ("-c", f"core.sshCommand={ssh}", "-c", "ssh.variant=simple")
+        git("clone", "--quiet", *options, "yunlan-git@server:content.git", name, cwd=self.root)
         return self.root / name
 
     def main_files(self) -> dict[str, str]:
@@ -203,3 +223,63 @@ def test_a_pushed_warning_goes_live_through_the_running_publisher(server: Server
     finally:
         publisher.stop()
         runner.join(timeout=30)
+
+
+def test_a_chiefs_key_pushes_its_own_stations_files_only(server: Server) -> None:
+    chief = server.clone("dongshan", forced="push-as dongshan")
+    before = server.main_files()
+    citykit.add_post(chief, "dongshan", "worklog", "dongshan-worklog-7", "2026-11-24 09:00")
+    citykit.add_post(chief, "xihu", "worklog", "xihu-worklog-7", "2026-11-24 09:00")  # another station's
+    (chief / "guides" / "id-card" / "id-card-first.md").unlink()  # the city's
+    commit(chief, "本周")
+    said = push(chief)
+    assert said.returncode != 0
+    assert (
+        "remote:   posts/xihu/worklog/xihu-worklog-7.md: not dongshan's file (只能修改本所的文件): this key may change "
+        "posts/dongshan/, stations/dongshan.md, images/dongshan/, images/chiefs/dongshan.*" in said.stderr
+    )
+    assert "remote:   guides/id-card/id-card-first.md: not dongshan's file" in said.stderr
+    assert "posts/dongshan/worklog/dongshan-worklog-7.md: not" not in said.stderr
+    assert server.main_files() == before
+    # Its own station's files only: taken.
+    git("reset", "--quiet", "--hard", "origin/main", cwd=chief)
+    citykit.add_post(chief, "dongshan", "worklog", "dongshan-worklog-7", "2026-11-24 09:00")
+    (chief / "images" / "dongshan").mkdir(parents=True)
+    (chief / "images" / "dongshan" / "patrol.jpg").write_bytes(citykit.TINY_JPEG)
+    (chief / "images" / "chiefs" / "dongshan.jpg").write_bytes(citykit.TINY_JPEG + b"\0")
+    profile = chief / "stations" / "dongshan.md"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("周一至周五", "周一至周六"), encoding="utf-8")
+    commit(chief, "本所")
+    said = push(chief)
+    assert said.returncode == 0, said.stderr
+    assert (server.checkout / "posts" / "dongshan" / "worklog" / "dongshan-worklog-7.md").is_file()
+    assert server.checked_out() == server.main_files()
+
+
+@pytest.mark.parametrize("forced", ["push-as", "push-as ''", "push-as ../xihu", "push-as 'dongshan xihu'"])
+def test_a_key_naming_no_station_pushes_nothing(server: Server, forced: str) -> None:
+    chief = server.clone("site", forced="push-as dongshan")
+    citykit.add_post(chief, "dongshan", "worklog", "dongshan-worklog-8", "2026-11-24 09:00")
+    commit(chief, "本周")
+    git("config", "core.sshCommand", str(server.root / "ssh-bad"), cwd=chief)
+    bad = server.root / "ssh-bad"
+    bad.write_text(FAKE_SSH.format(home=shlex.quote(str(server.home)), forced=shlex.quote(forced)), encoding="utf-8")
+    bad.chmod(0o755)
+    before = server.main_files()
+    said = push(chief)
+    assert said.returncode != 0
+    assert "names no station" in said.stderr
+    assert server.main_files() == before
+
+
+def test_a_chiefs_key_runs_git_and_nothing_else(server: Server) -> None:
+    server.clone("dongshan", forced="push-as dongshan")
+    said = subprocess.run(
+        [str(server.root / "ssh-dongshan"), "yunlan-git@server", "cat /etc/passwd"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert said.returncode != 0
+    assert "root:" not in said.stdout
+    assert "push and pull the content repository, nothing else" in said.stderr
