@@ -15,7 +15,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import quote
 
 from argon2 import PasswordHasher
@@ -130,13 +130,16 @@ def pages_for(app: Any, role: Role) -> frozenset[str]:
             each: frozenset(
                 route.path
                 for route in app.routes
-                if isinstance(route, Route)
-                and "GET" in (route.methods or ())
-                and each in getattr(route.endpoint, "roles", ())
+                if is_get_route(route) and each in getattr(route.endpoint, "roles", ())
             )
             for each in Role
         }
     return pages[role]
+
+
+def is_get_route(route: object) -> TypeGuard[Route]:
+    """Whether ``route`` is a plain route that serves GET (a page, not only a form's target)."""
+    return isinstance(route, Route) and "GET" in (route.methods or ())
 
 
 def console_page(
@@ -228,7 +231,7 @@ def page_of(app: Any, path: str) -> str:
     while len(parts) > 2:
         candidate = "/".join(parts)
         for route in app.routes:
-            if isinstance(route, Route) and "GET" in (route.methods or ()) and route.path_regex.fullmatch(candidate):
+            if is_get_route(route) and route.path_regex.fullmatch(candidate):
                 return safe_next(candidate)
         parts.pop()
     return "/console/queue"
