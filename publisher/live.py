@@ -504,6 +504,8 @@ class Publisher:
             raise PublisherBusy(
                 f"another publisher (process {holder}) is publishing into {self.root}; stop it first"
             ) from None
+        lock_file.seek(0)
+        stopped_midway = bool(lock_file.read().strip())  # the last publisher here never let go (release_root)
         lock_file.truncate(0)
         lock_file.write(f"{os.getpid()}\n")
         lock_file.flush()
@@ -517,9 +519,23 @@ class Publisher:
             else:
                 leftover.unlink(missing_ok=True)
             log.warning("publisher: removed %s, left by a publisher that was stopped", leftover.name)
+        # A file written atomically (``write_atomically``) whose process was killed between writing it and its
+        # rename: no build record names it, so no build would remove it. Looked for only after a publisher that
+        # did not stop cleanly: a walk through both folders and caches takes about 1 s at 2,000 posts (49,000
+        # files, cold).
+        removed = 0
+        for folder in ("site-a", "site-b", "cache-a", "cache-b") if stopped_midway else ():
+            for parent, _, files in os.walk(self.root / folder):
+                for name in files:
+                    if name.startswith(".tmp-"):
+                        Path(parent, name).unlink(missing_ok=True)
+                        removed += 1
+        if removed:
+            log.warning("publisher: removed %d half-written files left by a publisher that was stopped", removed)
 
     def release_root(self) -> None:
         if self.lock_file is not None:
+            self.lock_file.truncate(0)  # stopped cleanly: the next start need not look for half-written files
             self.lock_file.close()  # the lock goes with it
             self.lock_file = None
 

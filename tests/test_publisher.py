@@ -538,10 +538,20 @@ def test_what_a_stopped_publisher_left_in_its_root_goes_at_the_next_start(tmp_pa
     (root / "site-a").mkdir()
     (root / "current").symlink_to("site-a")
     (root / ".current.4242.tmp").symlink_to("site-b")
+    # Killed between an atomic write and its rename: in a served folder, and in a build cache.
+    (root / "site-a" / "stations" / "dongshan").mkdir(parents=True)
+    (root / "site-a" / "stations" / "dongshan" / "index.html").write_text("<html>", encoding="utf-8")
+    (root / "site-a" / "stations" / "dongshan" / ".tmp-k2j4h1.html").write_text("<ht", encoding="utf-8")
+    (root / "cache-a" / "search").mkdir(parents=True)
+    (root / "cache-a" / "search" / ".tmp-9x8c7v.pickle").write_bytes(b"\x80")
+    (root / ".publisher.lock").write_text("4242\n", encoding="ascii")  # its process never let go of the root
     publisher = Publisher(root, dict)
     publisher.hold_root()
     publisher.release_root()
-    assert sorted(p.name for p in root.iterdir()) == [".publisher.lock", "current", "site-a"]
+    assert (root / ".publisher.lock").read_text(encoding="ascii") == ""  # let go: the next start looks for nothing
+    assert sorted(p.name for p in root.iterdir()) == [".publisher.lock", "cache-a", "current", "site-a"]
+    assert [p.name for p in (root / "site-a" / "stations" / "dongshan").iterdir()] == ["index.html"]
+    assert list((root / "cache-a" / "search").iterdir()) == []
 
 
 def test_a_batch_of_many_edited_posts_waits_for_the_full_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
