@@ -19,6 +19,7 @@ from ..models import (
     Channel,
     Kind,
     Status,
+    entry_tokens,
     item_history,
     items,
     photos,
@@ -417,6 +418,8 @@ class IntakeStore(StoreBase):
             ).rowcount
             conn.execute(update(ratings).where(ratings.c.created_at < cutoff).values(client_hash=None))
             conn.execute(rating_locks.delete().where(rating_locks.c.until < now))
+            # The staff entry form's one-time tokens (EntryStore.enter): one row per entered item, not kept for good.
+            conn.execute(entry_tokens.delete().where(entry_tokens.c.used_at < cutoff))
         return int(purged)
 
 

@@ -196,6 +196,16 @@ def test_purge_forgets_contacts_but_never_of_unanswered_items(store: Store) -> N
     assert store.purge(NOW, 180) == 0
 
 
+def test_purge_forgets_entry_form_tokens_older_than_the_retention(store: Store) -> None:
+    """One row per item staff entered (the form's one-time token): kept as long as the retention, not for good."""
+    old_item, _ = store.enter("o" * 32, question("电话里问的旧问题"), NOW - dt.timedelta(days=200))
+    new_item, _ = store.enter("n" * 32, question("电话里问的新问题"), NOW)
+    store.purge(NOW, 180)
+    assert store.entered_with("o" * 32) is None
+    assert store.entered_with("n" * 32) == new_item
+    assert old_item != new_item
+
+
 def test_users_with_stations(store: Store) -> None:
     store.create_account("dongshan-chief", "argon2-hash", Role.STATION, ["dongshan"], NOW)
     user = store.account("dongshan-chief")
