@@ -37,6 +37,7 @@ ZERO = "0" * 40
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's tree with nothing in it
 STATION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a station slug (citymodel's rule)
 HOOKS = ("pre-receive", "post-receive")
+MAX_PUSH = 256 * 2**20  # bytes of one push (git's pack): fifty phone photos, not a video
 CHECK_TIMEOUT = 300  # seconds; `invoke check` reads 2,000 posts in under a second
 REFUSED = "push refused (推送未被接受): fix these lines and push again (请按以下提示修改后重新推送):"
 
@@ -186,7 +187,12 @@ def install(
     if new:
         repo.mkdir(parents=True, exist_ok=True)
         git("init", "--bare", "--quiet", "--initial-branch=main", str(repo))
-    for key, value in (("receive.denyDeletes", "true"), ("receive.denyNonFastForwards", "true")):
+    settings = (
+        ("receive.denyDeletes", "true"),
+        ("receive.denyNonFastForwards", "true"),
+        ("receive.maxInputSize", str(MAX_PUSH)),  # a push is refused before it fills the server's disk
+    )
+    for key, value in settings:
         git("--git-dir", str(repo), "config", key, value)
     for hook in HOOKS:
         target = repo / "hooks" / hook

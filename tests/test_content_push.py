@@ -157,6 +157,24 @@ def test_main_can_be_neither_deleted_nor_rewritten(server: Server) -> None:
     assert server.checked_out() == before
 
 
+def test_a_push_too_big_for_the_server_is_refused(server: Server) -> None:
+    git("config", "receive.maxInputSize", "100000", cwd=server.repo)  # 256 MiB as installed; a smaller file here
+    chief = server.clone("chief")
+    (chief / "images" / "video.jpg").write_bytes(os.urandom(300_000))
+    commit(chief, "太大")
+    said = push(chief)
+    assert said.returncode != 0
+    assert "remote: fatal: pack exceeds maximum allowed size" in said.stderr
+    assert "images/video.jpg" not in server.main_files()
+
+
+def test_the_repository_refuses_deletes_rewrites_and_huge_pushes(server: Server) -> None:
+    said = git("config", "--list", cwd=server.repo).stdout
+    assert "receive.denydeletes=true" in said
+    assert "receive.denynonfastforwards=true" in said
+    assert f"receive.maxinputsize={256 * 2**20}" in said
+
+
 def test_a_draft_branch_is_taken_unchecked_and_not_published(server: Server) -> None:
     chief = server.clone("chief")
     citykit.add_post(chief, "dongshan", "worklog", "draft", "not a date")
