@@ -245,10 +245,9 @@ async def show_item(
 
 def keepalive_seconds(request: Request) -> int:
     """How often a page with typing in it tells the server someone is there: a quarter of the idle timeout, at
-    least every 5 minutes (``?keepalive=`` for tests)."""
-    raw = request.query_params.get("keepalive", "")
+    least every 5 minutes and at most every 15 seconds."""
     idle = request.app.state.relay.settings.session_idle_minutes * 60
-    return min(int(raw), 300) if ID.fullmatch(raw) and int(raw) > 0 else max(15, min(300, idle // 4))
+    return max(15, min(300, idle // 4))
 
 
 def error_links(

@@ -185,18 +185,24 @@ def test_a_long_reply_outlives_the_idle_timeout_and_its_end(browser: Any, relay_
     pings: list[str] = []
     page.on("request", lambda request: pings.append(request.url) if "/console/session" in request.url else None)
     login_as(page, relay_url, "dongshan")
-    page.goto(f"{relay_url}/console/items/1?keepalive=1")
-    page.wait_for_timeout(2500)
+    page.clock.install()  # the page's timers run on the test's word: five minutes pass at once, not in real time
+    page.goto(f"{relay_url}/console/items/1")
+    notice = page.locator("#session-notice")
+    assert notice.get_attribute("data-keepalive") == "300"  # every 5 minutes, for the idle timeout of 30
+    page.clock.run_for("10:00")
+    page.wait_for_timeout(500)  # time for a ping, had one been sent, to be seen
     assert pings == []  # a page nobody types in says nothing: an unattended console still times out
     reply = page.get_by_label("答复", exact=True)
     typed = "您好，护照一般 7 个工作日办好。\n加急的请到出入境窗口申请，当天可以问到进度。"
+    reply.fill(typed)
     with page.expect_response(lambda response: "/console/session" in response.url, timeout=10_000) as answer:
-        reply.fill(typed)
+        page.clock.run_for("05:00")
     assert answer.value.status == 204  # typing keeps the session alive
     expire_sessions(tmp_path)  # then the person is called away
     reply.press("End")
     reply.type("谢谢")
-    page.locator("#session-notice").wait_for(state="visible", timeout=10_000)
+    page.clock.run_for("05:00")
+    notice.wait_for(state="visible", timeout=10_000)
     page.get_by_role("button", name="提交答复").click()
     assert "登录已超时" in page.get_by_role("alert").inner_text()
     page.get_by_label("用户名").fill("dongshan")
