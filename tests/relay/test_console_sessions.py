@@ -25,6 +25,18 @@ def idle_for(store: Store, minutes: int) -> None:
         conn.execute(text("UPDATE sessions SET last_seen_at = :past"), {"past": past})
 
 
+def typing_when_the_session_ends(
+    console: Callable[..., TestClient], store: Store, username: str
+) -> tuple[int, TestClient, dict[str, str]]:
+    """A new item whose reply form ``username`` opens, then leaves idle past the timeout (30 minutes): the item's
+    id, the client, and the form's hidden fields as the page holds them."""
+    item_id = add_item(store)
+    client = console(username)
+    typing = shown_form(client, item_id, "reply")
+    idle_for(store, 31)
+    return item_id, client, typing
+
+
 def last_seen(store: Store) -> list[dt.datetime]:
     with store.engine.begin() as conn:
         return [row[0] for row in conn.execute(text("SELECT last_seen_at FROM sessions ORDER BY id"))]
@@ -47,10 +59,7 @@ def textarea(page: str, field_id: str) -> str | None:
 def test_a_reply_sent_after_the_session_ended_comes_back_through_login(
     console: Callable[..., TestClient], sqlite_store: Store
 ) -> None:
-    item_id = add_item(sqlite_store)
-    station = console("dongshan")
-    typing = shown_form(station, item_id, "reply")
-    idle_for(sqlite_store, 31)
+    item_id, station, typing = typing_when_the_session_ends(console, sqlite_store, "dongshan")
     expired = station.post(f"/console/items/{item_id}/reply", data={**typing, "reply": TYPED})
     assert expired.status_code == 401
     assert "登录已超时" in expired.text and "没有丢失" in expired.text
@@ -71,10 +80,7 @@ def test_a_form_from_an_earlier_login_is_shown_again_not_carried_out(
     console: Callable[..., TestClient], sqlite_store: Store
 ) -> None:
     """Back to a form of the expired session, after logging in again in another tab: the form comes back filled."""
-    item_id = add_item(sqlite_store)
-    moderator = console("moderator")
-    typing = shown_form(moderator, item_id, "reply")
-    idle_for(sqlite_store, 31)
+    item_id, moderator, typing = typing_when_the_session_ends(console, sqlite_store, "moderator")
     fresh = moderator.get("/console/login")
     token = re.search(r'name="csrf" value="([^"]+)"', fresh.text).group(1)  # type: ignore[union-attr]
     moderator.post("/console/login", data={"username": "moderator", "password": PASSWORD, "csrf": token})
@@ -89,10 +95,7 @@ def test_a_form_from_an_earlier_login_is_shown_again_not_carried_out(
 def test_a_draft_goes_back_only_to_the_account_that_typed_it(
     console: Callable[..., TestClient], sqlite_store: Store
 ) -> None:
-    item_id = add_item(sqlite_store)
-    station = console("dongshan")
-    typing = shown_form(station, item_id, "reply")
-    idle_for(sqlite_store, 31)
+    item_id, station, typing = typing_when_the_session_ends(console, sqlite_store, "dongshan")
     carried = hidden_fields(
         station.post(f"/console/items/{item_id}/reply", data={**typing, "reply": TYPED}).text, "/console/login"
     )
