@@ -240,9 +240,12 @@ def publisher(
         "checkout": "the publisher's content folder, which main is checked out into (CITY_CONTENT)",
         "seed": "for a new repository: the content folder its first commit holds",
         "shell_commands": "the SSH account's ~/git-shell-commands: installs push-as (one station per key)",
+        "site_url": "the public site's address: a push lists where its posts are, e.g. https://yunlan-police.example",
     }
 )
-def content_repo(c: Context, repo: str, checkout: str, seed: str = "", shell_commands: str = "") -> None:
+def content_repo(
+    c: Context, repo: str, checkout: str, seed: str = "", shell_commands: str = "", site_url: str = ""
+) -> None:
     """Make the repository chiefs push to: each push to main is checked and, if it passes, published."""
     from publisher.gitpush import install
 
@@ -252,6 +255,7 @@ def content_repo(c: Context, repo: str, checkout: str, seed: str = "", shell_com
         ROOT,
         Path(seed).resolve() if seed else None,
         shell_commands=Path(shell_commands).resolve() if shell_commands else None,
+        site_url=site_url,
     )
     print(f"{repo}: pushes to main are checked, then checked out into {checkout}")
 

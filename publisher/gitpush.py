@@ -135,15 +135,56 @@ def pre_receive(lines: list[str], app: Path, station: str | None = None) -> int:
     return 0
 
 
-def post_receive(lines: list[str], checkout: Path, repo: Path) -> int:
-    if not any(new != ZERO for _, new in pushed_to_main(lines)):
+def post_receive(lines: list[str], checkout: Path, repo: Path, site_url: str = "") -> int:
+    updates = [(old, new) for old, new in pushed_to_main(lines) if new != ZERO]
+    if not updates:
         return 0
+    check_out(repo, checkout)
+    print("taken: the site shows it within seconds (已接收，几秒钟内在网站上线)", file=sys.stderr)
+    for line in where_posts_go(repo, updates[0][0], updates[-1][1], site_url):
+        print(f"  {line}", file=sys.stderr)
+    return 0
+
+
+def check_out(repo: Path, checkout: Path) -> None:
+    """Bring ``checkout`` to ``main`` as it is now; pushes landing together take turns."""
     checkout.mkdir(parents=True, exist_ok=True)
     with open(repo / "content-checkout.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # pushes landing together take turns
+        fcntl.flock(lock, fcntl.LOCK_EX)
         git("--git-dir", str(repo), f"--work-tree={checkout}", "checkout", "--force", "--quiet", "main")
-    print("taken: the site shows it within seconds (已接收，几秒钟内在网站上线)", file=sys.stderr)
-    return 0
+
+
+POST_KEYS = re.compile(r"^(station|module|slug)\s*:\s*(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
+SHOWN_POSTS = 10
+ARTICLE_URL = "stations/{station}/{module}/{slug}/"  # pelicanconf.py's (tests/test_content_push.py holds them equal)
+
+
+def where_posts_go(repo: Path, old: str, new: str, site_url: str) -> list[str]:
+    """A line for each post the push added, edited or removed, with its address on the site (the check passed,
+    so each has its station, module and slug). A file renamed with its slug kept is the same page: not removed."""
+    base = EMPTY_TREE if old == ZERO else old
+    said = git("--git-dir", str(repo), "diff", "--name-status", "--no-renames", "-z", base, new, "--", "posts/")
+    fields = said.split("\0")
+    changes = [(fields[i], fields[i + 1]) for i in range(0, len(fields) - 1, 2) if fields[i + 1].endswith(".md")]
+
+    def address(commit: str, path: str) -> str | None:
+        head = git("--git-dir", str(repo), "show", f"{commit}:{path}").split("\n\n", 1)[0]
+        keys = {key.lower(): value for key, value in POST_KEYS.findall(head)}
+        if len(keys) != 3:
+            return None
+        return f"{site_url.rstrip('/')}/{ARTICLE_URL.format(**keys)}"
+
+    shown, kept = [], set()
+    for status, path in changes:
+        if status != "D" and (where := address(new, path)) is not None:
+            shown.append(f"{path} → {where}")
+            kept.add(where)
+    for status, path in changes:
+        if status == "D" and (where := address(base, path)) not in kept:
+            shown.append(f"{path}: removed from the site (已从网站删除): {where or path}")
+    if len(shown) > SHOWN_POSTS:
+        shown[SHOWN_POSTS:] = [f"… and {len(shown) - SHOWN_POSTS} more (另有 {len(shown) - SHOWN_POSTS} 篇)"]
+    return shown
 
 
 PUSH_AS = """#!/bin/sh
@@ -168,6 +209,7 @@ def install(
     seed: Path | None = None,
     python: Path | None = None,
     shell_commands: Path | None = None,
+    site_url: str = "",
 ) -> None:
     """Make ``repo`` a bare repository whose ``main`` is checked and checked out into ``checkout``.
 
@@ -196,9 +238,12 @@ def install(
         git("--git-dir", str(repo), "config", key, value)
     for hook in HOOKS:
         target = repo / "hooks" / hook
-        option = (
-            f"--app {shlex.quote(str(app))}" if hook == "pre-receive" else f"--checkout {shlex.quote(str(checkout))}"
-        )
+        if hook == "pre-receive":
+            option = f"--app {shlex.quote(str(app))}"
+        else:
+            option = f"--checkout {shlex.quote(str(checkout))}" + (
+                f" --site-url {shlex.quote(site_url)}" if site_url else ""
+            )
         target.write_text(
             f"#!/bin/sh\n# Installed by `invoke content-repo` (publisher/gitpush.py).\n"
             f"exec {shlex.quote(str(python))} -m publisher.gitpush {hook} {option}\n",
@@ -214,7 +259,7 @@ def install(
             identity |= {"GIT_COMMITTER_NAME": "site team", "GIT_COMMITTER_EMAIL": "site@localhost"}
             commit = git("commit-tree", tree, "-m", "The city's content", env={**env, **identity}).strip()
             git("--git-dir", str(repo), "update-ref", BRANCH, commit)
-        post_receive([f"{ZERO} {commit} {BRANCH}"], checkout, repo)
+        check_out(repo, checkout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("hook", choices=HOOKS)
     parser.add_argument("--app", type=Path, help="the app's folder (pre-receive runs its `invoke check`)")
     parser.add_argument("--checkout", type=Path, help="the publisher's content folder (post-receive)")
+    parser.add_argument("--site-url", default="", help="the public site's address, to show where posts go")
     args = parser.parse_args(argv)
     lines = sys.stdin.read().splitlines()
     if args.hook == "pre-receive":
@@ -230,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         return pre_receive(lines, args.app, os.environ.get("YUNLAN_STATION"))
     if args.checkout is None:
         parser.error("post-receive needs --checkout")
-    return post_receive(lines, args.checkout, Path(os.environ.get("GIT_DIR", ".")).resolve())
+    return post_receive(lines, args.checkout, Path(os.environ.get("GIT_DIR", ".")).resolve(), args.site_url)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import citykit
 from publisher import Publisher
 from publisher.gitpush import install
 
+SITE = "https://yunlan-police.example"
 CHIEF = {"GIT_AUTHOR_NAME": "东山所长", "GIT_AUTHOR_EMAIL": "dongshan@pcs.yunlan.example"}
 CHIEF |= {"GIT_COMMITTER_NAME": "东山所长", "GIT_COMMITTER_EMAIL": "dongshan@pcs.yunlan.example"}
 
@@ -43,7 +44,8 @@ class Server:
         seed = citykit.make_city(root / "seed")
         self.home = root / "home"
         self.repo, self.checkout = self.home / "content.git", root / "live"
-        install(self.repo, self.checkout, citykit.ROOT, seed, shell_commands=self.home / "git-shell-commands")
+        commands = self.home / "git-shell-commands"
+        install(self.repo, self.checkout, citykit.ROOT, seed, shell_commands=commands, site_url=SITE)
         self.root = root
 
     def clone(self, name: str, forced: str | None = None) -> Path:
@@ -114,6 +116,11 @@ def test_a_broken_post_is_refused_with_its_file_line_and_fix_and_never_reaches_t
     said = push(chief)
     assert said.returncode == 0, said.stderr
     assert "remote: ok: 2 stations" in said.stderr
+    # Where it is on the site, for the chief to open.
+    assert (
+        "remote:   posts/dongshan/worklog/dongshan-worklog-2.md → "
+        f"{SITE}/stations/dongshan/worklog/dongshan-worklog-2/" in said.stderr
+    )
     assert (server.checkout / "posts" / "dongshan" / "worklog" / "dongshan-worklog-2.md").read_text(
         encoding="utf-8"
     ) == post.read_text(encoding="utf-8")
@@ -125,7 +132,17 @@ def test_renames_and_deletions_reach_the_publishers_folder(server: Server) -> No
     git("mv", str(worklog / "dongshan-worklog-1.md"), str(worklog / "renamed.md"), cwd=chief)
     (chief / "posts" / "xihu" / "disclosure" / "xihu-disclosure-1.md").unlink()
     commit(chief, "整理")
-    assert push(chief).returncode == 0
+    said = push(chief)
+    assert said.returncode == 0
+    assert (
+        "remote:   posts/xihu/disclosure/xihu-disclosure-1.md: removed from the site (已从网站删除): "
+        f"{SITE}/stations/xihu/disclosure/xihu-disclosure-1/" in said.stderr
+    )
+    assert "dongshan-worklog-1.md: removed" not in said.stderr  # renamed, the same page
+    # Renamed: the file is new, its slug (and so its address) the same.
+    assert f"remote:   posts/dongshan/worklog/renamed.md → {SITE}/stations/dongshan/worklog/dongshan-worklog-1/" in (
+        said.stderr
+    )
     assert server.checked_out() == server.main_files()
     assert not (server.checkout / "posts" / "dongshan" / "worklog" / "dongshan-worklog-1.md").exists()
     assert (server.checkout / "posts" / "dongshan" / "worklog" / "renamed.md").is_file()
@@ -301,3 +318,11 @@ def test_a_chiefs_key_runs_git_and_nothing_else(server: Server) -> None:
     assert said.returncode != 0
     assert "root:" not in said.stdout
     assert "push and pull the content repository, nothing else" in said.stderr
+
+
+def test_the_addresses_a_push_shows_are_the_sites() -> None:
+    from pelican.settings import read_settings
+
+    from publisher import gitpush
+
+    assert read_settings(str(citykit.ROOT / "pelicanconf.py"))["ARTICLE_URL"] == gitpush.ARTICLE_URL
