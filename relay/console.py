@@ -31,7 +31,7 @@ from .casework import (
 )
 from .casework.change import Message, Officer
 from .casework.clock import DEADLINE_LABELS, current_deadline_name
-from .casework.concurrency import still_fits, typed_text
+from .casework.concurrency import still_fits, transferred_away, typed_text
 from .casework.entry import STAFF_CHANNELS
 from .casework.publication import FLAG_FIELD, PublicText, review
 from .errors import Conflict, NotFound
@@ -291,9 +291,15 @@ def choices(planner: Planner, item: ConsoleItem, officers: list[Officer]) -> dic
 async def act(request: Request, console: Console) -> Response:
     """Parse the form, plan the action, apply it, and show the result."""
     relay = request.app.state.relay
-    item = await load_item(request, console)
     action = request.path_params["action"]
     values = await form_values(request)
+    try:
+        item = await load_item(request, console)
+    except NotFound:
+        moved = await transferred_page(request, console, request.url.path, values)
+        if moved is None:
+            raise
+        return moved
     if values.get("version") != str(item.version):  # someone acted since the form was shown
         seen = values.get("seen", "")
         changes = await run_in_threadpool(relay.store.changes_since, item.id, int(seen)) if ID.fullmatch(seen) else None
@@ -411,10 +417,11 @@ async def conflict_page(request: Request, refusal: Conflict) -> Response:
     relay = request.app.state.relay
     console = await current_console(request)
     current = await run_in_threadpool(relay.store.console_item, refusal.item_id)
-    if console is None or current is None or not console.can_see(current.station):
-        return render(request, "message.html", 409, heading=refusal.heading, paragraphs=[refusal.message])
     values = await form_values(request) if request.method == "POST" else {}
-    return await hand_back(request, console, current, request.path_params.get("action", ""), values, "changed", 409)
+    if console is not None and current is not None and console.can_see(current.station):
+        return await hand_back(request, console, current, request.path_params.get("action", ""), values, "changed", 409)
+    moved = await transferred_page(request, console, request.url.path, values) if console is not None else None
+    return moved or render(request, "message.html", 409, heading=refusal.heading, paragraphs=[refusal.message])
 
 
 async def resume_form(
@@ -422,6 +429,7 @@ async def resume_form(
 ) -> Response | None:
     """The page of the form sent to ``path``, for ``console``, with ``values`` put back and nothing carried out:
     after logging in again (``reason`` login) or when the form came from a page of an earlier login (token).
+    For an item transferred away from the account's station meanwhile, the typed text to copy (``transferred_page``).
     None when there is no such page for this account (the item is gone or another station's)."""
     if path == "/console/items/new":
         return entry_page(request, console, values, {}, status_code, notice=reason)
@@ -430,8 +438,34 @@ async def resume_form(
         return None
     item = await run_in_threadpool(request.app.state.relay.store.console_item, int(found[1]))
     if item is None or not console.can_see(item.station):
-        return None
+        return await transferred_page(request, console, path, values)
     return await hand_back(request, console, item, found[2], values, reason, status_code)
+
+
+async def transferred_page(request: Request, console: Console, path: str, values: dict[str, str]) -> Response | None:
+    """For a form sent to ``path`` (an item's action) after the item was transferred away from this account's
+    station since the form's page was shown: the typed text in ``values`` to copy, when and where the item went,
+    and nothing else of the item. None when that is not what happened: the item does not exist for the account."""
+    found = ITEM_ACTION.fullmatch(path)
+    seen = values.get("seen", "")
+    if found is None or console.stations is None or not ID.fullmatch(seen):
+        return None
+    relay = request.app.state.relay
+    changes = await run_in_threadpool(relay.store.changes_since, int(found[1]), int(seen))
+    moved = transferred_away(changes, console.stations)
+    if moved is None:
+        return None
+    log.info("%s on item %s not carried out: the item was transferred to another station", found[2], found[1])
+    return render(
+        request,
+        "console/transferred.html",
+        409,
+        console=console,
+        moved=moved,
+        station=relay.stations.get(moved.to_station),
+        label=ACTIONS[found[2]].label if found[2] in ACTIONS else "操作",
+        kept=typed_text(values),
+    )
 
 
 async def hand_back(

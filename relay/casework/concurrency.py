@@ -16,11 +16,22 @@ another reply came first (a second answer would say something else, or a
 first reply would turn into the final one), the item was closed, published,
 reopened, transferred or pushed back. The item page then shows what changed,
 with the form of the item as it is now holding what was typed.
+
+A station's form sent after a moderator transferred the item to another
+station cannot show the item again: the station may no longer see it. It gets
+what was typed back to copy, with only what it knew already (the receipt code)
+and what it may know of the move (when, and to which station by its public
+name). A station that never had the item, or not since the form was shown,
+hears nothing: the item does not exist for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+import json
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Protocol
 
 # Changes after which a reply typed before is still the reply its author meant (``resubmission``: the person
 # sent the same report again with a photo or a phone number, ``relay.folding``).
@@ -65,3 +76,39 @@ def typed_text(form: dict[str, str]) -> list[tuple[str, str, str]]:
         if label and value.strip():
             kept.append((name, label, value))
     return kept
+
+
+class LoggedChange(Protocol):
+    """An audit entry of an item (``relay.store.AuditEntry``)."""
+
+    @property
+    def action(self) -> str: ...
+    @property
+    def at(self) -> dt.datetime: ...
+    @property
+    def target(self) -> str | None: ...
+    @property
+    def before(self) -> str | None: ...
+    @property
+    def after(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class TransferredAway:
+    """An item moved from a station to another: what that station's people may be told of it."""
+
+    receipt_code: str
+    at: dt.datetime
+    to_station: str
+
+
+def transferred_away(changes: Iterable[LoggedChange], stations: Collection[str]) -> TransferredAway | None:
+    """The first transfer, among ``changes`` (an item's changes since a form was shown, oldest first), that took
+    the item from one of ``stations`` to a station outside them; None when there was none."""
+    for change in changes:
+        if change.action != "transfer":
+            continue
+        before, after = json.loads(change.before or "{}"), json.loads(change.after or "{}")
+        if before.get("station") in stations and after.get("station") not in stations:
+            return TransferredAway(change.target or "", change.at, str(after.get("station")))
+    return None

@@ -7,6 +7,7 @@ import html
 import re
 from typing import Any
 
+from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from relay.auth import hash_password
@@ -57,6 +58,23 @@ def csrf_of(client: TestClient, url: str = "/console/queue") -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert found, page.text[:500]
     return found.group(1)
+
+
+def idle_for(store: Store, minutes: int) -> None:
+    """Every session was last seen ``minutes`` ago."""
+    past = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes)).replace(tzinfo=None)
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE sessions SET last_seen_at = :past"), {"past": past})
+
+
+def hidden_fields(page: str, form_action: str) -> dict[str, str]:
+    """The hidden fields of the form on ``page`` that posts to ``form_action``, as a browser would send them."""
+    form = re.search(rf'<form method="post" action="{re.escape(form_action)}"[^>]*>(.*?)</form>', page, re.S)
+    assert form, page[:3000]
+    return {
+        k: html.unescape(v)
+        for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(1))
+    }
 
 
 def entry_token_of(client: TestClient) -> str:

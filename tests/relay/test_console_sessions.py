@@ -8,7 +8,7 @@ import html
 import re
 from collections.abc import Callable
 
-from console_kit import PASSWORD, add_item, csrf_of, entry_token_of, shown_form
+from console_kit import PASSWORD, add_item, csrf_of, entry_token_of, hidden_fields, idle_for, shown_form
 from sqlalchemy import text
 from starlette.testclient import TestClient
 
@@ -16,13 +16,6 @@ from relay.models import Status
 from relay.store import Store
 
 TYPED = "您好，补办身份证需要本人携带户口簿到户籍窗口办理。\n照片现场拍摄，不收费。"
-
-
-def idle_for(store: Store, minutes: int) -> None:
-    """Every session was last seen ``minutes`` ago."""
-    past = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes)).replace(tzinfo=None)
-    with store.engine.begin() as conn:
-        conn.execute(text("UPDATE sessions SET last_seen_at = :past"), {"past": past})
 
 
 def typing_when_the_session_ends(
@@ -40,15 +33,6 @@ def typing_when_the_session_ends(
 def last_seen(store: Store) -> list[dt.datetime]:
     with store.engine.begin() as conn:
         return [row[0] for row in conn.execute(text("SELECT last_seen_at FROM sessions ORDER BY id"))]
-
-
-def hidden_fields(page: str, form_action: str) -> dict[str, str]:
-    form = re.search(rf'<form method="post" action="{re.escape(form_action)}"[^>]*>(.*?)</form>', page, re.S)
-    assert form, page[:3000]
-    return {
-        k: html.unescape(v)
-        for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(1))
-    }
 
 
 def textarea(page: str, field_id: str) -> str | None:
