@@ -14,7 +14,7 @@
   var QUOTED = 30;  // the most characters of a query a message repeats
   var pagefind = null;
   var latest = 0;
-  var current = { query: "", results: [], page: 1 };
+  var current = { query: "", words: [], fewer: false, results: [], page: 1 };
 
   // The index comes in shards, each holding one language (pagefind/shards.json lists them by language): the first
   // of this page's language is loaded, the others merged into it, with the publisher's bundle of answers
@@ -42,6 +42,72 @@
     return pagefind;
   }
 
+  // A reader types a question, not keywords, and Pagefind finds only pages holding every word of it. The
+  // words that carry no subject (怎么办, 需要什么, a closing 了 or 吗) are left out; the everyday words for
+  // what the guides call otherwise (偷 for 盗, 遗失 for 丢失, Taiwan's 身分證) are searched as the guides' words
+  // as well as typed. Full-width letters and digits (ＩＤ, １１０) are searched as the half-width ones the pages have.
+  var FILLERS = ["怎么办", "怎麼辦", "怎么", "怎麼", "怎样", "怎樣", "如何", "什么", "什麼", "哪些", "哪里", "哪裡",
+    "需要", "请问", "請問", "我", "我的", "想", "要", "能", "可以", "吗", "嗎", "呢", "吧", "啊", "呀", "了", "的",
+    "办", "辦", "去", "该", "該"];
+  var EVERYDAY = { "偷": "盗", "遗失": "丢失", "遺失": "丟失", "身分证": "身份证", "身分證": "身份證", "身分": "身份" };
+  var PARTICLE = /(.)[了吗嗎呢吧啊呀]+$/;
+  var MOST_WORDS = 6;  // the words of a long question tried in fewer and fewer (2^6 sets at most)
+
+  // The words of a question to search for, as typed (`typed`) and in the guides' words (`words`).
+  function wordsOf(query) {
+    query = query.normalize("NFKC");
+    if (typeof Intl === "undefined" || !Intl.Segmenter) return { typed: [query], words: [query] };
+    var language = document.documentElement.lang || "zh-CN";
+    var typed = [];
+    Array.from(new Intl.Segmenter(language, { granularity: "word" }).segment(query)).forEach(function (part) {
+      var word = part.segment.replace(PARTICLE, "$1");  // 丢了, 偷了: the word without its particle
+      if (part.isWordLike && FILLERS.indexOf(word) < 0) typed.push(word);
+    });
+    if (!typed.length) typed = [query];  // a question of filler words only is searched as typed
+    typed = typed.slice(0, MOST_WORDS);
+    return { typed: typed, words: typed.map(function (word) { return EVERYDAY[word] || word; }) };
+  }
+
+  // Pages found by either search, best first (a page found by both once).
+  async function either(engine, first, second) {
+    if (first === second) return engine.search(first);
+    var both = await Promise.all([engine.search(first), engine.search(second)]);
+    var seen = {};
+    var results = both[0].results.concat(both[1].results).sort(function (a, b) { return b.score - a.score; });
+    return { results: results.filter(function (r) { return seen[r.id] ? false : (seen[r.id] = true); }) };
+  }
+
+  // The sets of `words` with `size` of them, longest (in characters) first: a one-character word is the
+  // likeliest to be a question's filler, or a piece of a longer word the pages spell out whole.
+  function setsOf(words, size) {
+    var sets = [];
+    (function pick(from, chosen) {
+      if (chosen.length === size) { sets.push(chosen); return; }
+      for (var i = from; i < words.length; i++) pick(i + 1, chosen.concat([words[i]]));
+    })(0, []);
+    return sets.sort(function (a, b) { return b.join("").length - a.join("").length; });
+  }
+
+  // The results for the most of a question's words that some page holds together: all of them if a page
+  // has them all, else one fewer, and so on. Returns { results, words: the words searched }.
+  async function find(engine, query) {
+    var asked = wordsOf(query);
+    var words = asked.words;
+    var all = await either(engine, words.join(" "), asked.typed.join(" "));
+    if (all.results.length || words.length < 2) return { results: all.results, words: words };
+    // One search per word, side by side: each loads its part of the index, and a word no page has is dropped.
+    var alone = await Promise.all(words.map(function (word) { return engine.search(word); }));
+    var held = words.filter(function (word, i) { return alone[i].results.length; });
+    for (var size = held.length < words.length ? held.length : held.length - 1; size >= 1; size--) {
+      var sets = setsOf(held, size);
+      var found = await Promise.all(sets.map(function (set) { return engine.search(set.join(" ")); }));
+      for (var i = 0; i < sets.length; i++) {
+        if (found[i].results.length) return { results: found[i].results, words: sets[i], fewer: true };
+      }
+    }
+    return { results: [], words: held };
+  }
+
   // One date format across the site: 2026年11月20日.
   function siteDate(value) {
     var iso = /^(\d{4})-(\d{2})-(\d{2})/.exec(value || "");
@@ -56,21 +122,21 @@
   var WINDOW = 90;
   function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
 
-  function matchedWords(data, query) {
+  function matchedWords(data, searched) {
     var parsed = new DOMParser().parseFromString("<p>" + data.excerpt + "</p>", "text/html");
     var words = Array.prototype.map.call(parsed.querySelectorAll("mark"), function (m) { return m.textContent.trim(); });
-    words = words.concat(query.split(/\s+/));
+    words = words.concat(searched);
     return words.filter(function (w, i) { return w && words.indexOf(w) === i; })
       .sort(function (a, b) { return b.length - a.length; });
   }
 
-  function excerpt(data, query) {
+  function excerpt(data, searched) {
     var title = (data.meta.title || "").trim();
     var body = (data.content || "").split(". ").filter(function (block) {
       var words = block.trim().replace(/\.$/, "");
       return words && !(title && title.indexOf(words) >= 0) && !BYLINE.test(words);
     }).join(" … ");
-    var words = matchedWords(data, query);
+    var words = matchedWords(data, searched);
     var first = -1;
     words.forEach(function (w) { var at = body.indexOf(w); if (at >= 0 && (first < 0 || at < first)) first = at; });
     var start = Math.max(0, first - 20);
@@ -90,7 +156,7 @@
     return span;
   }
 
-  function item(data, query) {
+  function item(data, searched) {
     var li = document.createElement("li");
     var link = document.createElement("a");
     link.href = data.url;
@@ -98,7 +164,7 @@
     var meta = document.createElement("span");
     meta.className = "meta";
     meta.textContent = [data.meta.kind, siteDate(data.meta.date)].filter(Boolean).join(" · ");
-    li.append(link, meta, excerpt(data, query));
+    li.append(link, meta, excerpt(data, searched));
     return li;
   }
 
@@ -130,10 +196,13 @@
     // Guides first: a service question wants the guide before news about it.
     shown.sort(function (a, b) { return (b.meta.type === "guide") - (a.meta.type === "guide"); });
     // Replace the list only when the new results are ready: no flicker, no empty moment.
-    list.replaceChildren.apply(list, shown.map(function (data) { return item(data, current.query); }));
+    list.replaceChildren.apply(list, shown.map(function (data) { return item(data, current.words); }));
     var total = current.results.length;
+    // Results for some of the question's words say which: they may not answer the whole question.
+    var found = { n: total, from: (page - 1) * PAGE_SIZE + 1, to: (page - 1) * PAGE_SIZE + shown.length,
+      words: quoted(current.words.join(" ")) };
     status.textContent = total
-      ? fill(text.found, { n: total, from: (page - 1) * PAGE_SIZE + 1, to: (page - 1) * PAGE_SIZE + shown.length })
+      ? fill(current.fewer ? text.fewer : text.found, found)
       : fill(text.none, { q: quoted(current.query) });
     pager.hidden = pages() < 2;
     pageLabel.textContent = fill(text.page, { page: page, pages: pages() });
@@ -155,7 +224,7 @@
     query = query.trim();
     pager.hidden = true;  // until the results come: a tap meanwhile would turn the previous query's pages
     if (!query) {
-      current = { query: "", results: [], page: 1 };
+      current = { query: "", words: [], fewer: false, results: [], page: 1 };
       list.replaceChildren(); status.textContent = ""; index.hidden = false;
       history.replaceState(null, "", address("", 1));
       return;
@@ -163,12 +232,12 @@
     status.textContent = text.searching;
     try {
       var engine = await load();
-      var search = engine ? await engine.search(query) : { results: [] };
+      var search = engine ? await find(engine, query) : { results: [], words: [] };
       if (ticket !== latest) return;
       // A page in a shard and in the publisher's newer bundle is the same fragment: list it once.
       var seen = {};
       var results = search.results.filter(function (r) { return seen[r.id] ? false : (seen[r.id] = true); });
-      current = { query: query, results: results, page: 1 };
+      current = { query: query, words: search.words, fewer: Boolean(search.fewer), results: results, page: 1 };
       if (await show(page || 1, ticket)) history.replaceState(null, "", address(query, current.page));
     } catch (error) {
       if (ticket !== latest) return;

@@ -1,0 +1,70 @@
+"""Questions typed as a reader would say them, not as keywords, find the guide or post that answers them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_browser_search import first_three, search_for
+
+from browser import launched_browser, serve_folder
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def session(demo_output: Path) -> Iterator[tuple[Any, str]]:
+    with serve_folder(demo_output) as url, launched_browser() as browser:
+        yield browser, url
+
+
+# (edition, what the reader types, a page that answers it). Each of these found nothing: every word of the
+# question, 了 and 怎么办 included, had to be on one page.
+QUESTIONS = [
+    ("", "身份证丢了怎么办", "/guides/id-card-renewal-replacement/"),
+    ("", "身份证丢了", "/guides/id-card-renewal-replacement/"),
+    ("", "户口怎么迁", "/guides/hukou-migration-family/"),
+    ("", "护照办理需要什么材料", "/guides/ordinary-passport/"),
+    ("", "电动车被偷了", "/stations/dongshan/warning/dongshan-warning-dianping-daoqie/"),
+    ("", "被骗了怎么报警", "/warning/"),
+    ("/zh-hant", "身份證丟了怎麼辦", "/zh-hant/guides/id-card-renewal-replacement/"),
+    ("/zh-hant", "身分證遺失", "/zh-hant/guides/id-card-renewal-replacement/"),
+    ("/zh-hant", "戶口怎麼遷", "/zh-hant/guides/hukou-migration-family/"),
+]
+
+
+@pytest.mark.parametrize(("edition", "question", "answer"), QUESTIONS)
+def test_a_question_finds_the_page_that_answers_it(
+    session: tuple[Any, str], edition: str, question: str, answer: str
+) -> None:
+    browser, url = session
+    page = browser.new_page()
+    links = first_three(page, url, edition, question)
+    page.close()
+    assert any(answer in link for link in links), (question, links)
+
+
+@pytest.mark.parametrize(("full_width", "typed"), [("ＩＤ", "ID"), ("１１０", "110")])
+def test_full_width_letters_find_what_half_width_ones_do(session: tuple[Any, str], full_width: str, typed: str) -> None:
+    """A phone's Chinese keyboard types ＩＤ and １１０ in full width."""
+    browser, url = session
+    page = browser.new_page()
+    page.goto(f"{url}/search/")
+    expected = search_for(page, typed)
+    assert "找到" in expected
+    assert search_for(page, full_width) == expected
+    page.close()
+
+
+def test_a_question_searched_with_fewer_words_says_which(session: tuple[Any, str]) -> None:
+    """No page has every word of 电动车被偷了: the results are for the words that some page has, and the
+    status line says so instead of passing them off as answers to the whole question."""
+    browser, url = session
+    page = browser.new_page()
+    page.goto(f"{url}/search/")
+    status = search_for(page, "电动车被偷了")
+    assert status.startswith("找到") and "“" in status, status
+    assert "电动车被偷了" not in status
+    page.close()
