@@ -68,13 +68,21 @@
     return { typed: typed, words: typed.map(function (word) { return EVERYDAY[word] || word; }) };
   }
 
-  // Pages found by either search, best first (a page found by both once).
-  async function either(engine, first, second) {
-    if (first === second) return engine.search(first);
-    var both = await Promise.all([engine.search(first), engine.search(second)]);
+  // Pages found by any of the searches, best first (a page found by several once).
+  async function anyOf(engine, queries) {
+    queries = queries.filter(function (q, i) { return queries.indexOf(q) === i; });
+    var found = await Promise.all(queries.map(function (q) { return engine.search(q); }));
     var seen = {};
-    var results = both[0].results.concat(both[1].results).sort(function (a, b) { return b.score - a.score; });
+    var results = [].concat.apply([], found.map(function (f) { return f.results; }))
+      .sort(function (a, b) { return b.score - a.score; });
     return { results: results.filter(function (r) { return seen[r.id] ? false : (seen[r.id] = true); }) };
+  }
+
+  // Pagefind's segmenter knows Simplified words: in Traditional pages it often indexed a word as its characters
+  // (戶口 as 戶 and 口), which Pagefind finds as the characters in a row, quoted ("戶 口").
+  var TRADITIONAL = /^zh-(hant|tw|hk|mo)/i.test(document.documentElement.lang || "");
+  function asCharacters(word) {
+    return TRADITIONAL && /^\p{Script=Han}{2,}$/u.test(word) ? '"' + Array.from(word).join(" ") + '"' : word;
   }
 
   // The sets of `words` with `size` of them, longest (in characters) first: a one-character word is the
@@ -93,7 +101,9 @@
   async function find(engine, query) {
     var asked = wordsOf(query);
     var words = asked.words;
-    var all = await either(engine, words.join(" "), asked.typed.join(" "));
+    var queries = [words.join(" "), asked.typed.join(" ")];
+    if (words.length === 1) queries.push(asCharacters(words[0]));
+    var all = await anyOf(engine, queries);
     if (all.results.length || words.length < 2) return { results: all.results, words: words };
     // One search per word, side by side: each loads its part of the index, and a word no page has is dropped.
     var alone = await Promise.all(words.map(function (word) { return engine.search(word); }));
