@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import accounts, auth, console, public
+from . import accounts, auth, console, handback, public
 from .casework import Planner
 from .edition import TraditionalEdition
 from .errors import Conflict, Refusal, TooManyRequests
@@ -109,7 +109,7 @@ async def refused(request: Request, exc: Exception) -> Response:
     """Every named refusal (not found, forbidden, conflict, too many requests) becomes its page here."""
     assert isinstance(exc, Refusal)
     if isinstance(exc, Conflict):
-        return await console.conflict_page(request, exc)
+        return await handback.conflict_page(request, exc)
     response = public.render(request, "message.html", exc.status_code, heading=exc.heading, paragraphs=exc.paragraphs)
     if isinstance(exc, TooManyRequests):
         response.headers["Retry-After"] = str(exc.retry_after)

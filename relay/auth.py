@@ -210,7 +210,7 @@ async def from_earlier_login(request: Request, console: Console, form: Any) -> R
         return None
     if not await run_in_threadpool(store.has_session_token, console.account.id, sent):
         return None
-    from .console import resume_form  # the console's pages, which import this module
+    from .handback import resume_form  # the hand-back, which imports this module
 
     return await resume_form(request, console, request.url.path, draft_of(form), "token", 403)
 
@@ -323,7 +323,7 @@ async def login_submit(request: Request) -> Response:
     restored: Response | None = None
     if draft and earlier is not None and earlier.user_id == account.id and resumable(target):
         console = Console(account, session, pages_for(request.app, account.role))
-        from .console import resume_form  # the console's pages, which import this module
+        from .handback import resume_form  # the hand-back, which imports this module
 
         restored = await resume_form(request, console, target, draft, "login")
     answer = restored or RedirectResponse(safe_next(page_of(request.app, target)), status_code=303)

@@ -1,6 +1,8 @@
 """The console over HTTP: the queue, one item, the actions on it, ratings and the audit log.
 
-Handlers only parse and render; ``relay.casework`` decides and ``Store.apply`` writes.
+Handlers only parse and render; ``relay.casework`` decides and ``Store.apply`` writes. The item page and the
+entry form are rendered by ``relay.console_forms``; a form that cannot be applied is handed back by
+``relay.handback``.
 """
 
 from __future__ import annotations
@@ -17,39 +19,26 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from . import notices
-from .auth import Console, console_page, current_console
-from .casework import (
-    ACTIONS,
-    CITY_ROLES,
-    OPEN,
-    REPLY_MAX,
-    FieldErrors,
-    Planner,
-    current_deadline,
-    describe_time_left,
-    primary_action,
-)
-from .casework.change import Message, Officer
+from .auth import Console, console_page
+from .casework import ACTIONS, CITY_ROLES, OPEN, REPLY_MAX, FieldErrors, current_deadline, describe_time_left
+from .casework.change import Message
 from .casework.clock import DEADLINE_LABELS, current_deadline_name
-from .casework.concurrency import still_fits, transferred_away, typed_text
-from .casework.entry import STAFF_CHANNELS
-from .casework.publication import FLAG_FIELD, PublicText, review
-from .errors import Conflict, NotFound
+from .casework.concurrency import still_fits
+from .console_forms import ID, entry_page, form_values, previous_item, show_item
+from .errors import NotFound
 from .forms import clean_text
+from .handback import hand_back, transferred_page
 from .models import Channel, Kind, RatingStatus, Role, Status
 from .public import now, render
-from .store import AuditEntry, ConsoleItem, Intake, NewItem
+from .store import ConsoleItem, Intake, NewItem
 from .store.console import QueueFilter
 from .timefmt import BEIJING
 
 log = logging.getLogger("relay.console")
-CHANGE_LABELS = {"resubmission": "群众补充提交"}  # an item's audit entries that are no console action
 TABS = [("open", "待办"), ("escalated", "督办"), *((s.value, s.console_label) for s in Status)]
 TAB_NAMES = {name for name, _ in TABS}
 KIND_VALUES = {k.value for k in Kind}
 CHANNEL_VALUES = {c.value for c in Channel}
-ID = re.compile(r"[0-9]{1,9}")
-ITEM_ACTION = re.compile(r"/console/items/([0-9]{1,9})/([a-z_]{1,32})")
 ENTRY_TOKEN = re.compile(r"[A-Za-z0-9_-]{24,64}")
 RATINGS_PER_PAGE = 200
 RATINGS_FLAGGED_FROM = 3  # this many ratings of one station from one address in one day are marked for the moderator
@@ -180,113 +169,6 @@ async def item_page(request: Request, console: Console) -> Response:
     return await show_item(request, console, item, {}, {})
 
 
-async def show_item(
-    request: Request,
-    console: Console,
-    item: ConsoleItem,
-    values: dict[str, str],
-    errors: Mapping[str, str],
-    status_code: int = 200,
-    failed: str = "",
-    notice: Mapping[str, object] | None = None,
-) -> Response:
-    relay = request.app.state.relay
-    planner = relay.planner
-    history = await run_in_threadpool(relay.store.history, item.id)
-    audit = (
-        await run_in_threadpool(relay.store.audit_entries, 50, item.id) if console.account.role is Role.ADMIN else []
-    )
-    officers = await run_in_threadpool(relay.store.officers_of, item.station)
-    duplicates = [
-        found
-        for found in [
-            await run_in_threadpool(relay.store.console_item, other)
-            for other in await run_in_threadpool(relay.store.possible_duplicates, item.id)
-        ]
-        if found is not None and console.can_see(found.station)
-    ]
-    actions = {a.name: a for a in planner.actions_for(console.actor, item)}
-    templates = await run_in_threadpool(relay.store.reply_templates, item.kind) if "reply" in actions else []
-    chosen = next((t for t in templates if str(t.id) == request.query_params.get("template")), None)
-    if chosen is not None and not values:
-        values, failed = {"reply": chosen.text}, "reply"  # the reply form starts from the template
-    done = request.query_params.get("done", "")
-    public = planner.public_values(item)
-    shown = review(item, values if failed == "approve" else {}, public) if "approve" in actions else []
-    return render(
-        request,
-        "console/item.html",
-        status_code,
-        console=console,
-        item=item,
-        station=relay.stations.get(item.station),
-        stations=relay.stations,
-        history=history,
-        replies=item.replies,
-        audit=audit,
-        actions=actions,
-        primary=primary_action(actions),
-        templates=templates,
-        done_label=ACTIONS[done].label if done in ACTIONS else "录入" if done == "entered" else "",
-        entered_before=done == "entered_before",
-        after=await previous_item(request, console),
-        review=shown,
-        values=values,
-        errors=errors,
-        error_links=error_links(failed, errors, shown, values),
-        failed=failed,
-        duplicates=duplicates,
-        notice=notice or {},
-        keepalive=keepalive_seconds(request),
-        **clock_context(item),
-        **choices(planner, item, officers),
-    )
-
-
-def keepalive_seconds(request: Request) -> int:
-    """How often a page with typing in it tells the server someone is there: a quarter of the idle timeout, at
-    least every 5 minutes and at most every 15 seconds."""
-    idle = request.app.state.relay.settings.session_idle_minutes * 60
-    return max(15, min(300, idle // 4))
-
-
-def error_links(
-    failed: str, errors: Mapping[str, str], shown: list[PublicText], values: Mapping[str, str]
-) -> dict[str, str]:
-    """Where each link of the item page's error summary leads: the field (``f-<action>-<name>``, as the forms
-    name them), or for personal data not yet checked the first box still to tick."""
-    links = {name: f"f-{failed}-{name}" for name in errors}
-    unticked = [flag for text in shown for flag in text.flags if values.get(f"{FLAG_FIELD}{flag.id}") != "yes"]
-    if "flags" in errors and unticked:
-        links["flags"] = f"f-approve-{FLAG_FIELD}{unticked[0].id}"
-    return links
-
-
-def clock_context(item: ConsoleItem) -> dict[str, object]:
-    """The deadline the item is chased against now, and how long is left."""
-    deadline = current_deadline(item)
-    left, overdue = describe_time_left(deadline, now())
-    label = DEADLINE_LABELS.get(current_deadline_name(item) or "", "答复期限")
-    return {"deadline": deadline, "deadline_label": label, "left": left, "overdue": overdue}
-
-
-def choices(planner: Planner, item: ConsoleItem, officers: list[Officer]) -> dict[str, object]:
-    """What the item page's forms offer: officers, case types, units, 督办 levels; and the names they show."""
-    return {
-        "officer_name": next((o.display_name for o in officers if o.username == item.assigned_to), item.assigned_to),
-        "officer_options": [(o.username, o.display_name) for o in officers if o.username != item.assigned_to],
-        "case_type": planner.case_types.get(item.case_type)
-        if item.case_type and item.case_type in planner.case_types
-        else None,
-        "case_type_options": [(t.code, f"{t.name}（{t.describe_limit()}）") for t in planner.case_types.all()],
-        "unit": planner.units.get(item.transferred_to) if item.transferred_to else None,
-        "unit_options": [(u.code, u.name) for u in planner.units.external.values()],
-        "levels": notices.LEVELS,
-        "level_options": [(str(level), label) for level, label in notices.LEVELS.items()],
-        "escalation_hours": str(planner.escalation_hours()),
-    }
-
-
 @console_page()
 async def act(request: Request, console: Console) -> Response:
     """Parse the form, plan the action, apply it, and show the result."""
@@ -323,15 +205,6 @@ async def next_page(request: Request, console: Console, item: ConsoleItem, actio
     return f"/console/items/{following.id}?done={action}&after={item.id}"
 
 
-async def previous_item(request: Request, console: Console) -> ConsoleItem | None:
-    """The item just acted on (``?after=``), to name it in the confirmation and link back to it."""
-    raw = request.query_params.get("after", "")
-    if not ID.fullmatch(raw):
-        return None
-    found = await run_in_threadpool(request.app.state.relay.store.console_item, int(raw))
-    return found if found is not None and console.can_see(found.station) else None
-
-
 @console_page()
 async def entry_form(request: Request, console: Console) -> Response:
     """A blank entry form. Its one-time token is in its address (``?form=``), so that Back to the form, or a
@@ -349,33 +222,6 @@ async def entry_form(request: Request, console: Console) -> Response:
 def new_entry_token() -> str:
     """The one-time token an entry form carries: the store enters one item per token (``Store.enter``)."""
     return secrets.token_urlsafe(24)
-
-
-def entry_page(
-    request: Request,
-    console: Console,
-    values: Mapping[str, str],
-    errors: Mapping[str, str],
-    status_code: int = 200,
-    notice: str = "",
-    entered: int | None = None,
-) -> Response:
-    relay = request.app.state.relay
-    return render(
-        request,
-        "console/entry.html",
-        status_code,
-        console=console,
-        stations=relay.stations,
-        kinds=list(Kind),
-        channels=STAFF_CHANNELS,
-        promises={kind.value: relay.planner.clocks.promise(kind) for kind in Kind},
-        values=values,
-        errors=errors,
-        notice=notice,
-        entered=entered,
-        keepalive=keepalive_seconds(request),
-    )
 
 
 @console_page()
@@ -403,115 +249,6 @@ async def entry_submit(request: Request, console: Console) -> Response:
         return RedirectResponse(f"/console/items/{item_id}?done=entered_before", status_code=303)
     log.info("entered %s from %s for %s", new.kind.value, new.channel.value, new.station)
     return RedirectResponse(f"/console/items/{item_id}?done=entered", status_code=303)
-
-
-async def form_values(request: Request) -> dict[str, str]:
-    """The submitted form's text fields, cleaned (Starlette keeps the parsed form, so this reads it once)."""
-    form = await request.form(max_fields=500)
-    return {key: clean_text(value) for key, value in form.items() if isinstance(value, str)}
-
-
-async def conflict_page(request: Request, refusal: Conflict) -> Response:
-    """The item changed before the action was carried out, as the planner or the store's guard found: hand the
-    form back (``hand_back``). A stale form that ``act`` sees itself is handed back there."""
-    relay = request.app.state.relay
-    console = await current_console(request)
-    current = await run_in_threadpool(relay.store.console_item, refusal.item_id)
-    values = await form_values(request) if request.method == "POST" else {}
-    if console is not None and current is not None and console.can_see(current.station):
-        return await hand_back(request, console, current, request.path_params.get("action", ""), values, "changed", 409)
-    moved = await transferred_page(request, console, request.url.path, values) if console is not None else None
-    return moved or render(request, "message.html", 409, heading=refusal.heading, paragraphs=[refusal.message])
-
-
-async def resume_form(
-    request: Request, console: Console, path: str, values: dict[str, str], reason: str, status_code: int = 200
-) -> Response | None:
-    """The page of the form sent to ``path``, for ``console``, with ``values`` put back and nothing carried out:
-    after logging in again (``reason`` login) or when the form came from a page of an earlier login (token).
-    For an item transferred away from the account's station meanwhile, the typed text to copy (``transferred_page``).
-    None when there is no such page for this account (the item is gone or another station's)."""
-    if path == "/console/items/new":
-        return entry_page(request, console, values, {}, status_code, notice=reason)
-    found = ITEM_ACTION.fullmatch(path)
-    if found is None:
-        return None
-    item = await run_in_threadpool(request.app.state.relay.store.console_item, int(found[1]))
-    if item is None or not console.can_see(item.station):
-        return await transferred_page(request, console, path, values)
-    return await hand_back(request, console, item, found[2], values, reason, status_code)
-
-
-async def transferred_page(request: Request, console: Console, path: str, values: dict[str, str]) -> Response | None:
-    """For a form sent to ``path`` (an item's action) after the item was transferred away from this account's
-    station since the form's page was shown: the typed text in ``values`` to copy, when and where the item went,
-    and nothing else of the item. None when that is not what happened: the item does not exist for the account."""
-    found = ITEM_ACTION.fullmatch(path)
-    seen = values.get("seen", "")
-    if found is None or console.stations is None or not ID.fullmatch(seen):
-        return None
-    relay = request.app.state.relay
-    changes = await run_in_threadpool(relay.store.changes_since, int(found[1]), int(seen))
-    moved = transferred_away(changes, console.stations)
-    if moved is None:
-        return None
-    log.info("%s on item %s not carried out: the item was transferred to another station", found[2], found[1])
-    return render(
-        request,
-        "console/transferred.html",
-        409,
-        console=console,
-        moved=moved,
-        station=relay.stations.get(moved.to_station),
-        label=ACTIONS[found[2]].label if found[2] in ACTIONS else "操作",
-        kept=typed_text(values),
-    )
-
-
-async def hand_back(
-    request: Request,
-    console: Console,
-    item: ConsoleItem,
-    action: str,
-    values: dict[str, str],
-    reason: str,
-    status_code: int,
-    changes: list[AuditEntry] | None = None,
-) -> Response:
-    """The item as it is now, what changed since the form's page was shown, and the action's form holding what was
-    typed (or, when the item no longer takes the action, the typed text to copy). ``reason``: changed (someone
-    acted first), login (the session ended), token (the page was from an earlier login); ``changes``: what changed
-    since the form's page, when the caller has read it already. The same person sending again what they just did
-    is told the first was saved, and gets no form to send it a third time."""
-    if changes is None:
-        changes = await changes_since_form(request, item, values, reason)
-    last = changes[-1] if changes else None
-    repeated = last is not None and last.action == action and last.actor == console.account.username
-    notice = {
-        "reason": reason,
-        "action": action,
-        "label": ACTIONS[action].label if action in ACTIONS else "操作",
-        "repeated": last if repeated else None,
-        "changes": [(change, change_label(change.action)) for change in changes],
-        "kept": [] if repeated else typed_text(values),
-    }
-    kept = {} if repeated else values
-    return await show_item(request, console, item, kept, {}, status_code, "" if repeated else action, notice)
-
-
-async def changes_since_form(
-    request: Request, item: ConsoleItem, values: Mapping[str, str], reason: str
-) -> list[AuditEntry]:
-    """What was done to the item since the form's page was shown (its ``seen``); for a form that does not say,
-    the item's last change when someone acted first (``reason`` changed), else nothing."""
-    seen = values.get("seen", "")
-    after = int(seen) if ID.fullmatch(seen) else item.last_change - (reason == "changed")
-    found: list[AuditEntry] = await run_in_threadpool(request.app.state.relay.store.changes_since, item.id, after)
-    return found
-
-
-def change_label(action: str) -> str:
-    return ACTIONS[action].label if action in ACTIONS else CHANGE_LABELS.get(action, action)
 
 
 @console_page()
