@@ -192,6 +192,7 @@ def new_chief(
         "no_relay": "content only: do not read answers from the relay",
         "once": "publish once and exit",
         "settle": "seconds of quiet that end a batch of changes",
+        "metrics": "answer Prometheus on HOST:PORT (e.g. 127.0.0.1:9102); off when empty",
     }
 )
 def publisher(
@@ -201,6 +202,7 @@ def publisher(
     no_relay: bool = False,
     once: bool = False,
     settle: float = 0.2,
+    metrics: str = "",
 ) -> None:
     """Publish content commits and relay approvals as they happen (a service; see docs/architecture.md)."""
     import logging
@@ -221,7 +223,13 @@ def publisher(
         # stay in this one, which runs for good and whose memory every build adds to.
         subprocess.run([RELAY, "migrate"], check=True)
         store = Store(load_settings().database)
-    worker = Publisher(Path(root).resolve(), lambda: pelican_settings(settings_file), store=store, settle=settle)
+    worker = Publisher(
+        Path(root).resolve(),
+        lambda: pelican_settings(settings_file),
+        store=store,
+        settle=settle,
+        metrics_address=metrics,
+    )
     try:
         worker.run(Path(first["PATH"]).resolve(), once=once)
     except KeyboardInterrupt:

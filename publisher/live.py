@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from .hotpath import Snapshot, write_pages
+from .metrics import PublisherMetrics
 
 log = logging.getLogger("publisher")
 
@@ -136,6 +137,8 @@ class Publisher:
     snapshots_taken: int = 0
     lock_file: Any = None  # the open LOCK_FILE, held while the publisher runs
     exported_items: dict[int, str] = field(default_factory=dict)  # id -> the item as last built
+    metrics: PublisherMetrics = field(default_factory=PublisherMetrics)
+    metrics_address: str = ""  # host:port to answer Prometheus on while running; none when empty
 
     @property
     def current(self) -> Path:
@@ -195,6 +198,7 @@ class Publisher:
             with FastJournal(self.cache_of(live)).writing() as written:
                 written += write_pages(snapshot, articles, live)
             self.hot_pages.append((time.monotonic() - started, live, written, time.monotonic()))
+        self.metrics.releases.labels("fast").inc()
         if answered:
             self.store.mark_live(answered, dt.datetime.now(dt.UTC))
         seconds = time.monotonic() - started
@@ -209,7 +213,7 @@ class Publisher:
 
         from citymodel import ContentError
 
-        started = time.monotonic()
+        started, begun = time.monotonic(), time.time()
         items: list[tuple[int, dict[str, Any]]] = []
         if self.store is not None:
             from relay.export import write_export
@@ -239,6 +243,8 @@ class Publisher:
             run_pelican(settings)
         except ContentError as error:
             log.error("publisher: the content has errors; the site stays as it was:\n%s", error)
+            self.metrics.failures.labels("content").inc()
+            self.metrics.content_problems.set(len(error.problems))
             return None
         except BaseException:
             if self.snapshots_taken != taken:
@@ -255,6 +261,7 @@ class Publisher:
             self.carry_over_fast_pages(folder, started)
         give_back_memory()
         release = Release(folder, time.monotonic() - started, reasons)
+        self.metrics.went_live(begun, release.seconds)
         if self.store is not None and items:
             try:
                 marked = self.store.mark_live([item_id for item_id, _ in items], dt.datetime.now(dt.UTC))
@@ -413,10 +420,14 @@ class Publisher:
 
     def run(self, content: Path, once: bool = False) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        self.hold_root()
+        self.hold_root()  # first: a second publisher stops here, before it takes the metrics port
+        server = self.metrics.serve(self.metrics_address) if self.metrics_address and not once else None
         try:
             self._run(content, once)
         finally:
+            if server is not None:
+                server.shutdown()
+                server.server_close()
             self.release_root()
 
     def _run(self, content: Path, once: bool) -> None:
@@ -445,6 +456,7 @@ class Publisher:
             batch = self.next_batch()
             if "stop" in batch:
                 break
+            self.metrics.changed()
             try:
                 self.hot(batch)
             except Exception:  # the full build follows and reports what is wrong
@@ -477,6 +489,7 @@ class Publisher:
             try:
                 self.publish(batch)
             except Exception as error:  # one failed build must not stop the service
+                self.metrics.failures.labels("other").inc()
                 failed, retry_at = batch, time.monotonic() + pause
                 if isinstance(error, MarkingFailed):
                     log.error("publisher: %s (%s); trying again in %.0f s", error, first_line(error.__cause__), pause)
