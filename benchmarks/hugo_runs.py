@@ -8,6 +8,7 @@ fair comparison. We poll the edited post over HTTP until the appended sentence a
 
 from __future__ import annotations
 
+import http.client
 import time
 import urllib.error
 import urllib.request
@@ -61,7 +62,7 @@ def fetch(url: str) -> str:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
             return str(response.read().decode("utf-8", errors="replace"))
-    except (urllib.error.URLError, OSError):
+    except (urllib.error.URLError, OSError, http.client.HTTPException):  # a page cut off while the server rebuilds
         return ""
 
 
