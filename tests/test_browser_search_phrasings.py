@@ -33,6 +33,12 @@ QUESTIONS = [
     ("/zh-hant", "身份證丟了怎麼辦", "/zh-hant/guides/id-card-renewal-replacement/"),
     ("/zh-hant", "身分證遺失", "/zh-hant/guides/id-card-renewal-replacement/"),
     ("/zh-hant", "戶口怎麼遷", "/zh-hant/guides/hukou-migration-family/"),
+    # What people call a document, not what the guide calls it.
+    ("", "驾照过期了怎么办", "/guides/driving-license-renewal/"),
+    ("", "办暂住证", "/guides/residence-permit/"),
+    ("", "开良民证", "/guides/no-criminal-record-certificate/"),
+    ("", "无犯罪证明怎么开", "/guides/no-criminal-record-certificate/"),
+    ("/zh-hant", "駕照過期了怎麼辦", "/zh-hant/guides/driving-license-renewal/"),
 ]
 
 

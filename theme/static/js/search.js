@@ -50,22 +50,36 @@
     "需要", "请问", "請問", "我", "我的", "想", "要", "能", "可以", "吗", "嗎", "呢", "吧", "啊", "呀", "了", "的",
     "办", "辦", "去", "该", "該"];
   var EVERYDAY = { "偷": "盗", "遗失": "丢失", "遺失": "丟失", "身分证": "身份证", "身分證": "身份證", "身分": "身份" };
+  // What people call a document, as the guides name it; replaced in the question before it is split into words
+  // (the browser splits 暂住证 as 暂住|证, so a word-for-word table would miss it).
+  var NAMES = [["驾照", "驾驶证"], ["駕照", "駕駛證"], ["户口本", "户口簿"], ["戶口本", "戶口簿"],
+    ["暂住证", "居住证"], ["暫住證", "居住證"], ["良民证", "无犯罪记录证明"], ["良民證", "無犯罪記錄證明"],
+    ["无犯罪证明", "无犯罪记录证明"], ["無犯罪證明", "無犯罪記錄證明"]];
   var PARTICLE = /(.)[了吗嗎呢吧啊呀]+$/;
   var MOST_WORDS = 6;  // the words of a long question tried in fewer and fewer (2^6 sets at most)
 
   // The words of a question to search for, as typed (`typed`) and in the guides' words (`words`).
   function wordsOf(query) {
     query = query.normalize("NFKC");
-    if (typeof Intl === "undefined" || !Intl.Segmenter) return { typed: [query], words: [query] };
-    var language = document.documentElement.lang || "zh-CN";
-    var typed = [];
-    Array.from(new Intl.Segmenter(language, { granularity: "word" }).segment(query)).forEach(function (part) {
-      var word = part.segment.replace(PARTICLE, "$1");  // 丢了, 偷了: the word without its particle
-      if (part.isWordLike && FILLERS.indexOf(word) < 0) typed.push(word);
-    });
-    if (!typed.length) typed = [query];  // a question of filler words only is searched as typed
-    typed = typed.slice(0, MOST_WORDS);
-    return { typed: typed, words: typed.map(function (word) { return EVERYDAY[word] || word; }) };
+    var named = NAMES.reduce(function (text, pair) { return text.split(pair[0]).join(pair[1]); }, query);
+    if (typeof Intl === "undefined" || !Intl.Segmenter) return { typed: [query], words: [named] };
+    var segmenter = new Intl.Segmenter(document.documentElement.lang || "zh-CN", { granularity: "word" });
+    var whole = new RegExp("(" + NAMES.map(function (pair) { return pair[1]; }).join("|") + ")");
+    function split(text) {
+      var kept = [];
+      text.split(whole).forEach(function (piece, i) {
+        if (i % 2) { kept.push(piece); return; }  // a document's name stays one word (驾驶证, not 驾驶|证)
+        Array.from(segmenter.segment(piece)).forEach(function (part) {
+          var word = part.segment.replace(PARTICLE, "$1");  // 丢了, 偷了: the word without its particle
+          if (part.isWordLike && FILLERS.indexOf(word) < 0) kept.push(word);
+        });
+      });
+      return (kept.length ? kept : [text]).slice(0, MOST_WORDS);  // filler words only: searched as typed
+    }
+    var words = split(named).map(function (word) { return EVERYDAY[word] || word; });
+    // A document's everyday name is not searched as typed: the browser splits 驾照 into 驾|照, which match
+    // the start of any word (驾驶, 照顾) and would find pages about neither.
+    return { typed: named === query ? split(query) : words, words: words };
   }
 
   // Pages found by any of the searches, best first (a page found by several once).
