@@ -83,6 +83,8 @@ def check_tree(commit: str, app: Path) -> tuple[bool, list[str]]:
             )
         except subprocess.TimeoutExpired:
             return False, [f"the check took longer than {CHECK_TIMEOUT} s; ask the site team (请联系网站管理员)"]
+        if "Traceback (most recent call last)" in done.stderr:  # the check broke, not the content
+            raise RuntimeError(f"invoke check failed:\n{done.stderr[-4000:]}")
         said = (done.stderr + done.stdout).replace(f"{folder}/", "").replace(str(folder), "content")
         lines = [line for line in said.splitlines() if line.strip()]
         return done.returncode == 0, lines
@@ -270,13 +272,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site-url", default="", help="the public site's address, to show where posts go")
     args = parser.parse_args(argv)
     lines = sys.stdin.read().splitlines()
-    if args.hook == "pre-receive":
-        if args.app is None:
-            parser.error("pre-receive needs --app")
-        return pre_receive(lines, args.app, os.environ.get("YUNLAN_STATION"))
-    if args.checkout is None:
+    if args.hook == "pre-receive" and args.app is None:
+        parser.error("pre-receive needs --app")
+    if args.hook == "post-receive" and args.checkout is None:
         parser.error("post-receive needs --checkout")
-    return post_receive(lines, args.checkout, Path(os.environ.get("GIT_DIR", ".")).resolve(), args.site_url)
+    try:
+        if args.hook == "pre-receive":
+            return pre_receive(lines, args.app, os.environ.get("YUNLAN_STATION"))
+        return post_receive(lines, args.checkout, Path(os.environ.get("GIT_DIR", ".")).resolve(), args.site_url)
+    except Exception as error:  # the chief sees one line, not the server's traceback; the site team the cause
+        import syslog
+
+        cause = error.stderr if isinstance(error, subprocess.CalledProcessError) and error.stderr else error
+        syslog.openlog("yunlan-content-push")
+        syslog.syslog(syslog.LOG_ERR, f"{args.hook} failed: {type(error).__name__}: {cause}".strip())
+        if args.hook == "pre-receive":
+            said = "the server could not check this push; nothing was taken (服务器未能检查本次推送，内容未接收)"
+        else:  # the push is in the repository; the next one checks everything out
+            said = "taken, but the server could not put it on the site yet (已接收，但暂未能发布)"
+        print(f"{said}; ask the site team (请联系网站管理员)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import threading
 import time
@@ -190,6 +191,34 @@ def test_the_repository_refuses_deletes_rewrites_and_huge_pushes(server: Server)
     assert "receive.denydeletes=true" in said
     assert "receive.denynonfastforwards=true" in said
     assert f"receive.maxinputsize={256 * 2**20}" in said
+
+
+def test_a_server_fault_refuses_the_push_with_one_line_and_no_traceback(server: Server, tmp_path: Path) -> None:
+    chief = server.clone("chief")
+    before = server.main_files()
+    install(server.repo, server.checkout, tmp_path / "no-such-app")  # the check cannot run
+    citykit.add_post(chief, "dongshan", "worklog", "dongshan-worklog-5", "2026-11-24 09:00")
+    commit(chief, "本周")
+    said = push(chief)
+    assert said.returncode != 0
+    assert "remote: the server could not check this push; nothing was taken" in said.stderr
+    assert "Traceback" not in said.stderr and "no-such-app" not in said.stderr
+    assert server.main_files() == before
+    # Checked, but the folder cannot be written: taken into the repository, and the chief is told it is not online.
+    install(server.repo, server.checkout, citykit.ROOT)
+    shutil.rmtree(server.checkout)
+    server.checkout.write_text("not a folder", encoding="utf-8")
+    said = push(chief)
+    assert said.returncode == 0  # git took it: post-receive cannot refuse
+    assert "remote: taken, but the server could not put it on the site yet" in said.stderr
+    assert "Traceback" not in said.stderr
+    # Repaired: the next push checks everything out, the earlier one's files too.
+    server.checkout.unlink()
+    citykit.add_post(chief, "dongshan", "worklog", "dongshan-worklog-6", "2026-11-24 10:00")
+    commit(chief, "补充")
+    assert push(chief).returncode == 0
+    assert server.checked_out() == server.main_files()
+    assert (server.checkout / "posts" / "dongshan" / "worklog" / "dongshan-worklog-5.md").is_file()
 
 
 def test_a_draft_branch_is_taken_unchecked_and_not_published(server: Server) -> None:
