@@ -24,18 +24,17 @@ from __future__ import annotations
 import argparse
 import fcntl
 import os
-import re
 import shlex
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 BRANCH = "refs/heads/main"
 ZERO = "0" * 40
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's tree with nothing in it
-STATION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a station slug (citymodel's rule)
 HOOKS = ("pre-receive", "post-receive")
 MAX_PUSH = 256 * 2**20  # bytes of one push (git's pack): fifty phone photos, not a video
 CHECK_TIMEOUT = 300  # seconds; `invoke check` reads 2,000 posts in under a second
@@ -104,7 +103,10 @@ def not_the_stations(old: str, new: str, station: str) -> list[str]:
 
 
 def pre_receive(lines: list[str], app: Path, station: str | None = None) -> int:
-    if station is not None and not STATION.fullmatch(station):
+    sys.path.insert(0, str(app / "plugins"))
+    from citymodel.rules import SLUG  # a station's slug as the checks define it
+
+    if station is not None and not SLUG.fullmatch(station):
         print(
             f"this key's station {station!r} is not a station slug; ask the site team (请联系网站管理员)",
             file=sys.stderr,
@@ -137,13 +139,13 @@ def pre_receive(lines: list[str], app: Path, station: str | None = None) -> int:
     return 0
 
 
-def post_receive(lines: list[str], checkout: Path, repo: Path, site_url: str = "") -> int:
+def post_receive(lines: list[str], checkout: Path, repo: Path, app: Path, site_url: str = "") -> int:
     updates = [(old, new) for old, new in pushed_to_main(lines) if new != ZERO]
     if not updates:
         return 0
     check_out(repo, checkout)
     print("taken: the site shows it within seconds (已接收，几秒钟内在网站上线)", file=sys.stderr)
-    for line in where_posts_go(repo, updates[0][0], updates[-1][1], site_url):
+    for line in where_posts_go(repo, updates[0][0], updates[-1][1], site_url, app):
         print(f"  {line}", file=sys.stderr)
     return 0
 
@@ -156,25 +158,42 @@ def check_out(repo: Path, checkout: Path) -> None:
         git("--git-dir", str(repo), f"--work-tree={checkout}", "checkout", "--force", "--quiet", "main")
 
 
-POST_KEYS = re.compile(r"^(station|module|slug)\s*:\s*(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
 SHOWN_POSTS = 10
-ARTICLE_URL = "stations/{station}/{module}/{slug}/"  # pelicanconf.py's (tests/test_content_push.py holds them equal)
 
 
-def where_posts_go(repo: Path, old: str, new: str, site_url: str) -> list[str]:
+def read_posts_as_the_build(app: Path) -> tuple[Callable[[str], Any], str]:
+    """The app's front-matter parser (citymodel's) and its ``ARTICLE_URL`` (pelicanconf.py): a post's address as
+    the site gives it."""
+    from pelican.settings import read_settings
+
+    sys.path.insert(0, str(app / "plugins"))
+    from citymodel.frontmatter import parse
+
+    here = os.getcwd()
+    os.chdir(app)  # pelicanconf.py names folders relative to the app
+    try:
+        return parse, str(read_settings(str(app / "pelicanconf.py"))["ARTICLE_URL"])
+    finally:
+        os.chdir(here)
+
+
+def where_posts_go(repo: Path, old: str, new: str, site_url: str, app: Path) -> list[str]:
     """A line for each post the push added, edited or removed, with its address on the site (the check passed,
     so each has its station, module and slug). A file renamed with its slug kept is the same page: not removed."""
     base = EMPTY_TREE if old == ZERO else old
     said = git("--git-dir", str(repo), "diff", "--name-status", "--no-renames", "-z", base, new, "--", "posts/")
     fields = said.split("\0")
     changes = [(fields[i], fields[i + 1]) for i in range(0, len(fields) - 1, 2) if fields[i + 1].endswith(".md")]
+    if not changes:
+        return []
+    parse, article_url = read_posts_as_the_build(app)
 
     def address(commit: str, path: str) -> str | None:
-        head = git("--git-dir", str(repo), "show", f"{commit}:{path}").split("\n\n", 1)[0]
-        keys = {key.lower(): value for key, value in POST_KEYS.findall(head)}
-        if len(keys) != 3:
+        meta = parse(git("--git-dir", str(repo), "show", f"{commit}:{path}"))
+        try:
+            return f"{site_url.rstrip('/')}/{article_url.format(**{key: meta.value(key) for key in meta.fields})}"
+        except (KeyError, IndexError, ValueError):
             return None
-        return f"{site_url.rstrip('/')}/{ARTICLE_URL.format(**keys)}"
 
     shown, kept = [], set()
     for status, path in changes:
@@ -240,12 +259,10 @@ def install(
         git("--git-dir", str(repo), "config", key, value)
     for hook in HOOKS:
         target = repo / "hooks" / hook
-        if hook == "pre-receive":
-            option = f"--app {shlex.quote(str(app))}"
-        else:
-            option = f"--checkout {shlex.quote(str(checkout))}" + (
-                f" --site-url {shlex.quote(site_url)}" if site_url else ""
-            )
+        option = f"--app {shlex.quote(str(app))}"
+        if hook == "post-receive":
+            option += f" --checkout {shlex.quote(str(checkout))}"
+            option += f" --site-url {shlex.quote(site_url)}" if site_url else ""
         target.write_text(
             f"#!/bin/sh\n# Installed by `invoke content-repo` (publisher/gitpush.py).\n"
             f"exec {shlex.quote(str(python))} -m publisher.gitpush {hook} {option}\n",
@@ -267,19 +284,18 @@ def install(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m publisher.gitpush", description=__doc__.splitlines()[0])
     parser.add_argument("hook", choices=HOOKS)
-    parser.add_argument("--app", type=Path, help="the app's folder (pre-receive runs its `invoke check`)")
+    parser.add_argument("--app", type=Path, required=True, help="the app's folder: its checks, its site's rules")
     parser.add_argument("--checkout", type=Path, help="the publisher's content folder (post-receive)")
     parser.add_argument("--site-url", default="", help="the public site's address, to show where posts go")
     args = parser.parse_args(argv)
     lines = sys.stdin.read().splitlines()
-    if args.hook == "pre-receive" and args.app is None:
-        parser.error("pre-receive needs --app")
     if args.hook == "post-receive" and args.checkout is None:
         parser.error("post-receive needs --checkout")
     try:
         if args.hook == "pre-receive":
             return pre_receive(lines, args.app, os.environ.get("YUNLAN_STATION"))
-        return post_receive(lines, args.checkout, Path(os.environ.get("GIT_DIR", ".")).resolve(), args.site_url)
+        repo = Path(os.environ.get("GIT_DIR", ".")).resolve()
+        return post_receive(lines, args.checkout, repo, args.app, args.site_url)
     except Exception as error:  # the chief sees one line, not the server's traceback; the site team the cause
         import syslog
 

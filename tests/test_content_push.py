@@ -347,11 +347,3 @@ def test_a_chiefs_key_runs_git_and_nothing_else(server: Server) -> None:
     assert said.returncode != 0
     assert "root:" not in said.stdout
     assert "push and pull the content repository, nothing else" in said.stderr
-
-
-def test_the_addresses_a_push_shows_are_the_sites() -> None:
-    from pelican.settings import read_settings
-
-    from publisher import gitpush
-
-    assert read_settings(str(citykit.ROOT / "pelicanconf.py"))["ARTICLE_URL"] == gitpush.ARTICLE_URL
