@@ -12,11 +12,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
-from prometheus_client.core import GaugeMetricFamily
 
 
 class PublisherMetrics:
@@ -50,14 +48,18 @@ class PublisherMetrics:
         self.build_seconds = Gauge(
             "publisher_last_build_seconds", "How long the last full build that went live took", registry=self.registry
         )
-        self.registry.register(WaitingCollector(self))
+        Gauge(
+            "publisher_oldest_change_waiting_seconds",
+            "Seconds since the oldest change no live full build holds came (0 when none waits)",
+            registry=self.registry,
+        ).set_function(self.oldest_waiting)
         self.lock = threading.Lock()
         self.arrivals: deque[float] = deque()  # when batches of changes came, not yet in a live full build
 
-    def changed(self, at: float | None = None) -> None:
-        """A batch of changes came (content or relay) at ``at`` (time.time())."""
+    def changed(self) -> None:
+        """A batch of changes came (content or relay)."""
         with self.lock:
-            self.arrivals.append(time.time() if at is None else at)
+            self.arrivals.append(time.time())
 
     def went_live(self, begun: float, seconds: float) -> None:
         """A full build that began at ``begun`` (time.time()) went live: it holds every change that came before."""
@@ -69,29 +71,14 @@ class PublisherMetrics:
         self.last_release.set(begun + seconds)
         self.build_seconds.set(seconds)
 
-    def oldest_waiting(self, now: float | None = None) -> float:
+    def oldest_waiting(self) -> float:
         """Seconds since the oldest change no live full build holds came; 0 when none waits."""
         with self.lock:
             oldest = self.arrivals[0] if self.arrivals else None
-        return 0.0 if oldest is None else max(0.0, (time.time() if now is None else now) - oldest)
+        return 0.0 if oldest is None else max(0.0, time.time() - oldest)
 
     def serve(self, address: str) -> Any:
         """Answer Prometheus on ``host:port``; returns the server (``shutdown()`` stops it)."""
         host, _, port = address.rpartition(":")
         server, _thread = start_http_server(int(port), addr=host or "127.0.0.1", registry=self.registry)
         return server
-
-
-class WaitingCollector:
-    def __init__(self, metrics: PublisherMetrics) -> None:
-        self.metrics = metrics
-
-    def describe(self) -> list[Any]:
-        return []
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        yield GaugeMetricFamily(
-            "publisher_oldest_change_waiting_seconds",
-            "Seconds since the oldest change no live full build holds came (0 when none waits)",
-            value=self.metrics.oldest_waiting(),
-        )
