@@ -101,9 +101,13 @@ async def browser_session(request: Request) -> SessionRow | None:
 async def current_console(request: Request, touch: bool = True) -> Console | None:
     """The account of this request's live session, or None. ``touch``: the request counts as the person being
     there, so the idle timeout starts again (not for the queue's background poll)."""
+    return await live_console(request, await browser_session(request), touch)
+
+
+async def live_console(request: Request, session: SessionRow | None, touch: bool) -> Console | None:
+    """The account of ``session`` (``browser_session``) when it is alive, or None (``current_console``)."""
     relay = request.app.state.relay
     store, settings = relay.store, relay.settings
-    session = await browser_session(request)
     moment = now()
     if session is None or session.revoked_at is not None:
         return None
@@ -153,11 +157,12 @@ def console_page(
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @functools.wraps(handler)
         async def endpoint(request: Request) -> Response:
-            console = await current_console(request, touch)
+            session = await browser_session(request)
+            console = await live_console(request, session, touch)
             if console is None:
                 if request.method == "GET":
                     return RedirectResponse(f"/console/login?next={quote(request.url.path)}", status_code=303)
-                return await login_again(request)
+                return await login_again(request, session)
             if console.account.role not in roles:
                 raise Forbidden("您的账号没有这个权限。")
             if request.method == "POST":
@@ -188,12 +193,11 @@ def console_page(
 # the form came from.
 
 
-async def login_again(request: Request) -> Response:
-    """A POST whose session has ended (idle, too old, logged out): the login form, which carries what the form
-    held (as ``draft:<field>``) through the login back to its page when the form came from this browser's
-    session, and else leads back to the page the form was on."""
+async def login_again(request: Request, session: SessionRow | None) -> Response:
+    """A POST whose session (``browser_session``) has ended (idle, too old, logged out): the login form, which
+    carries what the form held (as ``draft:<field>``) through the login back to its page when the form came from
+    this browser's session, and else leads back to the page the form was on."""
     form = await request.form(max_fields=500)
-    session = await browser_session(request)
     sent = str(form.get("csrf", ""))
     ours = session is not None and hmac.compare_digest(sent.encode(), session.csrf_token.encode())
     draft = draft_of(form) if ours and resumable(request.url.path) else {}
