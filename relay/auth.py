@@ -319,18 +319,19 @@ async def login_submit(request: Request) -> Response:
         log.info("failed login")
         return again("用户名或密码不正确", 401)
     await relay.rate_guard.login_succeeded(username, client)
-    earlier = await browser_session(request)  # the session that ended, whose form the draft is
+    carry = bool(draft) and resumable(target)
+    earlier = await browser_session(request) if carry else None  # the session that ended, whose form the draft is
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     moment = now()
     session = await run_in_threadpool(relay.store.create_session, account.id, token_hash(token), csrf, moment)
     await run_in_threadpool(relay.store.record, moment, account.username, "login", account.username)
     restored: Response | None = None
-    if draft and earlier is not None and earlier.user_id == account.id and resumable(target):
+    if earlier is not None and earlier.user_id == account.id:
         console = Console(account, session, pages_for(request.app, account.role))
         from .handback import resume_form  # the hand-back, which imports this module
 
         restored = await resume_form(request, console, target, draft, "login")
-    answer = restored or RedirectResponse(safe_next(page_of(request.app, target)), status_code=303)
+    answer = restored or RedirectResponse(page_of(request.app, target), status_code=303)
     set_cookie(answer, request, COOKIE, token, relay.settings.session_max_hours * 3600)
     answer.delete_cookie(LOGIN_COOKIE, path="/console")
     return answer
