@@ -77,6 +77,12 @@ def hidden_fields(page: str, form_action: str) -> dict[str, str]:
     }
 
 
+def textarea(page: str, field_id: str) -> str | None:
+    """The text of the textarea with ``field_id`` on ``page``, as a browser shows it; None when there is none."""
+    found = re.search(rf'<textarea id="{field_id}"[^>]*>(.*?)</textarea>', page, re.S)
+    return html.unescape(found.group(1)) if found else None
+
+
 def entry_token_of(client: TestClient) -> str:
     """The one-time token of a fresh entry form (one form, one item)."""
     found = re.search(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 import threading
 from collections.abc import Callable
 
 import pytest
-from console_kit import PASSWORD, act, add_item, csrf_of, login, prefilled_replies, shown_form, version_of
+from console_kit import PASSWORD, act, add_item, csrf_of, login, prefilled_replies, shown_form, textarea, version_of
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.routing import Route
@@ -350,11 +349,6 @@ def test_stale_form_shows_what_happened_instead_of_acting_twice(
     assert response.status_code == 409
     assert "没有提交" in response.text and "moderator" in response.text
     assert [r.text for r in sqlite_store.replies(item_id)] == ["第一位审核员的答复"]
-
-
-def textarea(page: str, field_id: str) -> str | None:
-    found = re.search(rf'<textarea id="{field_id}"[^>]*>(.*?)</textarea>', page, re.S)
-    return html.unescape(found.group(1)) if found else None
 
 
 def test_a_reply_typed_while_someone_escalates_and_assigns_is_still_sent(

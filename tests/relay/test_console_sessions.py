@@ -4,11 +4,10 @@ and an unattended console still expires."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections.abc import Callable
 
-from console_kit import PASSWORD, add_item, csrf_of, entry_token_of, hidden_fields, idle_for, shown_form
+from console_kit import PASSWORD, add_item, csrf_of, entry_token_of, hidden_fields, idle_for, shown_form, textarea
 from sqlalchemy import text
 from starlette.testclient import TestClient
 
@@ -33,11 +32,6 @@ def typing_when_the_session_ends(
 def last_seen(store: Store) -> list[dt.datetime]:
     with store.engine.begin() as conn:
         return [row[0] for row in conn.execute(text("SELECT last_seen_at FROM sessions ORDER BY id"))]
-
-
-def textarea(page: str, field_id: str) -> str | None:
-    found = re.search(rf'<textarea id="{field_id}"[^>]*>(.*?)</textarea>', page, re.S)
-    return html.unescape(found.group(1)) if found else None
 
 
 def test_a_reply_sent_after_the_session_ended_comes_back_through_login(
