@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console_kit import PASSWORD, add_item, create_accounts
+from console_kit import PASSWORD, add_item, create_accounts, idle_for
 from servers import relay_server
-from sqlalchemy import text
 
 from browser import AXE, launched_browser, require
 from relay.store import Store
@@ -173,9 +172,7 @@ def test_the_queue_says_when_new_items_arrive(browser: Any, relay_url: str, tmp_
 def expire_sessions(tmp_path: Path) -> None:
     """The relay's sessions were last used 31 minutes ago: past the idle timeout (30)."""
     store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
-    past = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=31)).replace(tzinfo=None)
-    with store.engine.begin() as conn:
-        conn.execute(text("UPDATE sessions SET last_seen_at = :past"), {"past": past})
+    idle_for(store, 31)
     store.close()
 
 
