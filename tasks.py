@@ -101,7 +101,7 @@ def check(c: Context) -> None:
     for problem in city.problems:
         print(problem, file=sys.stderr)
     for notice in city.notices:
-        print(f"{notice} (the build removes it)", file=sys.stderr)
+        print(f"{notice}（生成网站时会自动删掉）", file=sys.stderr)
     if city.problems or city.notices:
         raise SystemExit(1)
     print(f"ok: {len(city.stations)} stations, {len(city.posts)} posts, {len(city.guides)} guides")

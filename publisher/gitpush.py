@@ -4,7 +4,7 @@ The city's content lives in a bare repository on the server (``invoke content-re
 installed by :func:`install`, run this module:
 
 - ``pre-receive`` checks the tree pushed to ``main`` with ``invoke check`` (the build's own checks) and
-  refuses the push with the check's ``path:line: problem: fix`` lines, which ``git push`` shows the chief as
+  refuses the push with the check's ``path:line: problem：fix`` lines (in Chinese), which ``git push`` shows the chief as
   ``remote: …``. A broken post therefore never reaches the publisher: without this, one chief's typo stopped
   every full build, and with it the new posts and warnings of every station, until someone fixed it.
   Other branches are taken unchecked (drafts) and never published.

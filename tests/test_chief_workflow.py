@@ -76,7 +76,10 @@ def test_check_reports_problems_without_building(city_content: Path) -> None:
     bad = citykit.add_post(city_content, "dongshan", "worklog", "bad", "2026-02-30")
     result = invoke(city_content, "check")
     assert result.returncode == 1
-    assert f"{bad}:2: bad Date '2026-02-30'" in result.stderr
+    assert (
+        f"{bad}:2: 'Date' 的日期 '2026-02-30' 写得不对：请写成 2026-11-20 09:30 或 2026-11-20 这样的格式"
+        in result.stderr
+    )
     assert not (city_content.parent / "output").exists()
 
 

@@ -103,8 +103,8 @@ def test_a_broken_post_is_refused_with_its_file_line_and_fix_and_never_reaches_t
     assert said.returncode != 0
     assert "remote: push refused" in said.stderr
     assert (
-        "remote:   posts/dongshan/worklog/dongshan-worklog-2.md:2: bad Date '2026-13-45 09:00': write the date as"
-        in said.stderr
+        "remote:   posts/dongshan/worklog/dongshan-worklog-2.md:2: 'Date' 的日期 '2026-13-45 09:00' 写得不对："
+        "请写成 2026-11-20 09:30 或 2026-11-20 这样的格式" in said.stderr
     )
     remote = [line for line in said.stderr.splitlines() if line.startswith("remote:")]
     assert not [line for line in remote if str(server.root) in line]  # the server's folders are not the chief's
@@ -158,7 +158,9 @@ def test_a_link_to_a_server_file_is_refused_and_its_content_not_shown(server: Se
     commit(chief, "link")
     said = push(chief)
     assert said.returncode != 0
-    assert "posts/dongshan/worklog/leak.md:1: 'posts/dongshan/worklog/leak.md' is a symbolic link" in said.stderr
+    assert (
+        "posts/dongshan/worklog/leak.md:1: 'posts/dongshan/worklog/leak.md' 是一个链接（快捷方式，指向" in said.stderr
+    )
     assert "s3cr3t" not in said.stderr
     assert not (server.checkout / "posts" / "dongshan" / "worklog" / "leak.md").exists()
 

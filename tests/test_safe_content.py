@@ -13,6 +13,8 @@ import pytest
 import citykit
 from citymodel import ContentError, load_city
 
+BODY_FIX = "网站只显示标题、段落、列表、表格、加粗和斜体、链接，以及 content/ 里的图片（见 docs/content.md 的 'Allowed HTML' 一节）"
+
 
 def build_problems(content: Path) -> list[str]:
     with pytest.raises(ContentError) as caught:
@@ -50,12 +52,12 @@ def test_a_symlink_to_a_folder_outside_content_is_refused(city_content: Path) ->
     link = city_content / "images" / "etc"
     link.symlink_to("/etc", target_is_directory=True)
     assert build_problems(city_content) == [
-        f"{link}:1: '{link}' is a symbolic link (to /etc): replace it with the file itself; the build copies no links"
+        f"{link}:1: '{link}' 是一个链接（快捷方式，指向 /etc），不是文件本身：请换成文件本身；网站不会复制链接"
     ]
     assert not (city_content.parent / "output" / "images" / "etc").exists()
     result = invoke_check(city_content)
     assert result.returncode == 1
-    assert f"{link}:1: '{link}' is a symbolic link" in result.stderr
+    assert f"{link}:1: '{link}' 是一个链接（快捷方式，指向 /etc），不是文件本身：" in result.stderr
 
 
 def test_a_symlinked_post_is_refused(city_content: Path, tmp_path: Path) -> None:
@@ -64,14 +66,14 @@ def test_a_symlinked_post_is_refused(city_content: Path, tmp_path: Path) -> None
     link.symlink_to(outside)
     problems = build_problems(city_content)
     assert problems == [
-        f"{link}:1: '{link}' is a symbolic link (to {outside}): replace it with the file itself; the build copies no links"
+        f"{link}:1: '{link}' 是一个链接（快捷方式，指向 {outside}），不是文件本身：请换成文件本身；网站不会复制链接"
     ]
 
 
 @pytest.mark.parametrize("folder", ["posts/dongshan/worklog", "stations", "guides/hukou"])
 def test_a_link_to_a_secret_is_refused_without_reading_it(city_content: Path, tmp_path: Path, folder: str) -> None:
     """The check's lines go back to whoever pushed (publisher/gitpush.py): a link to the relay's settings must not
-    come back as ``unknown key 'RELAY_SECRET_KEY: …'`` (it did, one line of the linked file per problem)."""
+    come back as an unknown key ``'RELAY_SECRET_KEY: …'`` (it did, one line of the linked file per problem)."""
     secret = tmp_path / "relay.env"
     secret.write_text("RELAY_SECRET_KEY: s3cr3t-value\nroot:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
     link = city_content / folder / "leak.md"
@@ -79,7 +81,7 @@ def test_a_link_to_a_secret_is_refused_without_reading_it(city_content: Path, tm
     link.symlink_to(secret)
     problems = build_problems(city_content)
     assert problems == [
-        f"{link}:1: '{link}' is a symbolic link (to {secret}): replace it with the file itself; the build copies no links"
+        f"{link}:1: '{link}' 是一个链接（快捷方式，指向 {secret}），不是文件本身：请换成文件本身；网站不会复制链接"
     ]
     said = invoke_check(city_content)
     assert said.returncode == 1
@@ -92,7 +94,9 @@ def test_only_images_and_forms_are_copied(city_content: Path, name: str) -> None
     path = city_content / "images" / name
     path.write_text("alert(document.cookie)", encoding="utf-8")
     [problem] = build_problems(city_content)
-    assert problem.startswith(f"{path}:1: '{name}' is not a file type the site publishes: only images (.jpg")
+    assert problem.startswith(
+        f"{path}:1: '{name}' 这种类型的文件不能放到网站上：网站只复制图片（.jpg、.jpeg、.png、.gif、.webp）和表格（.pdf"
+    )
     assert not (city_content.parent / "output" / "images" / name).exists()
 
 
@@ -100,8 +104,7 @@ def test_a_web_page_named_like_an_image_is_refused(city_content: Path) -> None:
     path = city_content / "images" / "photo.jpg"
     path.write_text("<script>alert(1)</script>", encoding="utf-8")
     assert build_problems(city_content) == [
-        f"{path}:1: 'photo.jpg' is not a real JPG image: its content does not match its name: "
-        "save it again as JPG from the program that made it"
+        f"{path}:1: 'photo.jpg' 不是真正的 JPG 图片，文件内容和文件名对不上：请用制作它的软件重新保存为 JPG 格式"
     ]
 
 
@@ -158,14 +161,10 @@ def test_script_handlers_and_javascript_links_are_removed_from_a_body(city_conte
     path = citykit.add_post(city_content, "dongshan", "worklog", "x-1", "2026-11-21")
     path.write_text(path.read_text(encoding="utf-8").replace("正文第一段。\n", BAD_BODY), encoding="utf-8")
     assert notices(city_content) == [
-        f"{path}:10: <script> element removed: the site shows headings, paragraphs, lists, tables, emphasis, "
-        "links and images from content/ only (docs/content.md, 'Allowed HTML')",
-        f"{path}:12: 'onerror' attribute on <img> removed: the site shows headings, paragraphs, lists, tables, "
-        "emphasis, links and images from content/ only (docs/content.md, 'Allowed HTML')",
-        f"{path}:14: link to 'javascript:alert(3)' removed: the site shows headings, paragraphs, lists, tables, "
-        "emphasis, links and images from content/ only (docs/content.md, 'Allowed HTML')",
-        f"{path}:16: <iframe> element removed: the site shows headings, paragraphs, lists, tables, emphasis, "
-        "links and images from content/ only (docs/content.md, 'Allowed HTML')",
+        f"{path}:10: <script> 标记会被删掉：{BODY_FIX}",
+        f"{path}:12: <img> 里的 'onerror' 属性会被删掉：{BODY_FIX}",
+        f"{path}:14: 指向 'javascript:alert(3)' 的链接会被删掉：{BODY_FIX}",
+        f"{path}:16: <iframe> 标记会被删掉：{BODY_FIX}",
     ]
     html = build_page(city_content, "stations/dongshan/worklog/x-1/index.html")
     body = html.split('<div class="body">', 1)[1].split("</div>", 1)[0]
@@ -217,7 +216,9 @@ def test_an_image_from_another_site_is_removed(city_content: Path) -> None:
     )
     path.write_text(text, encoding="utf-8")
     [notice] = notices(city_content)
-    assert notice.startswith(f"{path}:10: image from 'https://tracker.example/p.gif' (not from content/) removed")
+    assert notice.startswith(
+        f"{path}:10: 来自 'https://tracker.example/p.gif' 的图片（不是 content/ 里的图片）会被删掉："
+    )
     html = build_page(city_content, "stations/dongshan/worklog/x-1/index.html")
     assert "tracker.example" not in html
 
@@ -232,12 +233,12 @@ def test_markup_in_a_title_is_removed_and_reported(city_content: Path, caplog: p
         title='<script>alert(1)</script>防盗<img src=x onerror="alert(2)">提示',
     )
     assert notices(city_content) == [
-        f"{path}:1: markup <script><img> removed from 'Title': 'Title' is plain text: write it without tags"
+        f"{path}:1: 'Title' 里的标记 <script><img> 会被删掉：'Title' 只能写纯文字，请不要写 <…> 这样的标记"
     ]
     with caplog.at_level(logging.WARNING, logger="citymodel"):
         output = city_content.parent / "output"
         citykit.build(city_content, output)
-    assert f"{path}:1: markup <script><img> removed from 'Title'" in caplog.text
+    assert f"{path}:1: 'Title' 里的标记 <script><img> 会被删掉：" in caplog.text
     for page in ("stations/dongshan/worklog/x-1/index.html", "stations/dongshan/index.html", "index.html"):
         html = (output / page).read_text(encoding="utf-8")
         assert "<script>alert" not in html and "onerror" not in parse_page_attributes(html), page
@@ -253,9 +254,8 @@ def test_markup_in_a_station_name_is_removed(city_content: Path) -> None:
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("本所负责", '<a href="javascript:alert(3)">本所</a>负责'), encoding="utf-8")
     assert notices(city_content) == [
-        f"{path}:2: markup <script><img> removed from 'Name': 'Name' is plain text: write it without tags",
-        f"{path}:18: link to 'javascript:alert(3)' removed: the site shows headings, paragraphs, lists, tables, "
-        "emphasis, links and images from content/ only (docs/content.md, 'Allowed HTML')",
+        f"{path}:2: 'Name' 里的标记 <script><img> 会被删掉：'Name' 只能写纯文字，请不要写 <…> 这样的标记",
+        f"{path}:18: 指向 'javascript:alert(3)' 的链接会被删掉：{BODY_FIX}",
     ]
     output = city_content.parent / "output"
     citykit.build(city_content, output)
@@ -270,7 +270,10 @@ def test_invoke_check_reports_what_the_build_removes(city_content: Path) -> None
     path = citykit.add_post(city_content, "dongshan", "worklog", "x-1", "2026-11-21", title="<b>加粗</b>标题")
     result = invoke_check(city_content)
     assert result.returncode == 1
-    assert f"{path}:1: markup <b> removed from 'Title'" in result.stderr
+    assert (
+        f"{path}:1: 'Title' 里的标记 <b> 会被删掉：'Title' 只能写纯文字，请不要写 <…> 这样的标记（生成网站时会自动删掉）\n"
+        in (result.stderr)
+    )
 
 
 def test_demo_content_has_nothing_to_clean() -> None:

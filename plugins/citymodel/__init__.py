@@ -1,7 +1,7 @@
 """The city's content model: stations, posts, warnings and service guides.
 
 Reads every source file's front matter with line numbers, checks it, and
-stops the build with ``path:line: problem: fix`` lines when anything is wrong.
+stops the build with ``path:line: problem：fix`` lines when anything is wrong.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)  # .doc and .xls
 ZIP = (b"PK\x03\x04",)  # .docx and .xlsx
 FORM_TYPES = {".pdf": (b"%PDF-",), ".doc": OLE, ".xls": OLE, ".docx": ZIP, ".xlsx": ZIP}
 ALLOWED_TYPES = {**IMAGE_TYPES, **FORM_TYPES}
-ALLOWED_LIST = "images (" + ", ".join(IMAGE_TYPES) + ") and forms (" + ", ".join(FORM_TYPES) + ")"
+ALLOWED_LIST = "图片（" + "、".join(IMAGE_TYPES) + "）和表格（" + "、".join(FORM_TYPES) + "）"
 
 
 def check_files(city: City, content: Path) -> None:
@@ -52,8 +52,8 @@ def check_files(city: City, content: Path) -> None:
                     Problem(
                         shown,
                         1,
-                        f"'{shown}' is a symbolic link (to {os.readlink(entry.path)})",
-                        "replace it with the file itself; the build copies no links",
+                        f"'{shown}' 是一个链接（快捷方式，指向 {os.readlink(entry.path)}），不是文件本身",
+                        "请换成文件本身；网站不会复制链接",
                     )
                 )
             elif entry.is_dir(follow_symlinks=False):
@@ -70,21 +70,21 @@ def check_copied_file(city: City, path: Path, shown: str) -> None:
             Problem(
                 shown,
                 1,
-                f"'{path.name}' is not a file type the site publishes",
-                f"only {ALLOWED_LIST} are copied: remove it or convert it (a form to PDF)",
+                f"'{path.name}' 这种类型的文件不能放到网站上",
+                f"网站只复制{ALLOWED_LIST}；请删除这个文件，或者转换格式（表格可以转成 PDF）",
             )
         )
         return
     with path.open("rb") as file:
         start = file.read(16)
     if not start.startswith(signatures):
-        kind = "image" if suffix in IMAGE_TYPES else "form"
+        kind = "图片" if suffix in IMAGE_TYPES else "表格"
         city.problems.append(
             Problem(
                 shown,
                 1,
-                f"'{path.name}' is not a real {suffix[1:].upper()} {kind}: its content does not match its name",
-                f"save it again as {suffix[1:].upper()} from the program that made it",
+                f"'{path.name}' 不是真正的 {suffix[1:].upper()} {kind}，文件内容和文件名对不上",
+                f"请用制作它的软件重新保存为 {suffix[1:].upper()} 格式",
             )
         )
 

@@ -266,8 +266,8 @@ def load_city(settings: Mapping[str, Any]) -> City:
             Problem(
                 str(content / "stations"),
                 1,
-                "no station profiles found",
-                "add one Markdown file per station (see docs/content.md)",
+                "没有找到任何派出所简介",
+                "请为每个派出所写一个简介文件（Markdown 文件），放在 content/stations/ 里（见 docs/content.md）",
             )
         )
     return city

@@ -1,4 +1,7 @@
-"""Content problems: where, what is wrong, and how to fix it."""
+"""Content problems: where, what is wrong, and how to fix it.
+
+The problem and fix are in Chinese: the station chiefs who write the content read them (docs/content.md).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ class Problem:
     fix: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.problem}: {self.fix}"
+        return f"{self.path}:{self.line}: {self.problem}：{self.fix}"
 
 
 class ContentError(Exception):
@@ -28,4 +31,4 @@ class ContentError(Exception):
     def __str__(self) -> str:
         count = len(self.problems)
         lines = "\n".join(str(problem) for problem in self.problems)
-        return f"{count} content problem(s):\n{lines}"
+        return f"发现 {count} 处内容问题：\n{lines}"

@@ -94,7 +94,7 @@ def tags_in(value: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Removal:
-    """One thing cleaning takes out: what to tell the chief, and text to find its line by."""
+    """One thing cleaning takes out: what to tell the chief (in Chinese), and text to find its line by."""
 
     what: str
     needle: str
@@ -108,19 +108,19 @@ class RemovalFinder(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in BODY_TAGS:
-            self.found.append(Removal(f"<{tag}> element", f"<{tag}"))
+            self.found.append(Removal(f"<{tag}> 标记", f"<{tag}"))
             return
         allowed = ATTRIBUTES.get(tag, set())
         for name, value in attrs:
             value = value or ""
             if name not in allowed:
-                self.found.append(Removal(f"'{name}' attribute on <{tag}>", name))
+                self.found.append(Removal(f"<{tag}> 里的 '{name}' 属性", name))
             elif name == "href" and not allowed_url(value, self.siteurl):
-                self.found.append(Removal(f"link to '{shorten(value)}'", value[:24]))
+                self.found.append(Removal(f"指向 '{shorten(value)}' 的链接", value[:24]))
             elif tag == "img" and name == "src" and not is_local(value, self.siteurl):
-                self.found.append(Removal(f"image from '{shorten(value)}' (not from content/)", value[:24]))
+                self.found.append(Removal(f"来自 '{shorten(value)}' 的图片（不是 content/ 里的图片）", value[:24]))
             elif name == "style" and not style_is_allowed(value):
-                self.found.append(Removal(f"style '{shorten(value)}' on <{tag}>", "style"))
+                self.found.append(Removal(f"<{tag}> 里的样式 '{shorten(value)}'", "style"))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)

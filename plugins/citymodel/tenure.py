@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 BADGE = re.compile(r"\d{6}")
-PAST_CHIEF_FORMAT = "write 'Past_Chief: 姓名 | 警衔 | 警号 | 照片路径（可空） | 任职起 YYYY-MM-DD | 任职止 YYYY-MM-DD'"
-VACANCY_FORMAT = "write 'Chief_Vacancy: 起 YYYY-MM-DD | 止 YYYY-MM-DD | 说明（可选）'"
+# The problems are in Chinese for the chiefs (docs/content.md); the keys stay as they are typed.
+PAST_CHIEF_FORMAT = "请写成 'Past_Chief: 姓名 | 警衔 | 警号 | 照片路径（可空） | 任职起 YYYY-MM-DD | 任职止 YYYY-MM-DD'"
+VACANCY_FORMAT = "请写成 'Chief_Vacancy: 起 YYYY-MM-DD | 止 YYYY-MM-DD | 说明（可选）'"
+DATE_FIX = "日期请写成 2024-06-17 这样的格式（年-月-日）"
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class Vacancy:
 
 @dataclass(frozen=True)
 class _Span:
-    """A term or a vacancy, as the chain check sees it."""
+    """A term or a vacancy, as the chain check sees it; ``label`` names it to the chief, in Chinese."""
 
     since: dt.date
     until: dt.date | None
@@ -83,27 +85,31 @@ def parse_day(text: str) -> dt.date | None:
 def parse_past_chief(value: str, line: int, check: Reporter) -> ChiefTerm | None:
     parts = [part.strip() for part in value.split("|")]
     if len(parts) != 6:
-        check.report(line, f"bad Past_Chief line '{value.strip()}' ({len(parts)} parts, 6 needed)", PAST_CHIEF_FORMAT)
+        check.report(
+            line,
+            f"'Past_Chief' 这一行 '{value.strip()}' 写得不对（用 | 分成了 {len(parts)} 段，要分成 6 段）",
+            PAST_CHIEF_FORMAT,
+        )
         return None
     name, rank, badge, photo, since_text, until_text = parts
     ok = True
     if not name or not rank:
-        check.report(line, "Past_Chief without a name or a rank", PAST_CHIEF_FORMAT)
+        check.report(line, "'Past_Chief' 这一行缺少姓名或警衔", PAST_CHIEF_FORMAT)
         ok = False
     if not BADGE.fullmatch(badge):
-        check.report(
-            line, f"Past_Chief badge number '{badge}' is not six digits", "write the 警号 as six digits, e.g. 031107"
-        )
+        check.report(line, f"'Past_Chief' 里的警号 '{badge}' 不是六位数字", "警号请写六位数字，例如 031107")
         ok = False
     if photo and not check.photo_exists(photo, line):
         ok = False
     since, until = parse_day(since_text), parse_day(until_text)
     for text, day in ((since_text, since), (until_text, until)):
         if day is None:
-            check.report(line, f"bad date '{text}' in Past_Chief", "write the dates as YYYY-MM-DD, e.g. 2024-06-17")
+            check.report(line, f"'Past_Chief' 里的日期 '{text}' 写得不对", DATE_FIX)
             ok = False
     if since and until and until < since:
-        check.report(line, f"Past_Chief {name} ends ({until}) before starting ({since})", "swap the two dates")
+        check.report(
+            line, f"'Past_Chief' {name} 的任职止日期（{until}）早于任职起日期（{since}）", "请把这两个日期对调"
+        )
         ok = False
     if not ok or since is None or until is None:
         return None
@@ -113,14 +119,16 @@ def parse_past_chief(value: str, line: int, check: Reporter) -> ChiefTerm | None
 def parse_vacancy(value: str, line: int, check: Reporter) -> Vacancy | None:
     parts = [part.strip() for part in value.split("|")]
     if len(parts) not in (2, 3):
-        check.report(line, f"bad Chief_Vacancy line '{value.strip()}'", VACANCY_FORMAT)
+        check.report(
+            line, f"'Chief_Vacancy' 这一行 '{value.strip()}' 写得不对（要分成 2 段或 3 段，用 | 隔开）", VACANCY_FORMAT
+        )
         return None
     since, until = parse_day(parts[0]), parse_day(parts[1])
     if since is None or until is None:
-        check.report(line, f"bad date in Chief_Vacancy '{value.strip()}'", VACANCY_FORMAT)
+        check.report(line, f"'Chief_Vacancy' 这一行 '{value.strip()}' 里的日期写得不对", VACANCY_FORMAT)
         return None
     if until < since:
-        check.report(line, f"Chief_Vacancy ends ({until}) before starting ({since})", "swap the two dates")
+        check.report(line, f"'Chief_Vacancy' 的止日期（{until}）早于起日期（{since}）", "请把这两个日期对调")
         return None
     return Vacancy(since, until, parts[2] if len(parts) == 3 else "")
 
@@ -135,16 +143,17 @@ def check_chain(spans: list[_Span], check: Reporter) -> bool:
             day_before = later.since - dt.timedelta(days=1)
             check.report(
                 later.line,
-                f"{later.label} (from {later.since}) overlaps {earlier.label} (until {earlier.until}, line {earlier.line})",
-                f"end {earlier.label} on {day_before}, the day before, or correct the dates",
+                f"{later.label}（{later.since} 起）和{earlier.label}（到 {earlier.until} 止，第 {earlier.line} 行）"
+                "的时间重叠了",
+                f"请把{earlier.label}的结束日期改成 {day_before}（前一天），或者改正日期",
             )
             ok = False
         elif later.since > earlier.until + dt.timedelta(days=1):
             first, last = earlier.until + dt.timedelta(days=1), later.since - dt.timedelta(days=1)
             check.report(
                 later.line,
-                f"no chief from {first} to {last}, between {earlier.label} (line {earlier.line}) and {later.label}",
-                f"correct the dates, or state the vacancy with 'Chief_Vacancy: {first} | {last} | 说明（如：副所长主持工作）'",
+                f"{earlier.label}（第 {earlier.line} 行）和{later.label}之间，{first} 到 {last} 没有所长",
+                f"请改正日期，或者写明所长空缺，写成 'Chief_Vacancy: {first} | {last} | 说明（如：副所长主持工作）'",
             )
             ok = False
     return ok
@@ -158,8 +167,8 @@ def open_ended_last(spans: list[_Span], check: Reporter) -> bool:
         if span.until is not None and span.until >= current.since:
             check.report(
                 span.line,
-                f"{span.label} ends on {span.until}, on or after Chief_Since {current.since}",
-                f"end it on {current.since - dt.timedelta(days=1)} at the latest, or correct Chief_Since",
+                f"{span.label}的结束日期是 {span.until}，可现任所长在 {current.since} 已经上任（'Chief_Since'）",
+                f"请最晚在 {current.since - dt.timedelta(days=1)} 结束，或者改正 'Chief_Since'",
             )
             ok = False
     return ok
@@ -177,14 +186,14 @@ def check_tenure(
     vacancies = [parse_vacancy(value, line, check) for value, line in vacancy_lines]
     if None in past or None in vacancies:
         return None
-    spans = [_Span(current.since, None, current_line, f"Chief {current.name}")]
+    spans = [_Span(current.since, None, current_line, f"现任所长 {current.name}")]
     spans += [
-        _Span(term.since, term.until, line, f"Past_Chief {term.name}")
+        _Span(term.since, term.until, line, f"前任所长 {term.name}")
         for term, (_, line) in zip(past, past_lines, strict=True)
         if term
     ]
     spans += [
-        _Span(gap.since, gap.until, line, "Chief_Vacancy")
+        _Span(gap.since, gap.until, line, "所长空缺期")
         for gap, (_, line) in zip(vacancies, vacancy_lines, strict=True)
         if gap
     ]
