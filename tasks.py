@@ -104,7 +104,7 @@ def check(c: Context) -> None:
         print(f"{notice}（生成网站时会自动删掉）", file=sys.stderr)
     if city.problems or city.notices:
         raise SystemExit(1)
-    print(f"ok: {len(city.stations)} stations, {len(city.posts)} posts, {len(city.guides)} guides")
+    print(f"检查通过：{len(city.stations)} 个派出所，{len(city.posts)} 篇文章，{len(city.guides)} 篇办事指南")
 
 
 @task(
@@ -122,7 +122,7 @@ def new(c: Context, station: str, module: str, title: str) -> None:
     try:
         path = new_post(load_city(pelican_settings()), station, module, title)
     except ScaffoldError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"错误：{error}", file=sys.stderr)
         raise SystemExit(2) from None
     print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
@@ -180,7 +180,7 @@ def new_chief(
         chief = NewChief(name, rank, badge, dt.date.fromisoformat(since), photo, born)
         path = hand_over(pelican_settings(), station, chief)
     except (HandoverError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"错误：{error}", file=sys.stderr)
         raise SystemExit(2) from None
     print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 

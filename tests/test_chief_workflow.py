@@ -63,7 +63,7 @@ def test_new_twice_with_the_same_title_gives_unique_slugs(city_content: Path) ->
 def test_new_refuses_a_module_the_station_has_not_chosen(city_content: Path) -> None:
     result = invoke(city_content, "new", "--station", "xihu", "--module", "community", "--title", "社区活动")
     assert result.returncode == 2
-    assert "station 'xihu' cannot post in 'community'" in result.stderr
+    assert "派出所 'xihu' 不能在栏目 'community' 里发文章：请写其中之一：worklog（工作记实）" in result.stderr
 
 
 def test_make_slug_is_ascii_and_unique() -> None:

@@ -116,7 +116,7 @@ def test_a_broken_post_is_refused_with_its_file_line_and_fix_and_never_reaches_t
     commit(chief, "改正日期")
     said = push(chief)
     assert said.returncode == 0, said.stderr
-    assert "remote: ok: 2 stations" in said.stderr
+    assert "remote: 检查通过：2 个派出所" in said.stderr
     # Where it is on the site, for the chief to open.
     assert (
         "remote:   posts/dongshan/worklog/dongshan-worklog-2.md → "

@@ -9,6 +9,7 @@ from pathlib import Path
 from pypinyin import lazy_pinyin
 
 from .model import RELAY_MODULES, City
+from .rules import named
 
 MAX_SLUG_WORDS = 12
 
@@ -33,13 +34,14 @@ def make_slug(station: str, module: str, title: str, taken: set[str]) -> str:
 def new_post(city: City, station: str, module: str, title: str, now: dt.datetime | None = None) -> Path:
     """Write ``content/posts/<station>/<module>/<date>-<slug>.md`` and return its path."""
     if station not in city.stations:
-        raise ScaffoldError(f"unknown station '{station}': use one of {', '.join(sorted(city.stations))}")
+        raise ScaffoldError(f"不认识的派出所 '{station}'：请写其中之一：{'、'.join(sorted(city.stations))}")
     profile = city.stations[station]
-    allowed = [m for m in city.modules_of(profile) if m not in RELAY_MODULES]
-    if module not in allowed:
-        raise ScaffoldError(f"station '{station}' cannot post in '{module}': use one of {', '.join(allowed)}")
+    modules = city.config["modules"]
+    chosen = {m: modules.get(m, "") for m in city.modules_of(profile) if m not in RELAY_MODULES}
+    if module not in chosen:
+        raise ScaffoldError(f"派出所 '{station}' 不能在栏目 '{module}' 里发文章：请写其中之一：{named(chosen)}")
     if not title.strip() or "\n" in title:
-        raise ScaffoldError("the title must be one non-empty line")
+        raise ScaffoldError("标题不能是空的，也不能分成几行：请把标题写在一行里")
     now = (now or city.local_now()).replace(second=0, microsecond=0)
     folder = Path(city.settings["PATH"]) / "posts" / station / module
     drafts = {p.stem.split("-", 3)[-1] for p in folder.glob("*.md")} if folder.is_dir() else set()
