@@ -128,12 +128,18 @@ class Indexer:
 
     def submit(self, records: dict[str, str], bundle: Path, done: Any) -> None:
         """Index ``records`` into ``bundle``, then call ``done(pages indexed)``; returns once it has started."""
+        from incremental import hand_back_memory
+
         with self.changed:
             self.changed.wait_for(self._may_start)
             if self.errors:
                 return
             self.running += 1
             self.most = max(self.most, self.running)
+        # Reading pages and compressing copies meanwhile leave freed heap behind, which would stay in this
+        # process beside each Pagefind: at 20,000 posts 354 MB at the end of the search step without this,
+        # 333 MB with it (about 4 ms a call).
+        hand_back_memory()
         thread = threading.Thread(target=self._index, args=(records, bundle, done), name=f"pagefind-{bundle.name}")
         thread.start()
         self.threads.append(thread)
