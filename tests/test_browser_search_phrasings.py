@@ -39,6 +39,17 @@ QUESTIONS = [
     ("", "开良民证", "/guides/no-criminal-record-certificate/"),
     ("", "无犯罪证明怎么开", "/guides/no-criminal-record-certificate/"),
     ("/zh-hant", "駕照過期了怎麼辦", "/zh-hant/guides/driving-license-renewal/"),
+    # What people say where the guide spoke only the office's words (出生登记, 有效期满, 注册登记).
+    ("", "孩子上户口怎么办", "/guides/birth-registration/"),
+    ("", "宝宝上户口", "/guides/birth-registration/"),
+    ("", "给孩子落户", "/guides/birth-registration/"),
+    ("", "小孩上户口", "/guides/birth-registration/"),
+    ("/zh-hant", "孩子上戶口怎麼辦", "/zh-hant/guides/birth-registration/"),
+    ("", "身份证过期了怎么办", "/guides/id-card-renewal-replacement/"),
+    ("", "身份证到期了", "/guides/id-card-renewal-replacement/"),
+    ("", "家里老人去世了户口怎么办", "/guides/death-registration-cancellation/"),
+    ("", "新车上牌", "/guides/vehicle-registration/"),
+    ("", "出国旅游要办什么", "/guides/ordinary-passport/"),
 ]
 
 
