@@ -157,6 +157,7 @@ CITY = {
         "volunteer": "平安志愿者",
     },
     "guide_categories": {
+        "reporting": "报警求助",
         "id-card": "居民身份证",
         "hukou": "户口登记",
         "residence": "居住证",

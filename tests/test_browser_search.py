@@ -233,7 +233,7 @@ def test_the_pager_shows_only_for_more_than_one_page_of_results(session: tuple[A
     assert not page.locator("#search-pages").is_visible()
     assert "找到 6 条结果" in search_for(page, "居住证")
     assert not page.locator("#search-pages").is_visible()
-    assert "找到 16 条结果" in search_for(page, "户口")
+    assert "找到 17 条结果" in search_for(page, "户口")
     assert page.locator("#search-pages").is_visible()
     previous, following = page.get_by_role("button", name="上一页"), page.get_by_role("button", name="下一页")
     assert previous.is_disabled() and following.is_enabled()
@@ -298,12 +298,12 @@ def test_turning_the_page_while_a_new_search_loads_keeps_the_new_search(
     with serve_folder(demo_output, delay=0.5) as url:
         page = browser.new_page()
         page.goto(f"{url}/search/?q=派出所")
-        assert "找到 133 条结果" in settled_status(page)
+        assert "找到 134 条结果" in settled_status(page)
         page.get_by_role("searchbox").fill("户口")  # typed: the search starts by itself
         page.wait_for_function("document.getElementById('search-status').textContent.includes('正在搜索')")
         page.locator("#search-pages [data-step='1']").dispatch_event("click")
         status = settled_status(page)
-        assert "找到 16 条结果，这是第 1–10 条" in status, status
+        assert "找到 17 条结果，这是第 1–10 条" in status, status
         assert page.url == f"{url}/search/?q=%E6%88%B7%E5%8F%A3"
         page.close()
 
@@ -318,7 +318,7 @@ def test_a_page_turn_overtaken_by_a_new_search_leaves_the_address_alone(
     with serve_folder(demo_output, delay=0.5) as url:
         page = browser.new_page()
         page.goto(f"{url}/search/?q=派出所")
-        assert "找到 133 条结果" in settled_status(page)
+        assert "找到 134 条结果" in settled_status(page)
         held: list[Any] = []
         page.route("**/*.pf_index", lambda route: held.append(route))
         answered: list[str] = []
@@ -334,7 +334,7 @@ def test_a_page_turn_overtaken_by_a_new_search_leaves_the_address_alone(
         for route in held:
             route.continue_()
         page.unroute("**/*.pf_index")
-        assert "找到 16 条结果，这是第 1–10 条" in settled_status(page)
+        assert "找到 17 条结果，这是第 1–10 条" in settled_status(page)
         assert page.url == f"{url}/search/?q=%E6%88%B7%E5%8F%A3"
         page.close()
 
@@ -348,7 +348,7 @@ def test_paging_to_the_last_page_by_keyboard_keeps_the_focus(session: tuple[Any,
     assert "第 1–10 条" in settled_status(page)
     page.get_by_role("button", name="下一页").focus()
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('search-status').textContent.includes('第 11–16 条')")
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('第 11–17 条')")
     assert page.get_by_role("button", name="下一页").is_disabled()
     assert page.evaluate("document.activeElement.id") == "search-status"
     page.close()

@@ -50,6 +50,13 @@ QUESTIONS = [
     ("", "家里老人去世了户口怎么办", "/guides/death-registration-cancellation/"),
     ("", "新车上牌", "/guides/vehicle-registration/"),
     ("", "出国旅游要办什么", "/guides/ordinary-passport/"),
+    # Someone missing: the most urgent thing a reader comes for.
+    ("", "老人走失怎么办", "/guides/missing-person-report/"),
+    ("", "孩子走丢了", "/guides/missing-person-report/"),
+    ("", "孩子不见了", "/guides/missing-person-report/"),
+    ("", "家人失联", "/guides/missing-person-report/"),
+    ("", "失踪人员报警", "/guides/missing-person-report/"),
+    ("/zh-hant", "老人走失怎麼辦", "/zh-hant/guides/missing-person-report/"),
 ]
 
 
