@@ -223,6 +223,15 @@ def test_guide_page_shows_steps_fee_and_forms(city_content: Path, tmp_path: Path
     assert "20元" in paid and "不收费" not in paid
 
 
+def test_a_guide_that_gives_110_names_it_the_report_number(demo_output: Path) -> None:
+    """110 is not an enquiries line: the missing-person guide's number is labelled as the one to report on."""
+    missing = (demo_output / "guides" / "missing-person-report" / "index.html").read_text(encoding="utf-8")
+    assert '<dt>报警电话</dt><dd><a href="tel:110">110</a></dd>' in missing
+    assert "<dt>咨询电话</dt>" not in missing
+    passport = (demo_output / "guides" / "ordinary-passport" / "index.html").read_text(encoding="utf-8")
+    assert "<dt>咨询电话</dt>" in passport and "<dt>报警电话</dt>" not in passport
+
+
 def test_station_page_has_profile_contact_and_forms(city_content: Path, tmp_path: Path) -> None:
     citykit.build(city_content, tmp_path / "out", RELAY_URL="https://relay.test")
     page = (tmp_path / "out" / "stations" / "dongshan" / "index.html").read_text(encoding="utf-8")
