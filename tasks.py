@@ -177,9 +177,13 @@ def new_chief(
     from citymodel.handover import HandoverError, NewChief, hand_over
 
     try:
-        chief = NewChief(name, rank, badge, dt.date.fromisoformat(since), photo, born)
-        path = hand_over(pelican_settings(), station, chief)
-    except (HandoverError, ValueError) as error:
+        first_day = dt.date.fromisoformat(since)
+    except ValueError:
+        print(f"错误：上任日期 '{since}' 写得不对：请写成 2026-11-18 这样的格式（年-月-日）", file=sys.stderr)
+        raise SystemExit(2) from None
+    try:
+        path = hand_over(pelican_settings(), station, NewChief(name, rank, badge, first_day, photo, born))
+    except HandoverError as error:
         print(f"错误：{error}", file=sys.stderr)
         raise SystemExit(2) from None
     print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)

@@ -139,7 +139,12 @@ def test_invoke_new_chief_records_the_change(city_content: Path) -> None:
     )
     assert problems(city_content) == []
     again = invoke(city_content, "new-chief", *args, "--since", "2026-11-10", "--photo", "images/chiefs/xihu.jpg")
-    assert again.returncode == 2 and "is not after the current chief 乙二's first day (2026-11-18)" in again.stderr
+    assert (
+        again.returncode == 2 and "新所长的上任日期 2026-11-10 不在现任所长 乙二 上任（2026-11-18）之后" in again.stderr
+    )
+    bad_date = invoke(city_content, "new-chief", *args, "--since", "2026-13-01", "--photo", "images/chiefs/xihu.jpg")
+    assert bad_date.returncode == 2 and "上任日期 '2026-13-01' 写得不对" in bad_date.stderr
+    assert "Traceback" not in bad_date.stderr
     missing = invoke(city_content, "new-chief", *args, "--since", "2026-11-20", "--photo", "images/chiefs/nobody.jpg")
-    assert missing.returncode == 2 and "left unchanged" in missing.stderr and "nobody.jpg" in missing.stderr
+    assert missing.returncode == 2 and "简介文件没有改动" in missing.stderr and "nobody.jpg" in missing.stderr
     assert (city_content / "stations" / "dongshan.md").read_text(encoding="utf-8") == text

@@ -50,13 +50,14 @@ def hand_over(settings: Mapping[str, Any], station_slug: str, chief: NewChief) -
     city = load_city(settings)
     station = city.stations.get(station_slug)
     if station is None:
-        raise HandoverError(f"no station '{station_slug}' (choose from {', '.join(sorted(city.stations))})")
+        raise HandoverError(f"不认识的派出所 '{station_slug}'：请写其中之一：{'、'.join(sorted(city.stations))}")
     if chief.since <= station.chief_since:
         raise HandoverError(
-            f"{chief.since} is not after the current chief {station.chief}'s first day ({station.chief_since})"
+            f"新所长的上任日期 {chief.since} 不在现任所长 {station.chief} 上任（{station.chief_since}）之后："
+            "请改正 --since 的日期"
         )
     if not BADGE.fullmatch(chief.badge):
-        raise HandoverError(f"badge number '{chief.badge}' is not six digits")
+        raise HandoverError(f"警号 '{chief.badge}' 不是六位数字：警号请写六位数字，例如 031107")
     path = Path(settings["PATH"]) / "stations" / f"{station_slug}.md"
     original = path.read_text(encoding="utf-8")
     head, separator, body = original.partition("\n\n")
@@ -81,5 +82,5 @@ def hand_over(settings: Mapping[str, Any], station_slug: str, chief: NewChief) -
     problems = [p for p in load_city(settings).problems if Path(p.path).resolve() == path.resolve()]
     if problems:
         path.write_text(original, encoding="utf-8")
-        raise HandoverError("the profile would not pass the checks, left unchanged:\n" + "\n".join(map(str, problems)))
+        raise HandoverError("改动后的简介通不过检查，简介文件没有改动：\n" + "\n".join(map(str, problems)))
     return path
