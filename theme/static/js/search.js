@@ -82,14 +82,12 @@
     return { typed: named === query ? split(query) : words, words: words };
   }
 
-  // Pages found by any of the searches, best first (a page found by several once).
+  // Pages found by any of the searches, best first (a page found by several is listed once by the caller).
   async function anyOf(engine, queries) {
     queries = queries.filter(function (q, i) { return queries.indexOf(q) === i; });
     var found = await Promise.all(queries.map(function (q) { return engine.search(q); }));
-    var seen = {};
-    var results = [].concat.apply([], found.map(function (f) { return f.results; }))
-      .sort(function (a, b) { return b.score - a.score; });
-    return { results: results.filter(function (r) { return seen[r.id] ? false : (seen[r.id] = true); }) };
+    var results = [].concat.apply([], found.map(function (f) { return f.results; }));
+    return { results: results.sort(function (a, b) { return b.score - a.score; }) };
   }
 
   // Pagefind's segmenter knows Simplified words: in Traditional pages it often indexed a word as its characters
@@ -258,7 +256,8 @@
       var engine = await load();
       var search = engine ? await find(engine, query) : { results: [], words: [] };
       if (ticket !== latest) return;
-      // A page in a shard and in the publisher's newer bundle is the same fragment: list it once.
+      // A page found by several of the searches, or in a shard and in the publisher's newer bundle, is the
+      // same fragment: list it once (the best-scored, which comes first).
       var seen = {};
       var results = search.results.filter(function (r) { return seen[r.id] ? false : (seen[r.id] = true); });
       current = { query: query, words: search.words, fewer: Boolean(search.fewer), results: results, page: 1 };
