@@ -215,7 +215,9 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
     from incremental.parallel import worker_count
     from incremental.tracker import write_if_changed
 
-    hand_back_memory()  # what rendering freed, before Pagefind's memory adds to this process's
+    # What rendering freed, before Pagefind's memory adds to this process's; it also lowers what the Indexer's
+    # budget sees when it decides whether a second Pagefind may run beside the first (see Indexer.submit).
+    hand_back_memory()
     for left in clear_dead_scratch(scratch_base()):
         log.warning("sitesearch: removed %s, left by a build that was stopped", left)
     settings = settings or {}
