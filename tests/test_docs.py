@@ -75,3 +75,24 @@ def test_every_relay_command_is_documented() -> None:
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     for name in commands:
         assert f"relay {name}" in RELAY_DOC, name
+
+
+# A check message names a section for the chief to read: 见 docs/handbook.zh.md 的「可以用的格式」一节
+# (and, in the older form, 见 docs/content.md 的 'Allowed HTML' 一节).
+SECTION_REFERENCE = re.compile(r"(docs/[\w./-]+\.md) 的 ?(?:「([^」]+)」|'([^']+)') ?一节")
+
+
+def test_every_section_a_message_names_is_a_heading() -> None:
+    """Renaming a heading the checks point the chiefs to breaks this test, not the chiefs' way to the answer."""
+    sources = [*(citykit.ROOT / "plugins").rglob("*.py"), *(citykit.ROOT / "publisher").rglob("*.py")]
+    references = {
+        (match[1], match[2] or match[3])
+        for source in sources
+        for match in SECTION_REFERENCE.finditer(source.read_text(encoding="utf-8"))
+    }
+    assert ("docs/handbook.zh.md", "可以用的格式") in references, "the scan found nothing; the pattern is wrong"
+    for doc, section in sorted(references):
+        path = citykit.ROOT / doc
+        assert path.is_file(), f"{doc} (named with the section {section!r}) does not exist"
+        headings = re.findall(r"^#{1,6}[ \t]+(.+?)[ \t]*$", path.read_text(encoding="utf-8"), re.MULTILINE)
+        assert section in headings, f"{doc} has no heading {section!r}"

@@ -13,7 +13,7 @@ import pytest
 import citykit
 from citymodel import ContentError, load_city
 
-BODY_FIX = "网站只显示标题、段落、列表、表格、加粗和斜体、链接，以及 content/ 里的图片（见 docs/content.md 的 'Allowed HTML' 一节）"
+BODY_FIX = "网站只显示标题、段落、列表、表格、加粗和斜体、链接，以及 content/ 里的图片（见 docs/handbook.zh.md 的「可以用的格式」一节）"
 
 
 def build_problems(content: Path) -> list[str]:

@@ -100,7 +100,7 @@ def test_a_post_before_the_history_begins_asks_for_the_chief(city_content: Path)
     assert problems(city_content) == [
         f"{post}:2: 'Date' 的日期 2023-05-08 早于 {city_content / 'stations' / 'dongshan.md'} 里记录的第一任所长"
         f"（2024-03-01 起）：文章署的是发文当天在任所长的名字；请在 {city_content / 'stations' / 'dongshan.md'} "
-        "里为那段时间加上 'Past_Chief: …'（见 docs/content.md 的 'Chief tenure' 一节），或者改正日期"
+        "里为那段时间加上 'Past_Chief: …'（见 docs/handbook.zh.md 的「所长交接」一节），或者改正日期"
     ]
 
 

@@ -267,7 +267,7 @@ def load_city(settings: Mapping[str, Any]) -> City:
                 str(content / "stations"),
                 1,
                 "没有找到任何派出所简介",
-                "请为每个派出所写一个简介文件（Markdown 文件），放在 content/stations/ 里（见 docs/content.md）",
+                "请为每个派出所写一个简介文件（Markdown 文件），放在 content/stations/ 里（见 docs/handbook.zh.md 的「派出所简介」一节）",
             )
         )
     return city

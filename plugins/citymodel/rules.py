@@ -41,9 +41,9 @@ GUIDE_OPTIONAL = {"directions", "form", "online"}
 REPEATABLE = {"form", "past_chief", "chief_vacancy"}
 MULTILINE = {"summary"}
 MARKDOWN_FIELDS = {"summary"}  # Pelican renders these as Markdown, like the body
-# What the chief reads is in Chinese (docs/content.md); keys and values stay as they are typed.
+# What the chief reads is in Chinese (docs/handbook.zh.md); keys and values stay as they are typed.
 SLUG_RULE = "只能用小写英文字母、数字和连字符 -，至少要有一个字母，最多 80 个字符"
-BODY_FIX = "网站只显示标题、段落、列表、表格、加粗和斜体、链接，以及 content/ 里的图片（见 docs/content.md 的 'Allowed HTML' 一节）"
+BODY_FIX = "网站只显示标题、段落、列表、表格、加粗和斜体、链接，以及 content/ 里的图片（见 docs/handbook.zh.md 的「可以用的格式」一节）"
 MISSING_FIXES = {
     "fee": "请加一行 'Fee: …' 写明收费标准；不收费就写 'Fee: 不收费'，不要空着",
     "slug": f"请加一行 'Slug: …' 写网址名（网址的最后一段）。网址名{SLUG_RULE}，可以用拼音；用 invoke new 新建文章会自动写好",
@@ -140,7 +140,10 @@ class FileCheck:
         for key in sorted(required):
             if not self.meta.value(key):
                 complete = False
-                fix = MISSING_FIXES.get(key, f"请在文件开头的信息里加一行 '{key.title()}: …'（见 docs/content.md）")
+                fix = MISSING_FIXES.get(
+                    key,
+                    f"请在文件开头的信息里加一行 '{key.title()}: …'（见 docs/handbook.zh.md 的「文件开头的信息」一节）",
+                )
                 self.report(self.meta.end_line, f"缺少 '{key.title()}'", fix)
         return complete
 
@@ -353,7 +356,7 @@ def check_post(city: City, path: Path) -> None:
             meta.line_of("date"),
             f"'Date' 的日期 {date:%Y-%m-%d} 早于 {station.source_path} 里记录的第一任所长（{station.history_since} 起）",
             f"文章署的是发文当天在任所长的名字；请在 {station.source_path} 里为那段时间加上 'Past_Chief: …'"
-            "（见 docs/content.md 的 'Chief tenure' 一节），或者改正日期",
+            "（见 docs/handbook.zh.md 的「所长交接」一节），或者改正日期",
         )
     all_modules = {**city.config["modules"], **city.config["optional_modules"]}
     if module and module not in all_modules:
