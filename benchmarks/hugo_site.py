@@ -94,7 +94,7 @@ LAYOUTS = {
 """,
     "page.html": """\
 {{ define "main" }}
-<article>
+<article data-pagefind-body>
 {{ with .Parent }}<p>{{ with .Parent }}<a href="{{ .RelPermalink }}">{{ .Title }}</a> › {{ end }}\
 <a href="{{ .RelPermalink }}">{{ .Title }}</a></p>{{ end }}
 <h1>{{ .Title }}</h1>
