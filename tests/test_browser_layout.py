@@ -202,3 +202,43 @@ def test_the_kaohe_table_shows_every_column(browser: Any, site: str, width: int)
     )
     assert all(left >= 0 and right <= 600 for left, right in labels), labels
     page.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_tap_on_the_middle_of_the_edition_switch_opens_the_traditional_page(
+    browser: Any, site: str, width: int
+) -> None:
+    """The hidden 大字号 checkbox once lay over 繁體 (a later rule sized every checkbox 1.4rem): a tap there ticked
+    large text instead of switching edition."""
+    context = browser.new_context(viewport={"width": width, "height": 800}, has_touch=True)
+    page = context.new_page()
+    page.goto(site + PAGES["guide"])
+    box = page.locator(".edition-switch").bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url("**/zh-hant/guides/residence-permit/")
+    assert not page.locator("#large-text").is_checked()
+    context.close()
+
+
+LINES_OF = """selector => { const range = document.createRange();
+  range.selectNodeContents(document.querySelector(selector));
+  return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size; }"""
+
+
+@pytest.mark.parametrize(
+    "how", ["phone text size 200%", "browser zoom 200%", "the site's 大字号"]
+)  # fmt: skip
+def test_at_large_text_the_header_wraps_instead_of_squeezing_the_site_name(browser: Any, site: str, how: str) -> None:
+    """The name, 繁體 and 大字号 shared one row whatever the text size: at 200% the name was squeezed to one
+    character a line and the header filled two screens before the page began."""
+    zoom = how.startswith("browser")
+    context = browser.new_context(viewport={"width": 180 if zoom else 360, "height": 320 if zoom else 640})
+    page = context.new_page()
+    page.goto(site + PAGES["guide"])
+    if how.startswith("phone"):
+        page.add_style_tag(content="html{font-size:212.5% !important}")  # Android's font scale on our 106.25%
+    elif how.startswith("the site"):
+        page.locator(".large-text-label").click()
+    assert page.evaluate(LINES_OF, ".brand") <= 3
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    context.close()
