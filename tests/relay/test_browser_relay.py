@@ -86,6 +86,26 @@ def test_error_summary_links_to_the_field(browser: Any, site_and_relay: tuple[st
     page.close()
 
 
+def test_the_home_page_ask_box_asks_for_a_station_and_keeps_a_long_text(
+    browser: Any, site_and_relay: tuple[str, str]
+) -> None:
+    """The city-wide box once started on the first station (a question went there unnoticed) and cut a pasted
+    text at 2,000 characters without a word; now the relay says both, with the whole text given back."""
+    site_url, _relay_url = site_and_relay
+    page = browser.new_page(bypass_csp=True)
+    page.goto(f"{site_url}/")
+    assert page.locator("#ask-station").input_value() == ""
+    text = "小区东门外的路灯坏了一个多月，晚上很黑，老人孩子走路不安全。" * 100  # 3,000 characters
+    page.locator("#ask-text-city").fill(text)
+    assert len(page.locator("#ask-text-city").input_value()) == len(text)
+    page.get_by_role("button", name="提交", exact=True).click()
+    summary = page.locator(".error-summary")
+    assert "请选择派出所" in summary.inner_text()
+    assert f"内容不能超过 2000 个字，现在是 {len(text)} 个字" in summary.inner_text()
+    assert page.locator("#field-text").input_value() == text
+    page.close()
+
+
 def test_rating_form_in_the_browser(browser: Any, site_and_relay: tuple[str, str]) -> None:
     site_url, _relay_url = site_and_relay
     page = browser.new_page(bypass_csp=True)
