@@ -29,7 +29,12 @@ def describe_hours(hours: float | None) -> str:
         return ""
     if hours < 1:
         return f"{max(round(hours * 60), 1)} 分钟"
-    return f"{hours:.1f} 小时" if hours < 48 else f"{hours / 24:.1f} 天"
+    return f"{one_decimal(hours)} 小时" if hours < 48 else f"{one_decimal(hours / 24)} 天"
+
+
+def one_decimal(value: float) -> str:
+    """5 rather than 5.0: a reader sees a whole number as one."""
+    return f"{value:.1f}".removesuffix(".0")
 
 
 def answer_article(item: dict[str, Any], settings: dict[str, Any], context: dict[str, Any]) -> Article:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from publicanswers.answers import describe_hours
 
 from citymodel import SettingsError
 
@@ -37,3 +38,13 @@ def test_a_count_must_be_a_number(build_site: Callable[..., Path]) -> None:
         SettingsError, match=r"^publicanswers: PUBLIC_ANSWERS\['min_ranked_items'\] must be int like 5, not str '2'$"
     ):
         build_site(["publicanswers"], PUBLIC_ANSWERS={"min_ranked_items": "2"})
+
+
+@pytest.mark.parametrize(
+    ("hours", "text"),
+    [(None, ""), (0.2, "12 分钟"), (5.0, "5 小时"), (4.96, "5 小时"), (3.5, "3.5 小时"), (47.9, "47.9 小时"), (72, "3 天"),
+     (60, "2.5 天")],
+)  # fmt: skip
+def test_reply_times_read_as_people_write_them(hours: float | None, text: str) -> None:
+    """The lists said 5.0 小时内答复."""
+    assert describe_hours(hours) == text
