@@ -327,6 +327,7 @@ async def track_page(
         return mask_personal_data(text, known=known, public=[station.phone] if station else [])
 
     history = [dataclasses.replace(h, note=shown(h.note)) if h.note else h for h in history]
+    text, location = shown(item.text), shown(item.location) if item.location else ""
     replies = [
         SimpleNamespace(kind=r.kind, at=r.at, text=shown(r.public_text or r.text))
         for r in await run_in_threadpool(relay.store.replies, item.id)
@@ -336,8 +337,9 @@ async def track_page(
         "track.html",
         status_code,
         item=item,
-        text=shown(item.text),
-        location=shown(item.location) if item.location else "",
+        text=text,
+        location=location,
+        masked=text != item.text or location != (item.location or ""),
         show_photo=shows_photo(item),
         station=station,
         unit=relay.planner.units.get(item.transferred_to) if item.transferred_to else None,
@@ -370,9 +372,17 @@ async def track_rate(request: Request) -> Response:
 
 
 async def track_lookup(request: Request) -> Response:
-    raw = request.query_params.get("code", "")
-    if not raw:
+    if "code" not in request.query_params:
         return render(request, "track_lookup.html")
+    raw = request.query_params["code"]
+    if not raw.strip():  # the button pressed on an empty box: say so, not the same form again without a word
+        return render(
+            request,
+            "track_lookup.html",
+            422,
+            values={"code": raw},
+            errors={"code": "请输入受理编号：在回执页或短信里，10 位字母和数字，例如 2J2JQ-VPC3G"},
+        )
     await check_tracking(request)
     code = normalise_receipt_code(raw)
     item = await run_in_threadpool(request.app.state.relay.store.item_by_code, code) if code else None

@@ -471,3 +471,24 @@ def test_a_returned_form_never_echoes_the_honeypot(client: TestClient, url: str,
     assert "spam.example" not in response.text
     honeypot = re.search(r'<input id="field-website"[^>]*>', response.text)
     assert honeypot is not None and "value=" not in honeypot.group(0)
+
+
+def test_an_empty_tracking_lookup_says_what_to_type(client: TestClient) -> None:
+    """Pressing 查询 on an empty box showed the same form again without a word."""
+    for typed in ("", "   "):
+        page = client.get("/track", params={"code": typed})
+        assert page.status_code == 422 and "请输入受理编号" in page.text, typed
+    assert client.get("/track").status_code == 200
+
+
+def test_the_tracking_page_says_why_the_submitters_own_details_are_hidden(client: TestClient) -> None:
+    """A citizen who saw 东山路**号 in their own report thought their address was lost; the station's phone
+    is there too, as on the receipt."""
+    own = {**QUESTION, "text": "我家住东山路12号3单元，楼道灯坏了。电话13900001111。"}
+    page = client.get(f"/track/{receipt_code(submit(client, own))}")
+    assert (
+        "13900001111" not in page.text and "为保护隐私" in page.text and "派出所收到的是您填写的完整内容" in page.text
+    )
+    assert '<a href="tel:0417-2000001">0417-2000001</a>' in page.text
+    plain = client.get(f"/track/{receipt_code(submit(client, QUESTION))}")
+    assert "为保护隐私" not in plain.text
