@@ -258,6 +258,7 @@ async def rated(request: Request) -> Response:
         "message.html",
         heading="感谢您的评价",
         paragraphs=[f"您对{station.name}的评价已收到，经审核后计入满意度统计。"],
+        station=station,  # back to the station rated, not only to the home page
     )
 
 

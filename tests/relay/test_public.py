@@ -271,7 +271,8 @@ def test_forwarded_header_is_used_behind_a_trusted_proxy(make_client: Callable[.
 def test_rating_is_accepted_once_per_station_per_period(client: TestClient, sqlite_store: Store) -> None:
     first = client.post("/rate", data={"station": "dongshan", "stars": "5", "comment": "民警态度很好"})
     assert first.status_code == 303 and first.headers["location"] == "/rated/dongshan"
-    assert "感谢您的评价" in client.get("/rated/dongshan").text
+    thanks = client.get("/rated/dongshan").text
+    assert "感谢您的评价" in thanks and '<a href="https://site.test/stations/dongshan/">返回东山派出所</a>' in thanks
     again = client.post("/rate", data={"station": "dongshan", "stars": "1"})
     assert again.status_code == 409 and "已评价过" in again.text
     assert client.post("/rate", data={"station": "xihu", "stars": "4"}).status_code == 303
