@@ -39,7 +39,7 @@ CONTROLS = ", ".join(
         "button", "select", "textarea", "input:not([type=hidden]):not([type=radio]):not([type=checkbox])",
         "label.choice", ".large-text-label", ".brand", ".edition-switch", "header nav a", ".links a", ".letters a",
         ".call a", ".cards a", ".places > li > a", ".posts li > a:first-child", ".pages a", ".footer-links a",
-        ".records a",
+        ".records a", ".crumbs a", ".more a", "h2 > a:only-child",
     ]
 )  # fmt: skip
 SMALL_CONTROLS = """selector => [...document.querySelectorAll(selector)]
