@@ -298,7 +298,7 @@ def test_turning_the_page_while_a_new_search_loads_keeps_the_new_search(
     with serve_folder(demo_output, delay=0.5) as url:
         page = browser.new_page()
         page.goto(f"{url}/search/?q=派出所")
-        assert "找到 134 条结果" in settled_status(page)
+        assert "找到 135 条结果" in settled_status(page)
         page.get_by_role("searchbox").fill("户口")  # typed: the search starts by itself
         page.wait_for_function("document.getElementById('search-status').textContent.includes('正在搜索')")
         page.locator("#search-pages [data-step='1']").dispatch_event("click")
@@ -318,7 +318,7 @@ def test_a_page_turn_overtaken_by_a_new_search_leaves_the_address_alone(
     with serve_folder(demo_output, delay=0.5) as url:
         page = browser.new_page()
         page.goto(f"{url}/search/?q=派出所")
-        assert "找到 134 条结果" in settled_status(page)
+        assert "找到 135 条结果" in settled_status(page)
         held: list[Any] = []
         page.route("**/*.pf_index", lambda route: held.append(route))
         answered: list[str] = []
