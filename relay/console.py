@@ -24,7 +24,17 @@ from .casework import ACTIONS, CITY_ROLES, OPEN, REPLY_MAX, FieldErrors, current
 from .casework.change import Message
 from .casework.clock import DEADLINE_LABELS, current_deadline_name
 from .casework.concurrency import still_fits
-from .console_forms import ID, entry_page, form_values, previous_item, show_item
+from .console_forms import (
+    FILTER_NAMES,
+    ID,
+    entry_page,
+    form_values,
+    item_address,
+    previous_item,
+    queue_address,
+    queue_from,
+    show_item,
+)
 from .errors import NotFound
 from .forms import clean_text
 from .handback import hand_back, transferred_page
@@ -66,12 +76,14 @@ def stations_in_view(request: Request, console: Console, district: str) -> list[
     return [s for s in in_district if allowed is None or s in allowed]
 
 
-def queue_filter(request: Request, console: Console) -> tuple[QueueFilter, dict[str, str]]:
-    """The queue's filters from the query string; odd values fall back to the default, an unknown station is 404."""
-    relay, params = request.app.state.relay, request.query_params
-    chosen = {
-        name: params.get(name, "")[:64] for name in ("status", "station", "kind", "district", "channel", "who", "q")
-    }
+def queue_filter(
+    request: Request, console: Console, params: Mapping[str, str] | None = None
+) -> tuple[QueueFilter, dict[str, str]]:
+    """The queue's filters from the query string (or ``params``, a queue address's); odd values fall back to the
+    default, an unknown station is 404."""
+    relay = request.app.state.relay
+    params = request.query_params if params is None else params
+    chosen = {name: params.get(name, "")[:64] for name in FILTER_NAMES}
     tab = chosen["status"] if chosen["status"] in TAB_NAMES else "open"
     chosen["status"] = tab
     visible = stations_in_view(request, console, chosen["district"])
@@ -140,6 +152,7 @@ async def queue(request: Request, console: Console) -> Response:
         calendar_gaps=calendar_gaps(relay.planner.calendar, moment),
         levels=notices.LEVELS,
         officer_names=await run_in_threadpool(relay.store.officer_names),
+        came_from=queue_address(chosen),
     )
 
 
@@ -190,19 +203,41 @@ async def act(request: Request, console: Console) -> Response:
     planned = relay.planner.plan(action, item, values, console.actor, now())
     if isinstance(planned, FieldErrors):
         return await show_item(request, console, item, values, planned.errors, status_code=422, failed=action)
+    came_from = queue_from(values.get("from", ""))
+    where = None
+    if came_from is not None and action != "claim":
+        try:
+            where = queue_filter(request, console, came_from)[0]
+        except NotFound:  # a station filter the account may no longer see: the default queue
+            came_from = {}
+    if where is None:
+        where = queue_filter(request, console, {})[0]
+    before = [row.id for row in await run_in_threadpool(relay.store.queue, where, now())]
     await run_in_threadpool(relay.store.apply, item, planned)
     log.info("%s on item %d by %s", action, item.id, console.account.role.value)
-    return RedirectResponse(await next_page(request, console, item, action), status_code=303)
+    return RedirectResponse(await next_page(request, item, action, came_from, where, before), status_code=303)
 
 
-async def next_page(request: Request, console: Console, item: ConsoleItem, action: str) -> str:
-    """After an action, the next item of the account's open queue (overdue first), or the queue when it is empty."""
-    where = QueueFilter(statuses=tuple(OPEN), stations=None if console.stations is None else tuple(console.stations))
-    rows = await run_in_threadpool(request.app.state.relay.store.queue, where, now(), 2)
-    following = next((row for row in rows if row.id != item.id), None)
+async def next_page(
+    request: Request,
+    item: ConsoleItem,
+    action: str,
+    came_from: dict[str, str] | None,
+    where: QueueFilter,
+    before: list[int],
+) -> str:
+    """After an action, the item that followed this one in the queue tab and filters it was opened from (the
+    account's open queue when not known); the queue itself when none is left. After 我来办理 (claim), the same
+    item, to answer it."""
+    if action == "claim":
+        return item_address(item.id, came_from, done=action)
+    rows = await run_in_threadpool(request.app.state.relay.store.queue, where, now())
+    passed = set(before[: before.index(item.id) + 1]) if item.id in before else {item.id}
+    following = next((row for row in rows if row.id not in passed), None)
     if following is None:
-        return f"/console/queue?done={action}&after={item.id}"
-    return f"/console/items/{following.id}?done={action}&after={item.id}"
+        back = queue_address(came_from or {})
+        return f"{back}{'&' if '?' in back else '?'}done={action}&after={item.id}"
+    return item_address(following.id, came_from, done=action, after=item.id)
 
 
 @console_page()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -26,6 +27,35 @@ from .public import now, render
 from .store import ConsoleItem
 
 ID = re.compile(r"[0-9]{1,9}")
+FILTER_NAMES = ("status", "station", "kind", "district", "channel", "who", "q")
+QUEUE_PATH = "/console/queue"
+
+
+def queue_address(chosen: Mapping[str, str]) -> str:
+    """The queue's address with the filters ``chosen`` (only the queue's own filters; the empty ones, and the
+    default tab, left out)."""
+    kept = {
+        name: chosen[name] for name in FILTER_NAMES if chosen.get(name) and (name, chosen[name]) != ("status", "open")
+    }
+    return f"{QUEUE_PATH}?{urlencode(kept)}" if kept else QUEUE_PATH
+
+
+def queue_from(raw: str) -> dict[str, str] | None:
+    """The queue's filters from a form's ``from`` field (the queue address the item was opened from), or None
+    when it is not a queue address of this console: only the queue's own filters are kept, so that the
+    address the console redirects to is always one it builds itself."""
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme or parts.netloc or parts.path != QUEUE_PATH or parts.fragment:
+        return None
+    return {name: value[:64] for name, value in parse_qsl(parts.query) if name in FILTER_NAMES}
+
+
+def item_address(item_id: int, came_from: Mapping[str, str] | None, **params: str | int) -> str:
+    """An item page's address, keeping the queue it was opened from (``?from=``) for its forms."""
+    query = {**params, **({"from": queue_address(came_from)} if came_from is not None else {})}
+    return f"/console/items/{item_id}" + (f"?{urlencode(query)}" if query else "")
 
 
 async def show_item(
@@ -59,6 +89,7 @@ async def show_item(
     if chosen is not None and not values:
         values, failed = {"reply": chosen.text}, "reply"  # the reply form starts from the template
     done = request.query_params.get("done", "")
+    came_from = queue_from(values.get("from") or request.query_params.get("from", ""))
     public = planner.public_values(item)
     shown = review(item, values if failed == "approve" else {}, public) if "approve" in actions else []
     return render(
@@ -86,6 +117,7 @@ async def show_item(
         duplicates=duplicates,
         notice=notice or {},
         keepalive=keepalive_seconds(request),
+        back="" if came_from is None else queue_address(came_from),
         **clock_context(item),
         **choices(planner, item, officers),
     )

@@ -1,0 +1,110 @@
+"""Working through the console: where an action leads next, searching, what each role is shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Callable
+
+from console_kit import act, add_item, carry, hidden_fields
+from starlette.testclient import TestClient
+
+from relay.models import Kind
+from relay.store import Store
+
+
+def link_to(page: str, item_id: int) -> str:
+    """The address of the queue's link to ``item_id``, as a browser follows it."""
+    found = re.search(rf'href="(/console/items/{item_id}(?:\?[^"]*)?)"', page)
+    assert found, page[:3000]
+    return html.unescape(found.group(1))
+
+
+def test_after_an_action_the_console_goes_on_in_the_tab_and_filters_it_came_from(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    waiting = add_item(sqlite_store, text="等派出所答复：居住证怎么办？", received=now - dt.timedelta(hours=40))
+    carry(sqlite_store, waiting, "accept")  # overdue, and only the station can answer it now
+    first = add_item(sqlite_store, text="新问题一：护照怎么办？", received=now - dt.timedelta(hours=3))
+    second = add_item(sqlite_store, text="新问题二：驾照怎么换？", received=now - dt.timedelta(hours=2))
+    add_item(sqlite_store, "xihu", text="西湖的新问题", received=now - dt.timedelta(hours=1))
+    moderator = console("moderator")
+    queue = moderator.get("/console/queue?status=new&station=dongshan").text
+    page = moderator.get(link_to(queue, first)).text
+    form = hidden_fields(page, f"/console/items/{first}/accept")
+    assert form["from"] == "/console/queue?status=new&station=dongshan"
+    assert 'href="/console/queue?status=new&amp;station=dongshan">待办队列' in page
+
+    done = moderator.post(f"/console/items/{first}/accept", data=form)
+    assert done.status_code == 303
+    location = done.headers["location"]
+    assert location.startswith(f"/console/items/{second}?"), location  # not the overdue item of the station
+    page = moderator.get(location).text
+    assert "新问题二" in page and "已完成：受理并转派出所答复" in page
+    form = hidden_fields(page, f"/console/items/{second}/accept")
+    assert form["from"] == "/console/queue?status=new&station=dongshan"
+
+    done = moderator.post(f"/console/items/{second}/accept", data=form)
+    location = done.headers["location"]
+    assert (
+        location == f"/console/queue?status=new&station=dongshan&done=accept&after={second}"
+    )  # 西湖 not in the filter
+    assert "队列中没有其他待办事项了" in moderator.get(location).text
+
+
+def test_the_next_item_skips_those_above_the_one_acted_on(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    top, middle, bottom = (
+        add_item(sqlite_store, text=f"问题{n}", received=now - dt.timedelta(hours=h))
+        for n, h in ((1, 5), (2, 4), (3, 3))
+    )
+    moderator = console("moderator")
+    page = moderator.get(link_to(moderator.get("/console/queue?status=new").text, middle)).text
+    done = moderator.post(
+        f"/console/items/{middle}/reject",
+        data=hidden_fields(page, f"/console/items/{middle}/reject") | {"reason": "重复"},
+    )
+    assert done.headers["location"].startswith(f"/console/items/{bottom}?"), (top, done.headers["location"])
+
+
+def test_the_from_field_never_leads_out_of_the_console(console: Callable[..., TestClient], sqlite_store: Store) -> None:
+    moderator = console("moderator")
+    for sent in (
+        "https://evil.example/console/queue",
+        "//evil.example/console/queue",
+        "/console/audit",
+        "javascript:alert(1)",
+        "/console/queue?status=new&next=//evil.example",
+    ):
+        add_item(sqlite_store, text=f"另一个问题 {sent}")
+        response = act(moderator, add_item(sqlite_store, text=f"问题 {sent}"), "accept", **{"from": sent})
+        location = response.headers["location"]  # type: ignore[attr-defined]
+        assert location.startswith("/console/") and "evil" not in location and "audit" not in location, location
+
+
+def test_after_claiming_the_officer_stays_on_the_item(console: Callable[..., TestClient], sqlite_store: Store) -> None:
+    item_id = add_item(sqlite_store, text="民警认领的问题")
+    add_item(sqlite_store, text="另一个问题", received=dt.datetime.now(dt.UTC) - dt.timedelta(hours=30))
+    carry(sqlite_store, item_id, "accept")
+    officer = console("li")
+    page = officer.get(link_to(officer.get("/console/queue").text, item_id)).text
+    response = officer.post(
+        f"/console/items/{item_id}/claim", data=hidden_fields(page, f"/console/items/{item_id}/claim")
+    )
+    location = response.headers["location"]
+    assert location.startswith(f"/console/items/{item_id}?") and "done=claim" in location, location
+    page = officer.get(location).text
+    assert 'id="f-reply-reply"' in page and "已完成：我来办理" in page
+
+
+def test_escaping_of_the_kept_queue_address(console: Callable[..., TestClient], sqlite_store: Store) -> None:
+    item_id = add_item(sqlite_store, text="问题")
+    page = console("moderator").get(f"/console/items/{item_id}?from=/console/queue?q=%22%3E%3Cscript%3E").text
+    assert "<script>" not in page.split("<body", 1)[1].replace(
+        '<script src="/static/js/console.js" defer></script>', ""
+    )
+    assert Kind.QUESTION.label in page
