@@ -117,10 +117,12 @@ PUBLIC_ANSWERS = {
     "ranking_weights": {"timeliness": 30, "closure": 20, "satisfaction": 20, "duty": 15, "stars": 15},
 }
 
-# The Traditional Chinese edition: OpenCC s2t (mainland-style Traditional characters, no
-# phrase substitution, so names such as 所长在线 stay as written); s2twp (Taiwan) and s2hk
-# (Hong Kong) are options. The relay's own pages follow the same edition.
-HANT_EDITION = {"prefix": "zh-hant", "opencc": os.environ.get("CITY_HANT_OPENCC", "s2t"), "lang": "zh-Hant"}
+# The Traditional Chinese edition: OpenCC s2tw, the characters readers in Taiwan, Hong Kong
+# and overseas read and type (考核, 群眾, 為, 裡, 著; s2t gives the older 考覈, 羣衆, 爲, 裏,
+# 着, which their searches do not find), and characters only, no phrase substitution, so
+# names such as 所长在线 stay as written. s2twp (Taiwan phrasing) and s2hk (Hong Kong) are
+# options. The relay's own pages follow the same edition (RELAY_HANT_OPENCC).
+HANT_EDITION = {"prefix": "zh-hant", "opencc": os.environ.get("CITY_HANT_OPENCC", "s2tw"), "lang": "zh-Hant"}
 
 # Incremental builds: the build record and Pelican's reader cache live under
 # ``cache/`` (CITY_CACHE overrides); a clean build is forced with

@@ -3,7 +3,8 @@
 ``TraditionalEdition`` is ASGI middleware: ``/zh-hant/ask``, ``/zh-hant/rate``,
 ``/zh-hant/receipt/…`` and ``/zh-hant/track…`` are served by the same
 handlers as their Simplified twins, and the HTML they answer is converted with
-OpenCC (``s2t`` by default, as the site's edition: characters only, so names
+OpenCC (``s2tw`` by default, as the site's edition: the characters Traditional
+readers use, 審核 rather than ``s2t``'s 審覈, and characters only, so names
 keep their words). URLs keep their characters; links to the relay's own pages
 and to the site's pages point into the edition; ``lang`` becomes ``zh-Hant``;
 the edition switch (marked ``data-edition``) leads back to the Simplified page
@@ -53,9 +54,11 @@ def convert_html(html: str, config: str, site_url: str) -> str:
     """One relay page in the edition (see the module docstring)."""
     kept: list[str] = []
 
+    # Not NUL as the mark: OpenCC's configurations of more than one step (s2tw, s2twp, s2hk) end their
+    # text at the first NUL, and the page with it.
     def keep(match: re.Match[str]) -> str:
         kept.append(match.group(0))
-        return f"\x00{len(kept) - 1}\x00"
+        return f"\x02{len(kept) - 1}\x02"
 
     html = MARKED.sub(keep, html)
     urls: list[str] = []
@@ -67,13 +70,13 @@ def convert_html(html: str, config: str, site_url: str) -> str:
     converted = converter(config).convert(LINK.sub(hide, html))
     converted = re.sub("\x01(\\d+)\x01", lambda m: urls[int(m[1])], converted)
     converted = converted.replace('<html lang="zh-CN">', '<html lang="zh-Hant">', 1)
-    return re.sub("\x00(\\d+)\x00", lambda m: kept[int(m[1])], converted)
+    return re.sub("\x02(\\d+)\x02", lambda m: kept[int(m[1])], converted)
 
 
 class TraditionalEdition:
     """Serve ``/zh-hant/<public page>`` from the Simplified handlers, converting what they answer."""
 
-    def __init__(self, app: ASGIApp, config: str = "s2t", site_url: str = "") -> None:
+    def __init__(self, app: ASGIApp, config: str = "s2tw", site_url: str = "") -> None:
         self.app, self.config, self.site_url = app, config, site_url.rstrip("/")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -46,7 +46,7 @@ class Settings:
     text_min: int = 5
     text_max: int = 2000
     duplicate_minutes: int = 10
-    hant_opencc: str = "s2t"  # the Traditional twin of the public pages (/zh-hant/…), as the site's edition
+    hant_opencc: str = "s2tw"  # the Traditional twin of the public pages (/zh-hant/…), as the site's edition
     clocks: str = ""  # the clock table; empty: relay/data/clocks.toml
     units: str = ""  # external units and district offices; empty: relay/data/units.toml
     retention_days: int = 180

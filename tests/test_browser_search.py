@@ -380,3 +380,36 @@ def test_the_page_in_the_address_is_a_whole_page(session: tuple[Any, str], asked
     assert f"这是第 {shown * 10 - 9}–{shown * 10} 条" in settled_status(page)
     assert page.locator("#search-page").inner_text() == f"第 {shown} 页，共 14 页"
     page.close()
+
+
+@pytest.fixture(scope="module")
+def kaohe_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A little city with a post on 群众 and 考核 (the demo's searched pages, posts and guides, have no 考核)."""
+    import citykit
+
+    root = tmp_path_factory.mktemp("kaohe")
+    content = citykit.make_city(root)
+    citykit.add_post(
+        content, "dongshan", "worklog", "dongshan-qunzhong-kaohe", "2026-11-21 09:00", "邀请群众评议季度考核"
+    )
+    citykit.build(content, root / "output")
+    return root / "output"
+
+
+@pytest.mark.parametrize(("usual", "standard"), [("考核", "考覈"), ("群眾", "羣衆")])
+def test_the_traditional_edition_finds_the_forms_its_readers_type(
+    session: tuple[Any, str], kaohe_city: Path, usual: str, standard: str
+) -> None:
+    """考核 and 群眾, as readers in Taiwan, Hong Kong and overseas type them, find the Traditional edition's page
+    (written in OpenCC's standard 考覈 and 羣衆, it was not found); typed in those older forms they find it too."""
+    browser, _ = session
+    with serve_folder(kaohe_city) as url:
+        page = browser.new_page()
+        page.goto(f"{url}/zh-hant/search/")
+        for typed in (usual, standard):
+            status = search_for(page, typed)
+            assert status.startswith("找到"), (typed, status)
+            links = page.locator("#search-results a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+            assert links == ["/zh-hant/stations/dongshan/worklog/dongshan-qunzhong-kaohe/"], (typed, links)
+            assert page.locator("#search-results li").first.inner_text().startswith("邀請群眾評議季度考核")
+        page.close()

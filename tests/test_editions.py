@@ -9,6 +9,9 @@ from sitecheck import parse_page
 
 # Characters that exist only in Simplified Chinese; their Traditional forms differ.
 SIMPLIFIED_ONLY = "这们发说时国过对务办证户门车区导预见级号电话报问题关开应应为实现网络页条护险码设资讯"
+# OpenCC's standard forms (s2t) where readers in Taiwan, Hong Kong and overseas read and type others (s2tw):
+# 考覈 for 考核, 羣衆 for 群眾, 爲 for 為, 裏 for 裡, 着 for 著 (the pairs of OpenCC's t2tw).
+OPENCC_STANDARD_ONLY = "僞啓喫嫺嬀峯幺棱樑檐污泄潙潨爲牀痹癡皁着睾祕竈糉繮纔羣脣蔘蔿衆裏覈踊鉢鍼鮎麪齶"
 
 
 def simplified_pages(output: Path) -> list[Path]:
@@ -65,6 +68,25 @@ def test_no_simplified_only_characters_in_visible_text(demo_output: Path) -> Non
     assert "派出所" in home and "緊急情況請撥打 110" in home
 
 
+def test_the_edition_writes_the_forms_its_readers_use_and_type(demo_output: Path) -> None:
+    """考核 in the menu of every page, 群眾 and 審核 in the text: the forms a reader in Taiwan, Hong Kong or overseas
+    types into the search box, not OpenCC's standard 考覈, 羣衆 and 審覈 (which s2t writes and their searches miss)."""
+    leftovers = {}
+    for page in sorted((demo_output / "zh-hant").rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        relative = page.relative_to(demo_output).as_posix()
+        if "<nav" in html:
+            assert '/zh-hant/kaohe/">考核</a>' in html, relative
+        found = {ch for ch in "".join(parse_page(page).text) + html if ch in OPENCC_STANDARD_ONLY}
+        if found:
+            leftovers[relative] = "".join(sorted(found))
+    assert leftovers == {}
+    texts = "".join("".join(parse_page(page).text) for page in (demo_output / "zh-hant").rglob("*.html"))
+    assert "群眾" in texts and "審核" in texts and "考核" in texts
+    kaohe = "".join(parse_page(demo_output / "zh-hant" / "kaohe" / "index.html").text)
+    assert "考核" in kaohe and "考覈" not in kaohe
+
+
 def test_traditional_feeds_exist(demo_output: Path) -> None:
     import feedparser
 
@@ -97,7 +119,7 @@ def test_only_link_attributes_are_links() -> None:
         '</head><body><p>代码：mysrc="/发布/" 与 xhref="/b/"</p><img data-src="/图片/发布.png" alt="发布">'
         '<a href="/stations/发布/">发布</a><a href="/stations/">发布</a></body></html>'
     )
-    converted = convert_page(page, opencc.OpenCC("s2t"), [], DEFAULTS)
+    converted = convert_page(page, opencc.OpenCC(DEFAULTS["opencc"]), [], DEFAULTS)
     assert '<p>代碼：mysrc="/發佈/" 與 xhref="/b/"</p>' in converted  # text: converted, not rewritten
     assert '<img data-src="/zh-hant/图片/发布.png" alt="發佈">' not in converted  # an image is not a page
     assert 'data-src="/图片/发布.png"' in converted
@@ -120,4 +142,4 @@ def test_the_relay_forms_lead_to_its_traditional_pages_and_names_stay_as_written
     assert 'action="https://relay.example/zh-hant/ask"' in converted
     assert 'href="https://relay.example/zh-hant/track"' in converted
     assert 'href="https://relay.example/static/css/site.css"' in converted
-    assert "雲瀾市派出所所長在線" in converted  # s2t: the characters change, the name's words do not (not 線上)
+    assert "雲瀾市派出所所長在線" in converted  # s2tw: the characters change, the name's words do not (not 線上)

@@ -35,7 +35,7 @@ def test_accessibility_statement_names_the_standard_and_how_to_report(demo_outpu
 
 def test_both_pages_have_a_traditional_edition(demo_output: Path) -> None:
     assert "隱私政策" in text_of(demo_output / "zh-hant" / "privacy" / "index.html")
-    assert "無障礙聲明" in text_of(demo_output / "zh-hant" / "accessibility" / "index.html")  # s2t: characters only
+    assert "無障礙聲明" in text_of(demo_output / "zh-hant" / "accessibility" / "index.html")  # s2tw: characters only
 
 
 def test_every_page_footer_has_owner_records_emblem_and_links(demo_output: Path) -> None:

@@ -1,8 +1,10 @@
 """Copies every page and feed under ``zh-hant/``, converted by OpenCC.
 
 Authors write Simplified Chinese only. After the build, each HTML page and
-Atom feed is converted (mainland-style characters by default, ``s2t``;
-Taiwan or Hong Kong phrasing are options), its
+Atom feed is converted (by default ``s2tw``: the characters Traditional
+readers use and type, 考核 and 群眾 rather than ``s2t``'s 考覈 and 羣衆, and
+characters only, so names keep their words; Taiwan or Hong Kong phrasing are
+options), its
 ``lang`` becomes ``zh-Hant``, and its internal links point into the edition.
 Tags marked ``data-edition`` (the ``hreflang`` pair and the edition switch)
 are left alone, except that the switch is turned round to lead back to the
@@ -24,7 +26,7 @@ from pelican import signals
 from citymodel.options import plugin_options
 
 log = logging.getLogger(__name__)
-DEFAULTS: dict[str, Any] = {"prefix": "zh-hant", "opencc": "s2t", "lang": "zh-Hant"}
+DEFAULTS: dict[str, Any] = {"prefix": "zh-hant", "opencc": "s2tw", "lang": "zh-Hant"}
 RELAY_PAGES = ("ask", "rate", "rated", "receipt", "track")  # the relay's public pages have a Traditional twin too
 PARALLEL_FROM = 400  # below this, worker start-up costs more than it saves
 SHARED = ("theme/", "images/", "forms/", "pagefind/", "api/", "alerts/", "sitemap.xml", "robots.txt")

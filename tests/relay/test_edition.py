@@ -6,9 +6,10 @@ import html
 import re
 
 import opencc
+import pytest
 from starlette.testclient import TestClient
 
-S2T = opencc.OpenCC("s2t")
+S2TW = opencc.OpenCC("s2tw")  # the edition's default (RELAY_HANT_OPENCC, as the site's CITY_HANT_OPENCC)
 QUESTION = {"station": "dongshan", "kind": "question", "text": "请问身份证丢了在哪里补办？需要带什么材料？"}
 
 
@@ -20,7 +21,7 @@ def page_text(page: str) -> str:
 
 
 def simplified_only(text: str) -> list[str]:
-    return sorted({ch for ch in text if "\u4e00" <= ch <= "\u9fff" and S2T.convert(ch) != ch})
+    return sorted({ch for ch in text if "\u4e00" <= ch <= "\u9fff" and S2TW.convert(ch) != ch})
 
 
 def test_ask_receipt_and_track_in_traditional(client: TestClient) -> None:
@@ -46,8 +47,39 @@ def test_ask_receipt_and_track_in_traditional(client: TestClient) -> None:
 
 def test_names_keep_their_words_and_urls_their_characters(client: TestClient) -> None:
     page = client.get("/zh-hant/ask").text
-    assert "所長在線" in page and "線上" not in page  # s2t: characters, not Taiwan phrasing
+    assert "所長在線" in page and "線上" not in page  # s2tw: characters, not Taiwan phrasing
     assert 'href="/static/css/site.css"' in page
+
+
+def test_the_receipt_writes_the_forms_its_readers_use(client: TestClient) -> None:
+    """審核員核對 on the receipt and 審核員 on the form: the forms readers in Taiwan, Hong Kong and overseas use,
+    not OpenCC's standard 審覈員覈對 (s2t)."""
+    ask = client.get("/zh-hant/ask/dongshan")
+    assert "審核員" in ask.text and "覈" not in ask.text
+    sent = client.post("/zh-hant/ask", data=QUESTION)
+    assert sent.status_code == 303
+    receipt = client.get(sent.headers["location"])
+    assert receipt.status_code == 200 and "審核員核對後轉給" in receipt.text
+    track = client.get(sent.headers["location"].replace("/receipt/", "/track/"))
+    assert track.status_code == 200
+    for page in (receipt.text, track.text):
+        assert not {"覈", "羣", "衆", "爲", "裏", "着"} & set(page_text(page))
+
+
+@pytest.mark.parametrize("config", ["s2tw", "s2twp", "s2hk", "s2t"])
+def test_every_configuration_keeps_the_whole_page(config: str) -> None:
+    """The marked tags are put aside while the page is converted: OpenCC's configurations of more than one
+    step (s2tw, s2twp, s2hk) end their text at a NUL, and a NUL as the mark left a page of its <head>."""
+    from relay.edition import convert_html
+
+    page = (
+        '<html lang="zh-CN"><head><link rel="alternate" hreflang="zh-CN" href="/ask" data-edition="zh-CN"></head>'
+        '<body><a class="edition-switch" href="/ask" hreflang="zh-CN" lang="zh-CN" data-edition="zh-CN">简体</a>'
+        "<p>审核员核对后转给东山派出所。</p></body></html>"
+    )
+    converted = convert_html(page, config, "")
+    assert '<link rel="alternate" hreflang="zh-CN" href="/ask" data-edition="zh-CN">' in converted
+    assert 'data-edition="zh-CN">简体</a>' in converted and converted.endswith("派出所。</p></body></html>")
 
 
 def test_the_console_has_no_traditional_twin(client: TestClient) -> None:

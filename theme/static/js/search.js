@@ -56,12 +56,24 @@
     ["暂住证", "居住证"], ["暫住證", "居住證"], ["良民证", "无犯罪记录证明"], ["良民證", "無犯罪記錄證明"],
     ["无犯罪证明", "无犯罪记录证明"], ["無犯罪證明", "無犯罪記錄證明"]];
   var PARTICLE = /(.)[了吗嗎呢吧啊呀]+$/;
+  // The Traditional edition writes the characters readers in Taiwan, Hong Kong and overseas use (OpenCC s2tw:
+  // 考核, 群眾, 裡); one typed in another form (考覈, 羣衆, 裏, as OpenCC's s2t and Hong Kong write them) is
+  // searched in the edition's as well as typed. Each pair is a form and the edition's (OpenCC's t2tw).
+  var VARIANTS = "僞偽啓啟喫吃嫺嫻嬀媯峯峰幺么棱稜樑梁檐簷污汙泄洩潙溈潨潀爲為牀床痹痺癡痴皁皂着著睾睪祕秘竈灶糉粽" +
+    "繮韁纔才羣群脣唇蔘參蔿蒍衆眾裏裡覈核踊踴鉢缽鍼針鮎鯰麪麵齶顎";
+  function inEdition(text) {
+    return TRADITIONAL ? Array.from(text, function (ch) {
+      var at = VARIANTS.indexOf(ch);
+      return at >= 0 && at % 2 === 0 ? VARIANTS[at + 1] : ch;
+    }).join("") : text;
+  }
   var MOST_WORDS = 6;  // the words of a long question tried in fewer and fewer (2^6 sets at most)
 
   // The words of a question to search for, as typed (`typed`) and in the guides' words (`words`).
   function wordsOf(query) {
     query = query.normalize("NFKC");
-    var named = NAMES.reduce(function (text, pair) { return text.split(pair[0]).join(pair[1]); }, query);
+    var folded = inEdition(query);
+    var named = NAMES.reduce(function (text, pair) { return text.split(pair[0]).join(pair[1]); }, folded);
     if (typeof Intl === "undefined" || !Intl.Segmenter) return { typed: [query], words: [named] };
     var segmenter = new Intl.Segmenter(document.documentElement.lang || "zh-CN", { granularity: "word" });
     var whole = new RegExp("(" + NAMES.map(function (pair) { return pair[1]; }).join("|") + ")");
@@ -79,7 +91,7 @@
     var words = split(named).map(function (word) { return EVERYDAY[word] || word; });
     // A document's everyday name is not searched as typed: the browser splits 驾照 into 驾|照, which match
     // the start of any word (驾驶, 照顾) and would find pages about neither.
-    return { typed: named === query ? split(query) : words, words: words };
+    return { typed: named === folded ? split(query) : words, words: words };
   }
 
   // Pages found by any of the searches, best first (a page found by several is listed once by the caller).
