@@ -28,10 +28,11 @@ from starlette.routing import Route
 from .casework import Actor
 from .errors import Forbidden
 from .forms import clean_text
-from .guard import client_address
+from .guard import Refusal, client_address
 from .models import Role
 from .public import now, render
 from .store import Account, SessionRow
+from .timefmt import BEIJING
 
 log = logging.getLogger("relay.auth")
 COOKIE = "relay_console"
@@ -267,8 +268,10 @@ def login_page(
     target: str = "",
     draft: dict[str, str] | None = None,
     expired: bool = False,
+    refused: str = "",
 ) -> Response:
-    """The login form; ``target`` where to go after it, ``draft`` a form's fields to carry back there."""
+    """The login form; ``target`` where to go after it, ``draft`` a form's fields to carry back there; ``refused``
+    why no login is tried now (too many failed attempts), said for the whole page, not for one field."""
     login_token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
     response = render(
         request,
@@ -280,9 +283,25 @@ def login_page(
         next=safe_next(target),
         draft=draft or {},
         expired=expired,
+        refused=refused,
     )
     set_cookie(response, request, LOGIN_COOKIE, login_token, 3600)
     return response
+
+
+THROTTLED = {
+    "pair": "这个账号从本网络登录失败（用户名或密码不正确）的次数过多",
+    "client": "从本网络（同一网络地址，同一办公室的电脑可能共用）登录失败（用户名或密码不正确）的次数过多",
+    "account": "这个账号登录失败（密码不正确）的次数过多，可能有人在猜测密码",
+}
+
+
+def throttle_message(refusal: Refusal) -> str:
+    """Why no password is checked now, and from when to try again (Beijing time)."""
+    minutes = max(1, -(-refusal.retry_after // 60))
+    until = (now() + dt.timedelta(seconds=refusal.retry_after)).astimezone(BEIJING).strftime("%H:%M")
+    why = THROTTLED.get(refusal.reason, THROTTLED["client"])
+    return f"{why}，为防止猜测密码，暂停登录，暂停期间即使用户名和密码正确也不能登录。请在 {until} 以后再试（约 {minutes} 分钟后）。"
 
 
 def safe_next(target: str) -> str:
@@ -308,7 +327,7 @@ async def login_submit(request: Request) -> Response:
     refusal = await relay.rate_guard.login_attempt(username, client)
     if refusal is not None:
         log.warning("login throttled (%s)", refusal.reason)
-        response = again("尝试次数过多，请 15 分钟后再试", 429)
+        response = login_page(request, values, {}, 429, target=target, draft=draft, refused=throttle_message(refusal))
         response.headers["Retry-After"] = str(refusal.retry_after)
         return response
     account = await run_in_threadpool(relay.store.account, username) if username else None
@@ -370,7 +389,7 @@ async def password_submit(request: Request, console: Console) -> Response:
     refusal = await relay.rate_guard.login_attempt(console.account.username, client)
     if refusal is not None:
         response = render(
-            request, "console/password.html", 429, console=console, errors={"current": "尝试次数过多，请 15 分钟后再试"}
+            request, "console/password.html", 429, console=console, errors={"current": throttle_message(refusal)}
         )
         response.headers["Retry-After"] = str(refusal.retry_after)
         return response

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -161,19 +163,30 @@ class RateGuard:
         client (``pair``), this client for any account, and a higher ceiling for
         the account from everywhere, so that wrong passwords sent from elsewhere
         do not lock a moderator out.  A refused attempt is not counted against
-        the later limits.
+        the later limits.  The limits are on *failed* attempts: an attempt with
+        the right password is given back (``login_succeeded``), so that colleagues
+        logging in from one office address at a shift change are not locked out.
         """
         if not await self.limiter.hit(self.login_per_pair, "login", "pair", username, client):
-            return Refusal("pair", self.login_per_pair.get_expiry())
+            return await self.refusal("pair", self.login_per_pair, username, client)
         if not await self.limiter.hit(self.login_per_client, "login", "client", client):
-            return Refusal("client", self.login_per_client.get_expiry())
+            return await self.refusal("client", self.login_per_client, client)
         if not await self.limiter.hit(self.login_per_account, "login", "account", username):
-            return Refusal("account", self.login_per_account.get_expiry())
+            return await self.refusal("account", self.login_per_account, username)
         return None
 
+    async def refusal(self, reason: str, item: RateLimitItem, *identifiers: str) -> Refusal:
+        """A refused login attempt, with the seconds until the limit lets one more attempt through."""
+        stats = await self.limiter.get_window_stats(item, "login", reason, *identifiers)
+        wait = math.ceil(stats.reset_time - time.time())
+        return Refusal(reason, wait if 0 < wait <= item.get_expiry() else item.get_expiry())
+
     async def login_succeeded(self, username: str, client: str) -> None:
-        """The right password from this client: its own attempts on this account start again."""
+        """The right password from this client: its own attempts on this account start again, and this attempt
+        is given back to the client's and the account's limits (a negative hit, atomic like the hit it undoes)."""
         await self.limiter.clear(self.login_per_pair, "login", "pair", username, client)
+        await self.limiter.hit(self.login_per_client, "login", "client", client, cost=-1)
+        await self.limiter.hit(self.login_per_account, "login", "account", username, cost=-1)
 
     async def admit_tracking(self, client: str) -> Refusal | None:
         """Count one look at a receipt or tracking page (stops guessing and scraping receipt codes)."""

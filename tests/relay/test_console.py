@@ -67,7 +67,7 @@ def test_login_is_throttled_per_account(console: Callable[..., TestClient]) -> N
     for _ in range(5):
         assert login(client, "moderator", "wrong-password").status_code == 401  # type: ignore[attr-defined]
     throttled = login(client, "moderator")  # even the right password waits
-    assert throttled.status_code == 429 and "尝试次数过多" in throttled.text  # type: ignore[attr-defined]
+    assert throttled.status_code == 429 and "登录失败（用户名或密码不正确）的次数过多" in throttled.text  # type: ignore[attr-defined]
     assert login(client, "moderator2").status_code == 303  # type: ignore[attr-defined]
 
 

@@ -7,7 +7,7 @@ import html
 import re
 from collections.abc import Callable
 
-from console_kit import act, add_item, carry, hidden_fields
+from console_kit import act, add_item, carry, hidden_fields, login
 from starlette.testclient import TestClient
 
 from relay.models import Kind
@@ -108,3 +108,30 @@ def test_escaping_of_the_kept_queue_address(console: Callable[..., TestClient], 
         '<script src="/static/js/console.js" defer></script>', ""
     )
     assert Kind.QUESTION.label in page
+
+
+def test_logins_with_the_right_password_do_not_count_toward_the_address_limit(
+    console: Callable[..., TestClient],
+) -> None:
+    client = console(login_limit_client="3/15minutes", login_limit_account="3/15minutes")
+    for _ in range(3):  # a shift change: everybody logs in from the office's one address
+        for name in ("moderator", "moderator2", "dongshan", "li", "zhou"):
+            assert login(client, name).status_code == 303  # type: ignore[attr-defined]
+    for name in ("a1", "a2", "a3"):
+        assert login(client, name, "wrong-password").status_code == 401  # type: ignore[attr-defined]
+    refused = login(client, "moderator")
+    assert refused.status_code == 429  # type: ignore[attr-defined]
+    page = refused.text  # type: ignore[attr-defined]
+    assert "从本网络" in page and "登录失败" in page and "以后再试" in page and "用户名或密码不正确</p>" not in page
+    assert 'class="field-error"' not in page and 'class="error-summary" role="alert"' in page
+    assert 0 < int(refused.headers["retry-after"]) <= 900  # type: ignore[attr-defined]
+
+
+def test_failed_logins_lock_the_account_with_a_plain_reason(console: Callable[..., TestClient]) -> None:
+    client = console(login_limit_account="2/15minutes")
+    assert login(client, "moderator").status_code == 303  # type: ignore[attr-defined]
+    for _ in range(2):
+        assert login(client, "moderator", "wrong-password").status_code == 401  # type: ignore[attr-defined]
+    refused = login(client, "moderator")
+    assert refused.status_code == 429 and "这个账号登录失败" in refused.text  # type: ignore[attr-defined]
+    assert 'id="error-username"' not in refused.text  # type: ignore[attr-defined]
