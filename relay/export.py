@@ -91,7 +91,7 @@ def chief_lookup(stations: Stations) -> Any:
     return chief_on
 
 
-CLOSED = ("answered", "published", "rejected")
+CLOSED = ("answered", "answered_private", "published", "rejected")
 
 
 def figure_record(row: dict[str, Any]) -> ItemRecord:

@@ -34,7 +34,7 @@ RATER_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 # The same rating from one address and browser (user agent) within this span is one rating (a double tap, a
 # form sent again): short, since people behind one shared address may give the same stars in the same minutes.
 DOUBLE_TAP = dt.timedelta(minutes=2)
-REPLIED = (Status.AWAITING_FINAL_REPLY, Status.ANSWERED, Status.PUBLISHED)
+REPLIED = (Status.AWAITING_FINAL_REPLY, Status.ANSWERED, Status.ANSWERED_PRIVATE, Status.PUBLISHED)
 
 
 def now() -> dt.datetime:

@@ -53,6 +53,7 @@ class Status(enum.StrEnum):
     AWAITING_REPLY = "awaiting_reply"
     AWAITING_FINAL_REPLY = "awaiting_final_reply"
     ANSWERED = "answered"
+    ANSWERED_PRIVATE = "answered_private"  # answered, and closed unpublished: the sender did not agree to publication
     PUBLISHED = "published"
     REJECTED = "rejected"
     SPAM = "spam"
@@ -65,6 +66,7 @@ class Status(enum.StrEnum):
             "awaiting_reply": "待答复",
             "awaiting_final_reply": "已初步答复，待最终答复",
             "answered": "已答复",
+            "answered_private": "已答复",
             "published": "已答复，批准公开",
             "rejected": "不予受理",
             "spam": "不予受理",
@@ -78,6 +80,7 @@ class Status(enum.StrEnum):
             "awaiting_reply": "待答复",
             "awaiting_final_reply": "待最终答复",
             "answered": "已答复待公开",
+            "answered_private": "已答复不公开",
             "published": "已批准公开",
             "rejected": "不予受理",
             "spam": "垃圾信息",

@@ -14,7 +14,7 @@ from ..models import Kind, Role, Status
 
 OPEN = (Status.NEW, Status.AWAITING_REPLY, Status.AWAITING_FINAL_REPLY)
 ANSWERED = (Status.ANSWERED, Status.PUBLISHED, Status.REJECTED)
-CLOSED = (*ANSWERED, Status.SPAM, Status.TRANSFERRED_OUT)
+CLOSED = (*ANSWERED, Status.ANSWERED_PRIVATE, Status.SPAM, Status.TRANSFERRED_OUT)
 CITY_ROLES = (Role.ADMIN, Role.MODERATOR)
 STATION_ROLES = (Role.STATION, Role.OFFICER)
 ALL_ROLES = (*CITY_ROLES, *STATION_ROLES)
@@ -53,6 +53,14 @@ def _no_pending_extension(item: Any) -> bool:
 
 def _pending_extension(item: Any) -> bool:
     return item.pending_extension is not None
+
+
+def _consented(item: Any) -> bool:
+    return bool(item.consent)
+
+
+def _not_consented(item: Any) -> bool:
+    return not item.consent
 
 
 def _no_open_callback(item: Any) -> bool:
@@ -108,7 +116,24 @@ ACTIONS = {
             when=_pending_extension,
             condition="a request pending",
         ),
-        Action("approve", "批准公开", CITY_ROLES, (Status.ANSWERED,), (Status.PUBLISHED,)),
+        Action(
+            "approve",
+            "批准公开",
+            CITY_ROLES,
+            (Status.ANSWERED,),
+            (Status.PUBLISHED,),
+            when=_consented,
+            condition="the sender agreed to publication",
+        ),
+        Action(
+            "close_private",
+            "办结，不公开",
+            CITY_ROLES,
+            (Status.ANSWERED,),
+            (Status.ANSWERED_PRIVATE,),
+            when=_not_consented,
+            condition="the sender did not agree to publication",
+        ),
         Action("reject", "不予受理", CITY_ROLES, (Status.NEW, Status.AWAITING_REPLY), (Status.REJECTED,)),
         Action("spam", "标为垃圾信息", CITY_ROLES, OPEN, (Status.SPAM,)),
         Action("transfer", "转其他派出所", CITY_ROLES, OPEN, None),
@@ -143,7 +168,16 @@ def allowed_actions(role: Role, status: Status, kind: Kind) -> list[Action]:
 
 
 # The action the item page offers as the main button: the first of these the account may take now.
-PRIMARY = ("record_callback", "grant_extension", "acknowledge", "accept", "reply", "approve", "claim")
+PRIMARY = (
+    "record_callback",
+    "grant_extension",
+    "acknowledge",
+    "accept",
+    "reply",
+    "approve",
+    "close_private",
+    "claim",
+)
 
 
 def primary_action(names: list[str] | set[str] | dict[str, Action]) -> str | None:

@@ -303,6 +303,10 @@ class Planner:
             Status.PUBLISHED, fields={"published_at": d.now}, public_text=text, public_replies=public_replies
         )
 
+    def close_private(self, d: Draft) -> Change:
+        """Answered, and the sender did not agree to publication: closed, never in the public export."""
+        return d.change(Status.ANSWERED_PRIVATE, note="提交人没有同意公开：已答复，办结不公开")
+
     def public_values(self, item: Any) -> list[str]:
         """What is public anyway and never masked or flagged: the station's own phone."""
         station = self.stations.get(item.station)

@@ -56,6 +56,7 @@ CONDITIONS: dict[str, dict[str, object]] = {
     "grant_extension": {"extensions": (PENDING,)},
     "refuse_extension": {"extensions": (PENDING,)},
     "record_callback": {"callbacks": (OPEN_CALLBACK,)},
+    "close_private": {"consent": False},
 }
 
 # Written out independently of relay/casework/actions.py: (who, from, kinds or None for all).
@@ -73,12 +74,13 @@ RULES: dict[str, tuple[set[Role], set[Status], set[Kind] | None]] = {
     "open_callback": (CITY, ANSWERED, None),
     "record_callback": (CITY, ANSWERED, None),
     "approve": (CITY, {Status.ANSWERED}, None),
+    "close_private": (CITY, {Status.ANSWERED}, None),
     "reject": (CITY, {Status.NEW, Status.AWAITING_REPLY}, None),
     "spam": (CITY, OPEN, None),
     "transfer": (CITY, OPEN, None),
     "escalate": (CITY, OPEN, None),
     "deadline": (CITY, OPEN, {Kind.HELP}),
-    "reopen": (CITY, ANSWERED | {Status.SPAM, Status.TRANSFERRED_OUT}, None),
+    "reopen": (CITY, ANSWERED | {Status.ANSWERED_PRIVATE, Status.SPAM, Status.TRANSFERRED_OUT}, None),
 }
 GOOD_FORMS: dict[str, dict[str, str]] = {
     "accept": {},
@@ -100,6 +102,7 @@ GOOD_FORMS: dict[str, dict[str, str]] = {
     "escalate": {"note": "请今天内答复", "level": "2"},
     "deadline": {"case_type": "public_order_case"},
     "reopen": {},
+    "close_private": {},
 }
 
 
@@ -115,6 +118,7 @@ def expected_status(action: str, status: Status, kind: Kind) -> Status:
         "transfer_out": Status.TRANSFERRED_OUT,
         "record_callback": Status.AWAITING_REPLY,  # the good form reopens it for correction (整改)
         "approve": Status.PUBLISHED,
+        "close_private": Status.ANSWERED_PRIVATE,
         "reject": Status.REJECTED,
         "spam": Status.SPAM,
         "reopen": Status.AWAITING_REPLY,
@@ -176,7 +180,7 @@ def test_plan_for_every_action_state_role_and_kind(action: str, status: Status, 
     assert set(PLANNER.actions_for(ACTORS[role], item)) >= {ACTIONS[action]}
 
 
-NO_FORM = ("accept", "spam", "reopen", "acknowledge", "claim", "grant_extension", "open_callback")
+NO_FORM = ("accept", "spam", "reopen", "acknowledge", "claim", "grant_extension", "open_callback", "close_private")
 
 
 @pytest.mark.parametrize("action", [a for a in ACTIONS if a not in NO_FORM])
@@ -307,7 +311,14 @@ def test_refusals_name_the_problem() -> None:
     moderator = ACTORS[Role.MODERATOR]
     answered = an_item(Status.ANSWERED, Kind.QUESTION)
     no_consent = an_item(Status.ANSWERED, Kind.QUESTION, consent=False)
-    assert "同意" in PLANNER.plan("approve", no_consent, GOOD_FORMS["approve"], moderator, NOW).errors["public_text"]  # type: ignore[union-attr]
+    with pytest.raises(Conflict):  # not offered: the sender did not agree to publication; it is closed unpublished
+        PLANNER.plan("approve", no_consent, GOOD_FORMS["approve"], moderator, NOW)
+    assert [a.name for a in PLANNER.actions_for(moderator, no_consent) if a.name in ("approve", "close_private")] == [
+        "close_private"
+    ]
+    assert [a.name for a in PLANNER.actions_for(moderator, answered) if a.name in ("approve", "close_private")] == [
+        "approve"
+    ]
     blank_reply = PLANNER.plan("approve", answered, {"public_text": "问题"}, moderator, NOW)
     assert isinstance(blank_reply, FieldErrors) and set(blank_reply.errors) == {"public_reply_1"}
     same = PLANNER.plan("transfer", an_item(Status.NEW, Kind.QUESTION), {"station": "dongshan"}, moderator, NOW)

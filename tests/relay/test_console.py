@@ -261,8 +261,15 @@ def test_approval_needs_consent(console: Callable[..., TestClient], sqlite_store
     item_id = add_item(sqlite_store, consent=False)
     client = console("moderator")
     act(client, item_id, "reply", reply="已答复。")
-    response = act(client, item_id, "approve", public_text="问题")
-    assert response.status_code == 422 and "没有同意公开" in response.text  # type: ignore[attr-defined]
+    page = client.get(f"/console/items/{item_id}").text
+    assert "批准公开" not in page and "提交人没有同意公开" in page and 'id="form-close_private"' in page
+    data = {"csrf": csrf_of(client), "version": version_of(client, item_id), "public_text": "问题"}
+    assert client.post(f"/console/items/{item_id}/approve", data=data).status_code == 409
+    assert act(client, item_id, "close_private").status_code == 303  # type: ignore[attr-defined]
+    assert item_status(sqlite_store, item_id) is Status.ANSWERED_PRIVATE
+    assert "close_private" in [e.action for e in sqlite_store.audit_entries(item_id=item_id)]
+    assert sqlite_store.published_items() == []  # never in the public export
+    assert "已答复不公开" in client.get("/console/queue?status=answered_private").text
 
 
 def test_help_request_has_a_first_and_a_final_reply(console: Callable[..., TestClient], sqlite_store: Store) -> None:
