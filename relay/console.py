@@ -195,6 +195,8 @@ async def act(request: Request, console: Console) -> Response:
         if moved is None:
             raise
         return moved
+    if action == "reply" and "insert_template" in values:  # a 常用答复 chosen without JavaScript: nothing is sent
+        return await with_template(request, console, item, values)
     if values.get("version") != str(item.version):  # someone acted since the form was shown
         seen = values.get("seen", "")
         changes = await run_in_threadpool(relay.store.changes_since, item.id, int(seen)) if ID.fullmatch(seen) else None
@@ -216,6 +218,17 @@ async def act(request: Request, console: Console) -> Response:
     await run_in_threadpool(relay.store.apply, item, planned)
     log.info("%s on item %d by %s", action, item.id, console.account.role.value)
     return RedirectResponse(await next_page(request, item, action, came_from, where, before), status_code=303)
+
+
+async def with_template(request: Request, console: Console, item: ConsoleItem, values: dict[str, str]) -> Response:
+    """The item page again, its reply box holding what was typed with the chosen 常用答复 after it: nothing is
+    sent (the reply form's 常用答复 buttons, without JavaScript; with it, console.js inserts at the cursor)."""
+    found = await run_in_threadpool(request.app.state.relay.store.reply_templates, item.kind)
+    chosen = next((t for t in found if str(t.id) == values.pop("insert_template")), None)
+    if chosen is not None:
+        typed = values.get("reply", "").rstrip()
+        values["reply"] = f"{typed}\n{chosen.text}" if typed else chosen.text
+    return await show_item(request, console, item, values, {}, failed="reply")
 
 
 async def next_page(

@@ -85,9 +85,6 @@ async def show_item(
     ]
     actions = {a.name: a for a in planner.actions_for(console.actor, item)}
     templates = await run_in_threadpool(relay.store.reply_templates, item.kind) if "reply" in actions else []
-    chosen = next((t for t in templates if str(t.id) == request.query_params.get("template")), None)
-    if chosen is not None and not values:
-        values, failed = {"reply": chosen.text}, "reply"  # the reply form starts from the template
     done = request.query_params.get("done", "")
     came_from = queue_from(values.get("from") or request.query_params.get("from", ""))
     public = planner.public_values(item)

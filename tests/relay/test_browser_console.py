@@ -12,6 +12,7 @@ from console_kit import PASSWORD, add_item, create_accounts, idle_for
 from servers import relay_server
 
 from browser import AXE, launched_browser, require
+from relay.models import Kind
 from relay.store import Store
 
 pytestmark = pytest.mark.browser
@@ -237,4 +238,25 @@ def test_back_and_send_again_enters_a_phone_call_once(browser: Any, relay_url: s
     store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
     assert store.count_items() == 4  # the three of the fixture and this call, once
     store.close()
+    context.close()
+
+
+def test_a_reply_template_goes_in_at_the_cursor_without_a_reload(browser: Any, relay_url: str, tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
+    store.add_reply_template(
+        Kind.QUESTION, "证件指引", "请携带身份证到户籍窗口办理。", "admin", dt.datetime.now(dt.UTC)
+    )
+    store.close()
+    context = browser.new_context()
+    page = context.new_page()
+    login_as(page, relay_url, "dongshan")
+    page.locator("table.queue tbody tr").first.get_by_role("link").click()
+    box = page.get_by_label("答复", exact=True)
+    box.fill("您好，王先生：谢谢。")
+    box.evaluate("box => box.setSelectionRange(7, 7)")  # after 您好，王先生：
+    address = page.url
+    page.evaluate("window.notReloaded = true")
+    page.get_by_role("button", name="证件指引").click()
+    assert box.input_value() == "您好，王先生：\n请携带身份证到户籍窗口办理。谢谢。"
+    assert page.url == address and page.evaluate("window.notReloaded") is True
     context.close()

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
-from console_kit import act, add_item, carry, csrf_of, entry_token_of
+from console_kit import act, add_item, carry, csrf_of, entry_token_of, hidden_fields, textarea
 from starlette.testclient import TestClient
 
 from relay.export import build_export
@@ -278,10 +278,23 @@ def test_admins_write_reply_templates_that_staff_start_from(
     (template,) = sqlite_store.reply_templates()
     item_id = add_item(sqlite_store)
     page = station.get(f"/console/items/{item_id}").text
-    assert f"?template={template.id}#f-reply-reply" in page and "证件指引" in page
-    chosen = station.get(f"/console/items/{item_id}?template={template.id}").text
-    assert '<textarea id="f-reply-reply" name="reply" rows="5">请携带身份证到户籍窗口办理。</textarea>' in chosen
-    assert "error-summary" not in chosen
+    assert f'name="insert_template" value="{template.id}"' in page and "证件指引" in page
+    assert "?template=" not in page  # not a link: following it would drop what was typed
+    # without JavaScript, choosing a 常用答复 sends the typed draft back with the template after it, and sends nothing
+    typed = "您好，<b>王先生</b> & 家人："
+    form = hidden_fields(page, f"/console/items/{item_id}/reply") | {
+        "reply": typed,
+        "insert_template": str(template.id),
+    }
+    chosen = station.post(f"/console/items/{item_id}/reply", data=form)
+    assert chosen.status_code == 200
+    assert textarea(chosen.text, "f-reply-reply") == f"{typed}\n请携带身份证到户籍窗口办理。"
+    assert "<b>王先生</b>" not in chosen.text and "error-summary" not in chosen.text
+    item = sqlite_store.console_item(item_id)
+    assert item is not None and item.status is Status.NEW and not item.replies
+    empty = hidden_fields(page, f"/console/items/{item_id}/reply") | {"reply": "", "insert_template": str(template.id)}
+    started = station.post(f"/console/items/{item_id}/reply", data=empty).text
+    assert textarea(started, "f-reply-reply") == "请携带身份证到户籍窗口办理。"
     help_item = add_item(sqlite_store, kind=Kind.HELP)
     assert "证件指引" not in station.get(f"/console/items/{help_item}").text  # templates of its own kind only
     assert admin.post(f"/console/templates/{template.id}/delete", data={"csrf": csrf_of(admin)}).status_code == 303

@@ -43,3 +43,27 @@
       .catch(function () {});
   }, seconds * 1000);
 })();
+
+// The item page's 常用答复: insert the chosen reply at the cursor in the reply box, without reloading the page.
+// Without JavaScript each is a button of the reply form, which sends the typed text back with the reply added after it.
+(function () {
+  "use strict";
+  var box = document.getElementById("f-reply-reply");
+  if (!box) return;
+  var buttons = document.querySelectorAll("button[name=insert_template][data-text]");
+  Array.prototype.forEach.call(buttons, function (button) {
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      var text = button.getAttribute("data-text");
+      var start = box.selectionStart, end = box.selectionEnd;
+      if (typeof start !== "number") start = end = box.value.length;
+      var before = box.value.slice(0, start), after = box.value.slice(end);
+      var lead = before && !/\n$/.test(before) ? "\n" : "";
+      box.value = before + lead + text + after;
+      var cursor = (before + lead + text).length;
+      box.focus();
+      box.setSelectionRange(cursor, cursor);
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  });
+})();
