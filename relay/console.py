@@ -40,7 +40,7 @@ from .forms import clean_text
 from .handback import hand_back, transferred_page
 from .models import Channel, Kind, RatingStatus, Role, Status
 from .public import now, render
-from .store import ConsoleItem, Intake, NewItem
+from .store import ConsoleItem, Intake, NewItem, normalise_receipt_code
 from .store.console import QueueFilter
 from .timefmt import BEIJING
 
@@ -92,15 +92,17 @@ def queue_filter(
         if relay.stations.get(station) is None or not console.can_see(station):
             raise NotFound()
         visible = [station] if visible is None or station in visible else []
+    search = clean_text(chosen["q"])
+    by_code = bool(normalise_receipt_code(search))  # a receipt code names one item: found in any state and tab
     where = QueueFilter(
-        statuses=tuple(OPEN) if tab in ("open", "escalated") else (Status(tab),),
+        statuses=tuple(Status) if by_code else tuple(OPEN) if tab in ("open", "escalated") else (Status(tab),),
         stations=None if visible is None else tuple(visible),
         kind=Kind(chosen["kind"]) if chosen["kind"] in KIND_VALUES else None,
         channel=Channel(chosen["channel"]) if chosen["channel"] in CHANNEL_VALUES else None,
         assigned_to=console.account.username if chosen["who"] == "mine" else None,
         unassigned=chosen["who"] == "unassigned",
-        escalated=tab == "escalated",
-        search=clean_text(chosen["q"]),
+        escalated=tab == "escalated" and not by_code,
+        search=search,
     )
     return where, chosen
 

@@ -135,3 +135,22 @@ def test_failed_logins_lock_the_account_with_a_plain_reason(console: Callable[..
     refused = login(client, "moderator")
     assert refused.status_code == 429 and "这个账号登录失败" in refused.text  # type: ignore[attr-defined]
     assert 'id="error-username"' not in refused.text  # type: ignore[attr-defined]
+
+
+def test_a_receipt_code_finds_its_item_in_any_state_within_the_accounts_stations(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    closed = add_item(sqlite_store, text="已经不予受理的事项")
+    carry(sqlite_store, closed, "reject", reason="不属于公安机关职责")
+    other = add_item(sqlite_store, "xihu", text="西湖已答复的事项")
+    carry(sqlite_store, other, "reply", reply="已答复")
+    closed_code = sqlite_store.console_item(closed).receipt_code  # type: ignore[union-attr]
+    other_code = sqlite_store.console_item(other).receipt_code  # type: ignore[union-attr]
+    moderator, station = console("moderator"), console("dongshan")
+    for tab in ("", "open", "escalated", "answered"):
+        page = moderator.get(f"/console/queue?status={tab}&q={closed_code.lower()}").text
+        assert f"/console/items/{closed}" in page and "已经不予受理的事项" in page, tab
+    assert "西湖已答复的事项" in moderator.get(f"/console/queue?q=受理编号：{other_code}").text
+    assert "已经不予受理的事项" in station.get(f"/console/queue?q={closed_code}").text
+    assert "西湖已答复的事项" not in station.get(f"/console/queue?q={other_code}").text  # another station's item
+    assert "已经不予受理的事项" not in moderator.get("/console/queue?q=不予受理的事项").text  # words: the tab only
