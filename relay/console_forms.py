@@ -27,6 +27,18 @@ from .public import now, render
 from .store import ConsoleItem
 
 ID = re.compile(r"[0-9]{1,9}")
+# What the approve form's preview says each masked piece was (relay.mask's categories).
+MASKED_AS = {
+    "phone": "电话号码",
+    "id_card": "身份证号",
+    "bank_card": "银行卡号",
+    "plate": "车牌号",
+    "email": "电子邮箱",
+    "im": "微信号或QQ号",
+    "address": "门牌地址",
+    "name": "姓名",
+    "known": "提交人的个人信息",
+}
 FILTER_NAMES = ("status", "station", "kind", "district", "channel", "who", "q")
 QUEUE_PATH = "/console/queue"
 
@@ -115,6 +127,7 @@ async def show_item(
         notice=notice or {},
         keepalive=keepalive_seconds(request),
         back="" if came_from is None else queue_address(came_from),
+        masked_as=MASKED_AS,
         **clock_context(item),
         **choices(planner, item, officers),
     )

@@ -154,3 +154,18 @@ def test_a_receipt_code_finds_its_item_in_any_state_within_the_accounts_stations
     assert "已经不予受理的事项" in station.get(f"/console/queue?q={closed_code}").text
     assert "西湖已答复的事项" not in station.get(f"/console/queue?q={other_code}").text  # another station's item
     assert "已经不予受理的事项" not in moderator.get("/console/queue?q=不予受理的事项").text  # words: the tab only
+
+
+def test_the_accounts_page_names_stations_and_the_preview_says_what_was_masked_in_chinese(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    accounts = console("admin").get("/console/accounts").text
+    row = re.search(r"<td>dongshan</td>.*?</tr>", accounts, re.S)
+    assert row and "东山派出所" in row.group(0) and "<td>dongshan</td><td>" in row.group(0)
+    assert ">dongshan</td>\n" not in accounts and "<td>dongshan</td>\n" not in accounts
+    item_id = add_item(sqlite_store, consent=True)
+    moderator = console("moderator")
+    act(moderator, item_id, "reply", reply="请到户籍窗口办理，有问题打13912345678。")
+    page = moderator.get(f"/console/items/{item_id}").text
+    titles = set(re.findall(r'<mark title="([^"]*)">', page))
+    assert titles and "电话号码" in titles and not any(re.search(r"[a-z]", title) for title in titles), titles
