@@ -128,6 +128,7 @@ async def show_item(
         keepalive=keepalive_seconds(request),
         back="" if came_from is None else queue_address(came_from),
         masked_as=MASKED_AS,
+        moment=now(),
         **clock_context(item),
         **choices(planner, item, officers),
     )

@@ -169,3 +169,18 @@ def test_the_accounts_page_names_stations_and_the_preview_says_what_was_masked_i
     page = moderator.get(f"/console/items/{item_id}").text
     titles = set(re.findall(r'<mark title="([^"]*)">', page))
     assert titles and "电话号码" in titles and not any(re.search(r"[a-z]", title) for title in titles), titles
+
+
+def test_the_item_page_says_when_a_duban_deadline_has_passed(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    late = add_item(sqlite_store, text="督办超期的事项")
+    carry(sqlite_store, late, "escalate", now - dt.timedelta(hours=3), level="1", note="请尽快", due_hours="1")
+    timely = add_item(sqlite_store, text="督办未到期的事项")
+    carry(sqlite_store, timely, "escalate", now, level="1", note="请尽快", due_hours="24")
+    moderator = console("moderator")
+    page = moderator.get(f"/console/items/{late}").text
+    assert "已超期</strong>，办理中" in page and "一般督办·超期" in page
+    page = moderator.get(f"/console/items/{timely}").text
+    assert "已超期" not in page and "·超期" not in page and "办理中" in page
