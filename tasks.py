@@ -290,17 +290,23 @@ def serve(c: Context, port: int = 8000, bind: str = "127.0.0.1", root: str = "")
     server.serve_forever()
 
 
-@task(help={"port": "port to serve on"})
-def livereload(c: Context, port: int = 8000) -> None:
-    """Build, serve, and rebuild and reload the browser when content or theme changes."""
+@task(help={"port": "port to serve on", "output": "output folder (default output/)"})
+def livereload(c: Context, port: int = 8000, output: str = "") -> None:
+    """Build, serve, and rebuild and reload the browser when content or theme changes.
+
+    It watches the content folder the build reads (``CITY_CONTENT``, e.g. a chief's clone beside this checkout),
+    not only this checkout's ``content/``."""
     from livereload import Server
 
-    settings = pelican_settings()
+    overrides: dict[str, object] = {"OUTPUT_PATH": str(Path(output).resolve())} if output else {}
+    settings = pelican_settings(SETTINGS_FILE, **overrides)
     run_build(settings)
     server = Server()
-    for watched in ("content/**/*", "theme/templates/*.html", "theme/static/**/*", "plugins/**/*.py", "pelicanconf.py"):
-        server.watch(str(ROOT / watched), lambda: run_build(pelican_settings()))
-    server.serve(host="127.0.0.1", port=port, root=str(ROOT / "output"))
+    watched = [Path(settings["PATH"]) / "**" / "*"]
+    watched += [ROOT / pattern for pattern in ("theme/templates/*.html", "theme/static/**/*", "plugins/**/*.py")]
+    for pattern in [*watched, SETTINGS_FILE]:
+        server.watch(str(pattern), lambda: run_build(pelican_settings(SETTINGS_FILE, **overrides)))
+    server.serve(host="127.0.0.1", port=port, root=settings["OUTPUT_PATH"])
 
 
 @task(

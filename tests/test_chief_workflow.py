@@ -129,3 +129,42 @@ def test_new_never_overwrites_a_draft(city_content: Path) -> None:
 def test_very_long_titles_make_short_slugs() -> None:
     slug = make_slug("dongshan", "worklog", "word " * 60, set())
     assert len(slug) <= 72 and slug.startswith("dongshan-worklog-word")
+
+
+def test_livereload_rebuilds_when_a_post_in_the_chiefs_own_clone_is_saved(city_content: Path, tmp_path: Path) -> None:
+    """`CITY_CONTENT=../content invoke livereload` (docs/handbook.zh.md) built from the clone but watched only this
+    checkout's content/: a chief saved and nothing changed."""
+    import signal
+    import socket
+    import time
+
+    post = citykit.add_post(city_content, "dongshan", "worklog", "livereload-check", "2026-11-20 09:00")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    output = tmp_path / "output"
+    env = {**os.environ, "CITY_CONTENT": str(city_content), "CITY_CACHE": str(tmp_path / "cache"), "CITY_SEARCH": "0"}
+    command = [sys.executable, "-m", "invoke", "livereload", "--port", str(port), "--output", str(output)]
+    with open(tmp_path / "livereload.log", "wb") as log:
+        server = subprocess.Popen(command, cwd=citykit.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    try:
+
+        def serving() -> bool:
+            with socket.socket() as client:
+                return client.connect_ex(("127.0.0.1", port)) == 0
+
+        deadline = time.monotonic() + 120
+        while not serving() and server.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert serving(), (tmp_path / "livereload.log").read_text()
+        page = output / "stations" / "dongshan" / "worklog" / "livereload-check" / "index.html"
+        assert page.is_file()
+        time.sleep(1.5)  # the watcher's first look at the files
+        post.write_text(post.read_text(encoding="utf-8") + "\n保存之后网页自动更新。\n", encoding="utf-8")
+        deadline = time.monotonic() + 120
+        while "保存之后网页自动更新" not in page.read_text(encoding="utf-8") and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert "保存之后网页自动更新" in page.read_text(encoding="utf-8"), (tmp_path / "livereload.log").read_text()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
