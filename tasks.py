@@ -304,8 +304,15 @@ def livereload(c: Context, port: int = 8000, output: str = "") -> None:
     server = Server()
     watched = [Path(settings["PATH"]) / "**" / "*"]
     watched += [ROOT / pattern for pattern in ("theme/templates/*.html", "theme/static/**/*", "plugins/**/*.py")]
+
+    def rebuild() -> None:
+        try:
+            run_build(pelican_settings(SETTINGS_FILE, **overrides))
+        except SystemExit:  # the problems are printed above; keep serving until the chief saves the fix
+            print("网页没有更新：请按上面列出的问题改好文件并保存，保存后会再生成一次", file=sys.stderr, flush=True)
+
     for pattern in [*watched, SETTINGS_FILE]:
-        server.watch(str(pattern), lambda: run_build(pelican_settings(SETTINGS_FILE, **overrides)))
+        server.watch(str(pattern), rebuild)
     server.serve(host="127.0.0.1", port=port, root=settings["OUTPUT_PATH"])
 
 

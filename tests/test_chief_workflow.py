@@ -165,6 +165,20 @@ def test_livereload_rebuilds_when_a_post_in_the_chiefs_own_clone_is_saved(city_c
         while "保存之后网页自动更新" not in page.read_text(encoding="utf-8") and time.monotonic() < deadline:
             time.sleep(0.3)
         assert "保存之后网页自动更新" in page.read_text(encoding="utf-8"), (tmp_path / "livereload.log").read_text()
+        # A mistake saved: the problem is listed, the server goes on, and the fix saved shows.
+        text = post.read_text(encoding="utf-8")
+        post.write_text(text.replace("Date: 2026-11-20 09:00", "Date: 2026-13-45 09:00"), encoding="utf-8")
+        deadline = time.monotonic() + 120
+        while "网页没有更新" not in (tmp_path / "livereload.log").read_text() and time.monotonic() < deadline:
+            time.sleep(0.3)
+        said = (tmp_path / "livereload.log").read_text()
+        assert "livereload-check.md:" in said and "'Date' 的日期 '2026-13-45 09:00' 写得不对" in said, said
+        assert server.poll() is None and serving()
+        post.write_text(text + "\n改正之后也会更新。\n", encoding="utf-8")
+        deadline = time.monotonic() + 120
+        while "改正之后也会更新" not in page.read_text(encoding="utf-8") and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert "改正之后也会更新" in page.read_text(encoding="utf-8"), (tmp_path / "livereload.log").read_text()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
