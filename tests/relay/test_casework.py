@@ -48,7 +48,7 @@ ACTORS = {
 CITY = {Role.ADMIN, Role.MODERATOR}
 STATION_SIDE = {Role.STATION, Role.OFFICER}
 OPEN = {Status.NEW, Status.AWAITING_REPLY, Status.AWAITING_FINAL_REPLY}
-ANSWERED = {Status.ANSWERED, Status.PUBLISHED, Status.REJECTED}
+ANSWERED = {Status.ANSWERED, Status.ANSWERED_PRIVATE, Status.PUBLISHED, Status.REJECTED}
 PENDING = Extension(7, "dongshan", RECEIVED, "需要调取监控", 5, None, None, None, None)
 OPEN_CALLBACK = Callback(9, "low_rating", NOW, NOW + dt.timedelta(days=2), None, None, None, None, None, None)
 # What the item must already have for an action's condition (``when``) to hold.
@@ -80,7 +80,7 @@ RULES: dict[str, tuple[set[Role], set[Status], set[Kind] | None]] = {
     "transfer": (CITY, OPEN, None),
     "escalate": (CITY, OPEN, None),
     "deadline": (CITY, OPEN, {Kind.HELP}),
-    "reopen": (CITY, ANSWERED | {Status.ANSWERED_PRIVATE, Status.SPAM, Status.TRANSFERRED_OUT}, None),
+    "reopen": (CITY, ANSWERED | {Status.SPAM, Status.TRANSFERRED_OUT}, None),
 }
 GOOD_FORMS: dict[str, dict[str, str]] = {
     "accept": {},

@@ -270,6 +270,10 @@ def test_approval_needs_consent(console: Callable[..., TestClient], sqlite_store
     assert "close_private" in [e.action for e in sqlite_store.audit_entries(item_id=item_id)]
     assert sqlite_store.published_items() == []  # never in the public export
     assert "已答复不公开" in client.get("/console/queue?status=answered_private").text
+    # a callback (a low rating, a complaint) is still opened and recorded on it
+    assert act(client, item_id, "open_callback", reason="complaint").status_code == 303  # type: ignore[attr-defined]
+    recorded = act(client, item_id, "record_callback", reached="yes", satisfied="yes")
+    assert recorded.status_code == 303 and item_status(sqlite_store, item_id) is Status.ANSWERED_PRIVATE  # type: ignore[attr-defined]
 
 
 def test_help_request_has_a_first_and_a_final_reply(console: Callable[..., TestClient], sqlite_store: Store) -> None:
