@@ -39,6 +39,7 @@ def test_ask_receipt_and_track_in_traditional(client: TestClient) -> None:
     assert receipt.status_code == 200 and simplified_only(page_text(receipt.text)) == []
     code = sent.headers["location"].split("/")[-1]
     assert f'href="/zh-hant/track/{code}"' in receipt.text
+    assert f"/zh-hant/track/{code}</a>" in receipt.text  # the address read out or copied is the same page's
     track = client.get(f"/zh-hant/track/{code}")
     assert track.status_code == 200 and simplified_only(page_text(track.text)) == []
     assert "補辦" in track.text  # the submitted text too, as the reader's edition shows it
