@@ -413,3 +413,38 @@ def test_the_traditional_edition_finds_the_forms_its_readers_type(
             assert links == ["/zh-hant/stations/dongshan/worklog/dongshan-qunzhong-kaohe/"], (typed, links)
             assert page.locator("#search-results li").first.inner_text().startswith("邀請群眾評議季度考核")
         page.close()
+
+
+@pytest.mark.parametrize(
+    ("prefix", "typed", "expected"),
+    [
+        ("", "戶口", "/guides/"),  # a Hong Kong visitor on the Simplified pages
+        ("", "身份證丟了怎麼辦", "/guides/id-card-"),
+        ("/zh-hant", "户口", "/zh-hant/guides/"),  # a mainland keyboard on the Traditional pages
+        ("/zh-hant", "身份证丢了怎么办", "/zh-hant/guides/id-card-"),
+    ],
+)
+def test_a_question_typed_in_the_other_script_finds_the_pages(
+    session: tuple[Any, str], prefix: str, typed: str, expected: str
+) -> None:
+    """Each edition's index holds its own script: 戶口 on the Simplified pages and 户口 on the Traditional ones
+    found nothing."""
+    browser, url = session
+    page = browser.new_page()
+    links = first_three(page, url, prefix, typed)
+    assert any(link.startswith(expected) for link in links), links
+    assert "没有找到" not in page.locator("#search-status").inner_text()
+    page.close()
+
+
+def test_the_edition_switch_takes_the_search_along(session: tuple[Any, str]) -> None:
+    """繁體 on a page of results opened an empty Traditional search page."""
+    browser, url = session
+    page = browser.new_page()
+    first_three(page, url, "", "户口")
+    assert page.locator("a.edition-switch").get_attribute("href").endswith("/zh-hant/search/?q=%E6%88%B7%E5%8F%A3")
+    page.locator("a.edition-switch").click()
+    page.wait_for_function("document.querySelectorAll('#search-results li').length > 0", timeout=30000)
+    assert page.get_by_role("searchbox").input_value() == "户口"
+    assert page.locator("#search-results a").first.get_attribute("href").startswith("/zh-hant/guides/")
+    page.close()

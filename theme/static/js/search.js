@@ -109,6 +109,30 @@
     return TRADITIONAL && /^\p{Script=Han}{2,}$/u.test(word) ? '"' + Array.from(word).join(" ") + '"' : word;
   }
 
+  // A reader may type in the other script (a visitor from Hong Kong on the Simplified pages, a mainland
+  // keyboard on the Traditional ones): when a question finds nothing, or only some of its words, it is searched
+  // again with its characters in this page's script (tables made by scripts/make_hanzi_maps.py, fetched then).
+  var otherTable = null;
+  function otherScript() {
+    if (!otherTable) {
+      var name = TRADITIONAL ? "hanzi-to-hant.txt" : "hanzi-to-hans.txt";
+      otherTable = fetch(new URL(name, script.src))
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (body) {
+          var lines = body.split("\n"), from = Array.from(lines[0] || ""), to = Array.from(lines[1] || "");
+          var table = {};
+          from.forEach(function (ch, i) { if (to[i]) table[ch] = to[i]; });
+          return table;
+        })
+        .catch(function () { otherTable = null; return {}; });  // tried again at the next question
+    }
+    return otherTable;
+  }
+  async function inThisScript(query) {
+    var table = await otherScript();
+    return Array.from(query, function (ch) { return table[ch] || ch; }).join("");
+  }
+
   // The sets of `words` with `size` of them, longest (in characters) first: a one-character word is the
   // likeliest to be a question's filler, or a piece of a longer word the pages spell out whole.
   function setsOf(words, size) {
@@ -251,6 +275,17 @@
     return query ? "?q=" + encodeURIComponent(query) + (page > 1 ? "&page=" + page : "") : location.pathname;
   }
 
+  // 繁體 / 简体 takes the search along: the other edition's search page opens on the same question.
+  var switcher = document.querySelector("a.edition-switch");
+  var switcherBase = switcher ? switcher.getAttribute("href").split("?")[0] : "";
+  function carryQuery() {
+    if (switcher) switcher.setAttribute("href", switcherBase + location.search.replace(/&page=\d+/, ""));
+  }
+  function remember(how, url) {
+    history[how + "State"](null, "", url);
+    carryQuery();
+  }
+
   // A new search, typed or sent with 搜索, takes the place of the one before in the history (typing one
   // letter after another is one step, not one each).
   async function run(query, page) {
@@ -260,25 +295,30 @@
     if (!query) {
       current = { query: "", words: [], fewer: false, results: [], page: 1 };
       list.replaceChildren(); status.textContent = ""; index.hidden = false;
-      history.replaceState(null, "", address("", 1));
+      remember("replace", address("", 1));
       return;
     }
     status.textContent = text.searching;
     try {
       var engine = await load();
       var search = engine ? await find(engine, query) : { results: [], words: [] };
+      if (engine && (!search.results.length || search.fewer)) {
+        var converted = await inThisScript(query);
+        var again = converted !== query ? await find(engine, converted) : null;
+        if (again && again.results.length && (!search.results.length || !again.fewer)) search = again;
+      }
       if (ticket !== latest) return;
       // A page found by several of the searches, or in a shard and in the publisher's newer bundle, is the
       // same fragment: list it once (the best-scored, which comes first).
       var seen = {};
       var results = search.results.filter(function (r) { return seen[r.id] ? false : (seen[r.id] = true); });
       current = { query: query, words: search.words, fewer: Boolean(search.fewer), results: results, page: 1 };
-      if (await show(page || 1, ticket)) history.replaceState(null, "", address(query, current.page));
+      if (await show(page || 1, ticket)) remember("replace", address(query, current.page));
     } catch (error) {
       if (ticket !== latest) return;
       status.textContent = text.failed;
       index.hidden = false;
-      history.replaceState(null, "", address(query, 1));  // a reload tries again
+      remember("replace", address(query, 1));  // a reload tries again
     }
   }
 
@@ -288,6 +328,7 @@
     var query = (params.get("q") || "").trim();
     var page = pageNumber(params.get("page"));
     clearTimeout(timer);
+    carryQuery();
     input.value = query;
     if (query && query === current.query) show(page, ++latest);
     else run(query, page);
@@ -311,7 +352,7 @@
     var step = event.target.closest("button[data-step]");
     if (!step || pager.hidden) return;  // hidden while a new search loads: these are the previous query's pages
     if (!(await show(current.page + Number(step.dataset.step), ++latest))) return;
-    history.pushState(null, "", address(current.query, current.page));
+    remember("push", address(current.query, current.page));
     status.scrollIntoView({ block: "start" });
     status.focus({ preventScroll: true });
   });
