@@ -27,6 +27,8 @@ from .casework.concurrency import still_fits
 from .console_forms import (
     FILTER_NAMES,
     ID,
+    audit_names,
+    describe_audit,
     entry_page,
     form_values,
     item_address,
@@ -401,7 +403,8 @@ async def template_delete(request: Request, console: Console) -> Response:
 @console_page(roles=(Role.ADMIN,))
 async def audit_page(request: Request, console: Console) -> Response:
     entries = await run_in_threadpool(request.app.state.relay.store.audit_entries, 500)
-    return render(request, "console/audit.html", console=console, entries=entries)
+    names = await audit_names(request)
+    return render(request, "console/audit.html", console=console, entries=[describe_audit(e, names) for e in entries])
 
 
 async def console_home(request: Request) -> Response:

@@ -6,8 +6,12 @@ they live here, below both, so that the handlers can import the hand-back withou
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -21,10 +25,12 @@ from .casework.change import Officer
 from .casework.clock import DEADLINE_LABELS, current_deadline_name
 from .casework.entry import STAFF_CHANNELS
 from .casework.publication import FLAG_FIELD, PublicText, review
+from .folding import detail_words
 from .forms import clean_text
-from .models import Kind, Role
+from .models import Kind, Role, Status
 from .public import now, render
-from .store import ConsoleItem
+from .store import AuditEntry, ConsoleItem
+from .timefmt import local_time
 
 ID = re.compile(r"[0-9]{1,9}")
 # What the approve form's preview says each masked piece was (relay.mask's categories).
@@ -95,6 +101,7 @@ async def show_item(
         ]
         if found is not None and console.can_see(found.station)
     ]
+    names = await audit_names(request) if audit else {}
     actions = {a.name: a for a in planner.actions_for(console.actor, item)}
     templates = await run_in_threadpool(relay.store.reply_templates, item.kind) if "reply" in actions else []
     done = request.query_params.get("done", "")
@@ -111,7 +118,7 @@ async def show_item(
         stations=relay.stations,
         history=history,
         replies=item.replies,
-        audit=audit,
+        audit=[describe_audit(entry, names) for entry in audit],
         actions=actions,
         primary=primary_action(actions),
         templates=templates,
@@ -132,6 +139,31 @@ async def show_item(
         **clock_context(item),
         **choices(planner, item, officers),
     )
+
+
+async def audit_names(request: Request) -> dict[str, Callable[[str], str]]:
+    """How the audit log names the stations, units, case types and officers its entries record by code."""
+    relay = request.app.state.relay
+    officers = await run_in_threadpool(relay.store.officer_names)
+
+    def station(slug: str) -> str:
+        found = relay.stations.get(slug)
+        return found.name if found else slug
+
+    def unit(code: str) -> str:
+        found = relay.planner.units.get(code)
+        return found.name if found else code
+
+    def case_type(code: str) -> str:
+        return relay.planner.case_types.get(code).name if code in relay.planner.case_types else code
+
+    return {
+        "station": station,
+        "stations": station,
+        "transferred_to": unit,
+        "case_type": case_type,
+        "assigned_to": lambda name: officers.get(name, name),
+    }
 
 
 def keepalive_seconds(request: Request) -> int:
@@ -218,3 +250,152 @@ async def form_values(request: Request) -> dict[str, str]:
     """The submitted form's text fields, cleaned (Starlette keeps the parsed form, so this reads it once)."""
     form = await request.form(max_fields=500)
     return {key: clean_text(value) for key, value in form.items() if isinstance(value, str)}
+
+
+# -- the audit log in words ------------------------------------------------------------------------------------
+# Console actions are named by their buttons' labels (``ACTIONS``); these are the audit log's other entries.
+AUDIT_LABELS = {
+    "resubmission": "群众补充提交",
+    "login": "登录",
+    "logout": "退出登录",
+    "password_changed": "修改密码",
+    "account_created": "新建账号",
+    "account_disabled": "停用账号",
+    "account_enabled": "启用账号",
+    "template_added": "新建答复模板",
+    "template_deleted": "删除答复模板",
+    "ratings_approved": "批准评价",
+    "ratings_rejected": "不予采用评价",
+}
+# The item columns and other values an audit entry records (relay.casework.change FIELDS and DEADLINES).
+AUDIT_FIELDS = {
+    "status": "状态",
+    "station": "派出所",
+    "reject_reason": "不予受理理由",
+    "escalated_at": "督办时间",
+    "escalation_note": "督办意见",
+    "published_at": "批准公开时间",
+    "live_at": "网站公开时间",
+    "assigned_to": "责任民警",
+    "acknowledged_at": "确认收到时间",
+    "case_type": "案件类型",
+    "final_due_note": "另定最终答复期限的理由",
+    "transferred_to": "转交单位",
+    "transfer_receiver": "对方接收人",
+    **DEADLINE_LABELS,
+    "public_text": "公开的问题",
+    "reply": "答复",
+    "public_replies": "公开的答复",
+    "kind": "类型",
+    "text": "内容",
+    "role": "角色",
+    "stations": "派出所",
+    "reason": "原因",
+    "stars": "评价",
+    "due_at": "期限",
+    "added": "补充了",
+    "consent": "同意公开",
+}
+RATING_STATES = {"pending": "待审核", "approved": "已批准", "rejected": "不予采用"}
+CALLBACK_REASONS = {"low_rating": "低分评价", "complaint": "群众投诉", "moderator": "审核员安排"}
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?")
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One audit entry as the console shows it: who did what, and what changed, in words (``changes``); the
+    raw record (``raw``) stays for an admin to open."""
+
+    entry: AuditEntry
+    actor: str
+    label: str
+    changes: list[str]
+    raw: str
+
+
+def describe_audit(entry: AuditEntry, names: Mapping[str, Callable[[str], str]] | None = None) -> AuditLine:
+    """An audit entry in the console's words: the action's label as its button names it, statuses by their
+    console labels, times in Beijing time (``local``), no field names or JSON; stations, units, case types and
+    officers by their names (``names``: code to name, by the field that holds it, from ``audit_names``)."""
+    names = names or {}
+    label = ACTIONS[entry.action].label if entry.action in ACTIONS else AUDIT_LABELS.get(entry.action, entry.action)
+    before, after = _loaded(entry.before), _loaded(entry.after)
+    status_words = RATING_STATES if entry.action.startswith("ratings_") else {s.value: s.console_label for s in Status}
+
+    def word(key: str, value: Any) -> str:
+        if value is None or value == "":
+            return "无"
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if key == "status" and isinstance(value, str):
+            return status_words.get(value, value)
+        if key in names:
+            return "、".join(names[key](str(v)) for v in value) if isinstance(value, list) else names[key](str(value))
+        if key == "kind" and value in {k.value for k in Kind}:
+            return Kind(value).label
+        if key == "role" and value in {r.value for r in Role}:
+            return Role(value).label
+        if key == "reason" and value in CALLBACK_REASONS:
+            return CALLBACK_REASONS[value]
+        if key == "stars":
+            return f"{value} 星"
+        if key == "added" and isinstance(value, list):
+            return detail_words(value) or "、".join(map(str, value))
+        if isinstance(value, str) and ISO_TIME.fullmatch(value):
+            moment = dt.datetime.fromisoformat(value)
+            return local_time(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+        if isinstance(value, dict):
+            return "；".join(word(key, v) for v in value.values())
+        if isinstance(value, list):
+            return "、".join(word(key, v) for v in value)
+        return str(value)
+
+    was = before if isinstance(before, dict) else {}
+    became = after if isinstance(after, dict) else {}
+    changes = []
+    for key in sorted([*became] + [k for k in was if k not in became], key=lambda k: (k != "status", k == "records")):
+        name = AUDIT_FIELDS.get(key, key)
+        if key == "records":
+            changes += [_record_words(r) for r in became.get("records", []) if isinstance(r, dict)]
+        elif key in became and key in was:
+            old, new = word(key, was[key]), word(key, became[key])
+            changes.append(f"{name}：{old} → {new}" if old != new else f"{name}：{new}（不变）")
+        elif key in became:
+            changes.append(f"{name}：{word(key, became[key])}")
+        else:
+            changes.append(f"{name}：{word(key, was[key])}（已删除）")
+    actor = "群众" if entry.actor == "public" else entry.actor
+    raw = f"{entry.action} {entry.before or 'null'} → {entry.after or 'null'}"
+    return AuditLine(entry, actor, label, changes, raw)
+
+
+def _loaded(raw: str | None) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw
+
+
+def _record_words(record: dict[str, Any]) -> str:
+    """A 督办, 回访 or extension the action opened or decided (``relay.casework.change`` records)."""
+    kind = record.get("type")
+    due = record.get("due_at")
+    due_words = local_time(dt.datetime.fromisoformat(due)) if isinstance(due, str) and ISO_TIME.fullmatch(due) else ""
+    if kind == "NewEscalation":
+        level = notices.LEVELS.get(record.get("level", 0), "督办")
+        return f"{level}：{record.get('reason', '')}，{due_words} 前办结"
+    if kind == "NewCallback":
+        return f"安排回访（{CALLBACK_REASONS.get(record.get('reason', ''), '审核员安排')}），{due_words} 前完成"
+    if kind == "CallbackOutcome":
+        parts = ["联系上" if record.get("reached") else "未联系上"]
+        if record.get("reached"):
+            parts.append("满意" if record.get("satisfied") else "不满意")
+        if record.get("corrected"):
+            parts.append("重新办理（整改）")
+        return "回访结果：" + "，".join(parts) + (f"：{record['note']}" if record.get("note") else "")
+    if kind == "NewExtension":
+        return f"申请延期 {record.get('days')} 个工作日：{record.get('reason', '')}"
+    if kind == "ExtensionDecision":
+        decision = "同意延期" if record.get("granted") else "不同意延期"
+        return decision + (f"：{record['note']}" if record.get("note") else "")
+    return "记录：" + "，".join(f"{AUDIT_FIELDS.get(k, k)} {v}" for k, v in record.items() if k != "type")

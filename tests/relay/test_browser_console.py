@@ -151,6 +151,15 @@ def test_console_pages_fit_every_screen(browser: Any, relay_url: str, width: int
             "getComputedStyle(document.querySelector('table.queue td[data-label]'), '::before').content"
         )
         assert "期限" in label
+    page.goto(f"{relay_url}/console/items/1")
+    page.get_by_role("button", name="受理并转派出所答复").click()  # an audit record on item 1
+    login_as(page, relay_url, "admin")
+    for path in ("/console/audit", "/console/items/1"):  # the audit records, in words, wrap at any width
+        page.goto(f"{relay_url}{path}")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, width, overflow)
+        assert page.evaluate(SMALL_CONTROLS, CONTROLS + ", .audit-log summary") == [], (path, width)
+        no_axe_violations(page)
     context.close()
 
 

@@ -325,7 +325,7 @@ def test_every_action_is_in_the_audit_log_which_nobody_can_edit(
     act(moderator, item_id, "escalate", note="加快")
     admin = console("admin")
     page = admin.get("/console/audit").text
-    for expected in ("accept", "escalate", "login", "moderator", "awaiting_reply"):
+    for expected in ("受理并转派出所答复", "督办", "登录", "moderator", "状态：新收到 → 待答复"):
         assert expected in page, expected
     entries = sqlite_store.audit_entries(item_id=item_id)
     assert [e.action for e in entries] == ["escalate", "accept"]
@@ -335,6 +335,29 @@ def test_every_action_is_in_the_audit_log_which_nobody_can_edit(
         with pytest.raises(DBAPIError), sqlite_store.engine.begin() as conn:
             conn.execute(text(statement))
     assert len(sqlite_store.audit_entries(item_id=item_id)) == 2
+
+
+def test_the_audit_log_reads_in_the_console_words_and_beijing_time(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    """Each record says the action as its button does, statuses by their labels, times in Beijing time: no
+    action codes, field names, JSON, null or UTC; the raw record stays, folded away, for an admin."""
+    item_id = add_item(sqlite_store)
+    moderator = console("moderator")
+    act(moderator, item_id, "accept")
+    act(moderator, item_id, "escalate", note="请<b>今天</b>内答复")
+    admin = console("admin")
+    for page in (admin.get(f"/console/items/{item_id}").text, admin.get("/console/audit").text):
+        shown = re.sub(r"<details>.*?</details>", "", page.split("审计", 1)[1], flags=re.S)
+        words = re.sub(r"<[^>]+>", " ", shown)
+        assert "受理并转派出所答复" in words and "状态：新收到 → 待答复" in words
+        assert "一般督办：请&lt;b&gt;今天&lt;/b&gt;内答复" in words  # the note escaped, as every submitted text
+        assert "督办意见：无 → 请&lt;b&gt;今天&lt;/b&gt;内答复" in words
+        for raw in ("accept", "escalate", "awaiting_reply", "NewEscalation", "null", "{", "+00:00", "+08:00", "T0"):
+            assert raw not in words, raw
+        moment = sqlite_store.audit_entries(item_id=item_id)[0].at.astimezone(BEIJING)
+        assert moment.strftime("%Y年%m月%d日 %H:%M") in words
+        assert "<details><summary>原始记录</summary>" in page and "NewEscalation" in page  # still there, folded
 
 
 def test_audit_log_is_append_only_on_postgresql(store: Store) -> None:
