@@ -80,3 +80,16 @@ def test_a_station_lists_its_most_severe_warning_first(demo_output: Path) -> Non
     levels = re.findall(r'class="tag level-(\w+)"', banner)
     order = ["red", "orange", "yellow", "blue"]
     assert len(levels) >= 2 and levels == sorted(levels, key=order.index)
+
+
+def test_the_footer_leads_people_to_pages_not_to_machine_files(demo_output: Path) -> None:
+    """网站地图 opened the raw sitemap.xml and 订阅更新（Atom） the raw feed: code to whoever tapped them."""
+    for page in ("index.html", "guides/index.html", "zh-hant/index.html"):
+        html = (demo_output / page).read_text(encoding="utf-8")
+        footer = html[html.index('<ul class="footer-links">') :]
+        footer = footer[: footer.index("</ul>")]
+        assert ".xml" not in footer, page
+    html = (demo_output / "index.html").read_text(encoding="utf-8")
+    assert '<a href="/warnings/#subscribe-title">订阅预警</a>' in html
+    assert 'id="subscribe-title"' in (demo_output / "warnings" / "index.html").read_text(encoding="utf-8")
+    assert 'type="application/atom+xml"' in html  # feed readers still find the feed
