@@ -260,3 +260,10 @@ def test_contact_block_is_in_the_same_place_on_every_page(demo_output: Path, pag
     html = (demo_output / page).read_text(encoding="utf-8")
     assert html.index('<aside class="contact') > html.index("</main>") > 0
     assert html.index('<aside class="contact') < html.index("<footer")
+
+
+def test_a_guides_online_service_is_a_link_in_words_not_a_web_address(demo_output: Path) -> None:
+    """The guide showed https://zwfw.yunlan.example/police/... as the link's text: noise to an older reader."""
+    passport = (demo_output / "guides" / "ordinary-passport" / "index.html").read_text(encoding="utf-8")
+    link = '<a href="https://zwfw.yunlan.example/police/exit-entry/appointment">去网上办理（zwfw.yunlan.example）</a>'
+    assert f"<dt>网上办理</dt><dd>{link}</dd>" in passport
