@@ -242,3 +242,21 @@ def test_at_large_text_the_header_wraps_instead_of_squeezing_the_site_name(brows
     assert page.evaluate(LINES_OF, ".brand") <= 3
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     context.close()
+
+
+SMALL_TEXT = """() => [...document.querySelectorAll('body *')]
+  .filter(el => [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+  .filter(el => el.getClientRects().length && !el.closest('.hp, .skip, [hidden], svg'))
+  .filter(el => parseFloat(getComputedStyle(el).fontSize) < 16)
+  .map(el => el.outerHTML.slice(0, 60) + ' ' + getComputedStyle(el).fontSize)"""
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_text_is_smaller_than_16_px(browser: Any, site: str, name: str) -> None:
+    """Dates, notes and warning tags were 15.3-15.98 px: the smallest text an older reader gets is 16 px.
+    Not yet the 考核 chart (an SVG drawn 600 wide, its labels scaled with it); its numbers are also given as text."""
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto(site + PAGES[name])
+    assert page.evaluate(SMALL_TEXT) == []
+    context.close()
