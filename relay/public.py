@@ -376,25 +376,17 @@ async def track_lookup(request: Request) -> Response:
     if "code" not in request.query_params:
         return render(request, "track_lookup.html")
     raw = request.query_params["code"]
+
+    def refused(status_code: int, problem: str) -> Response:
+        return render(request, "track_lookup.html", status_code, values={"code": raw}, errors={"code": problem})
+
     if not raw.strip():  # the button pressed on an empty box: say so, not the same form again without a word
-        return render(
-            request,
-            "track_lookup.html",
-            422,
-            values={"code": raw},
-            errors={"code": "请输入受理编号：在回执页或短信里，10 位字母和数字，例如 2J2JQ-VPC3G"},
-        )
+        return refused(422, "请输入受理编号：在回执页或短信里，10 位字母和数字，例如 2J2JQ-VPC3G")
     await check_tracking(request)
     code = normalise_receipt_code(raw)
     item = await run_in_threadpool(request.app.state.relay.store.item_by_code, code) if code else None
     if item is None:
-        return render(
-            request,
-            "track_lookup.html",
-            404,
-            values={"code": raw},
-            errors={"code": "没有找到这个受理编号，请核对后重新输入（10 位，字母和数字）"},
-        )
+        return refused(404, "没有找到这个受理编号，请核对后重新输入（10 位，字母和数字）")
     return RedirectResponse(f"/track/{item.receipt_code}", status_code=303)
 
 
