@@ -134,6 +134,9 @@ async def set_disabled(request: Request, console: Console) -> Response:
     disabled = request.url.path.endswith("/disable")
     if account.id == console.account.id and disabled:
         return await show(request, console, {}, {"username": "不能停用自己的账号"}, 422)
+    form = await request.form()
+    if disabled and form.get("confirm") != "yes":  # a misclick does not lock someone out (docs/relay.md, 确认)
+        return await show(request, console, {}, {f"confirm-{account.id}": "请勾选确认后再停用（防止误点）"}, 422)
     moment = now()
     await run_in_threadpool(relay.store.set_disabled, account.id, disabled, moment)
     await run_in_threadpool(

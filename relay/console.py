@@ -25,6 +25,7 @@ from .casework.change import Message
 from .casework.clock import DEADLINE_LABELS, current_deadline_name
 from .casework.concurrency import still_fits
 from .console_forms import (
+    CONFIRMED,
     FILTER_NAMES,
     ID,
     audit_names,
@@ -53,7 +54,15 @@ KIND_VALUES = {k.value for k in Kind}
 CHANNEL_VALUES = {c.value for c in Channel}
 ENTRY_TOKEN = re.compile(r"[A-Za-z0-9_-]{24,64}")
 RATINGS_PER_PAGE = 200
-RATINGS_FLAGGED_FROM = 3  # this many ratings of one station from one address in one day are marked for the moderator
+RATINGS_FLAGGED_FROM = 3
+CONFIRM_MISSING = "请勾选确认后再提交（防止误点）"
+
+
+def confirmed(values: Mapping[str, str]) -> bool:
+    """Whether a form's confirm box (``name="confirm" value="yes"``) was ticked."""
+    return (
+        values.get("confirm") == "yes"
+    )  # this many ratings of one station from one address in one day are marked for the moderator
 
 
 def calendar_gaps(calendar: object, moment: dt.datetime) -> list[int]:
@@ -209,6 +218,8 @@ async def act(request: Request, console: Console) -> Response:
     planned = relay.planner.plan(action, item, values, console.actor, now())
     if isinstance(planned, FieldErrors):
         return await show_item(request, console, item, values, planned.errors, status_code=422, failed=action)
+    if action in CONFIRMED and not confirmed(values):
+        return await show_item(request, console, item, values, {"confirm": CONFIRM_MISSING}, 422, failed=action)
     came_from = queue_from(values.get("from", ""))
     where = None
     if came_from is not None and action != "claim":
@@ -352,6 +363,7 @@ async def templates_page(request: Request, console: Console) -> Response:
 async def show_templates(
     request: Request, console: Console, values: Mapping[str, str], errors: Mapping[str, str], status_code: int = 200
 ) -> Response:
+    """The reply templates; ``errors`` on a template's 删除 is keyed ``confirm-<id>``."""
     found = await run_in_threadpool(request.app.state.relay.store.reply_templates)
     return render(
         request,
@@ -395,6 +407,10 @@ async def template_delete(request: Request, console: Console) -> Response:
     if not ID.fullmatch(raw):
         raise NotFound()
     store = request.app.state.relay.store
+    if not confirmed(await form_values(request)):
+        if int(raw) not in {t.id for t in await run_in_threadpool(store.reply_templates)}:
+            raise NotFound()
+        return await show_templates(request, console, {}, {f"confirm-{raw}": CONFIRM_MISSING}, 422)
     if not await run_in_threadpool(store.delete_reply_template, int(raw), console.account.username, now()):
         raise NotFound()
     return RedirectResponse("/console/templates", status_code=303)

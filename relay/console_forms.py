@@ -45,6 +45,11 @@ MASKED_AS = {
     "name": "姓名",
     "known": "提交人的个人信息",
 }
+# Actions a misclick must not carry out (docs/relay.md, 确认): their forms have a box to tick, checked here.
+CONFIRMED = {
+    "spam": "确认这是垃圾信息：事项将关闭，不再答复",
+    "reopen": "确认重新打开：已公开的答复会从网站撤下，事项重新等待答复",
+}
 FILTER_NAMES = ("status", "station", "kind", "district", "channel", "who", "q")
 QUEUE_PATH = "/console/queue"
 
@@ -135,6 +140,7 @@ async def show_item(
         keepalive=keepalive_seconds(request),
         back="" if came_from is None else queue_address(came_from),
         masked_as=MASKED_AS,
+        confirm_labels=CONFIRMED,
         moment=now(),
         **clock_context(item),
         **choices(planner, item, officers),

@@ -225,7 +225,7 @@ def test_a_transfer_out_shows_on_tracking_and_leaves_the_station_count(
         month not in figures.get("dongshan", {}).get("month", {})
         or figures["dongshan"]["month"][month]["received"] == 0
     )
-    assert act(moderator, item_id, "reopen").status_code == 303  # type: ignore[attr-defined]
+    assert act(moderator, item_id, "reopen", confirm="yes").status_code == 303  # type: ignore[attr-defined]
     assert "已转交云澜市住房和城乡建设局办理" not in client.get(f"/track/{code}").text
 
 
@@ -300,7 +300,12 @@ def test_admins_write_reply_templates_that_staff_start_from(
     assert textarea(started, "f-reply-reply") == "请携带身份证到户籍窗口办理。"
     help_item = add_item(sqlite_store, kind=Kind.HELP)
     assert "证件指引" not in station.get(f"/console/items/{help_item}").text  # templates of its own kind only
-    assert admin.post(f"/console/templates/{template.id}/delete", data={"csrf": csrf_of(admin)}).status_code == 303
+    assert (
+        admin.post(
+            f"/console/templates/{template.id}/delete", data={"csrf": csrf_of(admin), "confirm": "yes"}
+        ).status_code
+        == 303
+    )
     assert sqlite_store.reply_templates() == []
     assert [e.action for e in sqlite_store.audit_entries(5)][:2] == ["template_deleted", "template_added"]
 
@@ -349,7 +354,7 @@ def test_an_item_answered_on_time_and_reopened_is_not_late_at_once(
     carry(sqlite_store, reopened_id, "reply", received + dt.timedelta(hours=1), reply="一般 7 个工作日。")
     late_id = add_item(sqlite_store, text="真正超时的问题：驾驶证怎么换？", received=now - dt.timedelta(hours=30))
     moderator = console("moderator")
-    assert act(moderator, reopened_id, "reopen").status_code == 303  # type: ignore[attr-defined]
+    assert act(moderator, reopened_id, "reopen", confirm="yes").status_code == 303  # type: ignore[attr-defined]
     page = moderator.get(f"/console/items/{reopened_id}").text
     shown = re.sub(r"<[^>]+>", " ", page)
     assert "重新办理期限" in shown and "剩余 23 小时" in shown and not re.search(r"已超时 \d", shown)
@@ -372,7 +377,7 @@ def test_the_tracking_page_of_a_reopened_item_shows_its_fresh_deadline(
     received = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
     item_id = add_item(sqlite_store, text="重新打开：办理护照需要多久？", received=received)
     carry(sqlite_store, item_id, "reply", received + dt.timedelta(hours=1), reply="一般 7 个工作日。")
-    assert act(console("moderator"), item_id, "reopen").status_code == 303  # type: ignore[attr-defined]
+    assert act(console("moderator"), item_id, "reopen", confirm="yes").status_code == 303  # type: ignore[attr-defined]
     item = sqlite_store.console_item(item_id)
     assert item is not None and item.rework_due_at is not None and item.first_reply_due_at is not None
     shown = re.sub(r"<[^>]+>", " ", client.get(f"/track/{item.receipt_code}").text)

@@ -127,7 +127,8 @@ def test_disabled_account_loses_its_sessions(console: Callable[..., TestClient],
     assert account is not None
     assert (
         admin.post(
-            f"/console/accounts/{account.id}/disable", data={"csrf": csrf_of(admin, "/console/accounts")}
+            f"/console/accounts/{account.id}/disable",
+            data={"csrf": csrf_of(admin, "/console/accounts"), "confirm": "yes"},
         ).status_code
         == 303
     )
@@ -252,7 +253,7 @@ def test_question_from_receipt_to_publication(console: Callable[..., TestClient]
     assert [m.recipient for m in sqlite_store.outbox.due(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))] == [
         "wang@example.com"
     ]
-    assert act(client, item_id, "reopen").status_code == 303  # type: ignore[attr-defined]
+    assert act(client, item_id, "reopen", confirm="yes").status_code == 303  # type: ignore[attr-defined]
     reopened = sqlite_store.console_item(item_id)
     assert reopened is not None and reopened.status is Status.AWAITING_REPLY and reopened.published_at is None
 
@@ -302,7 +303,8 @@ def test_reject_spam_transfer_escalate(console: Callable[..., TestClient], sqlit
     assert act(client, rejected, "reject", reason="涉及他人隐私，不属于公开咨询范围。").status_code == 303  # type: ignore[attr-defined]
     assert item_status(sqlite_store, rejected) is Status.REJECTED
     spam = add_item(sqlite_store, text="代办各类证件，加微信。")
-    assert act(client, spam, "spam").status_code == 303 and item_status(sqlite_store, spam) is Status.SPAM  # type: ignore[attr-defined]
+    assert act(client, spam, "spam", confirm="yes").status_code == 303  # type: ignore[attr-defined]
+    assert item_status(sqlite_store, spam) is Status.SPAM
     moved = add_item(sqlite_store, text="西湖路的路灯坏了，请转给西湖派出所。", contact_email="a@example.com")
     before = sqlite_store.console_item(moved)
     assert act(client, moved, "transfer", station="dongshan").status_code == 422  # type: ignore[attr-defined]
@@ -314,6 +316,55 @@ def test_reject_spam_transfer_escalate(console: Callable[..., TestClient], sqlit
     escalated = sqlite_store.console_item(moved)
     assert escalated and escalated.escalated_at is not None
     assert "督办" in client.get("/console/queue").text
+
+
+def test_spam_reopen_deactivate_and_template_delete_need_their_box_ticked(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    """A misclick does nothing: each destructive form has a box to tick, and the server checks it (no JavaScript)."""
+    item_id = add_item(sqlite_store)
+    admin = console("admin")
+    page = admin.get(f"/console/items/{item_id}").text
+    assert re.search(
+        r'id="form-spam">.*?<input type="checkbox" id="f-spam-confirm" name="confirm" value="yes">', page, re.S
+    )
+    refused = act(admin, item_id, "spam")
+    assert refused.status_code == 422 and "请勾选确认后再提交" in refused.text  # type: ignore[attr-defined]
+    assert 'href="#f-spam-confirm"' in refused.text  # type: ignore[attr-defined]
+    assert item_status(sqlite_store, item_id) is Status.NEW
+    assert act(admin, item_id, "spam", confirm="yes").status_code == 303  # type: ignore[attr-defined]
+    assert item_status(sqlite_store, item_id) is Status.SPAM
+    assert 'id="f-reopen-confirm"' in admin.get(f"/console/items/{item_id}").text
+    assert act(admin, item_id, "reopen").status_code == 422  # type: ignore[attr-defined]
+    assert item_status(sqlite_store, item_id) is Status.SPAM
+    assert act(admin, item_id, "reopen", confirm="yes").status_code == 303  # type: ignore[attr-defined]
+    assert item_status(sqlite_store, item_id) is Status.AWAITING_REPLY
+
+    account = sqlite_store.account("dongshan")
+    assert account is not None
+    csrf = csrf_of(admin, "/console/accounts")
+    refused = admin.post(f"/console/accounts/{account.id}/disable", data={"csrf": csrf})
+    assert refused.status_code == 422 and "请勾选确认后再停用" in refused.text
+    assert not sqlite_store.account("dongshan").disabled  # type: ignore[union-attr]
+    assert (
+        admin.post(f"/console/accounts/{account.id}/disable", data={"csrf": csrf, "confirm": "yes"}).status_code == 303
+    )
+    assert sqlite_store.account("dongshan").disabled  # type: ignore[union-attr]
+    assert admin.post(f"/console/accounts/{account.id}/enable", data={"csrf": csrf}).status_code == 303  # no box
+
+    csrf = csrf_of(admin, "/console/templates")
+    admin.post(
+        "/console/templates", data={"csrf": csrf, "kind": "question", "title": "<i>补办</i>", "text": "请到窗口办理。"}
+    )
+    template = sqlite_store.reply_templates()[0]
+    page = admin.get("/console/templates").text
+    assert f'id="confirm-{template.id}"' in page and "确认删除“&lt;i&gt;补办&lt;/i&gt;”" in page
+    refused = admin.post(f"/console/templates/{template.id}/delete", data={"csrf": csrf})
+    assert refused.status_code == 422 and "请勾选确认后再提交" in refused.text
+    assert len(sqlite_store.reply_templates()) == 1
+    assert admin.post("/console/templates/999/delete", data={"csrf": csrf}).status_code == 404
+    done = admin.post(f"/console/templates/{template.id}/delete", data={"csrf": csrf, "confirm": "yes"})
+    assert done.status_code == 303 and sqlite_store.reply_templates() == []
 
 
 def test_every_action_is_in_the_audit_log_which_nobody_can_edit(

@@ -173,7 +173,7 @@ def test_reopen_clears_live_and_approval_waits_for_the_next_build(
     assert "已通过待上线" in client.get(f"/console/items/{item_id}").text
     assert sqlite_store.mark_live([item_id], LIVE) == 1
     assert "已公开" in client.get(f"/console/items/{item_id}").text
-    assert act(client, item_id, "reopen").status_code == 303  # type: ignore[attr-defined]
+    assert act(client, item_id, "reopen", confirm="yes").status_code == 303  # type: ignore[attr-defined]
     assert live_at(sqlite_store, item_id) is None
     assert sqlite_store.mark_live([item_id], LIVE) == 0
     act(client, item_id, "reply", reply="补充：也可在网上预约。")
