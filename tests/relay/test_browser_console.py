@@ -151,6 +151,15 @@ def test_console_pages_fit_every_screen(browser: Any, relay_url: str, width: int
             "getComputedStyle(document.querySelector('table.queue td[data-label]'), '::before').content"
         )
         assert "期限" in label
+    # Each filter's label sits right above its own control (side by side in a wrapping row, at 360 px a label
+    # ended up beside the control before it).
+    misplaced = page.evaluate(
+        """() => [...document.querySelectorAll('.filters label[for]')].filter(label => {
+          const own = document.getElementById(label.htmlFor).getBoundingClientRect(), box = label.getBoundingClientRect();
+          return Math.abs(box.left - own.left) > 2 || own.top < box.bottom - 1 || own.top - box.bottom > 12; })
+          .map(label => label.textContent)"""
+    )
+    assert misplaced == [], (width, misplaced)
     page.goto(f"{relay_url}/console/items/1")
     page.get_by_role("button", name="受理并转派出所答复").click()  # an audit record on item 1
     login_as(page, relay_url, "admin")
