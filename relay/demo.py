@@ -169,6 +169,19 @@ ITEMS = [
             ("moderator", "reject", 1, {"reason": "涉及他人个人信息，公安机关不能提供。欠款纠纷可向人民法院起诉。"})
         ],
     ),
+    DemoItem(
+        "nanguan",
+        Kind.QUESTION,
+        70,
+        "孩子在学校被几个同学欺负，手机还被抢过一次，想问问可以怎么处理。",
+        consent=False,  # answered, and closed without publication as the sender chose
+        steps=[
+            *answered(
+                "可以先告诉班主任和学校，同时带孩子到派出所报案，抢手机的事我们会依法处理。也可以拨打 12355 青少年服务热线。"
+            ),
+            ("moderator", "close_private", 7, {}),
+        ],
+    ),
     # Staff-entered items: the phone, the counter, a letter, 12345 and 110.
     DemoItem(
         "dongshan",
