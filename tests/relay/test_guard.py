@@ -35,6 +35,31 @@ def test_client_limit_then_station_limit(make_settings: Callable[..., Settings],
     assert asyncio.run(scenario()) == [None, None, None, "client", None, "station"]
 
 
+def test_a_right_password_gives_its_attempt_back(make_settings: Callable[..., Settings], rate_url: str) -> None:
+    """Only failed logins count toward the address's and the account's limits, on Redis too (the give-back is
+    a negative hit, which the memory storage and Redis's script must both take)."""
+    guard = RateGuard(
+        make_settings(rate_limit_url=rate_url, login_limit_client="3/15minutes", login_limit_account="3/15minutes")
+    )
+    run = uuid.uuid4().hex
+    office = f"{run}-office"
+
+    async def scenario() -> list[str | None]:
+        outcomes = []
+        for _ in range(3):  # a shift change: four colleagues from one address, each three times
+            for name in ("li", "zhou", "wang", "zhao"):
+                refusal = await guard.login_attempt(f"{run}-{name}", office)
+                outcomes.append(refusal.reason if refusal else None)
+                await guard.login_succeeded(f"{run}-{name}", office)
+        for name in ("x1", "x2", "x3", "x4"):  # wrong passwords: these count
+            refusal = await guard.login_attempt(f"{run}-{name}", office)
+            outcomes.append(refusal.reason if refusal else None)
+        await guard.close()
+        return outcomes
+
+    assert asyncio.run(scenario()) == [None] * 12 + [None, None, None, "client"]
+
+
 def test_two_guards_share_one_redis(make_settings: Callable[..., Settings]) -> None:
     """Two relay processes each have a guard; on Redis they share one count."""
     url = require_redis()
