@@ -258,6 +258,11 @@ async def form_values(request: Request) -> dict[str, str]:
     return {key: clean_text(value) for key, value in form.items() if isinstance(value, str)}
 
 
+def audit_label(action: str) -> str:
+    """An audit entry's action as people read it: a console action by its button's label, the others by theirs."""
+    return ACTIONS[action].label if action in ACTIONS else AUDIT_LABELS.get(action, action)
+
+
 # -- the audit log in words ------------------------------------------------------------------------------------
 # Console actions are named by their buttons' labels (``ACTIONS``); these are the audit log's other entries.
 AUDIT_LABELS = {
@@ -324,7 +329,7 @@ def describe_audit(entry: AuditEntry, names: Mapping[str, Callable[[str], str]] 
     console labels, times in Beijing time (``local``), no field names or JSON; stations, units, case types and
     officers by their names (``names``: code to name, by the field that holds it, from ``audit_names``)."""
     names = names or {}
-    label = ACTIONS[entry.action].label if entry.action in ACTIONS else AUDIT_LABELS.get(entry.action, entry.action)
+    label = audit_label(entry.action)
     before, after = _loaded(entry.before), _loaded(entry.after)
     status_words = RATING_STATES if entry.action.startswith("ratings_") else {s.value: s.console_label for s in Status}
 

@@ -21,13 +21,12 @@ from starlette.responses import Response
 from .auth import Console, current_console
 from .casework import ACTIONS
 from .casework.concurrency import transferred_away, typed_text
-from .console_forms import ID, entry_page, form_values, show_item
+from .console_forms import ID, audit_label, entry_page, form_values, show_item
 from .errors import Conflict
 from .public import render
 from .store import AuditEntry, ConsoleItem
 
 log = logging.getLogger("relay.console")  # the console's log lines keep the name they had
-CHANGE_LABELS = {"resubmission": "群众补充提交"}  # an item's audit entries that are no console action
 ITEM_ACTION = re.compile(r"/console/items/([0-9]{1,9})/([a-z_]{1,32})")
 
 
@@ -112,7 +111,7 @@ async def hand_back(
         "action": action,
         "label": ACTIONS[action].label if action in ACTIONS else "操作",
         "repeated": last if repeated else None,
-        "changes": [(change, change_label(change.action)) for change in changes],
+        "changes": [(change, audit_label(change.action)) for change in changes],
         "kept": [] if repeated else typed_text(values),
     }
     kept = {} if repeated else values
@@ -128,7 +127,3 @@ async def changes_since_form(
     after = int(seen) if ID.fullmatch(seen) else item.last_change - (reason == "changed")
     found: list[AuditEntry] = await run_in_threadpool(request.app.state.relay.store.changes_since, item.id, after)
     return found
-
-
-def change_label(action: str) -> str:
-    return ACTIONS[action].label if action in ACTIONS else CHANGE_LABELS.get(action, action)
