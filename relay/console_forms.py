@@ -20,8 +20,8 @@ from starlette.responses import Response
 
 from . import notices
 from .auth import Console
-from .casework import ACTIONS, Planner, current_deadline, describe_time_left, primary_action
-from .casework.change import Officer
+from .casework import ACTIONS, OPEN, Planner, current_deadline, describe_time_left, primary_action
+from .casework.change import Actor, Officer
 from .casework.clock import DEADLINE_LABELS, current_deadline_name
 from .casework.entry import STAFF_CHANNELS
 from .casework.publication import FLAG_FIELD, PublicText, review
@@ -126,6 +126,7 @@ async def show_item(
         audit=[describe_audit(entry, names) for entry in audit],
         actions=actions,
         primary=primary_action(actions),
+        colleagues_item=colleagues_item(console.actor, item),
         templates=templates,
         done_label=ACTIONS[done].label if done in ACTIONS else "录入" if done == "entered" else "",
         entered_before=done == "entered_before",
@@ -145,6 +146,12 @@ async def show_item(
         **clock_context(item),
         **choices(planner, item, officers),
     )
+
+
+def colleagues_item(actor: Actor, item: ConsoleItem) -> bool:
+    """An open item another officer is responsible for, shown to an officer: theirs to read, not to handle (the
+    planner offers an officer nothing on it, ``Action.permits``); the page says who handles it instead."""
+    return actor.role is Role.OFFICER and item.status in OPEN and item.assigned_to not in (None, actor.username)
 
 
 async def audit_names(request: Request) -> dict[str, Callable[[str], str]]:

@@ -94,7 +94,7 @@ ITEMS = [
         1,
         "石桥街菜场门口的井盖缺了一块，已经有电动车差点摔倒。",
         location="石桥街菜场门口",
-        steps=[("li", "acknowledge", 0.3, {"note": "已派社区民警前往核查并设置警示"})],
+        steps=[("li", "claim", 0.2, {}), ("li", "acknowledge", 0.3, {"note": "已派社区民警前往核查并设置警示"})],
     ),
     DemoItem("dongshan", Kind.QUESTION, 3, "请问春节期间哪里可以买烟花爆竹？有没有规定燃放的地点？"),
     DemoItem("taoyuan", Kind.SUGGESTION, 20, "建议放学时段在桃源小学门口增派警力，车太多，孩子过马路很危险。"),
@@ -270,6 +270,7 @@ ITEMS = [
         "请问我们小区的门牌号错了，怎么更正？",
         steps=[
             ("moderator", "accept", 1, {}),
+            ("li", "claim", 2, {}),
             ("li", "push_back", 3, {"reason": "该小区属于南关派出所辖区，请转南关派出所"}),
         ],
     ),
@@ -280,6 +281,7 @@ ITEMS = [
         "请问临时身份证当天能拿到吗？",
         steps=[
             ("moderator", "accept", 1, {}),
+            ("zhou", "claim", 1.5, {}),
             ("zhou", "request_extension", 2, {"days": "2", "reason": "需向市局确认制证进度"}),
         ],
     ),

@@ -2,6 +2,8 @@
 
 ``docs/relay.md`` prints this table; ``tests/relay/test_casework.py`` checks the two agree.
 Some actions also need a condition on the item (``when``), printed in the docs' last column.
+An officer (民警) takes an action only on an item assigned to them, but for those in ``OFFICER_ANY_ITEM``
+(``Action.permits``); the docs state this under the table.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models import Kind, Role, Status
+from .change import Actor
 
 OPEN = (Status.NEW, Status.AWAITING_REPLY, Status.AWAITING_FINAL_REPLY)
 ANSWERED = (Status.ANSWERED, Status.ANSWERED_PRIVATE, Status.PUBLISHED, Status.REJECTED)
@@ -19,6 +22,8 @@ CITY_ROLES = (Role.ADMIN, Role.MODERATOR)
 STATION_ROLES = (Role.STATION, Role.OFFICER)
 ALL_ROLES = (*CITY_ROLES, *STATION_ROLES)
 ALL_KINDS = tuple(Kind)
+# What an officer may do on an item that is not assigned to them: take on an unassigned one (我来办理).
+OFFICER_ANY_ITEM = frozenset({"claim"})
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,13 @@ class Action:
 
     def allows(self, role: Role, status: Status, kind: Kind) -> bool:
         return role in self.roles and status in self.from_states and kind in self.kinds
+
+    def permits(self, actor: Actor, item: Any) -> bool:
+        """Whether ``actor`` may take this action on ``item`` at all, whatever its state: the role has it, and an
+        officer (民警) acts only on the items assigned to them (their own 具体人 items), but may claim one."""
+        if actor.role not in self.roles:
+            return False
+        return actor.role is not Role.OFFICER or self.name in OFFICER_ANY_ITEM or item.assigned_to == actor.username
 
     def applies(self, item: Any) -> bool:
         return self.when is None or self.when(item)

@@ -3,7 +3,8 @@
 The planner reads the submitted form and the item as it is, and returns a
 ``Change`` for the store to apply, or ``FieldErrors`` for the form. It never
 writes. It raises ``NotFound`` for an item the actor may not see,
-``Forbidden`` when the actor's role lacks the action, and ``Conflict`` when
+``Forbidden`` when the actor's role lacks the action (or the actor is an
+officer and the item is not theirs: ``Action.permits``), and ``Conflict`` when
 the item's state (or kind, or condition) does not allow it any more.
 """
 
@@ -101,7 +102,9 @@ class Planner:
         """The actions the console offers this actor on this item now."""
         if not actor.can_see(item.station):
             return []
-        return [a for a in allowed_actions(actor.role, item.status, item.kind) if a.applies(item)]
+        return [
+            a for a in allowed_actions(actor.role, item.status, item.kind) if a.permits(actor, item) and a.applies(item)
+        ]
 
     def plan(
         self, action: str, item: Any, form: Mapping[str, str], actor: Actor, now: dt.datetime
@@ -109,7 +112,7 @@ class Planner:
         found = ACTIONS.get(action)
         if found is None or not actor.can_see(item.station):
             raise NotFound()
-        if actor.role not in found.roles:
+        if not found.permits(actor, item):  # the role lacks it, or an officer's colleague has the item
             raise Forbidden()
         if not found.allows(actor.role, item.status, item.kind) or not found.applies(item):
             raise Conflict(item.id)
@@ -196,8 +199,6 @@ class Planner:
         fields = {k: v for k, v in final.items() if k != "final_reply_due_at"}
         if item.kind is Kind.HAZARD and item.acknowledged_at is None:
             fields["acknowledged_at"] = d.now  # a reply acknowledges too
-        if item.assigned_to is None and d.actor.role.value == "officer":
-            fields["assigned_to"] = d.actor.username
         status = Status.AWAITING_FINAL_REPLY if first_of_help else Status.ANSWERED
         deadlines: dict[str, dt.datetime | None] = {"final_reply_due_at": final["final_reply_due_at"]} if final else {}
         if getattr(item, "rework_due_at", None) is not None:

@@ -14,6 +14,7 @@ import pytest
 from console_kit import add_item, carry
 
 from relay.casework import ACTIONS, Actor, Change, FieldErrors, Planner
+from relay.casework.actions import OFFICER_ANY_ITEM as OFFICER_ANY_ITEM_IN_CODE
 from relay.casework.change import CallbackOutcome, ExtensionDecision, NewEscalation, Officer
 from relay.casework.clock import current_deadline, current_deadline_name, describe_time_left
 from relay.errors import Conflict, Forbidden, NotFound
@@ -82,6 +83,8 @@ RULES: dict[str, tuple[set[Role], set[Status], set[Kind] | None]] = {
     "deadline": (CITY, OPEN, {Kind.HELP}),
     "reopen": (CITY, ANSWERED | {Status.SPAM, Status.TRANSFERRED_OUT}, None),
 }
+# An officer takes an action only on an item assigned to them, but for these (我来办理 takes an unassigned one).
+OFFICER_ANY_ITEM = {"claim"}
 GOOD_FORMS: dict[str, dict[str, str]] = {
     "accept": {},
     "acknowledge": {"note": "已派社区民警核查"},
@@ -160,15 +163,25 @@ def an_item(status: Status, kind: Kind, station: str = "dongshan", **overrides: 
 CASES = [(action, status, role, kind) for action in ACTIONS for status in Status for role in Role for kind in Kind]
 
 
+def own(action: str, role: Role) -> dict[str, object]:
+    """What the item needs for ``role`` to take ``action`` on it: an officer's own item (``ACTORS`` has li)."""
+    return {"assigned_to": "li"} if role is Role.OFFICER and action not in OFFICER_ANY_ITEM else {}
+
+
 @pytest.mark.parametrize(("action", "status", "role", "kind"), CASES, ids=["-".join(map(str, c)) for c in CASES])
 def test_plan_for_every_action_state_role_and_kind(action: str, status: Status, role: Role, kind: Kind) -> None:
     roles, states, kinds = RULES[action]
-    item = an_item(status, kind, **CONDITIONS.get(action, {}))
+    item = an_item(status, kind, **CONDITIONS.get(action, {}), **own(action, role))
     plan = lambda: PLANNER.plan(action, item, GOOD_FORMS[action], ACTORS[role], NOW)  # noqa: E731
     if role not in roles:
         with pytest.raises(Forbidden):
             plan()
         return
+    if role is Role.OFFICER and action not in OFFICER_ANY_ITEM:  # a colleague's item: refused in every state
+        colleagues = dataclasses.replace(item, assigned_to="zhao")
+        with pytest.raises(Forbidden):
+            PLANNER.plan(action, colleagues, GOOD_FORMS[action], ACTORS[role], NOW)
+        assert ACTIONS[action] not in PLANNER.actions_for(ACTORS[role], colleagues)
     if status not in states or (kinds is not None and kind not in kinds):
         with pytest.raises(Conflict):
             plan()
@@ -188,7 +201,7 @@ def test_an_empty_form_gets_field_errors_not_a_change(action: str) -> None:
     roles, states, _kinds = RULES[action]
     item = an_item(sorted(states)[0], Kind.HELP, **CONDITIONS.get(action, {}))
     actor = ACTORS[Role.MODERATOR] if Role.MODERATOR in roles else ACTORS[Role.OFFICER]
-    planned = PLANNER.plan(action, item, {}, actor, NOW)
+    planned = PLANNER.plan(action, dataclasses.replace(item, **own(action, actor.role)), {}, actor, NOW)
     assert isinstance(planned, FieldErrors) and planned.errors, planned
     assert all(re.search(r"[\u4e00-\u9fff]", message) for message in planned.errors.values())
 
@@ -224,14 +237,14 @@ def test_what_each_change_carries() -> None:
 
 def test_casework_changes() -> None:
     moderator, officer = ACTORS[Role.MODERATOR], ACTORS[Role.OFFICER]
-    hazard = an_item(Status.NEW, Kind.HAZARD)
+    hazard = an_item(Status.NEW, Kind.HAZARD, assigned_to="li")
     ack = PLANNER.plan("acknowledge", hazard, {}, officer, NOW)
     assert isinstance(ack, Change) and ack.fields == {"acknowledged_at": NOW}
-    acked = an_item(Status.NEW, Kind.HAZARD, acknowledged_at=NOW)
+    acked = an_item(Status.NEW, Kind.HAZARD, acknowledged_at=NOW, assigned_to="li")
     with pytest.raises(Conflict):  # the condition no longer holds: acknowledged already
         PLANNER.plan("acknowledge", acked, {}, officer, NOW)
     replied = PLANNER.plan("reply", hazard, {"reply": "已处理"}, officer, NOW)
-    assert isinstance(replied, Change) and replied.fields == {"acknowledged_at": NOW, "assigned_to": "li"}
+    assert isinstance(replied, Change) and replied.fields == {"acknowledged_at": NOW}
     # 督办 e-mails the chief's mailbox (the station's) and the district office, with its own deadline
     escalation = PLANNER.plan(
         "escalate",
@@ -344,6 +357,46 @@ def test_refusals_name_the_problem() -> None:
         )
 
 
+# -- an officer (民警) handles the items assigned to them ------------------------------------------------
+
+# What an officer may do on their own item, and never on a colleague's or an unassigned one.
+OWN_ITEM_ACTIONS = ("acknowledge", "reply", "push_back", "request_extension")
+
+
+@pytest.mark.parametrize("assigned_to", ["zhao", None], ids=["a-colleagues-item", "an-unassigned-item"])
+def test_an_officer_acts_only_on_the_items_assigned_to_them(assigned_to: str | None) -> None:
+    officer = ACTORS[Role.OFFICER]  # li
+    item = an_item(Status.AWAITING_REPLY, Kind.HAZARD, assigned_to=assigned_to)
+    offered = {a.name for a in PLANNER.actions_for(officer, item)}
+    assert offered.isdisjoint(OWN_ITEM_ACTIONS), offered
+    for action in OWN_ITEM_ACTIONS:
+        with pytest.raises(Forbidden):
+            PLANNER.plan(action, item, GOOD_FORMS[action], officer, NOW)
+    if assigned_to is None:  # 我来办理 stays offered on an unassigned item: it makes the item theirs
+        assert offered == {"claim"}
+        claimed = PLANNER.plan("claim", item, {}, officer, NOW)
+        assert isinstance(claimed, Change) and claimed.fields == {"assigned_to": "li"}
+    else:
+        assert offered == set()
+        with pytest.raises(Conflict):  # a colleague has it: not theirs to claim
+            PLANNER.plan("claim", item, {}, officer, NOW)
+    # the station's desk and the city's accounts act on it whoever has it
+    for role in (Role.STATION, Role.MODERATOR, Role.ADMIN):
+        assert {"acknowledge", "reply"} <= {a.name for a in PLANNER.actions_for(ACTORS[role], item)}, role
+        assert isinstance(PLANNER.plan("reply", item, GOOD_FORMS["reply"], ACTORS[role], NOW), Change), role
+
+
+def test_the_assigned_officer_still_takes_every_action_on_their_item() -> None:
+    officer = ACTORS[Role.OFFICER]
+    own = an_item(Status.AWAITING_REPLY, Kind.HAZARD, assigned_to="li")
+    assert {a.name for a in PLANNER.actions_for(officer, own)} == set(OWN_ITEM_ACTIONS)
+    for action in OWN_ITEM_ACTIONS:
+        assert isinstance(PLANNER.plan(action, own, GOOD_FORMS[action], officer, NOW), Change), action
+    zhao = Actor("zhao", Role.OFFICER, ("dongshan",))
+    theirs = an_item(Status.AWAITING_REPLY, Kind.HAZARD, assigned_to="zhao")
+    assert {a.name for a in PLANNER.actions_for(zhao, theirs)} == set(OWN_ITEM_ACTIONS)
+
+
 def test_a_change_sets_only_item_columns_it_knows() -> None:
     with pytest.raises(ValueError, match="version"):
         Change("accept", ACTORS[Role.MODERATOR], NOW, Status.AWAITING_REPLY, fields={"version": 1})
@@ -414,10 +467,19 @@ def test_the_state_table_in_the_docs_is_the_code() -> None:
         assert targets == (None if action.to_states is None else {s.value for s in action.to_states}), name
 
 
+def test_the_docs_state_which_actions_an_officer_takes_on_items_not_theirs() -> None:
+    text = " ".join((ROOT / "docs" / "relay.md").read_text(encoding="utf-8").split())
+    rule = re.search(
+        r"an `officer` takes an action only on an item assigned to them \([^)]*\), except: ([^.]*)\.", text
+    )
+    assert rule, "docs/relay.md no longer states the officers' rule under the action table"
+    assert set(re.findall(r"`([a-z_]+)`", rule.group(1))) == set(OFFICER_ANY_ITEM) == OFFICER_ANY_ITEM_IN_CODE
+
+
 def test_every_outcome_the_planner_gives_is_in_the_table() -> None:
     for action, status, role, kind in CASES:
         try:
-            item = an_item(status, kind, **CONDITIONS.get(action, {}))
+            item = an_item(status, kind, **CONDITIONS.get(action, {}), **own(action, role))
             change = PLANNER.plan(action, item, GOOD_FORMS[action], ACTORS[role], NOW)
         except (Forbidden, Conflict):
             continue

@@ -138,6 +138,63 @@ def test_an_officer_claims_asks_for_time_and_the_moderator_grants_it(
     assert "已同意" in moderator.get(f"/console/items/{item_id}").text
 
 
+def test_an_officer_may_look_at_a_colleagues_item_but_not_handle_it(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    item_id = add_item(sqlite_store)
+    carry(sqlite_store, item_id, "accept")
+    carry(sqlite_store, item_id, "assign", officer="zhou")
+    li = console("li")
+    page = li.get(f"/console/items/{item_id}").text
+    assert "此事项由 周强 负责办理，您可以查看，不能办理。" in page
+    assert 'id="f-reply-reply"' not in page and f'action="/console/items/{item_id}/' not in page  # no action forms
+    assert "我来办理" not in page
+    before = sqlite_store.console_item(item_id)
+    audit_before = sqlite_store.audit_entries(50, item_id)
+    assert before is not None and before.assigned_to == "zhou"
+    # a reply sent by hand, with a good CSRF token and the item's current version: refused as 无法完成操作
+    sent = {"csrf": csrf_of(li), "version": str(before.version), "reply": "已处理。"}
+    refused = li.post(f"/console/items/{item_id}/reply", data=sent)
+    forbidden = li.post(f"/console/items/{item_id}/spam", data={**sent, "confirm": "yes"})  # not an officer's action
+    assert refused.status_code == forbidden.status_code == 403
+    assert "无法完成操作" in refused.text and "您的账号不能执行这个操作。" in refused.text
+    for action, form in (("push_back", {"reason": "不属于本所"}), ("request_extension", {"days": "3", "reason": "x"})):
+        assert li.post(f"/console/items/{item_id}/{action}", data={**sent, **form}).status_code == 403, action
+    after = sqlite_store.console_item(item_id)
+    assert after is not None
+    assert (after.status, after.replies, after.version, after.assigned_to, after.extensions) == (
+        before.status,
+        (),
+        before.version,
+        "zhou",
+        (),
+    )
+    assert sqlite_store.audit_entries(50, item_id) == audit_before  # nothing done, nothing logged
+    # the officer responsible sees the reply form and replies
+    zhou = console("zhou")
+    assert 'id="f-reply-reply"' in zhou.get(f"/console/items/{item_id}").text
+    assert act(zhou, item_id, "reply", reply="已受理，民警将与您联系。").status_code == 303  # type: ignore[attr-defined]
+
+
+def test_an_officer_claims_an_unassigned_item_before_replying_to_it(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    item_id = add_item(sqlite_store)
+    carry(sqlite_store, item_id, "accept")
+    li = console("li")
+    page = li.get(f"/console/items/{item_id}").text
+    assert "我来办理" in page and 'id="f-reply-reply"' not in page and "负责办理，您可以查看" not in page
+    item = sqlite_store.console_item(item_id)
+    assert item is not None
+    sent = {"csrf": csrf_of(li), "version": str(item.version), "reply": "已处理。"}
+    assert li.post(f"/console/items/{item_id}/reply", data=sent).status_code == 403
+    unchanged = sqlite_store.console_item(item_id)
+    assert unchanged is not None and unchanged.replies == () and unchanged.assigned_to is None
+    assert act(li, item_id, "claim").status_code == 303  # type: ignore[attr-defined]
+    assert 'id="f-reply-reply"' in li.get(f"/console/items/{item_id}").text
+    assert act(li, item_id, "reply", reply="已受理，民警将与您联系。").status_code == 303  # type: ignore[attr-defined]
+
+
 def test_escalation_emails_the_chief_and_the_district_and_comes_first(
     console: Callable[..., TestClient], sqlite_store: Store
 ) -> None:
