@@ -134,6 +134,25 @@ def test_each_chart_has_a_text_equivalent(site: Path) -> None:
     assert "<li>东山派出所：按时首次答复率 83%，6 件中 5 件按时</li>" in page
 
 
+def test_the_chart_is_text_with_bars_from_width_classes(site: Path) -> None:
+    """Each station a row of page text (no SVG, whose labels shrank to 5 px on a phone); the bar's length is a class
+    the stylesheet defines, as the site's CSP (style-src 'self') blocks style attributes."""
+    page = (site / "kaohe" / "month" / "2026-11" / "index.html").read_text(encoding="utf-8")
+    assert "<svg" not in page and " style=" not in page
+    assert '<figcaption id="chart-period-title">各派出所按时首次答复率' in page
+    for name, label, width in [("东山派出所", "83%（5/6 件）", 83), ("西湖派出所", "80%（4/5 件）", 80)]:
+        assert (
+            f'<li><span class="chart-name">{name}</span> <span class="chart-label">{label}</span>'
+            f'<span class="chart-bar" aria-hidden="true"><span class="chart-fill chart-w{width}"></span></span></li>'
+        ) in page
+    stylesheet = (site / "theme" / "css" / "site.css").read_text(encoding="utf-8")
+    used = {int(width) for width in re.findall(r"chart-w(\d+)", page)}
+    assert used and all(f".chart-w{width}{{width:{width}%}}" in stylesheet for width in used - {0})
+    assert all(f".chart-w{width}{{" in stylesheet for width in range(101))
+    csp = (citykit.ROOT / "deploy" / "nginx" / "site-headers.conf").read_text(encoding="utf-8")
+    assert "style-src 'self';" in csp  # if this ever allows 'unsafe-inline', a style attribute would do
+
+
 def test_a_version_1_export_is_refused_by_name(tmp_path: Path, build_site: Callable[..., Path]) -> None:
     old = tmp_path / "old-export.json"
     old.write_text(json.dumps({"schema": 1, "items": [], "ratings": {}, "figures": {}}), encoding="utf-8")
