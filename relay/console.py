@@ -23,6 +23,7 @@ from .auth import Console, console_page
 from .casework import ACTIONS, CITY_ROLES, OPEN, REPLY_MAX, FieldErrors, current_deadline, describe_time_left
 from .casework.change import Message
 from .casework.clock import DEADLINE_LABELS, current_deadline_name
+from .casework.clocks import Span
 from .casework.concurrency import still_fits
 from .console_forms import (
     CONFIRMED,
@@ -52,9 +53,11 @@ TABS = [("open", "待办"), ("escalated", "督办"), *((s.value, s.console_label
 TAB_NAMES = {name for name, _ in TABS}
 KIND_VALUES = {k.value for k in Kind}
 CHANNEL_VALUES = {c.value for c in Channel}
+WHO_VALUES = {"mine", "unassigned", "all"}  # the queue's 责任民警 filter; "all" is the whole station (全部)
 ENTRY_TOKEN = re.compile(r"[A-Za-z0-9_-]{24,64}")
 RATINGS_PER_PAGE = 200
 RATINGS_FLAGGED_FROM = 3
+ITEM_RATINGS_SHOWN = 50  # the latest one-time ratings (一事一评) listed under the ratings to approve
 CONFIRM_MISSING = "请勾选确认后再提交（防止误点）"
 
 
@@ -78,6 +81,26 @@ def local_minute(moment: dt.datetime) -> str:
     return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
+def reminder_lead(span: Span) -> dt.timedelta:
+    """The clock table's reminder lead (``[reminders] lead`` in relay/data/clocks.toml) as ``relay remind`` reads
+    it: hours, else calendar days. The queue marks an open item 即将超期 within it, when its reminder goes out."""
+    return dt.timedelta(hours=span.amount) if span.unit == "hours" else dt.timedelta(days=span.amount)
+
+
+def due_soon(deadline: dt.datetime | None, moment: dt.datetime, lead: dt.timedelta) -> bool:
+    """Whether an open item's current deadline falls within ``lead`` of ``moment`` (the same clock and deadline
+    the queue's 已超时 uses; the working calendar is already in the deadline). A deadline already passed is within
+    it too: the queue marks such an item 已超时 (``describe_time_left``) and not 即将超期."""
+    return deadline is not None and deadline - moment <= lead
+
+
+def who_of(console: Console, chosen: Mapping[str, str]) -> str:
+    """The 责任民警 filter in force: as chosen, else the role's default. An officer's queue opens on their own
+    items (我负责的, ``mine``) and shows the whole station when they choose 全部 (``all``); every other role opens
+    on every item it can see."""
+    return chosen["who"] or ("mine" if console.account.role is Role.OFFICER else "")
+
+
 def stations_in_view(request: Request, console: Console, district: str) -> list[str] | None:
     relay = request.app.state.relay
     allowed = console.stations
@@ -91,12 +114,17 @@ def queue_filter(
     request: Request, console: Console, params: Mapping[str, str] | None = None
 ) -> tuple[QueueFilter, dict[str, str]]:
     """The queue's filters from the query string (or ``params``, a queue address's); odd values fall back to the
-    default, an unknown station is 404."""
+    default, an unknown station is 404. ``chosen["who"]`` stays empty when not chosen (``who_of`` gives the role's
+    default), so that the default queue's address stays ``/console/queue``."""
     relay = request.app.state.relay
     params = request.query_params if params is None else params
     chosen = {name: params.get(name, "")[:64] for name in FILTER_NAMES}
     tab = chosen["status"] if chosen["status"] in TAB_NAMES else "open"
     chosen["status"] = tab
+    officer = console.account.role is Role.OFFICER
+    if chosen["who"] not in WHO_VALUES or (chosen["who"] == "all" and not officer):  # 全部 is others' default
+        chosen["who"] = ""
+    who = who_of(console, chosen)
     visible = stations_in_view(request, console, chosen["district"])
     station = chosen["station"]
     if station:
@@ -110,8 +138,8 @@ def queue_filter(
         stations=None if visible is None else tuple(visible),
         kind=Kind(chosen["kind"]) if chosen["kind"] in KIND_VALUES else None,
         channel=Channel(chosen["channel"]) if chosen["channel"] in CHANNEL_VALUES else None,
-        assigned_to=console.account.username if chosen["who"] == "mine" else None,
-        unassigned=chosen["who"] == "unassigned",
+        assigned_to=console.account.username if who == "mine" else None,
+        unassigned=who == "unassigned",
         escalated=tab == "escalated" and not by_code,
         search=search,
     )
@@ -125,10 +153,12 @@ async def queue(request: Request, console: Console) -> Response:
     moment = now()
     rows = await run_in_threadpool(relay.store.queue, where, moment)
     counts = await run_in_threadpool(relay.store.status_counts, console.stations)
+    lead = reminder_lead(relay.planner.clocks.reminder_lead)
     entries = []
     for row in rows:
         deadline = current_deadline(row)
         left, overdue = describe_time_left(deadline, moment)
+        soon = not overdue and due_soon(deadline, moment, lead)
         entries.append(
             {
                 "row": row,
@@ -136,6 +166,7 @@ async def queue(request: Request, console: Console) -> Response:
                 "deadline_label": DEADLINE_LABELS.get(current_deadline_name(row) or "", ""),
                 "left": left,
                 "overdue": overdue,
+                "due_soon": soon,
                 "escalation_overdue": row.escalation_due_at is not None and row.escalation_due_at < moment,
                 "station": relay.stations.get(row.station),
             }
@@ -166,6 +197,12 @@ async def queue(request: Request, console: Console) -> Response:
         levels=notices.LEVELS,
         officer_names=await run_in_threadpool(relay.store.officer_names),
         came_from=queue_address(chosen),
+        officer=console.account.role is Role.OFFICER,
+        who=who_of(console, chosen),
+        narrowed=chosen["status"] != "open" or any(chosen[name] for name in ("kind", "channel", "q")),
+        whole_station=queue_address(
+            {"status": chosen["status"], "station": chosen["station"], "district": chosen["district"], "who": "all"}
+        ),
     )
 
 
@@ -327,11 +364,13 @@ async def item_photo(request: Request, console: Console) -> Response:
 async def ratings_page(request: Request, console: Console) -> Response:
     relay = request.app.state.relay
     pending = await run_in_threadpool(relay.store.pending_ratings, console.stations)
+    item_ratings = await run_in_threadpool(relay.store.recent_item_ratings, console.stations, ITEM_RATINGS_SHOWN)
     return render(
         request,
         "console/ratings.html",
         console=console,
         pending=pending[:RATINGS_PER_PAGE],
+        item_ratings=item_ratings,
         flag_from=RATINGS_FLAGGED_FROM,
         more=max(len(pending) - RATINGS_PER_PAGE, 0),
         stations=relay.stations,

@@ -31,6 +31,7 @@ from ..models import (
     escalations,
     extensions,
     item_history,
+    item_ratings,
     items,
     ratings,
     replies,
@@ -540,6 +541,23 @@ class ConsoleStore(StoreBase):
             address = row.pop("client_hash")
             row["same_address_day"] = groups[(row["station"], address, day(row))] if address else 1
         return rows
+
+    def recent_item_ratings(self, stations: list[str] | None, limit: int) -> list[dict[str, Any]]:
+        """The latest one-time ratings (一事一评) of items at ``stations`` (all when None), newest first: when, how
+        many stars, and the item's id, receipt code, kind and station. They count as given (no moderation)."""
+        query = select(
+            item_ratings.c.stars,
+            item_ratings.c.created_at,
+            items.c.id.label("item_id"),
+            items.c.receipt_code,
+            items.c.kind,
+            items.c.station,
+        ).join(items, items.c.id == item_ratings.c.item_id)
+        if stations is not None:
+            query = query.where(items.c.station.in_(stations))
+        query = query.order_by(item_ratings.c.created_at.desc(), item_ratings.c.id.desc()).limit(limit)
+        with self.reading() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
 
     def decide_ratings(
         self, ids: list[int], decision: RatingStatus, actor: str, now: dt.datetime, stations: list[str] | None

@@ -26,7 +26,10 @@ def relay_url(tmp_path: Path, stations_json: Path) -> Iterator[str]:
     now = dt.datetime.now(dt.UTC)
     add_item(store, text="刚收到的问题：请问护照多久能办好？", received=now - dt.timedelta(hours=2))
     add_item(store, text="超时的问题：请问居住证怎么续签？", received=now - dt.timedelta(hours=27))
-    add_item(store, "xihu", text="西湖的问题：请问驾驶证到期怎么换？", received=now - dt.timedelta(hours=5))
+    # due in 3 hours: marked 即将超期
+    xihu = add_item(store, "xihu", text="西湖的问题：请问驾驶证到期怎么换？", received=now - dt.timedelta(hours=21))
+    store.add_rating("dongshan", 4, "民警很耐心，把补办要带的材料一次讲清楚了。", "client-1", now, 30)
+    store.rate_item(xihu, 2, now)  # 一事一评: listed on the ratings page with its receipt code
     store.close()
     env = {
         "RELAY_DATA_DIR": str(tmp_path / "data"),
@@ -146,6 +149,7 @@ def test_console_pages_fit_every_screen(browser: Any, relay_url: str, width: int
         assert page.evaluate(SMALL_CONTROLS, CONTROLS) == [], (path, width)
         no_axe_violations(page)
     page.goto(f"{relay_url}/console/queue")
+    assert "即将超期" in page.locator("table.queue tr.due-soon").inner_text()
     if width < 600:  # cards: each cell says what it is
         label = page.evaluate(
             "getComputedStyle(document.querySelector('table.queue td[data-label]'), '::before').content"

@@ -90,8 +90,8 @@ def test_after_claiming_the_officer_stays_on_the_item(console: Callable[..., Tes
     item_id = add_item(sqlite_store, text="民警认领的问题")
     add_item(sqlite_store, text="另一个问题", received=dt.datetime.now(dt.UTC) - dt.timedelta(hours=30))
     carry(sqlite_store, item_id, "accept")
-    officer = console("li")
-    page = officer.get(link_to(officer.get("/console/queue").text, item_id)).text
+    officer = console("li")  # an unassigned item: in the whole station's queue, not in 我负责的 (the officer's default)
+    page = officer.get(link_to(officer.get("/console/queue?who=all").text, item_id)).text
     response = officer.post(
         f"/console/items/{item_id}/claim", data=hidden_fields(page, f"/console/items/{item_id}/claim")
     )
