@@ -148,7 +148,7 @@ def write_pages(snapshot: Snapshot, articles: list[Any], folder: Path) -> list[s
 
 def write_search(snapshot: Snapshot, folder: Path, written: list[str]) -> None:
     """A search bundle of the pages that are new since the build (answers just approved), listed in
-    ``pagefind/hot.json``, which ``search.js`` merges beside its language's shards listed in ``shards.json``.
+    ``pagefind/hot.json``, which ``search.js`` merges beside the shards listed in ``shards.json``.
 
     The bundle gets a new folder each time, listed only once complete; the full build's search index holds
     these pages, and that build removes the bundles and writes an empty ``hot.json``. An edited post keeps
@@ -157,12 +157,17 @@ def write_search(snapshot: Snapshot, folder: Path, written: list[str]) -> None:
     import json
 
     from sitesearch.records import laid_out, record_of
-    from sitesearch.search import options, run_pagefind, sort_languages
+    from sitesearch.search import add_edition, edition_conversion, edition_prefix, options, run_pagefind, sort_languages
 
     settings = snapshot.generator.settings
     if "sitesearch" not in settings.get("PLUGINS", []) or not options(settings)["enabled"]:
         return
-    records = {name: record for name, html in snapshot.fresh.items() if (record := record_of(html)) is not None}
+    prefix = edition_prefix(settings)  # the twins are found as their Simplified pages, as in the build's index
+    records = {
+        name: record
+        for name, html in snapshot.fresh.items()
+        if not (prefix and name.startswith(prefix)) and (record := record_of(html)) is not None
+    }
     if not records:
         return
     name = f"hot-{time.time_ns()}"
@@ -170,6 +175,8 @@ def write_search(snapshot: Snapshot, folder: Path, written: list[str]) -> None:
     with laid_out(records) as scratch:
         run_pagefind(scratch, bundle)
     sort_languages(bundle / "pagefind-entry.json")
+    if conversion := edition_conversion(settings):
+        add_edition(bundle, conversion)
     written += sorted(path.relative_to(folder).as_posix() for path in bundle.rglob("*") if path.is_file())
     put(folder, "pagefind/hot.json", json.dumps([f"{name}/"]).encode(), settings, written)
 

@@ -1,9 +1,11 @@
-"""Writes the character tables search.js uses when a reader types in the other script (theme/static/js/).
+"""Writes the character table search.js uses to make a question Simplified (theme/static/js/).
 
-``hanzi-to-hant.txt`` (for the Traditional edition's search page) maps each Simplified character OpenCC's ``s2tw``
-turns into one other character; ``hanzi-to-hans.txt`` (for the Simplified pages) maps each Traditional character
-``t2s`` turns into one other. Line 1 holds the characters from, line 2 those to, in the same order. Character by
-character, not phrase by phrase (发 is always 發, never 髮): enough to find pages, which is all a query needs.
+``hanzi-to-hans.txt`` maps each Traditional character OpenCC's ``t2s`` turns into one other. The search index
+holds Simplified text only: on the Traditional pages every question is searched made Simplified, and a result's
+Traditional text is made Simplified with it to find the words to mark; on the Simplified pages a question
+typed in Traditional characters is searched again made Simplified. Line 1 holds the characters from, line 2
+those to, in the same order. Character by character, not phrase by phrase: enough to find pages, which is all a
+query needs, and many-to-one this way round (發 and 髮 are both 发).
 
     .venv/bin/python scripts/make_hanzi_maps.py
 """
@@ -15,7 +17,7 @@ from pathlib import Path
 import opencc
 
 FOLDER = Path(__file__).resolve().parent.parent / "theme" / "static" / "js"
-TABLES = {"hanzi-to-hant.txt": "s2tw", "hanzi-to-hans.txt": "t2s"}
+TABLES = {"hanzi-to-hans.txt": "t2s"}
 HAN = [chr(code) for code in range(0x4E00, 0xA000)]  # CJK Unified Ideographs: every character a page uses
 
 

@@ -91,7 +91,7 @@ def test_a_sharded_index_finds_pages_from_every_shard(session: tuple[Any, str], 
     import json
 
     shards = json.loads((sharded_site / "pagefind" / "shards.json").read_text(encoding="utf-8"))
-    assert len(shards["zh-cn"]) >= 2 and len(shards["zh-hant"]) >= 2
+    assert shards.keys() == {"zh-cn"} and len(shards["zh-cn"]) >= 2  # the Traditional pages search it too
     browser, _ = session
     with serve_folder(sharded_site) as url:
         page = browser.new_page()
@@ -179,15 +179,16 @@ def test_a_search_after_a_dropped_connection_tries_again(session: tuple[Any, str
     page.close()
 
 
-def test_a_search_fetches_only_its_own_languages_shards(session: tuple[Any, str], sharded_site: Path) -> None:
-    """A shard holds one language and a reader's search merges only its own language's: at 20,000 posts
-    half of the 28 shards, each a word list and index chunks to fetch."""
+def test_both_editions_fetch_the_same_simplified_shards(session: tuple[Any, str], sharded_site: Path) -> None:
+    """The index holds the Simplified pages only; a Traditional question is searched in it made Simplified, so
+    a reader on either edition fetches the same shards (before, each edition had its own, and Pagefind split
+    most Traditional words into characters)."""
     import json
 
     by_language = json.loads((sharded_site / "pagefind" / "shards.json").read_text(encoding="utf-8"))
-    assert len(by_language["zh-cn"]) >= 2 and len(by_language["zh-hant"]) >= 2
+    assert by_language.keys() == {"zh-cn"} and len(by_language["zh-cn"]) >= 2
     browser, _ = session
-    for prefix, query, language in (("", "身份证", "zh-cn"), ("/zh-hant", "身份證", "zh-hant")):
+    for prefix, query, language in (("", "身份证", "zh-cn"), ("/zh-hant", "身份證", "zh-cn")):
         requests: list[tuple[str, float, float]] = []
         with serve_folder(sharded_site, requests=requests) as url:
             page = browser.new_page()
@@ -447,4 +448,34 @@ def test_the_edition_switch_takes_the_search_along(session: tuple[Any, str]) -> 
     page.wait_for_function("document.querySelectorAll('#search-results li').length > 0", timeout=30000)
     assert page.get_by_role("searchbox").input_value() == "户口"
     assert page.locator("#search-results a").first.get_attribute("href").startswith("/zh-hant/guides/")
+    page.close()
+
+
+def test_the_traditional_edition_shows_its_own_text_and_marks_the_words_as_typed(session: tuple[Any, str]) -> None:
+    """A Traditional page's results come from the Simplified index: each shows its twin's Traditional title,
+    station or kind, and text, with the words found marked as the edition writes them, and leads to the
+    Traditional page."""
+    browser, url = session
+    page = browser.new_page()
+    links = first_three(page, url, "/zh-hant", "戶口遷移", shown=10)
+    assert links and all(link.startswith("/zh-hant/") for link in links), links
+    first = page.locator("#search-results li").first
+    text = first.inner_text()
+    assert text.startswith("戶口遷移"), text
+    assert "辦事指南" in text and "户口" not in text and "迁移" not in text, text
+    marks = first.locator("mark").all_inner_texts()
+    assert marks and all(mark in ("戶口", "遷移", "戶口遷移") for mark in marks), marks
+    status = page.locator("#search-status").inner_text()
+    assert "户口" not in status, status
+    page.close()
+
+
+def test_a_question_some_pages_answer_in_part_is_said_back_as_typed(session: tuple[Any, str]) -> None:
+    """When no page holds every word, the status line names the words searched: on the Traditional pages in
+    the characters the reader typed, not the Simplified ones searched."""
+    browser, url = session
+    page = browser.new_page()
+    page.goto(f"{url}/zh-hant/search/")
+    status = search_for(page, "戶口 飛碟")
+    assert status.startswith("找到") and "“戶口”" in status, status
     page.close()

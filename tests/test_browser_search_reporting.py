@@ -35,9 +35,10 @@ QUESTIONS = [
     ("", "家里被盗了"),
     ("", "被抢了怎么报警"),
     ("", "自行车丢了"),
-    # Pagefind splits the Traditional pages' text into single characters and keeps only a page's title whole:
-    # 電動車 finds the pages whose title starts with it (the guide's title does, on purpose), not 電動車 in a body.
+    # The Traditional pages search the Simplified index, the question made Simplified.
     ("/zh-hant", "電動車被偷了"),
+    ("/zh-hant", "手機被偷了"),
+    ("/zh-hant", "家裡被盜了"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""The character tables search.js uses for a question typed in the other script."""
+"""The character table search.js uses to make a question (and a result's Traditional text) Simplified."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ def test_each_table_pairs_one_character_with_one() -> None:
     for name in MAKER["TABLES"]:
         lines = (MAKER["FOLDER"] / name).read_text(encoding="utf-8").split("\n")
         assert len(lines) == 3 and lines[2] == "" and len(lines[0]) == len(lines[1]) > 2000, name
-    to_hant, to_hans = (table_of(name) for name in ("hanzi-to-hant.txt", "hanzi-to-hans.txt"))
-    assert "".join(to_hant.get(c, c) for c in "户口身份证丢了") == "戶口身份證丟了"
+    to_hans = table_of("hanzi-to-hans.txt")
     assert "".join(to_hans.get(c, c) for c in "戶口身份證丟了") == "户口身份证丢了"
+
+
+def test_the_edition_s_variants_and_its_own_characters_are_made_simplified() -> None:
+    """What the Traditional edition writes (s2tw: 考核, 群眾, 裡) and the forms others type (考覈, 羣衆, 裏) alike."""
+    to_hans = table_of("hanzi-to-hans.txt")
+    assert "".join(to_hans.get(c, c) for c in "考覈羣衆裏群眾裡") == "考核群众里群众里"

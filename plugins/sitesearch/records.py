@@ -28,10 +28,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 log = logging.getLogger("sitesearch")
-FORMAT = 4
-# A Traditional shard's pages, as a share of a Simplified one's: the same memory in Pagefind (1,000 Traditional
-# records 217 MB, 1,254 Simplified ones 215 MB, at 20,000 posts).
-EDITION_SHARE = 0.78
+FORMAT = 5
 INDEX_FILE = "records.pickle"
 BODY_START = re.compile(r"<(?P<tag>[a-z]+)\b[^>]*\bdata-pagefind-body\b[^>]*>")
 LANG = re.compile(r'<html lang="(?P<lang>[^"]+)"')
@@ -58,42 +55,27 @@ def record_of(html: str) -> str | None:
 
 
 class Layout(NamedTuple):
-    """How the pages are split into shards: ``plain`` shards for the Simplified pages, then ``edition`` shards
-    for the Traditional edition's (the pages under ``prefix``, hantedition's), or one shard for everything
-    (``edition`` 0) when the site is no bigger than one shard or has no Traditional edition.
+    """How the pages are split into shards: ``shards`` of them, a page in the one a hash of its path picks.
 
-    One language to a shard, so that a search, which reads only its own language, fetches about half as many
-    shards as when a page and its twin shared one (a shard's files cost a reader the same whatever its size;
-    see docs/architecture.md). The price: an edit re-indexes two shards, its page's and its twin's.
+    Only Simplified pages are indexed: a Traditional page is found as its Simplified twin, whose result carries
+    the Traditional text (see ``search.add_edition``), so the edition costs Pagefind nothing and a search
+    fetches the same shards on either edition. ``edition`` names the conversion that text was made with
+    (hantedition's OpenCC configuration, "" without that edition): records of another are read again."""
 
-    A Traditional shard holds ``EDITION_SHARE`` of ``per_shard`` pages: Pagefind takes more memory and time
-    on Traditional text than on the same number of Simplified pages (1,254 records: 257 MB against 215)."""
-
-    plain: int
-    edition: int
-    prefix: str = ""  # "zh-hant/"; empty: no Traditional edition
+    shards: int
+    edition: str = ""
 
     @classmethod
-    def for_pages(cls, pages: list[str], per_shard: int, prefix: str = "") -> Layout:
-        if len(pages) <= per_shard:
-            return cls(1, 0, prefix)
-        edition = sum(1 for page in pages if page.startswith(prefix)) if prefix else 0
-        edition_per_shard = max(1, round(per_shard * EDITION_SHARE))
-        plain = max(1, math.ceil((len(pages) - edition) / per_shard))
-        return cls(plain, math.ceil(edition / edition_per_shard), prefix)
+    def for_pages(cls, pages: list[str], per_shard: int, edition: str = "") -> Layout:
+        return cls(max(1, math.ceil(len(pages) / per_shard)), edition)
 
     @property
     def total(self) -> int:
-        return self.plain + self.edition
+        return self.shards
 
     def of(self, page: str) -> int:
-        """The page's shard; it depends only on the path (a twin has its page's place among its own shards)."""
-        in_edition = bool(self.prefix) and page.startswith(self.prefix)
-        twin = page[len(self.prefix) :] if in_edition else page
-        number = int.from_bytes(hashlib.blake2b(twin.encode(), digest_size=8).digest(), "big")
-        if self.edition and in_edition:
-            return self.plain + number % self.edition
-        return number % self.plain
+        """The page's shard; it depends only on the path."""
+        return int.from_bytes(hashlib.blake2b(page.encode(), digest_size=8).digest(), "big") % self.shards
 
 
 def digest_of(record: str) -> str:

@@ -1,14 +1,19 @@
-"""Indexes the finished output (both editions) into ``pagefind/``, in shards.
+"""Indexes the finished output into ``pagefind/``, in shards.
 
 Only the element marked ``data-pagefind-body`` of a page is indexed (posts,
-answers and guides), with the page's ``lang``, so Pagefind splits the index by
-language and the Traditional edition searches its own words.
+answers and guides), and only in Simplified Chinese. ``search.js`` on the
+Traditional pages searches the same index (the reader's question made
+Simplified character by character) and shows each result in Traditional
+characters, which ``add_edition`` writes into the result's stored data (its
+fragment) after Pagefind, by the Traditional edition's own OpenCC conversion.
+Pagefind's word splitting knows Simplified words; on the Traditional pages it
+split most words into characters (戶口 as 戶 and 口), which ranked that
+edition's results poorly, and indexing them cost as much again.
 
-The index is split into shards (``pagefind/s0/``, ``s1/`` …, listed by language in
-``pagefind/shards.json``; ``search.js`` merges its page's language's shards with Pagefind's
-``mergeIndex``). A shard holds one language (see ``records.Layout``) and a page
-belongs to one of its language's shards by a hash of its path, so one edit
-touches two shards, its page's and its twin's. Each page's record is cached under ``cache/search/``; a
+The index is split into shards (``pagefind/s0/``, ``s1/`` …, listed in
+``pagefind/shards.json``; ``search.js`` merges them with Pagefind's
+``mergeIndex``). A page belongs to a shard by a hash of its path (see
+``records.Layout``), so one edit touches one shard. Each page's record is cached under ``cache/search/``; a
 build re-reads only the pages it rewrote and asks Pagefind again only for the
 shards whose records changed. Pagefind's memory is that of one shard, not of
 the whole site, and shards are indexed several at once only within
@@ -34,13 +39,8 @@ from citymodel.options import plugin_options
 from .records import Layout, Records, clear_dead_scratch, laid_out, record_of, scratch_base
 
 log = logging.getLogger(__name__)
-# pages_per_shard counts a Simplified shard's HTML pages (a Traditional shard holds records.EDITION_SHARE of it),
-# of which about nine in ten have a record. On Simplified text Pagefind takes about 55 MB plus 0.13 MB a record
-# (1,254 records: 215 MB), on Traditional text more (1,000: 217 MB). At 20,000 posts these shards keep the
-# clean build where shards of 1,600 pages of both languages kept it (558 MB against 553, Pagefind 213-218 MB;
-# 2,000 such pages made 633-649 MB), and a search fetches its own language's shards only: 16 Simplified or 20
-# Traditional, against the 28 that held both (a first search for 电动车 1,126 KiB in 101 responses against
-# 1,724 KiB in 161).
+# pages_per_shard counts a shard's (Simplified) HTML pages, of which about nine in ten have a record. Pagefind
+# takes about 55 MB plus 0.13 MB a record (1,254 records: 215 MB).
 DEFAULTS: dict[str, Any] = {"enabled": True, "pages_per_shard": 1400, "memory_mb": 600}
 
 
@@ -107,8 +107,9 @@ class Indexer:
     two at once, at 20,000 one (this process alone is 365 MB there).
     """
 
-    def __init__(self, budget: int, processes: int) -> None:
+    def __init__(self, budget: int, processes: int, conversion: str | None = None) -> None:
         self.budget = budget
+        self.conversion = conversion  # the Traditional edition's OpenCC configuration (see add_edition)
         self.processes = max(1, processes)
         self.peak: int | None = None  # the largest Pagefind so far
         self.running = 0
@@ -147,7 +148,7 @@ class Indexer:
     def _index(self, records: dict[str, str], bundle: Path, done: Any) -> None:
         try:
             with laid_out(records) as site:
-                peak = index_shard(site, bundle)
+                peak = index_shard(site, bundle, self.conversion)
             with self.changed:
                 self.peak = max(self.peak or 0, peak)
             done(len(records))  # the pages laid out: counting them on disk again cost 1.4 s at 5,000 posts
@@ -173,20 +174,62 @@ def sort_languages(entry: Path) -> None:
     entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
-def index_shard(records: Path, bundle: Path) -> int:
-    """Build one shard's bundle beside ``bundle`` and swap it in whole; returns Pagefind's peak memory in bytes."""
+def index_shard(records: Path, bundle: Path, conversion: str | None = None) -> int:
+    """Build one shard's bundle beside ``bundle`` and swap it in whole; returns Pagefind's peak memory in bytes.
+    With ``conversion`` (an OpenCC configuration), each result also carries its Traditional text (``add_edition``)."""
     from incremental.tracker import replace_folder
 
     def index(fresh: Path) -> int:
         peak = run_pagefind(records, fresh)
         sort_languages(fresh / "pagefind-entry.json")
+        if conversion:
+            add_edition(fresh, conversion)
         return peak
 
     return replace_folder(bundle, index)
 
 
+FRAGMENT_SIGNATURE = b"pagefind_dcd"  # a fragment is gzip of this, then the page's data as JSON
+EDITION_FIELDS = ("title", "kind")  # the metadata a result shows; with the text, given in Traditional too
+
+
+def add_edition(bundle: Path, conversion: str) -> int:
+    """Give each result of a Pagefind bundle its Traditional title, kind and text (``hant_title``, ``hant_kind``,
+    ``hant_content`` in its metadata), converted as the Traditional edition converts its pages; returns how
+    many. ``search.js`` shows them on the Traditional pages.
+
+    Written into the fragments (the data Pagefind's script fetches for a result shown) after Pagefind, not
+    given to Pagefind: it searches metadata, and the Traditional text as metadata doubled the index and its
+    words outranked the pages' own (派出所, indexed as 派出 and 所, found the 7 twins whose Traditional text
+    had kept it whole, not 132 pages); as filters it came out in a different order at each run. A fragment
+    keeps its name (Pagefind's script does not check it against the content) and is written the same way
+    each time: the same pages give the same bytes."""
+    import gzip
+
+    import opencc
+
+    converter = opencc.OpenCC(conversion)
+    done = 0
+    for path in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        if not data.startswith(FRAGMENT_SIGNATURE):
+            raise RuntimeError(f"sitesearch: {path.name} is not a Pagefind fragment this build knows")
+        fragment = json.loads(data[len(FRAGMENT_SIGNATURE) :])
+        meta = fragment.setdefault("meta", {})
+        for field in EDITION_FIELDS:
+            if meta.get(field):
+                meta[f"hant_{field}"] = converter.convert(meta[field])
+        # Pagefind marks its word breaks with zero-width spaces; OpenCC converts whole words, across them.
+        meta["hant_content"] = converter.convert(fragment.get("content", "").replace("\u200b", ""))
+        text = json.dumps(fragment, ensure_ascii=False, separators=(",", ":")).encode()
+        path.write_bytes(gzip.compress(FRAGMENT_SIGNATURE + text, compresslevel=9, mtime=0))
+        done += 1
+    return done
+
+
 def edition_prefix(settings: dict[str, Any]) -> str:
-    """The Traditional edition's folder (``"zh-hant/"``), or "" when the build has none (see records.Layout)."""
+    """The Traditional edition's folder (``"zh-hant/"``), or "" when the build has none: its pages are not
+    indexed (their Simplified twins are, see ``add_edition``)."""
     if "hantedition" not in settings.get("PLUGINS", []):
         return ""
     from hantedition.edition import options as edition_options
@@ -194,9 +237,18 @@ def edition_prefix(settings: dict[str, Any]) -> str:
     return f"{edition_options(settings)['prefix']}/"
 
 
+def edition_conversion(settings: dict[str, Any]) -> str | None:
+    """The Traditional edition's OpenCC configuration (``s2tw``), or None when the build has no such edition."""
+    if "hantedition" not in settings.get("PLUGINS", []):
+        return None
+    from hantedition.edition import options as edition_options
+
+    return str(edition_options(settings)["opencc"])
+
+
 def shards_by_language(root: Path, present: list[int]) -> dict[str, list[str]]:
-    """{language: the shards that hold its pages}, as Pagefind names the languages (``zh-cn``, ``zh-hant``),
-    from each bundle's own entry file; ``search.js`` merges only its page's language's shards."""
+    """{language: the shards that hold its pages}, as Pagefind names the languages (``zh-cn``), from each
+    bundle's own entry file; ``search.js`` merges the Simplified ones on either edition."""
     languages: dict[str, list[str]] = {}
     for shard in present:
         entry = json.loads((root / f"s{shard}" / "pagefind-entry.json").read_text(encoding="utf-8"))
@@ -226,7 +278,10 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
     if pages is None:  # the site's HTML pages, all rendered now
         pages = [name for name in output_files(settings, output) if name.endswith(".html")]
     tracker = tracker_of(settings)
-    layout = Layout.for_pages(pages, int(opts["pages_per_shard"]), edition_prefix(settings))
+    prefix = edition_prefix(settings)
+    pages = [page for page in pages if not (prefix and page.startswith(prefix))]  # found as their twins
+    conversion = edition_conversion(settings)
+    layout = Layout.for_pages(pages, int(opts["pages_per_shard"]), conversion or "")
     scratch = None if tracker else tempfile.TemporaryDirectory(prefix="sitesearch-")
     folder = tracker.cache / "search" if tracker else Path(scratch.name)  # type: ignore[union-attr]
     records = Records(folder, layout)
@@ -242,7 +297,7 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
         root = output / "pagefind"
         root.mkdir(parents=True, exist_ok=True)
         read = indexed = 0
-        indexer = Indexer(int(opts["memory_mb"]) * 2**20, worker_count(settings))
+        indexer = Indexer(int(opts["memory_mb"]) * 2**20, worker_count(settings), conversion)
         for shard in range(layout.total):
             held = before.get(shard, [])
             bundle = root / f"s{shard}"

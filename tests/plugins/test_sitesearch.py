@@ -45,49 +45,75 @@ def test_a_wrong_setting_stops_the_build(
         build_site(["sitesearch"], SITESEARCH=setting)
 
 
-def test_shards_split_the_pages_one_language_to_a_shard(build_site: Callable[..., Path]) -> None:
-    """A search reads only its own language, so a shard holds one: a reader's search fetches its language's
-    shards, half of them, listed by language in shards.json."""
+def fragments(bundle: Path) -> list[dict]:
+    """The pages a Pagefind bundle holds, as it stores them (gzip, a signature, then JSON)."""
+    import gzip
+
+    found = []
+    for path in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        found.append(json.loads(data[data.index(b"{") :]))
+    return found
+
+
+def test_only_simplified_pages_are_indexed_each_with_its_twin_s_text(build_site: Callable[..., Path]) -> None:
+    """Pagefind splits Simplified text into words and most Traditional words into characters: the index holds
+    the Simplified pages, in shards, and each result carries its title, kind and text in the Traditional
+    edition's characters for the Traditional pages (written after Pagefind, never indexed)."""
     output = build_site(["hantedition", "sitesearch"], SITESEARCH={"enabled": True, "pages_per_shard": 5})
     root = output / "pagefind"
     by_language = json.loads((root / "shards.json").read_text(encoding="utf-8"))
-    assert by_language.keys() == {"zh-cn", "zh-hant"}
-    assert len(by_language["zh-cn"]) > 1 and len(by_language["zh-hant"]) > 1
-    bundles = sorted(f"{path.name}/" for path in root.iterdir() if path.is_dir())
-    assert sorted(by_language["zh-cn"] + by_language["zh-hant"]) == bundles  # each shard once
-    counts: dict[str, int] = {}
-    for language, listed in by_language.items():
-        for shard in listed:
-            entry = json.loads((root / shard / "pagefind-entry.json").read_text(encoding="utf-8"))
-            assert entry["languages"].keys() == {language}, (shard, entry["languages"])
-            counts[language] = counts.get(language, 0) + entry["languages"][language]["page_count"]
-    assert counts == {"zh-cn": 10, "zh-hant": 10}
+    assert by_language.keys() == {"zh-cn"} and len(by_language["zh-cn"]) > 1
+    assert sorted(by_language["zh-cn"]) == sorted(f"{path.name}/" for path in root.iterdir() if path.is_dir())
+    pages = [page for shard in by_language["zh-cn"] for page in fragments(root / shard)]
+    assert len(pages) == 10
+    assert not [page["url"] for page in pages if page["url"].startswith("/zh-hant/")]
+    for page in pages:
+        meta = page["meta"]
+        path = (output / "zh-hant" / page["url"].lstrip("/")).with_suffix("")
+        twin_html = (path / "index.html" if path.is_dir() else path.with_suffix(".html")).read_text(encoding="utf-8")
+        assert meta["hant_title"] and f">{meta['hant_title']}</h1>" in twin_html, meta
+        assert meta["hant_title"] != meta["title"] or meta["title"].isascii(), meta
+        assert meta["hant_content"].startswith(meta["hant_title"]) and "\u200b" not in meta["hant_content"], meta
+        assert meta["hant_kind"] and meta.get("date") and not page["filters"], page
+        # Not indexed: the Traditional text is in no word of the index.
+        assert "戶" not in page["content"] and "證" not in page["content"], page["content"][:200]
+    guide = next(page for page in pages if page["meta"].get("type") == "guide")
+    assert guide["meta"]["kind"] == "办事指南" and guide["meta"]["hant_kind"] == "辦事指南"
 
 
-def test_a_small_site_keeps_both_languages_in_one_shard(build_site: Callable[..., Path]) -> None:
+def index_words(bundle: Path) -> bytes:
+    """A bundle's word index, as one blob (each chunk gzip, a signature, then CBOR)."""
+    import gzip
+
+    return b"".join(gzip.decompress(path.read_bytes()) for path in sorted((bundle / "index").glob("*.pf_index")))
+
+
+def test_the_twins_text_adds_no_word_to_the_index(build_site: Callable[..., Path]) -> None:
+    """Pagefind 1.5 searches metadata: given to Pagefind as metadata, the Traditional text doubled the word index
+    and its words outranked the pages' own (派出所, which Pagefind indexes as 派出 and 所, then found the 7 pages
+    whose Traditional text it had kept whole instead of 132)."""
+    alone = index_words(build_site(["sitesearch"]) / "pagefind" / "s0")
+    with_twins = build_site(["hantedition", "sitesearch"]) / "pagefind" / "s0"
+    assert len(index_words(with_twins)) <= len(alone) * 1.01, (len(index_words(with_twins)), len(alone))
+    assert "戶".encode() not in index_words(with_twins)
+
+
+def test_a_small_site_has_one_shard(build_site: Callable[..., Path]) -> None:
     output = build_site(["hantedition", "sitesearch"])
     root = output / "pagefind"
-    assert json.loads((root / "shards.json").read_text(encoding="utf-8")) == {
-        "zh-cn": ["s0/"],
-        "zh-hant": ["s0/"],
-    }
+    assert json.loads((root / "shards.json").read_text(encoding="utf-8")) == {"zh-cn": ["s0/"]}
 
 
-def test_the_layout_gives_each_language_its_own_shards() -> None:
+def test_the_layout_spreads_the_pages_over_its_shards() -> None:
     from sitesearch.records import Layout
 
     plain = [f"stations/s{n}/worklog/p{n}/index.html" for n in range(30)]
-    twins = ["zh-hant/" + page for page in plain]
-    assert Layout.for_pages(plain + twins, 60, "zh-hant/") == Layout(1, 0, "zh-hant/")  # one shard for all
-    layout = Layout.for_pages(plain + twins, 10, "zh-hant/")
-    # A Traditional shard holds fewer pages (8 of 10): Pagefind takes more memory on Traditional text.
-    assert layout == Layout(3, 4, "zh-hant/") and layout.total == 7
+    assert Layout.for_pages(plain, 60) == Layout(1)
+    layout = Layout.for_pages(plain, 10)
+    assert layout == Layout(3) and layout.total == 3
     assert {layout.of(page) for page in plain} == {0, 1, 2}
-    assert {layout.of(page) for page in twins} == {3, 4, 5, 6}
-    # No Traditional edition in the build: its pages are no language's own, and no shard stays empty.
-    assert Layout.for_pages(plain, 10, "zh-hant/") == Layout(3, 0, "zh-hant/")
-    assert Layout.for_pages(plain + twins, 10) == Layout(6, 0)
-    assert {Layout(6, 0).of(page) for page in plain + twins} == set(range(6))
+    assert Layout.for_pages([], 10) == Layout(1)
 
 
 def test_a_killed_pagefind_fails_the_build_and_saves_no_record(
@@ -170,9 +196,9 @@ def test_a_build_killed_while_indexing_leaves_no_scratch_folder_for_long(
     assert sorted(path.name for path in scratch.iterdir()) == sorted([running.name, other.name])
 
 
-def test_the_traditional_shards_follow_the_editions_folder(build_site: Callable[..., Path]) -> None:
+def test_the_twins_are_found_where_the_edition_puts_them(build_site: Callable[..., Path]) -> None:
     """The Traditional pages are found where hantedition puts them (``HANT_EDITION["prefix"]``), not at a
-    folder name of the search's own."""
+    folder name of the search's own: their text rides with their Simplified twins, and they are not indexed."""
     output = build_site(
         ["hantedition", "sitesearch"],
         SITESEARCH={"enabled": True, "pages_per_shard": 5},
@@ -181,7 +207,6 @@ def test_the_traditional_shards_follow_the_editions_folder(build_site: Callable[
     root = output / "pagefind"
     assert (output / "fanti" / "index.html").is_file()
     by_language = json.loads((root / "shards.json").read_text(encoding="utf-8"))
-    for language, listed in by_language.items():
-        for shard in listed:
-            entry = json.loads((root / shard / "pagefind-entry.json").read_text(encoding="utf-8"))
-            assert entry["languages"].keys() == {language}, (shard, entry["languages"])
+    pages = [page for shard in by_language["zh-cn"] for page in fragments(root / shard)]
+    assert len(pages) == 10 and not [page for page in pages if page["url"].startswith("/fanti/")]
+    assert all("hant_content" in page["meta"] for page in pages)

@@ -14,16 +14,16 @@
   var QUOTED = 30;  // the most characters of a query a message repeats
   var pagefind = null;
   var latest = 0;
-  var current = { query: "", words: [], fewer: false, results: [], page: 1 };
+  var current = { query: "", words: [], typed: [], fewer: false, results: [], page: 1 };
 
-  // The index comes in shards, each holding one language (pagefind/shards.json lists them by language): the first
-  // of this page's language is loaded, the others merged into it, with the publisher's bundle of answers
-  // newer than the last build (pagefind/hot.json), if any. Every file that can be asked for at once is:
-  // on a slow phone network each round trip costs a third of a second or more, and one shard after
-  // another a big city's first search waited for dozens.
+  // The index comes in shards (pagefind/shards.json lists them by language): the first is loaded, the others
+  // merged into it, with the publisher's bundle of answers newer than the last build (pagefind/hot.json), if
+  // any. Every file that can be asked for at once is: on a slow phone network each round trip costs a third
+  // of a second or more, and one shard after another a big city's first search waited for dozens.
+  // The index holds the Simplified pages only; the Traditional edition searches it too (see TRADITIONAL).
   async function open() {
     var root = text.pagefindRoot;
-    var language = (document.documentElement.lang || "").toLowerCase();
+    var language = TRADITIONAL ? "zh-cn" : (document.documentElement.lang || "").toLowerCase();
     var hot = fetch(root + "hot.json")
       .then(function (response) { return response.ok ? response.json() : []; })
       .catch(function () { return []; });  // the shards alone
@@ -39,6 +39,7 @@
   function load() {
     // A failed load (the network, say) is tried again at the next search, not remembered.
     if (!pagefind) pagefind = open().catch(function (error) { pagefind = null; throw error; });
+    if (TRADITIONAL) toSimplified();  // every question on these pages is converted: fetched beside the index
     return pagefind;
   }
 
@@ -56,26 +57,14 @@
     ["暂住证", "居住证"], ["暫住證", "居住證"], ["良民证", "无犯罪记录证明"], ["良民證", "無犯罪記錄證明"],
     ["无犯罪证明", "无犯罪记录证明"], ["無犯罪證明", "無犯罪記錄證明"]];
   var PARTICLE = /(.)[了吗嗎呢吧啊呀]+$/;
-  // The Traditional edition writes the characters readers in Taiwan, Hong Kong and overseas use (OpenCC s2tw:
-  // 考核, 群眾, 裡); one typed in another form (考覈, 羣衆, 裏, as OpenCC's s2t and Hong Kong write them) is
-  // searched in the edition's as well as typed. Each pair is a form and the edition's (OpenCC's t2tw).
-  var VARIANTS = "僞偽啓啟喫吃嫺嫻嬀媯峯峰幺么棱稜樑梁檐簷污汙泄洩潙溈潨潀爲為牀床痹痺癡痴皁皂着著睾睪祕秘竈灶糉粽" +
-    "繮韁纔才羣群脣唇蔘參蔿蒍衆眾裏裡覈核踊踴鉢缽鍼針鮎鯰麪麵齶顎";
-  function inEdition(text) {
-    return TRADITIONAL ? Array.from(text, function (ch) {
-      var at = VARIANTS.indexOf(ch);
-      return at >= 0 && at % 2 === 0 ? VARIANTS[at + 1] : ch;
-    }).join("") : text;
-  }
   var MOST_WORDS = 6;  // the words of a long question tried in fewer and fewer (2^6 sets at most)
 
   // The words of a question to search for, as typed (`typed`) and in the guides' words (`words`).
   function wordsOf(query) {
     query = query.normalize("NFKC");
-    var folded = inEdition(query);
-    var named = NAMES.reduce(function (text, pair) { return text.split(pair[0]).join(pair[1]); }, folded);
+    var named = NAMES.reduce(function (text, pair) { return text.split(pair[0]).join(pair[1]); }, query);
     if (typeof Intl === "undefined" || !Intl.Segmenter) return { typed: [query], words: [named] };
-    var segmenter = new Intl.Segmenter(document.documentElement.lang || "zh-CN", { granularity: "word" });
+    var segmenter = new Intl.Segmenter("zh-CN", { granularity: "word" });  // the index's words are Simplified
     var whole = new RegExp("(" + NAMES.map(function (pair) { return pair[1]; }).join("|") + ")");
     function split(text) {
       var kept = [];
@@ -91,7 +80,7 @@
     var words = split(named).map(function (word) { return EVERYDAY[word] || word; });
     // A document's everyday name is not searched as typed: the browser splits 驾照 into 驾|照, which match
     // the start of any word (驾驶, 照顾) and would find pages about neither.
-    return { typed: named === folded ? split(query) : words, words: words };
+    return { typed: named === query ? split(query) : words, words: words };
   }
 
   // Pages found by any of the searches, best first (a page found by several is listed once by the caller).
@@ -102,35 +91,43 @@
     return { results: results.sort(function (a, b) { return b.score - a.score; }) };
   }
 
-  // Pagefind's segmenter knows Simplified words: in Traditional pages it often indexed a word as its characters
-  // (戶口 as 戶 and 口), which Pagefind finds as the characters in a row, quoted ("戶 口").
+  // The Traditional edition has no index of its own: Pagefind splits Simplified text into words, Traditional
+  // text mostly into characters, so its results ranked poorly. On its pages a question is searched in the
+  // Simplified index with its characters made Simplified (戶口 as 户口; 考覈 and 羣衆 too), and the results show
+  // their text in the edition's characters (hant_title, hant_kind, hant_content: sitesearch's add_edition).
   var TRADITIONAL = /^zh-(hant|tw|hk|mo)/i.test(document.documentElement.lang || "");
-  function asCharacters(word) {
-    return TRADITIONAL && /^\p{Script=Han}{2,}$/u.test(word) ? '"' + Array.from(word).join(" ") + '"' : word;
-  }
-
-  // A reader may type in the other script (a visitor from Hong Kong on the Simplified pages, a mainland
-  // keyboard on the Traditional ones): when a question finds nothing, or only some of its words, it is searched
-  // again with its characters in this page's script (tables made by scripts/make_hanzi_maps.py, fetched then).
-  var otherTable = null;
-  function otherScript() {
-    if (!otherTable) {
-      var name = TRADITIONAL ? "hanzi-to-hant.txt" : "hanzi-to-hans.txt";
-      otherTable = fetch(new URL(name, script.src))
+  // The same table serves a reader on the Simplified pages who types Traditional characters (a visitor from
+  // Hong Kong): there, when a question finds nothing or only some of its words, it is searched again made
+  // Simplified. The table is made by scripts/make_hanzi_maps.py and fetched only when needed.
+  var simplifiedTable = null;
+  function toSimplified() {
+    if (!simplifiedTable) {
+      simplifiedTable = fetch(new URL("hanzi-to-hans.txt", script.src))
         .then(function (response) { return response.ok ? response.text() : ""; })
         .then(function (body) {
           var lines = body.split("\n"), from = Array.from(lines[0] || ""), to = Array.from(lines[1] || "");
           var table = {};
-          from.forEach(function (ch, i) { if (to[i]) table[ch] = to[i]; });
+          // Only a character that keeps its length in the page's text: a Traditional text made Simplified
+          // (see excerpt) must keep every character where it was.
+          from.forEach(function (ch, i) { if (to[i] && to[i].length === ch.length) table[ch] = to[i]; });
           return table;
         })
-        .catch(function () { otherTable = null; return {}; });  // tried again at the next question
+        .catch(function () { simplifiedTable = null; return {}; });  // tried again at the next question
     }
-    return otherTable;
+    return simplifiedTable;
   }
-  async function inThisScript(query) {
-    var table = await otherScript();
-    return Array.from(query, function (ch) { return table[ch] || ch; }).join("");
+  function simplified(text, table) {
+    return Array.from(text, function (ch) { return table[ch] || ch; }).join("");
+  }
+
+  // A result's address on the Traditional pages is its twin's: the Simplified site's root (where this page's
+  // Simplified twin, …/search/, lives) replaced by this edition's.
+  function inEdition(url) {
+    if (!TRADITIONAL || !switcher) return url;
+    var root = /search\/(index\.html)?$/;
+    var here = location.pathname.replace(root, "");
+    var there = new URL(switcherBase, location.href).pathname.replace(root, "");
+    return url.indexOf(there) === 0 ? here + url.slice(there.length) : url;
   }
 
   // The sets of `words` with `size` of them, longest (in characters) first: a one-character word is the
@@ -150,7 +147,6 @@
     var asked = wordsOf(query);
     var words = asked.words;
     var queries = [words.join(" "), asked.typed.join(" ")];
-    if (words.length === 1) queries.push(asCharacters(words[0]));
     var all = await anyOf(engine, queries);
     if (all.results.length || words.length < 2) return { results: all.results, words: words };
     // One search per word, side by side: each loads its part of the index, and a word no page has is dropped.
@@ -188,41 +184,60 @@
       .sort(function (a, b) { return b.length - a.length; });
   }
 
-  function excerpt(data, searched) {
-    var title = (data.meta.title || "").trim();
-    var body = (data.content || "").split(". ").filter(function (block) {
+  // What a result shows in this page's edition: its title, kind and text, and a function making a piece of
+  // that text Simplified, character for character (the words searched are Simplified; on the Simplified pages
+  // it changes nothing).
+  function inPageEdition(data, table) {
+    var meta = data.meta;
+    if (TRADITIONAL && meta.hant_content) {
+      return { title: meta.hant_title || meta.title, kind: meta.hant_kind || meta.kind, content: meta.hant_content,
+        plain: function (text) { return simplified(text, table); } };
+    }
+    return { title: meta.title, kind: meta.kind, content: data.content,
+      plain: function (text) { return text; } };
+  }
+
+  function excerpt(data, searched, page) {
+    var title = (page.title || "").trim();
+    var body = (page.content || "").split(". ").filter(function (block) {
       var words = block.trim().replace(/\.$/, "");
-      return words && !(title && title.indexOf(words) >= 0) && !BYLINE.test(words);
+      return words && !(title && title.indexOf(words) >= 0) && !BYLINE.test(page.plain(words));
     }).join(" … ");
     var words = matchedWords(data, searched);
+    var plain = page.plain(body);  // where the words are looked for; the same length, character for character
     var first = -1;
-    words.forEach(function (w) { var at = body.indexOf(w); if (at >= 0 && (first < 0 || at < first)) first = at; });
+    words.forEach(function (w) { var at = plain.indexOf(w); if (at >= 0 && (first < 0 || at < first)) first = at; });
     var start = Math.max(0, first - 20);
     var end = Math.min(body.length, start + WINDOW);
     var text = (start > 0 ? "…" : "") + body.slice(start, end).replace(/^\s*…\s*/, "").replace(/\s*…\s*$/, "") +
       (end < body.length ? "…" : "");
     var span = document.createElement("span");
     span.className = "excerpt meta";
-    var pieces = words.length ? text.split(new RegExp("(" + words.map(escapeRegExp).join("|") + ")")) : [text];
-    pieces.forEach(function (piece, index) {
-      if (!piece) return;
-      if (index % 2 === 0) { span.append(document.createTextNode(piece)); return; }
+    var found = page.plain(text), at = 0;
+    var pattern = words.length ? new RegExp(words.map(escapeRegExp).join("|"), "g") : null;
+    var match;
+    while (pattern && (match = pattern.exec(found))) {
+      if (!match[0]) { pattern.lastIndex++; continue; }
+      if (match.index > at) span.append(document.createTextNode(text.slice(at, match.index)));
       var mark = document.createElement("mark");
-      mark.textContent = piece;
+      mark.textContent = text.slice(match.index, match.index + match[0].length);  // as this edition writes it
       span.append(mark);
-    });
+      at = match.index + match[0].length;
+    }
+    if (at < text.length) span.append(document.createTextNode(text.slice(at)));
     return span;
   }
 
-  function item(data, searched) {
+  function item(data, searched, table) {
+    var page = inPageEdition(data, table);
     var li = document.createElement("li");
     var link = document.createElement("a");
-    link.href = data.url;
-    link.textContent = data.meta.title || data.url;
+    link.href = inEdition(data.url);
+    link.textContent = page.title || link.href;
     var meta = document.createElement("span");
     meta.className = "meta";
-    meta.textContent = [data.meta.kind, siteDate(data.meta.date)].filter(Boolean).join(" · ");
-    li.append(link, meta, excerpt(data, searched));
+    meta.textContent = [page.kind, siteDate(data.meta.date)].filter(Boolean).join(" · ");
+    li.append(link, meta, excerpt(data, searched, page));
     return li;
   }
 
@@ -249,16 +264,17 @@
     page = Math.min(Math.max(1, page), pages());
     var slice = current.results.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
     var shown = await Promise.all(slice.map(function (r) { return r.data(); }));
+    var table = TRADITIONAL ? await toSimplified() : {};
     if (ticket !== latest) return false;
     current.page = page;
     // Guides first: a service question wants the guide before news about it.
     shown.sort(function (a, b) { return (b.meta.type === "guide") - (a.meta.type === "guide"); });
     // Replace the list only when the new results are ready: no flicker, no empty moment.
-    list.replaceChildren.apply(list, shown.map(function (data) { return item(data, current.words); }));
+    list.replaceChildren.apply(list, shown.map(function (data) { return item(data, current.words, table); }));
     var total = current.results.length;
     // Results for some of the question's words say which: they may not answer the whole question.
     var found = { n: total, from: (page - 1) * PAGE_SIZE + 1, to: (page - 1) * PAGE_SIZE + shown.length,
-      words: quoted(current.words.join(" ")) };
+      words: quoted(current.typed.join(" ")) };
     status.textContent = total
       ? fill(current.fewer ? text.fewer : text.found, found)
       : fill(text.none, { q: quoted(current.query) });
@@ -293,7 +309,7 @@
     query = query.trim();
     pager.hidden = true;  // until the results come: a tap meanwhile would turn the previous query's pages
     if (!query) {
-      current = { query: "", words: [], fewer: false, results: [], page: 1 };
+      current = { query: "", words: [], typed: [], fewer: false, results: [], page: 1 };
       list.replaceChildren(); status.textContent = ""; index.hidden = false;
       remember("replace", address("", 1));
       return;
@@ -301,9 +317,10 @@
     status.textContent = text.searching;
     try {
       var engine = await load();
-      var search = engine ? await find(engine, query) : { results: [], words: [] };
-      if (engine && (!search.results.length || search.fewer)) {
-        var converted = await inThisScript(query);
+      var asked = TRADITIONAL ? simplified(query, await toSimplified()) : query;
+      var search = engine ? await find(engine, asked) : { results: [], words: [] };
+      if (engine && !TRADITIONAL && (!search.results.length || search.fewer)) {
+        var converted = simplified(query, await toSimplified());
         var again = converted !== query ? await find(engine, converted) : null;
         if (again && again.results.length && (!search.results.length || !again.fewer)) search = again;
       }
@@ -312,7 +329,14 @@
       // same fragment: list it once (the best-scored, which comes first).
       var seen = {};
       var results = search.results.filter(function (r) { return seen[r.id] ? false : (seen[r.id] = true); });
-      current = { query: query, words: search.words, fewer: Boolean(search.fewer), results: results, page: 1 };
+      // The words said back to the reader as they typed them: on the Traditional pages the words searched are
+      // the question's characters made Simplified, one for one, so each stands where the reader typed it.
+      var typed = search.words.map(function (word) {
+        var at = asked.indexOf(word);
+        return at >= 0 && asked.length === query.length ? query.slice(at, at + word.length) : word;
+      });
+      current = { query: query, words: search.words, typed: typed, fewer: Boolean(search.fewer), results: results,
+        page: 1 };
       if (await show(page || 1, ticket)) remember("replace", address(query, current.page));
     } catch (error) {
       if (ticket !== latest) return;
