@@ -252,6 +252,10 @@ async def act(request: Request, console: Console) -> Response:
         changes = await run_in_threadpool(relay.store.changes_since, item.id, int(seen)) if ID.fullmatch(seen) else None
         if not still_fits(action, None if changes is None else [change.action for change in changes]):
             return await hand_back(request, console, item, action, values, "changed", 409, changes)
+        if action not in {offered.name for offered in relay.planner.actions_for(console.actor, item)}:
+            # What changed took the action from this account (the item given to a colleague while an officer
+            # typed a reply): what changed, and the typed text to copy, rather than a bare refusal that loses it.
+            return await hand_back(request, console, item, action, values, "changed", 409, changes)
     planned = relay.planner.plan(action, item, values, console.actor, now())
     if isinstance(planned, FieldErrors):
         return await show_item(request, console, item, values, planned.errors, status_code=422, failed=action)

@@ -195,6 +195,30 @@ def test_an_officer_claims_an_unassigned_item_before_replying_to_it(
     assert act(li, item_id, "reply", reply="已受理，民警将与您联系。").status_code == 303  # type: ignore[attr-defined]
 
 
+def test_a_reply_typed_while_the_item_went_to_a_colleague_is_handed_back(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    """An officer types a reply; meanwhile the station gives the item to a colleague. The reply is no longer
+    theirs to send: the page says what changed and gives the typed text back to copy (409), not a bare 403
+    that loses it; nothing is saved."""
+    item_id = add_item(sqlite_store)
+    carry(sqlite_store, item_id, "accept")
+    carry(sqlite_store, item_id, "assign", officer="li")
+    li = console("li")
+    shown = sqlite_store.console_item(item_id)
+    assert shown is not None and 'id="f-reply-reply"' in li.get(f"/console/items/{item_id}").text
+    carry(sqlite_store, item_id, "assign", officer="zhou")  # while li types
+    typed = "您好，经民警核实，您反映的情况已处理，请放心。"
+    sent = li.post(
+        f"/console/items/{item_id}/reply",
+        data={"csrf": csrf_of(li), "version": str(shown.version), "seen": str(shown.last_change), "reply": typed},
+    )
+    assert sent.status_code == 409, sent.text[:500]
+    assert typed in sent.text and "周强" in sent.text
+    after = sqlite_store.console_item(item_id)
+    assert after is not None and after.replies == () and after.assigned_to == "zhou"
+
+
 def test_escalation_emails_the_chief_and_the_district_and_comes_first(
     console: Callable[..., TestClient], sqlite_store: Store
 ) -> None:
