@@ -46,6 +46,10 @@ QUESTIONS = [
     ("", "小孩上户口", "/guides/birth-registration/"),
     ("/zh-hant", "孩子上戶口怎麼辦", "/zh-hant/guides/birth-registration/"),
     ("", "身份证过期了怎么办", "/guides/id-card-renewal-replacement/"),
+    # "ID" for an ID card: no page writes it (it found nothing).
+    ("", "ID", "/guides/id-card-renewal-replacement/"),
+    ("", "id卡丢了", "/guides/id-card-renewal-replacement/"),
+    ("/zh-hant", "ID", "/zh-hant/guides/id-card-renewal-replacement/"),
     ("", "身份证到期了", "/guides/id-card-renewal-replacement/"),
     ("", "家里老人去世了户口怎么办", "/guides/death-registration-cancellation/"),
     ("", "新车上牌", "/guides/vehicle-registration/"),

@@ -57,12 +57,15 @@
     ["暂住证", "居住证"], ["暫住證", "居住證"], ["良民证", "无犯罪记录证明"], ["良民證", "無犯罪記錄證明"],
     ["无犯罪证明", "无犯罪记录证明"], ["無犯罪證明", "無犯罪記錄證明"]];
   var PARTICLE = /(.)[了吗嗎呢吧啊呀]+$/;
+  // ID, ID卡, id card: an ID card, as many say and no page writes, is 身份证 (ID inside a word, as in VIDEO, stays).
+  var ID_CARD = /(^|[^a-z])id(\s*(卡|card))?(?![a-z])/gi;
   var MOST_WORDS = 6;  // the words of a long question tried in fewer and fewer (2^6 sets at most)
 
   // The words of a question to search for, as typed (`typed`) and in the guides' words (`words`).
   function wordsOf(query) {
     query = query.normalize("NFKC");
-    var named = NAMES.reduce(function (text, pair) { return text.split(pair[0]).join(pair[1]); }, query);
+    var named = NAMES.reduce(function (text, pair) { return text.split(pair[0]).join(pair[1]); },
+      query.replace(ID_CARD, "$1身份证"));
     if (typeof Intl === "undefined" || !Intl.Segmenter) return { typed: [query], words: [named] };
     var segmenter = new Intl.Segmenter("zh-CN", { granularity: "word" });  // the index's words are Simplified
     var whole = new RegExp("(" + NAMES.map(function (pair) { return pair[1]; }).join("|") + ")");
