@@ -191,7 +191,9 @@ async def queue(request: Request, console: Console) -> Response:
         escalated_count=await run_in_threadpool(relay.store.escalated_count, console.stations),
         done_label=ACTIONS[done].label if (done := request.query_params.get("done", "")) in ACTIONS else "",
         after=await previous_item(request, console),
-        newest=max((row.id for row in rows), default=0),
+        # The latest item the account can see, listed or not: an officer's own items, or a filtered or empty
+        # list, would otherwise count older items they do not show as new.
+        newest=await run_in_threadpool(relay.store.latest_item_id, console.stations),
         poll=request.query_params.get("poll", "60") if ID.fullmatch(request.query_params.get("poll", "")) else "60",
         calendar_gaps=calendar_gaps(relay.planner.calendar, moment),
         levels=notices.LEVELS,

@@ -285,6 +285,15 @@ class ConsoleStore(StoreBase):
         with self.reading() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def latest_item_id(self, stations: list[str] | None) -> int:
+        """The id of the latest item at ``stations`` (all when None), 0 when there is none: what arrives after it
+        is new to a queue page shown now, whatever that page lists."""
+        query = select(func.max(items.c.id))
+        if stations is not None:
+            query = query.where(items.c.station.in_(stations))
+        with self.reading() as conn:
+            return int(conn.execute(query).scalar_one() or 0)
+
     def status_counts(self, stations: list[str] | None) -> dict[Status, int]:
         query = select(items.c.status, func.count()).group_by(items.c.status)
         if stations is not None:

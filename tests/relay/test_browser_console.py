@@ -192,6 +192,43 @@ def test_the_queue_says_when_new_items_arrive(browser: Any, relay_url: str, tmp_
     context.close()
 
 
+def test_an_officer_on_their_own_items_is_told_of_the_stations_new_ones(
+    browser: Any, relay_url: str, tmp_path: Path
+) -> None:
+    """An officer's queue shows their own items (我负责的); a new item is the station's, not yet theirs. The notice
+    says so and leads to the station's items, where it is (刷新队列 reloaded their own list, without it)."""
+    context = browser.new_context()
+    page = context.new_page()
+    login_as(page, relay_url, "li")
+    page.goto(f"{relay_url}/console/queue?poll=2")
+    assert page.locator("#new-items").is_hidden()
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
+    add_item(store, text="新来的问题：户口迁移需要什么材料？")
+    store.close()
+    page.locator("#new-items").wait_for(state="visible", timeout=10_000)
+    assert "本所有 1 件新事项" in page.locator("#new-items").inner_text()
+    page.locator("#new-items a").click()
+    page.wait_for_url("**who=all**")
+    assert "新来的问题" in page.locator("table.queue").inner_text()
+    context.close()
+
+
+def test_an_empty_queue_says_when_new_items_arrive(browser: Any, relay_url: str, tmp_path: Path) -> None:
+    """A queue with nothing in its list (a quiet night, a filter that matches nothing) still announces what
+    arrives: the notice waited for a list that was not there."""
+    context = browser.new_context()
+    page = context.new_page()
+    login_as(page, relay_url, "moderator")
+    page.goto(f"{relay_url}/console/queue?poll=2&kind=hazard&q=%E4%B8%8D%E4%BC%9A%E6%9C%89%E8%BF%99%E4%B8%AA%E8%AF%8D")
+    assert page.locator("table.queue").count() == 0
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
+    add_item(store, text="新来的问题：请问临时身份证怎么办？")
+    store.close()
+    page.locator("#new-items").wait_for(state="visible", timeout=10_000)
+    assert "有 1 件新事项" in page.locator("#new-items").inner_text()
+    context.close()
+
+
 def expire_sessions(tmp_path: Path) -> None:
     """The relay's sessions were last used 31 minutes ago: past the idle timeout (30)."""
     store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")

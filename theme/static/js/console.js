@@ -1,18 +1,18 @@
-// The console's queue: say when new items arrive, without reloading the page or losing your place.
-// Without JavaScript the queue works the same; it just does not announce new items.
+// The console's queue: say when new items arrive, without reloading the page or losing your place, an empty
+// queue too. Without JavaScript the queue works the same; it just does not announce new items.
 (function () {
   "use strict";
-  var table = document.querySelector("[data-newest]");
   var notice = document.getElementById("new-items");
-  if (!table || !notice || !window.fetch) return;
-  var newest = parseInt(table.getAttribute("data-newest"), 10) || 0;
-  var seconds = Math.max(2, Math.min(300, parseInt(table.getAttribute("data-poll"), 10) || 60));
+  if (!notice || !notice.hasAttribute("data-newest") || !window.fetch) return;
+  var newest = parseInt(notice.getAttribute("data-newest"), 10) || 0;
+  var seconds = Math.max(2, Math.min(300, parseInt(notice.getAttribute("data-poll"), 10) || 60));
+  var label = notice.getAttribute("data-label") || "有 {n} 件新事项";  // an officer's own items: 本所有 {n} 件新事项
   function check() {
     fetch("/console/queue/latest?after=" + newest, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (latest) {
         if (!latest || !latest.new) return;
-        notice.querySelector("span").textContent = "有 " + latest.new + " 件新事项";
+        notice.querySelector("span").textContent = label.replace("{n}", latest.new);
         notice.hidden = false;
       })
       .catch(function () {});
