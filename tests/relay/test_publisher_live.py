@@ -110,12 +110,13 @@ def test_approval_goes_live_with_the_publisher_running(tmp_path: Path) -> None:
     print(f"approval → answer page live in {seconds:.1f} s, listed in {listed:.1f} s, searchable in {everywhere:.1f} s")
 
 
-def search_links(browser: object, site_url: str, query: str) -> list[str]:
-    """The result links the search page lists for ``query`` (waits for its status line)."""
+def search_links(browser: object, site_url: str, query: str, edition: str = "") -> list[str]:
+    """The result links the search page (of ``edition``: "" or "/zh-hant") lists for ``query`` (waits for its
+    status line)."""
     page = browser.new_page()  # type: ignore[attr-defined]
     try:
-        page.goto(f"{site_url}/search/?q={query}")
-        page.wait_for_function("!!document.getElementById('search-status').textContent.match(/找到|没有|无法/)")
+        page.goto(f"{site_url}{edition}/search/?q={query}")
+        page.wait_for_function("!!document.getElementById('search-status').textContent.match(/找到|没有|無法|无法/)")
         return list(page.locator("#search-results a").evaluate_all("els => els.map(e => e.getAttribute('href'))"))
     finally:
         page.close()
@@ -165,6 +166,11 @@ def test_an_approved_answer_goes_live_first_with_the_bytes_the_full_build_writes
     with launched_browser() as browser, serve_folder(hot_folder) as site_url:
         links = search_links(browser, site_url, "居住证到期")
         assert [link for link in links if f"/qa/qa-{item_id}/" in link] == [f"/stations/dongshan/qa/qa-{item_id}/"]
+        # and from the Traditional edition, which searches the same index, to the answer's Traditional page
+        links = search_links(browser, site_url, "居住證到期", "/zh-hant")
+        assert [link for link in links if f"/qa/qa-{item_id}/" in link] == [
+            f"/zh-hant/stations/dongshan/qa/qa-{item_id}/"
+        ]
     release = publisher.publish(["relay"])
     assert release is not None and release.folder != hot_folder
     for name in written:
