@@ -219,6 +219,28 @@ def test_a_reply_typed_while_the_item_went_to_a_colleague_is_handed_back(
     assert after is not None and after.replies == () and after.assigned_to == "zhou"
 
 
+def test_after_the_last_item_of_the_queue_the_page_does_not_say_the_queue_is_empty(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    """Answering the item at the end of one's queue leads back to the queue, where the others still wait: the
+    page said 队列中没有其他待办事项了 above a list of them."""
+    now = dt.datetime.now(dt.UTC)
+    first = add_item(sqlite_store, received=now - dt.timedelta(hours=20))  # due first: the head of the queue
+    last = add_item(sqlite_store, received=now - dt.timedelta(hours=1), text="请问护照怎么办？")
+    for item_id in (first, last):
+        carry(sqlite_store, item_id, "accept")
+        carry(sqlite_store, item_id, "assign", officer="li")
+    li = console("li")
+    done = act(li, last, "reply", reply="请带身份证到出入境窗口办理。", case_type="consult")  # type: ignore[attr-defined]
+    assert done.status_code == 303, done.text[:300]
+    page = li.get(done.headers["location"]).text
+    assert "已完成：答复" in page and f"/console/items/{first}" in page
+    assert "队列中没有其他待办事项了" not in page
+    # and when nothing is left, it says so
+    done = act(li, first, "reply", reply="请带身份证到户籍窗口补办。", case_type="consult")  # type: ignore[attr-defined]
+    assert "队列中没有其他待办事项了" in li.get(done.headers["location"]).text
+
+
 def test_escalation_emails_the_chief_and_the_district_and_comes_first(
     console: Callable[..., TestClient], sqlite_store: Store
 ) -> None:

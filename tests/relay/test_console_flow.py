@@ -98,7 +98,7 @@ def test_after_claiming_the_officer_stays_on_the_item(console: Callable[..., Tes
     location = response.headers["location"]
     assert location.startswith(f"/console/items/{item_id}?") and "done=claim" in location, location
     page = officer.get(location).text
-    assert 'id="f-reply-reply"' in page and "已完成：我来办理" in page
+    assert 'id="f-reply-reply"' in page and "已认领，此事项由您负责办理。" in page
 
 
 def test_escaping_of_the_kept_queue_address(console: Callable[..., TestClient], sqlite_store: Store) -> None:
