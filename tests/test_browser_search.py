@@ -479,3 +479,32 @@ def test_a_question_some_pages_answer_in_part_is_said_back_as_typed(session: tup
     status = search_for(page, "戶口 飛碟")
     assert status.startswith("找到") and "“戶口”" in status, status
     page.close()
+
+
+@pytest.mark.parametrize("question", ["駕照過期", "良民證 北京", "暫住證 香港", "ID card 補辦 台灣"])
+def test_the_traditional_status_line_says_the_words_in_traditional(session: tuple[Any, str], question: str) -> None:
+    """A document's everyday name is searched as the guides' name; on the Traditional pages the status line said
+    that name in Simplified characters (找到 2 條含有“驾驶证”的結果)."""
+    browser, url = session
+    page = browser.new_page()
+    page.goto(f"{url}/zh-hant/search/")
+    status = search_for(page, question)
+    page.close()
+    assert status.startswith("找到"), (question, status)
+    for simplified in ("驾驶证", "无犯罪记录证明", "居住证", "身份证", "证"):
+        assert simplified not in status, (question, status)
+
+
+def test_without_the_character_table_the_traditional_search_says_it_is_unavailable(session: tuple[Any, str]) -> None:
+    """The Traditional pages search made Simplified with a table fetched beside the index. When it did not come,
+    the page said nothing was found (沒有找到“護照”), for every later question too, even once the table could
+    be fetched again."""
+    browser, url = session
+    page = browser.new_page()
+    page.route("**/hanzi-to-hans.txt*", lambda route: route.fulfill(status=404, body="not found"))
+    page.goto(f"{url}/zh-hant/search/")
+    status = search_for(page, "護照")
+    assert "沒有找到" not in status and "無法使用" in status, status
+    page.unroute("**/hanzi-to-hans.txt*")
+    assert search_for(page, "戶口遷移").startswith("找到")
+    page.close()

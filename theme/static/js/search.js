@@ -39,7 +39,7 @@
   function load() {
     // A failed load (the network, say) is tried again at the next search, not remembered.
     if (!pagefind) pagefind = open().catch(function (error) { pagefind = null; throw error; });
-    if (TRADITIONAL) toSimplified();  // every question on these pages is converted: fetched beside the index
+    if (TRADITIONAL) toSimplified().catch(function () { /* reported when they search */ });  // fetched beside it
     return pagefind;
   }
 
@@ -61,11 +61,16 @@
   var ID_CARD = /(^|[^a-z])id(\s*(卡|card))?(?![a-z])/gi;
   var MOST_WORDS = 6;  // the words of a long question tried in fewer and fewer (2^6 sets at most)
 
+  // What people call a document, and ID for an ID card, in the guides' words (the ID card in the script given).
+  function documentNames(text, idCard) {
+    return NAMES.reduce(function (done, pair) { return done.split(pair[0]).join(pair[1]); },
+      text.replace(ID_CARD, "$1" + idCard));
+  }
+
   // The words of a question to search for, as typed (`typed`) and in the guides' words (`words`).
   function wordsOf(query) {
     query = query.normalize("NFKC");
-    var named = NAMES.reduce(function (text, pair) { return text.split(pair[0]).join(pair[1]); },
-      query.replace(ID_CARD, "$1身份证"));
+    var named = documentNames(query, "身份证");
     if (typeof Intl === "undefined" || !Intl.Segmenter) return { typed: [query], words: [named] };
     var segmenter = new Intl.Segmenter("zh-CN", { granularity: "word" });  // the index's words are Simplified
     var whole = new RegExp("(" + NAMES.map(function (pair) { return pair[1]; }).join("|") + ")");
@@ -106,7 +111,10 @@
   function toSimplified() {
     if (!simplifiedTable) {
       simplifiedTable = fetch(new URL("hanzi-to-hans.txt", script.src))
-        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (response) {
+          if (!response.ok) throw new Error("hanzi-to-hans.txt: " + response.status);
+          return response.text();
+        })
         .then(function (body) {
           var lines = body.split("\n"), from = Array.from(lines[0] || ""), to = Array.from(lines[1] || "");
           var table = {};
@@ -115,7 +123,9 @@
           from.forEach(function (ch, i) { if (to[i] && to[i].length === ch.length) table[ch] = to[i]; });
           return table;
         })
-        .catch(function () { simplifiedTable = null; return {}; });  // tried again at the next question
+        // Fetched again at the next question. A Traditional page cannot search without it: it says search is
+        // unavailable, rather than that nothing was found.
+        .catch(function (error) { simplifiedTable = null; throw error; });
     }
     return simplifiedTable;
   }
@@ -267,7 +277,7 @@
     page = Math.min(Math.max(1, page), pages());
     var slice = current.results.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
     var shown = await Promise.all(slice.map(function (r) { return r.data(); }));
-    var table = TRADITIONAL ? await toSimplified() : {};
+    var table = TRADITIONAL ? await toSimplified().catch(function () { return {}; }) : {};
     if (ticket !== latest) return false;
     current.page = page;
     // Guides first: a service question wants the guide before news about it.
@@ -320,10 +330,16 @@
     status.textContent = text.searching;
     try {
       var engine = await load();
-      var asked = TRADITIONAL ? simplified(query, await toSimplified()) : query;
+      // On the Traditional pages a document's everyday name is first given the guides' name in the edition's
+      // characters (駕照 → 駕駛證), so that the words said back are the reader's script; then it is made
+      // Simplified, character for character.
+      var source = TRADITIONAL ? documentNames(query.normalize("NFKC"), "身份證") : query;
+      var asked = TRADITIONAL ? simplified(source, await toSimplified()) : query;
       var search = engine ? await find(engine, asked) : { results: [], words: [] };
-      if (engine && !TRADITIONAL && (!search.results.length || search.fewer)) {
-        var converted = simplified(query, await toSimplified());
+      var table = engine && !TRADITIONAL && (!search.results.length || search.fewer)
+        ? await toSimplified().catch(function () { return null; }) : null;  // without it, the answer as it is
+      if (table) {
+        var converted = simplified(query, table);
         var again = converted !== query ? await find(engine, converted) : null;
         if (again && again.results.length && (!search.results.length || !again.fewer)) search = again;
       }
@@ -336,7 +352,7 @@
       // the question's characters made Simplified, one for one, so each stands where the reader typed it.
       var typed = search.words.map(function (word) {
         var at = asked.indexOf(word);
-        return at >= 0 && asked.length === query.length ? query.slice(at, at + word.length) : word;
+        return at >= 0 && asked.length === source.length ? source.slice(at, at + word.length) : word;
       });
       current = { query: query, words: search.words, typed: typed, fewer: Boolean(search.fewer), results: results,
         page: 1 };
