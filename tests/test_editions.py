@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from sitecheck import parse_page
 
 # Characters that exist only in Simplified Chinese; their Traditional forms differ.
@@ -143,3 +145,21 @@ def test_the_relay_forms_lead_to_its_traditional_pages_and_names_stay_as_written
     assert 'href="https://relay.example/zh-hant/track"' in converted
     assert 'href="https://relay.example/static/css/site.css"' in converted
     assert "雲瀾市派出所所長在線" in converted  # s2tw: the characters change, the name's words do not (not 線上)
+
+
+@pytest.mark.parametrize(
+    ("simplified", "traditional"),
+    [
+        ("本市任一出入境接待大厅", "本市任一出入境接待大廳"),
+        ("原护照（换发时提交）", "原護照（換發時提交）"),
+        ("未签合同", "未簽合同"),
+    ],
+)
+def test_opencc_s_known_slips_are_put_right(simplified: str, traditional: str) -> None:
+    """OpenCC's s2tw wrote 任一齣入境 (a play), 換髮 (hair) and 未籤 on the passport guide and a tenancy warning."""
+    import opencc
+    from hantedition.edition import convert_page
+
+    opts = {"prefix": "zh-hant", "opencc": "s2tw", "lang": "zh-Hant", "relay": ""}
+    page = f'<html lang="zh-CN"><body><p>{simplified}</p></body></html>'
+    assert f"<p>{traditional}</p>" in convert_page(page, opencc.OpenCC("s2tw"), [], opts)

@@ -37,6 +37,10 @@ WORD = re.compile(r"\w")
 HIDDEN = re.compile("\x01(\\d+)\x01")
 MARKED = re.compile(r"<(?:a|link)\b[^>]*\bdata-edition=\"[A-Za-z-]+\"[^>]*>(?:[^<]*</a>)?")
 SWITCH = r'<a class="edition-switch" href="(?P<base>[^"]*?)/{prefix}/(?P<path>[^"]*)"[^>]*>[^<]*</a>'
+# OpenCC's phrase table gets a few of our words wrong, each put right after the conversion (readers found them on
+# the passport guide and a tenancy warning): its longest match takes 一出 of 任一出入境 as 一齣 (a play), 换发 as
+# 換髮 (hair) and 签 after 未 as 籤 (a slip of bamboo). Wrong form: right form, both as OpenCC's s2tw writes them.
+CORRECTIONS = {"齣入境": "出入境", "換髮": "換發", "未籤": "未簽"}
 
 
 def options(settings: dict[str, Any]) -> dict[str, Any]:
@@ -106,13 +110,21 @@ def _edition_url(url: str, bases: tuple[str, ...], prefix: str, relay: str) -> s
     return to_edition(url, list(bases), prefix, relay)  # the header's and footer's links are on every page
 
 
+def corrected(converted: str) -> str:
+    """OpenCC's output with ``CORRECTIONS`` made."""
+    for wrong, right in CORRECTIONS.items():
+        if wrong in converted:
+            converted = converted.replace(wrong, right)
+    return converted
+
+
 def convert_page(text: str, converter: Any, bases: list[str], opts: dict[str, Any]) -> str:
     """One page or feed in the edition: converted text, edition links, the switch turned round."""
     prefix, lang, relay = opts["prefix"], opts["lang"], opts.get("relay", "")
     # URLs keep their characters: only text is converted. They stay hidden until the tags marked
     # ``data-edition`` are put aside, which keep theirs; every other link then gets the edition's.
     urls: list[str] = []
-    converted = converter.convert(hide_links(text, urls))
+    converted = corrected(converter.convert(hide_links(text, urls)))
     converted = converted.replace('<html lang="zh-CN">', f'<html lang="{lang}">', 1)
     atom = '<feed xmlns="http://www.w3.org/2005/Atom">'
     converted = converted.replace(atom, atom[:-1] + f' xml:lang="{lang}">', 1)

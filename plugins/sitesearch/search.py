@@ -208,6 +208,7 @@ def add_edition(bundle: Path, conversion: str) -> int:
     import gzip
 
     import opencc
+    from hantedition.edition import corrected
     from incremental import hand_back_memory
 
     # Made for each bundle and let go of at once: held through the search step, its dictionaries (26 MB) stood
@@ -223,9 +224,9 @@ def add_edition(bundle: Path, conversion: str) -> int:
         meta = fragment.setdefault("meta", {})
         for field in EDITION_FIELDS:
             if meta.get(field):
-                meta[f"hant_{field}"] = converter.convert(meta[field])
+                meta[f"hant_{field}"] = corrected(converter.convert(meta[field]))
         # Pagefind marks its word breaks with zero-width spaces; OpenCC converts whole words, across them.
-        meta["hant_content"] = converter.convert(fragment.get("content", "").replace("\u200b", ""))
+        meta["hant_content"] = corrected(converter.convert(fragment.get("content", "").replace("\u200b", "")))
         text = json.dumps(fragment, ensure_ascii=False, separators=(",", ":")).encode()
         path.write_bytes(gzip.compress(FRAGMENT_SIGNATURE + text, compresslevel=9, mtime=0))
         done += 1
