@@ -32,6 +32,21 @@ def in_edition(path: str) -> bool:
     return path.lstrip("/").split("/", 1)[0].split("?", 1)[0] in PAGES
 
 
+# OpenCC's phrase table gets a few of our words wrong, each put right after the conversion, here and in the
+# site's edition (plugins/hantedition): readers found them on the passport guide and a tenancy warning. Its
+# longest match takes 一出 of 任一出入境 as 一齣 (a play), 换发 as 換髮 (hair) and 签 after 未 as 籤 (a slip of
+# bamboo). Wrong form: right form, both as OpenCC's s2tw writes them.
+CORRECTIONS = {"齣入境": "出入境", "換髮": "換發", "未籤": "未簽"}
+
+
+def corrected(converted: str) -> str:
+    """OpenCC's output with ``CORRECTIONS`` made."""
+    for wrong, right in CORRECTIONS.items():
+        if wrong in converted:
+            converted = converted.replace(wrong, right)
+    return converted
+
+
 @functools.cache
 def converter(config: str) -> Any:
     import opencc
@@ -67,7 +82,7 @@ def convert_html(html: str, config: str, site_url: str) -> str:
         urls.append(edition_url(match["url"], site_url))
         return f'{match["attr"]}="\x01{len(urls) - 1}\x01"'
 
-    converted = converter(config).convert(LINK.sub(hide, html))
+    converted = corrected(converter(config).convert(LINK.sub(hide, html)))
     converted = re.sub("\x01(\\d+)\x01", lambda m: urls[int(m[1])], converted)
     converted = converted.replace('<html lang="zh-CN">', '<html lang="zh-Hant">', 1)
     return re.sub("\x02(\\d+)\x02", lambda m: kept[int(m[1])], converted)

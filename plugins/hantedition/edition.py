@@ -24,6 +24,7 @@ from typing import Any
 from pelican import signals
 
 from citymodel.options import plugin_options
+from relay.edition import corrected  # OpenCC's known slips, put right in the relay's pages too
 
 log = logging.getLogger(__name__)
 DEFAULTS: dict[str, Any] = {"prefix": "zh-hant", "opencc": "s2tw", "lang": "zh-Hant"}
@@ -37,10 +38,6 @@ WORD = re.compile(r"\w")
 HIDDEN = re.compile("\x01(\\d+)\x01")
 MARKED = re.compile(r"<(?:a|link)\b[^>]*\bdata-edition=\"[A-Za-z-]+\"[^>]*>(?:[^<]*</a>)?")
 SWITCH = r'<a class="edition-switch" href="(?P<base>[^"]*?)/{prefix}/(?P<path>[^"]*)"[^>]*>[^<]*</a>'
-# OpenCC's phrase table gets a few of our words wrong, each put right after the conversion (readers found them on
-# the passport guide and a tenancy warning): its longest match takes 一出 of 任一出入境 as 一齣 (a play), 换发 as
-# 換髮 (hair) and 签 after 未 as 籤 (a slip of bamboo). Wrong form: right form, both as OpenCC's s2tw writes them.
-CORRECTIONS = {"齣入境": "出入境", "換髮": "換發", "未籤": "未簽"}
 
 
 def options(settings: dict[str, Any]) -> dict[str, Any]:
@@ -108,14 +105,6 @@ def hide_links(text: str, urls: list[str]) -> str:
 @functools.lru_cache(maxsize=1024)  # small: the publisher keeps it
 def _edition_url(url: str, bases: tuple[str, ...], prefix: str, relay: str) -> str:
     return to_edition(url, list(bases), prefix, relay)  # the header's and footer's links are on every page
-
-
-def corrected(converted: str) -> str:
-    """OpenCC's output with ``CORRECTIONS`` made."""
-    for wrong, right in CORRECTIONS.items():
-        if wrong in converted:
-            converted = converted.replace(wrong, right)
-    return converted
 
 
 def convert_page(text: str, converter: Any, bases: list[str], opts: dict[str, Any]) -> str:

@@ -208,8 +208,9 @@ def add_edition(bundle: Path, conversion: str) -> int:
     import gzip
 
     import opencc
-    from hantedition.edition import corrected
     from incremental import hand_back_memory
+
+    from relay.edition import corrected
 
     # Made for each bundle and let go of at once: held through the search step, its dictionaries (26 MB) stood
     # beside every Pagefind (20,000 posts: the whole build 591 MB at its peak, against 548 before the edition's

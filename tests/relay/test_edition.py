@@ -100,3 +100,11 @@ def test_relay_pages_wear_the_sites_header_and_footer(client: TestClient, statio
     assert f"主办单位：{site['organizer']}" in page and site["name"] in page
     if site["icp_number"]:
         assert site["icp_number"] in page
+
+
+def test_the_relay_s_pages_have_opencc_s_known_slips_put_right() -> None:
+    """A reply on a Traditional tracking page said 換髮 (hair) for 换发, as the site's pages did."""
+    from relay.edition import convert_html
+
+    page = '<html lang="zh-CN"><body><p>请带原护照到任一出入境接待大厅换发，未签合同的不予受理。</p></body></html>'
+    assert "<p>請帶原護照到任一出入境接待大廳換發，未簽合同的不予受理。</p>" in convert_html(page, "s2tw", "")
