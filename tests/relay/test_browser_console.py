@@ -24,7 +24,12 @@ def relay_url(tmp_path: Path, stations_json: Path) -> Iterator[str]:
     store.migrate()
     create_accounts(store)
     now = dt.datetime.now(dt.UTC)
-    add_item(store, text="刚收到的问题：请问护照多久能办好？", received=now - dt.timedelta(hours=2))
+    add_item(  # item 1: its page shows the citizen's phone number as a tel: link
+        store,
+        text="刚收到的问题：请问护照多久能办好？",
+        received=now - dt.timedelta(hours=2),
+        contact_phone="13912345678",
+    )
     add_item(store, text="超时的问题：请问居住证怎么续签？", received=now - dt.timedelta(hours=27))
     # due in 3 hours: marked 即将超期
     xihu = add_item(store, "xihu", text="西湖的问题：请问驾驶证到期怎么换？", received=now - dt.timedelta(hours=21))
@@ -120,7 +125,9 @@ def test_search_by_code_act_and_land_on_the_next_item(browser: Any, relay_url: s
 
 CONTROLS = (
     "button, select, textarea, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), "
-    "label.choice, .tabs a, nav a"
+    "label.choice, .tabs a, nav a, "
+    # the queue's row links (a row's only link), the entry link above it, the ratings notice, a citizen's phone
+    "table.queue tbody a, main a.button, main a[href='/console/ratings'], main a[href^='tel:']"
 )
 SMALL_CONTROLS = """selector => [...document.querySelectorAll(selector)]
   .filter(el => el.getClientRects().length && !el.closest('[hidden]'))
@@ -144,6 +151,11 @@ def test_console_pages_fit_every_screen(browser: Any, relay_url: str, width: int
     login_as(page, relay_url, "moderator")
     for path in ("/console/queue", "/console/items/1", "/console/items/new", "/console/ratings"):
         page.goto(f"{relay_url}{path}")
+        if path == "/console/queue":  # the links the selector adds are there to be measured
+            assert page.locator("table.queue tbody a").count() == 3
+            assert page.locator("main a.button, main a[href='/console/ratings']").count() == 2
+        elif path == "/console/items/1":
+            assert page.locator("main a[href^='tel:']").count() == 1
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (path, width, overflow)
         assert page.evaluate(SMALL_CONTROLS, CONTROLS) == [], (path, width)
