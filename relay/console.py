@@ -153,6 +153,7 @@ async def queue(request: Request, console: Console) -> Response:
     moment = now()
     rows = await run_in_threadpool(relay.store.queue, where, moment)
     counts = await run_in_threadpool(relay.store.status_counts, console.stations)
+    waiting = await unassigned_waiting(request, console, chosen)
     lead = reminder_lead(relay.planner.clocks.reminder_lead)
     entries = []
     for row in rows:
@@ -200,12 +201,29 @@ async def queue(request: Request, console: Console) -> Response:
         officer_names=await run_in_threadpool(relay.store.officer_names),
         came_from=queue_address(chosen),
         officer=console.account.role is Role.OFFICER,
+        waiting=waiting,
+        unassigned_address=queue_address(
+            {"status": "open", "station": chosen["station"], "district": chosen["district"], "who": "unassigned"}
+        ),
         who=who_of(console, chosen),
         narrowed=chosen["status"] != "open" or any(chosen[name] for name in ("kind", "channel", "q")),
         whole_station=queue_address(
             {"status": chosen["status"], "station": chosen["station"], "district": chosen["district"], "who": "all"}
         ),
     )
+
+
+async def unassigned_waiting(request: Request, console: Console, chosen: dict[str, str]) -> dict[str, int] | None:
+    """For an officer looking at their own items (我负责的): how many of the station's open items no officer has
+    taken yet, and how many of those are hazards not yet acknowledged (their clock is hours, not a day). None
+    for everyone else: their queue lists those items."""
+    if console.account.role is not Role.OFFICER or who_of(console, chosen) != "mine":
+        return None
+    stations = None if console.stations is None else tuple(console.stations)
+    where = QueueFilter(statuses=tuple(OPEN), stations=stations, unassigned=True)
+    rows = await run_in_threadpool(request.app.state.relay.store.queue, where, now())
+    hazards = sum(1 for row in rows if row.kind is Kind.HAZARD and row.acknowledged_at is None)
+    return {"items": len(rows), "hazards": hazards}
 
 
 @console_page(touch=False)  # the queue's background poll: a queue left open on a screen still times out

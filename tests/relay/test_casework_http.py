@@ -241,6 +241,26 @@ def test_after_the_last_item_of_the_queue_the_page_does_not_say_the_queue_is_emp
     assert "队列中没有其他待办事项了" in li.get(done.headers["location"]).text
 
 
+def test_an_officer_on_their_own_items_sees_that_unassigned_items_and_hazards_wait(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    """An officer's queue opens on 我负责的; a hazard nobody has taken, due to be acknowledged within two hours,
+    was nowhere on it. The page says how many of the station's items wait for an officer, how many of them are
+    hazards to acknowledge, and links to them."""
+    li = console("li")
+    assert "尚未指定民警" not in li.get("/console/queue").text
+    hazard = add_item(sqlite_store, kind=Kind.HAZARD, text="小区门口井盖缺失，晚上很危险。")
+    question = add_item(sqlite_store)
+    carry(sqlite_store, question, "accept")
+    page = li.get("/console/queue").text
+    assert "本所有 2 件事项尚未指定民警，<strong>其中 1 件隐患待确认收到</strong>" in page, page[:3000]
+    link = re.search(r'<a href="([^"]+)">查看未指定的事项</a>', page)
+    assert link is not None
+    unassigned = li.get(link.group(1).replace("&amp;", "&")).text
+    assert f"/console/items/{hazard}" in unassigned and f"/console/items/{question}" in unassigned
+    assert "尚未指定民警" not in console("dongshan").get("/console/queue").text  # the station sees them listed
+
+
 def test_escalation_emails_the_chief_and_the_district_and_comes_first(
     console: Callable[..., TestClient], sqlite_store: Store
 ) -> None:
