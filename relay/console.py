@@ -58,6 +58,7 @@ ENTRY_TOKEN = re.compile(r"[A-Za-z0-9_-]{24,64}")
 RATINGS_PER_PAGE = 200
 RATINGS_FLAGGED_FROM = 3
 ITEM_RATINGS_SHOWN = 50  # the latest one-time ratings (一事一评) listed under the ratings to approve
+RATINGS_NONE_TICKED = "请至少勾选一条评价，再选择“批准所选”或“不予采用所选”"
 CONFIRM_MISSING = "请勾选确认后再提交（防止误点）"
 
 
@@ -386,6 +387,13 @@ async def item_photo(request: Request, console: Console) -> Response:
 
 @console_page(roles=CITY_ROLES)
 async def ratings_page(request: Request, console: Console) -> Response:
+    return await show_ratings(request, console)
+
+
+async def show_ratings(
+    request: Request, console: Console, errors: Mapping[str, str] | None = None, status_code: int = 200
+) -> Response:
+    """The ratings to approve; with ``errors`` (none ticked), the page given back with its error summary."""
     relay = request.app.state.relay
     pending = await run_in_threadpool(relay.store.pending_ratings, console.stations)
     item_ratings = await run_in_threadpool(relay.store.recent_item_ratings, console.stations, ITEM_RATINGS_SHOWN)
@@ -398,7 +406,9 @@ async def ratings_page(request: Request, console: Console) -> Response:
         flag_from=RATINGS_FLAGGED_FROM,
         more=max(len(pending) - RATINGS_PER_PAGE, 0),
         stations=relay.stations,
-        done=request.query_params.get("done"),
+        done=None if errors else request.query_params.get("done"),
+        errors=dict(errors or {}),
+        status_code=status_code,
     )
 
 
@@ -408,6 +418,8 @@ async def ratings_decide(request: Request, console: Console) -> Response:
     relay = request.app.state.relay
     form = await request.form(max_fields=500)
     ids = [int(v) for v in form.getlist("rating") if isinstance(v, str) and ID.fullmatch(v)]
+    if not ids:  # nothing ticked: said so, nothing decided (it said 已处理 0 条评价。)
+        return await show_ratings(request, console, {"rating": RATINGS_NONE_TICKED}, 422)
     decision = RatingStatus.APPROVED if form.get("decision") == "approve" else RatingStatus.REJECTED
     changed = await run_in_threadpool(
         relay.store.decide_ratings, ids, decision, console.account.username, now(), console.stations

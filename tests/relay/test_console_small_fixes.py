@@ -110,11 +110,6 @@ def pending_rating(store: Store) -> int:
     return int(rating["id"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ratings POST handler (ratings_decide) is in relay/console.py, which this change may not edit: "
-    "it still redirects with 已处理 0 条评价。 Remove this marker with the handler's fix.",
-)
 @pytest.mark.parametrize("decision", ["approve", "reject"])
 def test_no_rating_ticked_is_an_error_and_changes_nothing(relay: Relay, decision: str) -> None:
     rating = pending_rating(relay.store)
