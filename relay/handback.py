@@ -21,7 +21,7 @@ from starlette.responses import Response
 from .auth import Console, current_console
 from .casework import ACTIONS
 from .casework.concurrency import transferred_away, typed_text
-from .console_forms import ID, audit_label, entry_page, form_values, show_item
+from .console_forms import ID, audit_names, describe_audit, entry_page, form_values, show_item
 from .errors import Conflict
 from .public import render
 from .store import AuditEntry, ConsoleItem
@@ -106,12 +106,14 @@ async def hand_back(
         changes = await changes_since_form(request, item, values, reason)
     last = changes[-1] if changes else None
     repeated = last is not None and last.action == action and last.actor == console.account.username
+    names = await audit_names(request)
     notice = {
         "reason": reason,
         "action": action,
         "label": ACTIONS[action].label if action in ACTIONS else "操作",
         "repeated": last if repeated else None,
-        "changes": [(change, audit_label(change.action)) for change in changes],
+        # each with what it changed, in words: 指定责任民警（责任民警：李明 → 周强）, not only that it happened
+        "changes": [(change, describe_audit(change, names)) for change in changes],
         "kept": [] if repeated else typed_text(values),
     }
     kept = {} if repeated else values

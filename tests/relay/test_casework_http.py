@@ -215,6 +215,7 @@ def test_a_reply_typed_while_the_item_went_to_a_colleague_is_handed_back(
     )
     assert sent.status_code == 409, sent.text[:500]
     assert typed in sent.text and "周强" in sent.text
+    assert "责任民警：李明 → 周强" in sent.text, sent.text  # who has it now, not only that it was assigned
     after = sqlite_store.console_item(item_id)
     assert after is not None and after.replies == () and after.assigned_to == "zhou"
 
