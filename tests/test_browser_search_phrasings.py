@@ -60,6 +60,11 @@ QUESTIONS = [
     ("", "孩子不见了", "/guides/missing-person-report/"),
     ("", "家人失联", "/guides/missing-person-report/"),
     ("", "失踪人员报警", "/guides/missing-person-report/"),
+    # 小孩 and 过世, as people say them, for the guides' 孩子 and 去世 (they found the birth and missing guides)
+    ("", "小孩走失", "/guides/missing-person-report/"),
+    ("/zh-hant", "小孩走失", "/zh-hant/guides/missing-person-report/"),
+    ("", "老人过世了怎么销户", "/guides/death-registration-cancellation/"),
+    ("/zh-hant", "老人過世了怎麼銷戶", "/zh-hant/guides/death-registration-cancellation/"),
     ("/zh-hant", "老人走失怎麼辦", "/zh-hant/guides/missing-person-report/"),
 ]
 

@@ -50,7 +50,8 @@
   var FILLERS = ["怎么办", "怎麼辦", "怎么", "怎麼", "怎样", "怎樣", "如何", "什么", "什麼", "哪些", "哪里", "哪裡",
     "需要", "请问", "請問", "我", "我的", "想", "要", "能", "可以", "吗", "嗎", "呢", "吧", "啊", "呀", "了", "的",
     "办", "辦", "去", "该", "該"];
-  var EVERYDAY = { "偷": "盗", "遗失": "丢失", "遺失": "丟失", "身分证": "身份证", "身分證": "身份證", "身分": "身份" };
+  var EVERYDAY = { "偷": "盗", "遗失": "丢失", "遺失": "丟失", "身分证": "身份证", "身分證": "身份證", "身分": "身份",
+    "过世": "去世", "小孩": "孩子" };
   // What people call a document, as the guides name it; replaced in the question before it is split into words
   // (the browser splits 暂住证 as 暂住|证, so a word-for-word table would miss it).
   var NAMES = [["驾照", "驾驶证"], ["駕照", "駕駛證"], ["户口本", "户口簿"], ["戶口本", "戶口簿"],
