@@ -66,6 +66,7 @@ class QueueRow:
     escalation_due_at: dt.datetime | None = None  # the earliest open 督办's deadline
     escalation_level: int | None = None
     rework_due_at: dt.datetime | None = None
+    extension_pending: int | None = None  # the working days of a request for more time not yet decided
 
     @property
     def console_label(self) -> str:
@@ -222,10 +223,22 @@ ESCALATION_DUE = (
 ESCALATION_LEVEL = (
     select(func.max(escalations.c.level)).where(*OPEN_ESCALATION).scalar_subquery().label("escalation_level")
 )
+# A request for more time (申请延期) waiting for the moderator's decision: the queue marks it.
+EXTENSION_PENDING = (
+    select(func.max(extensions.c.days))
+    .where(extensions.c.item_id == items.c.id, extensions.c.decided_at.is_(None))
+    .scalar_subquery()
+    .label("extension_pending")
+)
 QUEUE_COLUMNS = [
-    *(items.c[name] for name in QueueRow.__dataclass_fields__ if not name.startswith("escalation_")),
+    *(
+        items.c[name]
+        for name in QueueRow.__dataclass_fields__
+        if not name.startswith("escalation_") and name != "extension_pending"
+    ),
     ESCALATION_DUE,
     ESCALATION_LEVEL,
+    EXTENSION_PENDING,
 ]
 UNACKNOWLEDGED = and_(items.c.ack_due_at.is_not(None), items.c.acknowledged_at.is_(None))
 DEADLINE = case(  # the rule of ``casework.clock.current_deadline_name``

@@ -262,6 +262,27 @@ def test_an_officer_on_their_own_items_sees_that_unassigned_items_and_hazards_wa
     assert "尚未指定民警" not in console("dongshan").get("/console/queue").text  # the station sees them listed
 
 
+def test_the_queue_shows_which_items_wait_for_an_extension_decision(
+    console: Callable[..., TestClient], sqlite_store: Store
+) -> None:
+    """An officer's request for more time showed only on the item: the moderator, who decides it, could not see
+    in the queue which items wait for that decision."""
+    item_id = add_item(sqlite_store)
+    carry(sqlite_store, item_id, "accept")
+    carry(sqlite_store, item_id, "assign", officer="li")
+    moderator = console("moderator")
+    assert "延期待审批" not in moderator.get("/console/queue").text
+    assert act(console("li"), item_id, "request_extension", days="2", reason="需要调取监控").status_code == 303  # type: ignore[attr-defined]
+    row = re.search(
+        rf"<tr[^>]*>(?:(?!</tr>).)*?/console/items/{item_id}\b(?:(?!</tr>).)*</tr>",
+        moderator.get("/console/queue").text,
+        re.S,
+    )
+    assert row is not None and "延期待审批" in row.group(0), row
+    assert act(moderator, item_id, "grant_extension").status_code == 303  # type: ignore[attr-defined]
+    assert "延期待审批" not in moderator.get("/console/queue").text
+
+
 def test_escalation_emails_the_chief_and_the_district_and_comes_first(
     console: Callable[..., TestClient], sqlite_store: Store
 ) -> None:

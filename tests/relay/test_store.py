@@ -279,3 +279,23 @@ def test_submit_now_writes_at_once_or_not_at_all(store: Store, tmp_path: Path) -
     with store.writing() as conn:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
     assert store.submit_now(question("锁空了"), NOW, WINDOW) is not None
+
+
+def test_the_queue_reads_a_pending_extension_request(store: Store) -> None:
+    """The queue row carries a request for more time not yet decided (its days), on SQLite and PostgreSQL alike."""
+    from console_kit import add_item, create_accounts
+
+    from relay.store.console import QueueFilter
+
+    create_accounts(store)
+    officer = Actor("li", Role.OFFICER, ("dongshan",))
+    item_id = add_item(store)
+    carry(store, item_id, "accept")
+    carry(store, item_id, "assign", officer="li")
+    everything = QueueFilter(statuses=(Status.AWAITING_REPLY,), stations=None)
+    now = dt.datetime.now(dt.UTC)
+    assert [row.extension_pending for row in store.queue(everything, now)] == [None]
+    carry(store, item_id, "request_extension", actor=officer, days="3", reason="需要调取监控")
+    assert [row.extension_pending for row in store.queue(everything, now)] == [3]
+    carry(store, item_id, "refuse_extension", note="请按期答复")
+    assert [row.extension_pending for row in store.queue(everything, now)] == [None]
