@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console_kit import create_accounts, login
+from console_kit import Relay, create_accounts, login
+from servers import relay_server
 from services import require_postgres
 from sqlalchemy import text
 from starlette.testclient import TestClient
@@ -112,3 +113,28 @@ def console(make_client: Callable[..., TestClient], sqlite_store: Store) -> Call
         return client
 
     return make
+
+
+@pytest.fixture
+def relay(tmp_path: Path, stations_json: Path) -> Iterator[Relay]:
+    """``relay serve`` under uvicorn on a fresh SQLite file with console_kit's accounts."""
+    (tmp_path / "data").mkdir()
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
+    store.migrate()
+    create_accounts(store)
+    env = {
+        "RELAY_DATA_DIR": str(tmp_path / "data"),
+        "RELAY_STATIONS": str(stations_json),
+        "RELAY_SECRET_KEY": "served-relay",
+        "RELAY_COOKIE_SECURE": "false",
+    }
+    try:
+        with relay_server(env, tmp_path / "relay.log") as (url, _process):
+            started = Relay(url, store)
+            try:
+                yield started
+            finally:
+                for client in started.clients:
+                    client.close()
+    finally:
+        store.close()

@@ -7,6 +7,7 @@ import html
 import re
 from typing import Any
 
+import httpx
 from sqlalchemy import text
 from starlette.testclient import TestClient
 
@@ -205,3 +206,24 @@ def answer_fully(store: Store, item_id: int, reply: str, at: dt.datetime | None 
     item = store.console_item(item_id)
     if item is not None and item.status is Status.AWAITING_FINAL_REPLY:
         carry(store, item_id, "reply", at, reply=reply)
+
+
+class Relay:
+    """A relay serving the SQLite file of ``store`` (the test writes to it while the relay runs), for tests that
+    need a real server over HTTP (the ``relay`` fixture in conftest.py)."""
+
+    def __init__(self, url: str, store: Store) -> None:
+        self.url, self.store = url, store
+        self.clients: list[httpx.Client] = []
+
+    def client(self) -> httpx.Client:
+        client = httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
+        self.clients.append(client)
+        return client
+
+    def console(self, username: str) -> httpx.Client:
+        """A browser-like client logged in as ``username`` (this module's accounts)."""
+        client = self.client()
+        response = login(client, username)  # type: ignore[arg-type]
+        assert response.status_code == 303, response.text  # type: ignore[attr-defined]
+        return client

@@ -188,6 +188,14 @@ def test_console_pages_fit_every_screen(browser: Any, relay_url: str, width: int
     context.close()
 
 
+def arrives(tmp_path: Path, page: Any, text: str) -> None:
+    """A new item goes into the relay's store while ``page`` shows the queue; waits for the queue to say so."""
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
+    add_item(store, text=text)
+    store.close()
+    page.locator("#new-items").wait_for(state="visible", timeout=10_000)
+
+
 def test_the_queue_says_when_new_items_arrive(browser: Any, relay_url: str, tmp_path: Path) -> None:
     context = browser.new_context()
     page = context.new_page()
@@ -195,10 +203,7 @@ def test_the_queue_says_when_new_items_arrive(browser: Any, relay_url: str, tmp_
     page.goto(f"{relay_url}/console/queue?poll=2")
     page.locator("table.queue").wait_for()
     assert page.locator("#new-items").is_hidden()
-    store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
-    add_item(store, text="新来的问题：请问临时身份证怎么办？")
-    store.close()
-    page.locator("#new-items").wait_for(state="visible", timeout=10_000)
+    arrives(tmp_path, page, "新来的问题：请问临时身份证怎么办？")
     assert "有 1 件新事项" in page.locator("#new-items").inner_text()
     assert "新来的问题" not in page.locator("table.queue").inner_text()  # the list stays where it was
     context.close()
@@ -214,10 +219,7 @@ def test_an_officer_on_their_own_items_is_told_of_the_stations_new_ones(
     login_as(page, relay_url, "li")
     page.goto(f"{relay_url}/console/queue?poll=2")
     assert page.locator("#new-items").is_hidden()
-    store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
-    add_item(store, text="新来的问题：户口迁移需要什么材料？")
-    store.close()
-    page.locator("#new-items").wait_for(state="visible", timeout=10_000)
+    arrives(tmp_path, page, "新来的问题：户口迁移需要什么材料？")
     assert "本所有 1 件新事项" in page.locator("#new-items").inner_text()
     page.locator("#new-items a").click()
     page.wait_for_url("**who=all**")
@@ -233,10 +235,7 @@ def test_an_empty_queue_says_when_new_items_arrive(browser: Any, relay_url: str,
     login_as(page, relay_url, "moderator")
     page.goto(f"{relay_url}/console/queue?poll=2&kind=hazard&q=%E4%B8%8D%E4%BC%9A%E6%9C%89%E8%BF%99%E4%B8%AA%E8%AF%8D")
     assert page.locator("table.queue").count() == 0
-    store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
-    add_item(store, text="新来的问题：请问临时身份证怎么办？")
-    store.close()
-    page.locator("#new-items").wait_for(state="visible", timeout=10_000)
+    arrives(tmp_path, page, "新来的问题：请问临时身份证怎么办？")
     assert "有 1 件新事项" in page.locator("#new-items").inner_text()
     context.close()
 

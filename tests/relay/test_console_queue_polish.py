@@ -9,59 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
-import pytest
-from console_kit import add_item, answer_fully, carry, create_accounts, login
-from servers import relay_server
+from console_kit import Relay, add_item, answer_fully, carry
 
 from relay.casework import Actor
 from relay.models import Role
-from relay.store import Store
 
 STATION = Actor("dongshan", Role.STATION)
-
-
-class Relay:
-    """A relay serving the SQLite file of ``store`` (the test writes to it while the relay runs)."""
-
-    def __init__(self, url: str, store: Store) -> None:
-        self.url, self.store = url, store
-        self.clients: list[httpx.Client] = []
-
-    def console(self, username: str) -> httpx.Client:
-        """A browser-like client logged in as ``username`` (console_kit's accounts)."""
-        client = httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
-        self.clients.append(client)
-        response = login(client, username)  # type: ignore[arg-type]
-        assert response.status_code == 303, response.text  # type: ignore[attr-defined]
-        return client
-
-
-@pytest.fixture
-def relay(tmp_path: Path, stations_json: Path) -> Iterator[Relay]:
-    (tmp_path / "data").mkdir()
-    store = Store(f"sqlite:///{tmp_path / 'data' / 'relay.sqlite3'}")
-    store.migrate()
-    create_accounts(store)
-    env = {
-        "RELAY_DATA_DIR": str(tmp_path / "data"),
-        "RELAY_STATIONS": str(stations_json),
-        "RELAY_SECRET_KEY": "queue-polish",
-        "RELAY_COOKIE_SECURE": "false",
-    }
-    try:
-        with relay_server(env, tmp_path / "relay.log") as (url, _process):
-            started = Relay(url, store)
-            try:
-                yield started
-            finally:
-                for client in started.clients:
-                    client.close()
-    finally:
-        store.close()
 
 
 def rows_of(page: str) -> dict[int, str]:
