@@ -157,12 +157,12 @@ def write_search(snapshot: Snapshot, folder: Path, written: list[str]) -> None:
     import json
 
     from sitesearch.records import laid_out, record_of
-    from sitesearch.search import add_edition, edition_conversion, edition_prefix, options, run_pagefind, sort_languages
+    from sitesearch.search import add_edition, edition_of, options, run_pagefind, sort_languages
 
     settings = snapshot.generator.settings
     if "sitesearch" not in settings.get("PLUGINS", []) or not options(settings)["enabled"]:
         return
-    prefix = edition_prefix(settings)  # the twins are found as their Simplified pages, as in the build's index
+    prefix, conversion = edition_of(settings)  # the twins are found as their Simplified pages, as in the build's index
     records = {
         name: record
         for name, html in snapshot.fresh.items()
@@ -175,7 +175,7 @@ def write_search(snapshot: Snapshot, folder: Path, written: list[str]) -> None:
     with laid_out(records) as scratch:
         run_pagefind(scratch, bundle)
     sort_languages(bundle / "pagefind-entry.json")
-    if conversion := edition_conversion(settings):
+    if conversion:
         add_edition(bundle, conversion)
     written += sorted(path.relative_to(folder).as_posix() for path in bundle.rglob("*") if path.is_file())
     put(folder, "pagefind/hot.json", json.dumps([f"{name}/"]).encode(), settings, written)

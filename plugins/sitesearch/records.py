@@ -69,10 +69,6 @@ class Layout(NamedTuple):
     def for_pages(cls, pages: list[str], per_shard: int, edition: str = "") -> Layout:
         return cls(max(1, math.ceil(len(pages) / per_shard)), edition)
 
-    @property
-    def total(self) -> int:
-        return self.shards
-
     def of(self, page: str) -> int:
         """The page's shard; it depends only on the path."""
         return int.from_bytes(hashlib.blake2b(page.encode(), digest_size=8).digest(), "big") % self.shards
@@ -223,5 +219,5 @@ class Records:
         }
         write_atomically(self.folder / INDEX_FILE, pickle.dumps(data))
         for stale in self.folder.glob("s*.pickle"):
-            if not stale.stem[1:].isdigit() or int(stale.stem[1:]) >= self.layout.total:
+            if not stale.stem[1:].isdigit() or int(stale.stem[1:]) >= self.layout.shards:
                 stale.unlink()

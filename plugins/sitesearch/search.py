@@ -236,23 +236,15 @@ def add_edition(bundle: Path, conversion: str) -> int:
     return done
 
 
-def edition_prefix(settings: dict[str, Any]) -> str:
-    """The Traditional edition's folder (``"zh-hant/"``), or "" when the build has none: its pages are not
-    indexed (their Simplified twins are, see ``add_edition``)."""
+def edition_of(settings: dict[str, Any]) -> tuple[str, str | None]:
+    """The Traditional edition's folder (``"zh-hant/"``), whose pages are not indexed (their Simplified twins are),
+    and its OpenCC configuration (``s2tw``), for ``add_edition``; ("", None) when the build has no such edition."""
     if "hantedition" not in settings.get("PLUGINS", []):
-        return ""
+        return "", None
     from hantedition.edition import options as edition_options
 
-    return f"{edition_options(settings)['prefix']}/"
-
-
-def edition_conversion(settings: dict[str, Any]) -> str | None:
-    """The Traditional edition's OpenCC configuration (``s2tw``), or None when the build has no such edition."""
-    if "hantedition" not in settings.get("PLUGINS", []):
-        return None
-    from hantedition.edition import options as edition_options
-
-    return str(edition_options(settings)["opencc"])
+    chosen = edition_options(settings)
+    return f"{chosen['prefix']}/", str(chosen["opencc"])
 
 
 def shards_by_language(root: Path, present: list[int]) -> dict[str, list[str]]:
@@ -287,9 +279,8 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
     if pages is None:  # the site's HTML pages, all rendered now
         pages = [name for name in output_files(settings, output) if name.endswith(".html")]
     tracker = tracker_of(settings)
-    prefix = edition_prefix(settings)
+    prefix, conversion = edition_of(settings)
     pages = [page for page in pages if not (prefix and page.startswith(prefix))]  # found as their twins
-    conversion = edition_conversion(settings)
     layout = Layout.for_pages(pages, int(opts["pages_per_shard"]), conversion or "")
     scratch = None if tracker else tempfile.TemporaryDirectory(prefix="sitesearch-")
     folder = tracker.cache / "search" if tracker else Path(scratch.name)  # type: ignore[union-attr]
@@ -307,7 +298,7 @@ def build_index(output: Path, settings: dict[str, Any] | None = None, pages: lis
         root.mkdir(parents=True, exist_ok=True)
         read = indexed = 0
         indexer = Indexer(int(opts["memory_mb"]) * 2**20, worker_count(settings), conversion)
-        for shard in range(layout.total):
+        for shard in range(layout.shards):
             held = before.get(shard, [])
             bundle = root / f"s{shard}"
             current = records.indexed.get(shard) == (records.shard_digest(held) if held else None)
